@@ -1,0 +1,157 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "usage: compendium [OPTIONS] [--] COMMAND [ARGS...]\n"
+    "       compendium [OPTIONS] --pid PID\n"
+    "\n"
+    "Trace a command (with all its children and threads), or attach to a running\n"
+    "process, and show what it does: files, network, memory, processes.\n"
+    "\n"
+    "  -p, --pid PID          attach to a running process and all its threads;\n"
+    "                         Ctrl-C detaches and the process runs on\n"
+    "  -s, --script NAME|FILE run a bundled script (default, jsonl, ...) or a\n"
+    "                         .lua file; repeat to compose, in order\n"
+    "  -X KEY=VALUE           an option for the scripts (repeatable)\n"
+    "  -o, --output FILE      also write the trace output to FILE\n"
+    "      --json FILE        write one JSON object per event to FILE\n"
+    "  -v, --verbose          show every syscall as it returns; filter nothing\n"
+    "  -q, --quiet            print only failures and the verdict\n"
+    "  -h, --help             show this help\n"
+    "      --version          show the version\n"
+    "\n"
+    "Exit status: the traced command's own (128+N if killed by signal N);\n"
+    "125 a script reported a failure; 127 command not found; 126 command not\n"
+    "executable; 2 usage error; 1 tracing failed.\n";
+
+__attribute__((format(printf, 1, 2))) static enum cli_result usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "compendium: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see compendium --help)\n");
+    va_end(ap);
+    return CLI_USAGE_ERROR;
+}
+
+static bool parse_pid(const char *text, pid_t *out)
+{
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno || end == text || *end || value <= 0 || value > INT_MAX)
+        return false;
+    *out = (pid_t)value;
+    return true;
+}
+
+static bool add_xopt(struct cli_options *o, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return false;
+    struct script_option *grown = realloc(o->xopts, sizeof(*grown) * (size_t)(o->nxopts + 1));
+    if (!grown)
+        abort();
+    o->xopts = grown;
+    o->xopts[o->nxopts].key = strndup(arg, (size_t)(eq - arg));
+    o->xopts[o->nxopts].value = strdup(eq + 1);
+    o->nxopts++;
+    return true;
+}
+
+static void add_script(struct cli_options *o, const char *name)
+{
+    const char **grown = realloc(o->scripts, sizeof(*grown) * (size_t)(o->nscripts + 1));
+    if (!grown)
+        abort();
+    o->scripts = grown;
+    o->scripts[o->nscripts++] = name;
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
+{
+    enum { OPT_JSON = 256, OPT_VERSION };
+    static const struct option longopts[] = {
+        {"pid", required_argument, NULL, 'p'},     {"script", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'},  {"json", required_argument, NULL, OPT_JSON},
+        {"verbose", no_argument, NULL, 'v'},       {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    memset(out, 0, sizeof(*out));
+    opterr = 0;
+    optind = 1;
+    int c;
+    /* "+": stop at the first non-option, which starts the command. */
+    while ((c = getopt_long(argc, argv, "+:p:s:X:o:vqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (!parse_pid(optarg, &out->attach_pid))
+                return usage_error("--pid needs a process ID (a positive number), not '%s'",
+                                   optarg);
+            break;
+        case 's':
+            if (!*optarg)
+                return usage_error("-s needs a script name or file");
+            add_script(out, optarg);
+            break;
+        case 'X':
+            if (!add_xopt(out, optarg))
+                return usage_error("-X needs KEY=VALUE, not '%s'", optarg);
+            break;
+        case 'o':
+            out->output_path = optarg;
+            break;
+        case OPT_JSON:
+            out->json_path = optarg;
+            break;
+        case 'v':
+            out->verbose = true;
+            break;
+        case 'q':
+            out->quiet = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return CLI_EXIT_OK;
+        case OPT_VERSION:
+            printf("compendium %s\n", COMPENDIUM_VERSION);
+            return CLI_EXIT_OK;
+        case ':':
+            if (optopt)
+                return usage_error("option -%c needs a value", optopt);
+            return usage_error("option %s needs a value", argv[optind - 1]);
+        default:
+            if (optopt)
+                return usage_error("unknown option -%c", optopt);
+            return usage_error("unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        out->command = argv + optind;
+    if (out->attach_pid && out->command)
+        return usage_error("give either --pid or a command, not both");
+    if (!out->attach_pid && !out->command)
+        return usage_error("missing command: compendium [OPTIONS] -- COMMAND [ARGS...]");
+    return CLI_RUN;
+}
+
+void cli_free(struct cli_options *opts)
+{
+    for (int i = 0; i < opts->nxopts; i++) {
+        free(opts->xopts[i].key);
+        free(opts->xopts[i].value);
+    }
+    free(opts->xopts);
+    free(opts->scripts);
+    memset(opts, 0, sizeof(*opts));
+}

@@ -1,0 +1,32 @@
+/* Command-line options. */
+#ifndef COMPENDIUM_CLI_H
+#define COMPENDIUM_CLI_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct script_option {
+    char *key;
+    char *value;
+};
+
+struct cli_options {
+    pid_t attach_pid; /* 0: spawn the command */
+    char **command;   /* NULL-terminated, points into argv */
+    const char **scripts;
+    int nscripts;
+    struct script_option *xopts;
+    int nxopts;
+    const char *output_path;
+    const char *json_path;
+    bool verbose;
+    bool quiet;
+};
+
+enum cli_result { CLI_RUN = 0, CLI_EXIT_OK = 1, CLI_USAGE_ERROR = 2 };
+
+/* Parses argv; on CLI_USAGE_ERROR a one-line message has been printed. */
+enum cli_result cli_parse(int argc, char **argv, struct cli_options *out);
+void cli_free(struct cli_options *opts);
+
+#endif

@@ -1,0 +1,179 @@
+/* The structs and functions scripts see through the LuaJIT FFI.
+ *
+ * Everything between the FFI markers is handed verbatim to ffi.cdef at
+ * start-up (the build embeds it), so it must stay plain C declarations:
+ * no preprocessor lines, no macros, fixed-width types only. */
+#ifndef COMPENDIUM_EVENT_H
+#define COMPENDIUM_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* BEGIN FFI */
+/* A byte string owned by the engine; valid only while the hook runs. */
+typedef struct cmp_str {
+    const char *ptr;
+    uint32_t len;
+} cmp_str;
+
+enum cmp_event_type {
+    CMP_EV_NONE = 0,
+    CMP_EV_ENTER = 1,   /* a syscall, before it runs */
+    CMP_EV_SYSCALL = 2, /* a syscall, after it returned */
+    CMP_EV_OPEN = 3,
+    CMP_EV_CONNECT = 4,
+    CMP_EV_READ = 5,
+    CMP_EV_WRITE = 6,
+    CMP_EV_SEND = 7,
+    CMP_EV_RECV = 8,
+    CMP_EV_BRK = 9,
+    CMP_EV_MMAP = 10,
+    CMP_EV_MUNMAP = 11,
+    CMP_EV_SPAWN_PROCESS = 12,
+    CMP_EV_SPAWN_THREAD = 13,
+    CMP_EV_EXEC = 14,
+    CMP_EV_EXIT = 15,
+    CMP_EV_SIGNAL = 16,
+    CMP_EV_FAULT = 17,
+    CMP_EV_SCHED_DELAY = 18,
+    CMP_EV_BLOCK_IO = 19,
+    CMP_EV_COUNT = 20
+};
+
+/* What a read/write touched (sockets produce send/recv instead). */
+enum cmp_io_target { CMP_TARGET_FILE = 0, CMP_TARGET_PIPE = 1, CMP_TARGET_OTHER = 2 };
+
+/* One event. Syscall-derived events carry the syscall context (nr, args,
+ * ret, decoded strings); the semantic fields used depend on `type`. */
+typedef struct cmp_event {
+    int32_t type; /* enum cmp_event_type */
+    int32_t pid;  /* thread group id */
+    int32_t tid;
+    int32_t nr; /* syscall number, -1 for events not tied to a syscall */
+    uint64_t ts_ns; /* CLOCK_MONOTONIC */
+    int64_t ret;    /* syscall return value (raw, -errno on failure) */
+    uint64_t args[6];
+
+    /* decoded syscall context, empty when not applicable */
+    cmp_str path;     /* first path argument, as the program passed it */
+    cmp_str path2;    /* second path argument (rename, link, symlink) */
+    cmp_str fd_path;  /* what the first fd argument refers to */
+    cmp_str sockaddr; /* decoded socket address argument */
+
+    /* semantic fields (names follow the JSON schema) */
+    cmp_str filename;    /* open: absolute path; read/write/mmap: file */
+    cmp_str sock_type;   /* connect: tcp4, udp6, unix, netlink, ... */
+    cmp_str remote_addr; /* connect/send/recv: peer */
+    cmp_str prot;        /* mmap/fault: "rw-" */
+    cmp_str map_type;    /* mmap: anon | file */
+    cmp_str program;     /* exec: path of the new program */
+    cmp_str argv;        /* exec: arguments, each followed by a NUL */
+    cmp_str region;      /* fault: heap | anon | file | stack | other */
+    cmp_str op;          /* block_io: read | write | other */
+    cmp_str error;       /* connect: errno name when it failed, e.g. ECONNREFUSED */
+    uint64_t addr;       /* mmap/munmap/fault */
+    uint64_t end_addr;   /* mmap */
+    uint64_t size;       /* mmap/munmap */
+    uint64_t bytes;      /* read/write/send/recv/block_io */
+    int64_t growth_bytes; /* brk: change of the heap size */
+    uint64_t delay_ns;    /* sched_delay */
+    uint64_t latency_ns;  /* block_io */
+    uint64_t count;       /* fault: faults grouped in this event */
+    int32_t fd;           /* open: new fd; read/write/send/recv: the fd */
+    int32_t writable;     /* open: opened for writing */
+    int32_t target;       /* read/write: enum cmp_io_target */
+    int32_t child;        /* spawn_process: child pid; spawn_thread: child tid */
+    int32_t code;         /* exit: status, -1 when killed by a signal */
+    int32_t signal;       /* exit: fatal signal; signal: the signal number */
+    int32_t is_thread;    /* exit: the task was a thread, not a process */
+    int32_t core_dumped;  /* exit */
+} cmp_event;
+
+/* What the engine knows about a task, for c.proc(). */
+typedef struct cmp_proc_info {
+    int32_t pid;  /* thread group id */
+    int32_t tid;
+    int32_t ppid; /* the traced parent, 0 for the root */
+    int32_t is_thread;
+    int32_t alive;
+    int32_t exit_code;   /* -1 while alive or when killed */
+    int32_t exit_signal; /* 0 unless killed by a signal */
+    uint64_t start_ns;
+    uint64_t end_ns;
+    cmp_str comm; /* short program name */
+    cmp_str exe;  /* program path */
+    cmp_str argv; /* NUL-terminated arguments */
+} cmp_proc_info;
+
+enum cmp_fd_kind {
+    CMP_FD_UNKNOWN = 0,
+    CMP_FD_FILE = 1,
+    CMP_FD_DIR = 2,
+    CMP_FD_SOCKET = 3,
+    CMP_FD_PIPE = 4,
+    CMP_FD_EVENTFD = 5,
+    CMP_FD_TIMERFD = 6,
+    CMP_FD_SIGNALFD = 7,
+    CMP_FD_EPOLL = 8,
+    CMP_FD_MEMFD = 9,
+    CMP_FD_INOTIFY = 10,
+    CMP_FD_PIDFD = 11,
+    CMP_FD_OTHER = 12
+};
+
+/* What one fd refers to, for c.fd(). */
+typedef struct cmp_fd_info {
+    int32_t fd;
+    int32_t kind; /* enum cmp_fd_kind */
+    int32_t cloexec;
+    int32_t writable;
+    cmp_str path;        /* file path, memfd name, pipe:[inode], ... */
+    cmp_str sock_type;   /* tcp4, udp6, unix, ... */
+    cmp_str remote_addr; /* peer, once known */
+} cmp_fd_info;
+
+/* The run as a whole, for the `end` hook. */
+typedef struct cmp_run_info {
+    uint64_t start_ns;
+    uint64_t end_ns;
+    int32_t root_pid;
+    int32_t exit_code;   /* root's exit status, -1 if killed or unknown */
+    int32_t exit_signal; /* root's fatal signal, 0 if none */
+    int32_t attached;    /* --pid: tracing began by attaching */
+    int32_t detached;    /* tracing ended by detaching; the process runs on */
+    int32_t interrupted; /* tracees were killed after a second Ctrl-C */
+    uint64_t processes;  /* processes seen, the root included */
+    uint64_t threads;    /* threads seen beyond each process's first */
+    uint64_t syscalls;   /* syscalls observed */
+    uint64_t heap_bytes; /* sum over address spaces of the peak brk heap */
+    uint64_t mmap_bytes; /* sum over address spaces of the peak mmap total */
+    uint64_t mmap_regions; /* sum over address spaces of the peak region count */
+    uint64_t dropped;    /* events lost (ring buffers); 0 for ptrace */
+    int32_t io_traced;   /* read/write/send/recv were traced, so the io totals hold */
+    int32_t reserved;
+    uint64_t file_read_bytes;    /* read from anything but sockets, every path */
+    uint64_t file_written_bytes;
+    uint64_t net_sent_bytes;     /* through inet/inet6 sockets */
+    uint64_t net_recv_bytes;
+    cmp_str command;     /* the traced command line, space-joined */
+} cmp_run_info;
+
+/* Engine services the Lua side calls. */
+const cmp_event *cmp_host_event(void);
+void cmp_host_print(const char *text, size_t len);
+void cmp_host_fail(void);
+int cmp_host_proc(int32_t tid, cmp_proc_info *out);
+int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out);
+void cmp_host_run(cmp_run_info *out);
+void cmp_host_want_event(int32_t type);
+void cmp_host_want_syscall(int32_t nr, int32_t at_entry);
+uint64_t cmp_host_start_ns(void);
+const char *cmp_syscall_name(int32_t nr);
+int32_t cmp_syscall_number(const char *name);
+const char *cmp_errno_name(int32_t err);
+int32_t cmp_errno_number(const char *name);
+const char *cmp_signal_name(int32_t sig);
+size_t cmp_format_syscall(const cmp_event *ev, char *buf, size_t cap);
+/* END FFI */
+
+#endif

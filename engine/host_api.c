@@ -1,0 +1,60 @@
+/* The state queries scripts make through ffi.C: c.proc, c.fd and the run. */
+#include <string.h>
+
+#include "event.h"
+#include "fdtable.h"
+#include "proctable.h"
+#include "session.h"
+
+static cmp_str text(const char *s, size_t len)
+{
+    return s ? (cmp_str){s, (uint32_t)len} : (cmp_str){NULL, 0};
+}
+
+int cmp_host_proc(int32_t tid, cmp_proc_info *out)
+{
+    struct task *t = proctable_find(tid);
+    if (!t || !t->proc)
+        return 0;
+    const struct process *p = t->proc;
+    memset(out, 0, sizeof(*out));
+    out->pid = t->pid;
+    out->tid = t->tid;
+    out->ppid = p->ppid;
+    out->is_thread = t->is_thread;
+    out->alive = !t->exited;
+    out->exit_code = p->exit_code;
+    out->exit_signal = p->exit_signal;
+    out->start_ns = t->start_ns;
+    out->end_ns = p->end_ns;
+    out->comm = text(p->comm, strlen(p->comm));
+    out->exe = text(p->exe, strlen(p->exe));
+    out->argv = text(p->argv, p->argv_len);
+    return 1;
+}
+
+int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out)
+{
+    struct task *t = proctable_find(pid);
+    if (!t || !t->fds)
+        return 0;
+    struct ofd *d = fdtable_get(t->fds, fd);
+    if (!d)
+        d = fdtable_probe(t->fds, t->pid, fd);
+    if (!d)
+        return 0;
+    memset(out, 0, sizeof(*out));
+    out->fd = fd;
+    out->kind = d->kind;
+    out->cloexec = fdtable_cloexec(t->fds, fd);
+    out->writable = d->writable;
+    out->path = text(d->path, strlen(d->path));
+    out->sock_type = text(d->sock_type, strlen(d->sock_type));
+    out->remote_addr = text(d->remote, d->remote ? strlen(d->remote) : 0);
+    return 1;
+}
+
+void cmp_host_run(cmp_run_info *out)
+{
+    session_run_info(out);
+}

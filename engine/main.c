@@ -1,0 +1,21 @@
+/* compendium: a friendly, scriptable syscall tracer. */
+#include "cli.h"
+#include "session.h"
+
+int main(int argc, char **argv)
+{
+    struct cli_options opts;
+    switch (cli_parse(argc, argv, &opts)) {
+    case CLI_EXIT_OK:
+        cli_free(&opts);
+        return 0;
+    case CLI_USAGE_ERROR:
+        cli_free(&opts);
+        return 2;
+    case CLI_RUN:
+        break;
+    }
+    int status = session_run(&opts);
+    cli_free(&opts);
+    return status;
+}

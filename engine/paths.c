@@ -1,0 +1,51 @@
+#include "paths.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+size_t path_join_normalize(const char *base, const char *path, char *out, size_t cap)
+{
+    if (cap == 0)
+        return 0;
+    size_t len = 0;
+    out[0] = '\0';
+    const char *parts[2] = {path[0] == '/' ? "" : base, path};
+    for (int p = 0; p < 2; p++) {
+        const char *s = parts[p];
+        while (*s) {
+            while (*s == '/')
+                s++;
+            const char *end = strchrnul(s, '/');
+            size_t n = (size_t)(end - s);
+            if (n == 0 || (n == 1 && s[0] == '.')) {
+                /* nothing */
+            } else if (n == 2 && s[0] == '.' && s[1] == '.') {
+                while (len > 0 && out[len - 1] != '/')
+                    len--;
+                if (len > 0)
+                    len--;
+            } else if (len + 1 + n < cap) {
+                out[len++] = '/';
+                memcpy(out + len, s, n);
+                len += n;
+            }
+            s = end;
+        }
+    }
+    if (len == 0 && cap > 1)
+        out[len++] = '/';
+    out[len] = '\0';
+    return len;
+}
+
+size_t path_task_cwd(pid_t tid, char *out, size_t cap)
+{
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/%d/cwd", (int)tid);
+    ssize_t n = readlink(link, out, cap - 1);
+    if (n < 0)
+        n = 0;
+    out[n] = '\0';
+    return (size_t)n;
+}

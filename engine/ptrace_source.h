@@ -1,0 +1,37 @@
+/* The ptrace source: starts or attaches the tracees, turns each wait status
+ * into state calls, and resumes the tracee as cheaply as the interest allows. */
+#ifndef COMPENDIUM_PTRACE_SOURCE_H
+#define COMPENDIUM_PTRACE_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* How the traced root ended, once it has. */
+struct root_status {
+    bool ended;
+    int exit_code;   /* -1 if killed */
+    int exit_signal; /* 0 if it exited */
+    bool core_dumped;
+    int exec_errno; /* the command could not be executed: its errno */
+};
+
+/* Forks, makes the child wait, seizes it and lets it exec path with argv.
+ * Returns the root pid, or -1 after printing why. */
+pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now);
+/* Seizes every thread of pid. Returns false after printing why (with what
+ * to do about permissions). */
+bool ptrace_attach(pid_t pid, uint64_t now);
+
+/* Handles one status from waitpid(-1, __WALL). */
+void ptrace_handle(pid_t tid, int status);
+
+/* Stops tracing every task and lets it run on (attach mode). */
+void ptrace_detach_all(void);
+/* SIGKILLs every traced process (second Ctrl-C). */
+void ptrace_kill_all(void);
+
+const struct root_status *ptrace_root_status(void);
+pid_t ptrace_root_pid(void);
+
+#endif

@@ -1,0 +1,280 @@
+#include "session.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "interest.h"
+#include "output.h"
+#include "proctable.h"
+#include "ptrace_source.h"
+#include "script_host.h"
+#include "state.h"
+
+/* Exit statuses of our own (the rest is the tracee's). */
+enum {
+    EXIT_TRACE_FAILED = 1,
+    EXIT_USAGE = 2,
+    EXIT_SCRIPT_FAILED = 125,
+    EXIT_CANNOT_EXECUTE = 126,
+    EXIT_NOT_FOUND = 127,
+};
+
+static struct {
+    uint64_t start_ns, end_ns;
+    bool attached, detached, interrupted;
+    char *command;
+} run;
+
+/* Signals that reached compendium itself, handled in the loop. */
+static volatile sig_atomic_t stop_requests;    /* SIGINT/SIGTERM count */
+static volatile sig_atomic_t forward_pending[NSIG];
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t cmp_host_start_ns(void)
+{
+    return run.start_ns;
+}
+
+static void on_signal(int sig, siginfo_t *info, void *ctx)
+{
+    (void)ctx;
+    if (sig == SIGINT || sig == SIGTERM)
+        stop_requests++;
+    /* A terminal's signal already reached the whole foreground job; one sent
+     * to compendium alone (kill) is passed on to the traced command. */
+    if (info->si_code == SI_USER || info->si_code == SI_QUEUE || info->si_code == SI_TKILL)
+        forward_pending[sig] = 1;
+    /* waitpid may have been entered just before this ran: make sure it
+     * returns soon to look at the flags. */
+    alarm(1);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
+
+static void install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: waitpid must return EINTR */
+    sigemptyset(&sa.sa_mask);
+    const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+    for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+        sigaction(handled[i], &sa, NULL);
+    struct sigaction alarm_sa;
+    memset(&alarm_sa, 0, sizeof(alarm_sa));
+    alarm_sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &alarm_sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Where the bundled Lua lives: share/compendium beside bin/, both when
+ * installed and in the build tree. */
+static bool find_data_dir(char *out, size_t cap)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    snprintf(out, cap, "%s/../%s", exe, COMPENDIUM_DATA_SUBDIR);
+    char probe[PATH_MAX + 64];
+    snprintf(probe, sizeof(probe), "%s/lua/compendium/runtime.lua", out);
+    return access(probe, R_OK) == 0;
+}
+
+static char *attached_command(pid_t pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+    FILE *f = fopen(path, "re");
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    if (n == 0)
+        return strdup("?");
+    buf[n] = '\0';
+    for (size_t i = 0; i + 1 < n; i++)
+        if (buf[i] == '\0')
+            buf[i] = ' ';
+    return strdup(buf);
+}
+
+void session_run_info(cmp_run_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    const struct root_status *rs = ptrace_root_status();
+    out->start_ns = run.start_ns;
+    out->end_ns = run.end_ns ? run.end_ns : now_ns();
+    out->root_pid = ptrace_root_pid();
+    out->exit_code = rs->ended ? rs->exit_code : -1;
+    out->exit_signal = rs->ended ? rs->exit_signal : 0;
+    out->attached = run.attached;
+    out->detached = run.detached;
+    out->interrupted = run.interrupted;
+    out->io_traced = interest_io();
+    state_totals(out);
+    out->command = (cmp_str){run.command, (uint32_t)strlen(run.command ? run.command : "")};
+}
+
+/* Signals compendium received since the last look: Ctrl-C rules. */
+static void handle_requests(int *seen_stops)
+{
+    pid_t root = ptrace_root_pid();
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (!forward_pending[sig])
+            continue;
+        forward_pending[sig] = 0;
+        if (!run.attached && root > 0 && !ptrace_root_status()->ended)
+            kill(root, sig);
+    }
+    if (stop_requests == *seen_stops)
+        return;
+    *seen_stops = stop_requests;
+    if (run.attached) {
+        ptrace_detach_all();
+        run.detached = true;
+    } else if (*seen_stops >= 2 && !run.interrupted) {
+        run.interrupted = true;
+        ptrace_kill_all();
+    }
+}
+
+static void wait_loop(void)
+{
+    int seen_stops = 0;
+    while (proctable_count() > 0) {
+        if (stop_requests != seen_stops || forward_pending[SIGHUP] || forward_pending[SIGQUIT] ||
+            forward_pending[SIGINT] || forward_pending[SIGTERM] || forward_pending[SIGUSR1] ||
+            forward_pending[SIGUSR2]) {
+            handle_requests(&seen_stops);
+            if (run.detached)
+                break;
+        }
+        int status;
+        pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+        if (tid == 0) {
+            /* About to block: show what is buffered first. */
+            output_flush();
+            tid = waitpid(-1, &status, __WALL);
+        }
+        if (tid < 0) {
+            if (errno == EINTR)
+                continue;
+            break; /* ECHILD: nothing left to wait for */
+        }
+        ptrace_handle(tid, status);
+    }
+}
+
+static int exit_status(int failures)
+{
+    const struct root_status *rs = ptrace_root_status();
+    if (failures > 0)
+        return EXIT_SCRIPT_FAILED;
+    if (run.detached)
+        return 0;
+    if (!rs->ended)
+        return 0;
+    if (rs->exit_signal)
+        return 128 + rs->exit_signal;
+    return rs->exit_code;
+}
+
+int session_run(const struct cli_options *opts)
+{
+    run.start_ns = now_ns();
+    char data_dir[PATH_MAX];
+    if (!find_data_dir(data_dir, sizeof(data_dir))) {
+        fprintf(stderr, "compendium: cannot find the bundled scripts (share/compendium next to "
+                        "the binary's bin/); is the installation complete?\n");
+        return EXIT_USAGE;
+    }
+    if (!output_open(opts->output_path))
+        return EXIT_USAGE;
+
+    char path[PATH_MAX];
+    if (opts->command) {
+        int rc = command_resolve(opts->command[0], path, sizeof(path));
+        if (rc == ENOENT) {
+            fprintf(stderr, "compendium: %s: command not found\n", opts->command[0]);
+            output_close();
+            return EXIT_NOT_FOUND;
+        }
+        if (rc != 0) {
+            fprintf(stderr, "compendium: %s: permission denied (not an executable file)\n",
+                    opts->command[0]);
+            output_close();
+            return EXIT_CANNOT_EXECUTE;
+        }
+        run.command = command_join(opts->command);
+    } else {
+        if (kill(opts->attach_pid, 0) != 0 && errno == ESRCH) {
+            fprintf(stderr, "compendium: no process with PID %d\n", (int)opts->attach_pid);
+            output_close();
+            return EXIT_TRACE_FAILED;
+        }
+        run.command = attached_command(opts->attach_pid);
+        run.attached = true;
+    }
+
+    interest_init();
+    state_init(run.start_ns);
+    if (!script_host_init(data_dir, opts, run.command)) {
+        output_close();
+        script_host_close();
+        free(run.command);
+        return EXIT_USAGE;
+    }
+    install_signal_handlers();
+    bool started = opts->command ? ptrace_spawn(path, opts->command, run.start_ns) > 0
+                                 : ptrace_attach(opts->attach_pid, run.start_ns);
+    if (!started) {
+        output_close();
+        script_host_close();
+        free(run.command);
+        return EXIT_TRACE_FAILED;
+    }
+    /* No tracee stop is handled before this, so start hooks come first. */
+    script_host_start();
+    wait_loop();
+    run.end_ns = now_ns();
+    alarm(0);
+
+    const struct root_status *rs = ptrace_root_status();
+    if (rs->exec_errno) {
+        fprintf(stderr, "compendium: cannot execute %s: %s\n", path, strerror(rs->exec_errno));
+        output_close();
+        script_host_close();
+        free(run.command);
+        return rs->exec_errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+    }
+    state_finish();
+    int failures = script_host_finish();
+    output_close();
+    script_host_close();
+    free(run.command);
+    return exit_status(failures);
+}

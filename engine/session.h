@@ -1,0 +1,15 @@
+/* One run: set up output and scripts, start or attach the tracees, wait for
+ * their stops until none is left, then the summary and the exit status. */
+#ifndef COMPENDIUM_SESSION_H
+#define COMPENDIUM_SESSION_H
+
+#include "cli.h"
+#include "event.h"
+
+/* Returns compendium's exit status. */
+int session_run(const struct cli_options *opts);
+
+/* The run as scripts see it in start/end hooks. */
+void session_run_info(cmp_run_info *out);
+
+#endif

@@ -1,0 +1,873 @@
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "fdtable.h"
+#include "memregions.h"
+#include "paths.h"
+#include "script_host.h"
+#include "syscall_table.h"
+#include "tracee_mem.h"
+
+#define PAGE_BYTES 4096u
+
+static struct {
+    uint64_t start_ns;
+    uint64_t processes, threads, syscalls;
+    uint64_t heap_bytes, mmap_bytes, mmap_regions;
+    uint64_t file_read, file_written, net_sent, net_recv;
+} totals;
+
+/* Scratch text for the event being built; valid until the next event. */
+static char fd_path_text[PATH_MAX + 200];
+static char abs_path[PATH_MAX];
+static char peer_text[160];
+static char aux_text[PATH_MAX];
+
+void state_init(uint64_t start_ns)
+{
+    memset(&totals, 0, sizeof(totals));
+    totals.start_ns = start_ns;
+}
+
+static cmp_str str_of(const char *s, int len)
+{
+    if (!s || len < 0)
+        return (cmp_str){NULL, 0};
+    return (cmp_str){s, (uint32_t)len};
+}
+
+static cmp_str cstr(const char *s)
+{
+    return s ? (cmp_str){s, (uint32_t)strlen(s)} : (cmp_str){NULL, 0};
+}
+
+static uint64_t page_round(uint64_t len)
+{
+    return (len + PAGE_BYTES - 1) & ~(uint64_t)(PAGE_BYTES - 1);
+}
+
+/* ---- reading the tracee ------------------------------------------------ */
+
+static int read_path(pid_t tid, uint64_t addr, char *buf, size_t cap)
+{
+    ssize_t n = tracee_read_string(tid, addr, buf, cap, NULL);
+    if (n < 0) {
+        buf[0] = '\0';
+        return -1;
+    }
+    return (int)n;
+}
+
+static void read_sockaddr(struct task *t, uint64_t addr, uint64_t len)
+{
+    struct sockaddr_storage ss;
+    struct syscall_call *c = &t->call;
+    if (!addr || len == 0)
+        return;
+    if (len > sizeof(ss))
+        len = sizeof(ss);
+    ssize_t n = tracee_read(t->tid, addr, &ss, (size_t)len);
+    if (n <= 0)
+        return;
+    size_t w = decode_sockaddr(&ss, (size_t)n, c->sockaddr, sizeof(c->sockaddr), &c->sock_family);
+    c->sockaddr_len = (int)(w < sizeof(c->sockaddr) ? w : sizeof(c->sockaddr) - 1);
+}
+
+/* The fd's description, learning unknown fds from /proc. */
+static struct ofd *fd_lookup(struct task *t, int fd)
+{
+    if (fd < 0 || !t->fds)
+        return NULL;
+    struct ofd *d = fdtable_get(t->fds, fd);
+    if (!d)
+        d = fdtable_probe(t->fds, t->pid, fd);
+    return d;
+}
+
+/* How an fd reads in fd_path: a file's path, or "socket:tcp4:PEER", ... */
+static cmp_str describe_fd(struct task *t, int fd)
+{
+    struct ofd *d = fd_lookup(t, fd);
+    if (!d)
+        return (cmp_str){NULL, 0};
+    int n;
+    if (d->kind == CMP_FD_SOCKET)
+        n = snprintf(fd_path_text, sizeof(fd_path_text), "socket:%s%s%s", d->sock_type,
+                     d->remote ? ":" : "", d->remote ? d->remote : "");
+    else
+        n = snprintf(fd_path_text, sizeof(fd_path_text), "%s", d->path);
+    if (n >= (int)sizeof(fd_path_text))
+        n = (int)sizeof(fd_path_text) - 1;
+    return (cmp_str){fd_path_text, (uint32_t)n};
+}
+
+/* ---- building events ---------------------------------------------------- */
+
+static cmp_event *event_begin(struct task *t, int type, uint64_t now, bool with_call)
+{
+    cmp_event *e = &script_event;
+    memset(e, 0, sizeof(*e));
+    e->type = type;
+    e->pid = t->pid;
+    e->tid = t->tid;
+    e->ts_ns = now;
+    e->nr = -1;
+    e->fd = -1;
+    if (with_call) {
+        struct syscall_call *c = &t->call;
+        e->nr = c->nr;
+        memcpy(e->args, c->args, sizeof(e->args));
+        e->path = str_of(c->path, c->path_len);
+        e->path2 = str_of(c->path2, c->path2_len);
+        e->sockaddr = str_of(c->sockaddr, c->sockaddr_len);
+    }
+    return e;
+}
+
+/* Raw syscall events carry the decoded arguments every hook may want. */
+static void decode_for_hooks(struct task *t)
+{
+    struct syscall_call *c = &t->call;
+    const struct syscall_desc *desc = syscall_desc(c->nr);
+    if (!desc || !desc->args)
+        return;
+    int paths = 0;
+    for (int i = 0; i < 6 && desc->args[i]; i++) {
+        switch (desc->args[i]) {
+        case 'p':
+            if (paths == 0 && c->path_len < 0)
+                c->path_len = read_path(t->tid, c->args[i], c->path, sizeof(c->path));
+            else if (paths == 1 && c->path2_len < 0)
+                c->path2_len = read_path(t->tid, c->args[i], c->path2, sizeof(c->path2));
+            paths++;
+            break;
+        case 'a':
+            if (c->sockaddr_len < 0 && i + 1 < 6)
+                read_sockaddr(t, c->args[i], c->args[i + 1]);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static int first_fd_arg(int32_t nr)
+{
+    const struct syscall_desc *desc = syscall_desc(nr);
+    if (!desc || !desc->args)
+        return -1;
+    for (int i = 0; i < 6 && desc->args[i]; i++)
+        if (desc->args[i] == 'd')
+            return i;
+    return -1;
+}
+
+static void dispatch_raw(struct task *t, int type, int64_t ret, uint64_t now)
+{
+    cmp_event *e = event_begin(t, type, now, true);
+    e->ret = ret;
+    int fdarg = first_fd_arg(t->call.nr);
+    if (fdarg >= 0)
+        e->fd_path = describe_fd(t, (int)t->call.args[fdarg]);
+    script_host_dispatch();
+}
+
+/* ---- entry --------------------------------------------------------------- */
+
+void state_syscall_entry(struct task *t, uint64_t now)
+{
+    struct syscall_call *c = &t->call;
+    c->active = true;
+    c->want_exit = true;
+    c->entry_ns = now;
+    c->path_len = c->path2_len = c->sockaddr_len = -1;
+    c->sock_family = 0;
+    c->clone_flags = 0;
+    const uint64_t *a = c->args;
+
+    switch (c->nr) {
+    case SYS_open:
+    case SYS_creat:
+    case SYS_execve:
+        c->path_len = read_path(t->tid, a[0], c->path, sizeof(c->path));
+        break;
+    case SYS_openat:
+    case 437: /* openat2 */
+    case SYS_execveat:
+        c->path_len = read_path(t->tid, a[1], c->path, sizeof(c->path));
+        break;
+    case SYS_connect:
+        read_sockaddr(t, a[1], a[2]);
+        break;
+    case SYS_sendto:
+        read_sockaddr(t, a[4], a[5]);
+        break;
+    case SYS_clone:
+        c->clone_flags = a[0];
+        break;
+    case 435: { /* clone3: flags are the first field of struct clone_args */
+        uint64_t flags = 0;
+        if (tracee_read(t->tid, a[0], &flags, sizeof(flags)) == (ssize_t)sizeof(flags))
+            c->clone_flags = flags;
+        break;
+    }
+    case SYS_fork:
+        c->clone_flags = SIGCHLD;
+        break;
+    case SYS_vfork:
+        c->clone_flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+        break;
+    case SYS_exit:
+    case SYS_exit_group:
+        c->want_exit = false;
+        break;
+    default:
+        break;
+    }
+
+    bool at_entry = script_host_wants_entry(c->nr);
+    if (at_entry || script_host_wants_exit(c->nr))
+        decode_for_hooks(t);
+    if (at_entry)
+        dispatch_raw(t, CMP_EV_ENTER, 0, now);
+}
+
+/* ---- I/O ----------------------------------------------------------------- */
+
+static bool is_inet(const struct ofd *d)
+{
+    return d->sock_family == AF_INET || d->sock_family == AF_INET6;
+}
+
+static void io_event(struct task *t, int fd, uint64_t bytes, bool is_write, const char *peer,
+                     uint64_t now)
+{
+    struct ofd *d = fd_lookup(t, fd);
+    int type;
+    if (d && d->kind == CMP_FD_SOCKET) {
+        type = is_write ? CMP_EV_SEND : CMP_EV_RECV;
+        if (is_inet(d))
+            *(is_write ? &totals.net_sent : &totals.net_recv) += bytes;
+    } else {
+        type = is_write ? CMP_EV_WRITE : CMP_EV_READ;
+        *(is_write ? &totals.file_written : &totals.file_read) += bytes;
+    }
+    if (!script_host_wants(type))
+        return;
+    cmp_event *e = event_begin(t, type, now, true);
+    e->ret = (int64_t)bytes;
+    e->fd = fd;
+    e->bytes = bytes;
+    if (d && d->kind == CMP_FD_SOCKET) {
+        e->sock_type = cstr(d->sock_type);
+        e->remote_addr = cstr(peer && *peer ? peer : d->remote);
+    } else if (d) {
+        e->filename = cstr(d->path);
+        switch (d->kind) {
+        case CMP_FD_FILE:
+        case CMP_FD_DIR:
+        case CMP_FD_MEMFD:
+            e->target = CMP_TARGET_FILE;
+            break;
+        case CMP_FD_PIPE:
+            e->target = CMP_TARGET_PIPE;
+            break;
+        default:
+            e->target = CMP_TARGET_OTHER;
+            break;
+        }
+    } else {
+        e->target = CMP_TARGET_OTHER;
+    }
+    script_host_dispatch();
+}
+
+/* recvmmsg/sendmmsg return a message count; the bytes are in msg_len. */
+static uint64_t mmsg_bytes(struct task *t, uint64_t vec, int64_t count)
+{
+    struct mmsghdr msgs[64];
+    uint64_t total = 0;
+    while (count > 0) {
+        size_t n = count > 64 ? 64 : (size_t)count;
+        ssize_t got = tracee_read(t->tid, vec, msgs, n * sizeof(msgs[0]));
+        if (got < (ssize_t)(n * sizeof(msgs[0])))
+            break;
+        for (size_t i = 0; i < n; i++)
+            total += msgs[i].msg_len;
+        vec += n * sizeof(msgs[0]);
+        count -= (int64_t)n;
+    }
+    return total;
+}
+
+static bool handle_io(struct task *t, int64_t ret, uint64_t now)
+{
+    const uint64_t *a = t->call.args;
+    int fd = (int)a[0];
+    uint64_t n = (uint64_t)ret;
+    switch (t->call.nr) {
+    case SYS_read:
+    case SYS_readv:
+    case SYS_pread64:
+    case SYS_preadv:
+    case SYS_preadv2:
+    case SYS_recvfrom:
+    case SYS_recvmsg:
+        if (ret > 0)
+            io_event(t, fd, n, false, NULL, now);
+        return true;
+    case SYS_write:
+    case SYS_writev:
+    case SYS_pwrite64:
+    case SYS_pwritev:
+    case SYS_pwritev2:
+    case SYS_sendmsg:
+    case SYS_vmsplice:
+        if (ret > 0)
+            io_event(t, fd, n, true, NULL, now);
+        return true;
+    case SYS_sendto:
+        if (ret > 0)
+            io_event(t, fd, n, true, t->call.sockaddr_len > 0 ? t->call.sockaddr : NULL, now);
+        return true;
+    case SYS_recvmmsg:
+    case SYS_sendmmsg:
+        if (ret > 0) {
+            uint64_t bytes = mmsg_bytes(t, a[1], ret);
+            io_event(t, fd, bytes, t->call.nr == SYS_sendmmsg, NULL, now);
+        }
+        return true;
+    case SYS_sendfile: /* (out_fd, in_fd, ...) */
+        if (ret > 0) {
+            io_event(t, (int)a[1], n, false, NULL, now);
+            io_event(t, (int)a[0], n, true, NULL, now);
+        }
+        return true;
+    case SYS_copy_file_range: /* (fd_in, off_in, fd_out, ...) */
+    case SYS_splice:
+        if (ret > 0) {
+            io_event(t, (int)a[0], n, false, NULL, now);
+            io_event(t, (int)a[2], n, true, NULL, now);
+        }
+        return true;
+    case SYS_tee: /* (fd_in, fd_out, ...) */
+        if (ret > 0) {
+            io_event(t, (int)a[0], n, false, NULL, now);
+            io_event(t, (int)a[1], n, true, NULL, now);
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- fds ----------------------------------------------------------------- */
+
+/* Absolute form of the path argument of an open-like call. */
+static const char *absolute_path(struct task *t, int dirfd)
+{
+    const char *path = t->call.path;
+    if (t->call.path_len < 0)
+        return NULL;
+    char base[PATH_MAX];
+    base[0] = '\0';
+    if (path[0] != '/') {
+        struct ofd *d = dirfd == AT_FDCWD ? NULL : fd_lookup(t, dirfd);
+        if (d && (d->kind == CMP_FD_DIR || d->kind == CMP_FD_FILE))
+            snprintf(base, sizeof(base), "%s", d->path);
+        else
+            path_task_cwd(t->tid, base, sizeof(base));
+    }
+    path_join_normalize(base, path, abs_path, sizeof(abs_path));
+    return abs_path;
+}
+
+static void handle_open(struct task *t, int64_t ret, uint64_t flags, int dirfd, uint64_t now)
+{
+    const char *path = absolute_path(t, dirfd);
+    int kind = (flags & O_DIRECTORY) ? CMP_FD_DIR : CMP_FD_FILE;
+    struct ofd *d = fdtable_install(t->fds, (int)ret, kind, path, (flags & O_CLOEXEC) != 0);
+    d->writable = (flags & O_ACCMODE) != O_RDONLY;
+    if (!script_host_wants(CMP_EV_OPEN))
+        return;
+    cmp_event *e = event_begin(t, CMP_EV_OPEN, now, true);
+    e->ret = ret;
+    e->path = cstr(d->path);
+    e->writable = d->writable;
+    e->fd = (int)ret;
+    script_host_dispatch();
+}
+
+static void install_pair(struct task *t, uint64_t addr, int kind, const char *path, bool cloexec,
+                         const char *sock_type, int family)
+{
+    int fds[2];
+    if (tracee_read(t->tid, addr, fds, sizeof(fds)) != (ssize_t)sizeof(fds))
+        return;
+    for (int i = 0; i < 2; i++) {
+        struct ofd *d = fdtable_install(t->fds, fds[i], kind, path, cloexec);
+        d->writable = kind != CMP_FD_PIPE || i == 1;
+        if (sock_type) {
+            snprintf(d->sock_type, sizeof(d->sock_type), "%s", sock_type);
+            d->sock_family = family;
+        }
+    }
+}
+
+static void handle_accept(struct task *t, int64_t ret, bool cloexec)
+{
+    const uint64_t *a = t->call.args;
+    struct ofd *listener = fd_lookup(t, (int)a[0]);
+    struct ofd *d = fdtable_install(t->fds, (int)ret, CMP_FD_SOCKET, "socket", cloexec);
+    d->writable = true;
+    if (listener) {
+        snprintf(d->sock_type, sizeof(d->sock_type), "%s", listener->sock_type);
+        d->sock_family = listener->sock_family;
+    }
+    int addrlen = 0;
+    if (a[1] && a[2] && tracee_read(t->tid, a[2], &addrlen, sizeof(addrlen)) == sizeof(addrlen) &&
+        addrlen > 0) {
+        struct sockaddr_storage ss;
+        size_t len = (size_t)addrlen < sizeof(ss) ? (size_t)addrlen : sizeof(ss);
+        int family = 0;
+        if (tracee_read(t->tid, a[1], &ss, len) == (ssize_t)len &&
+            decode_sockaddr(&ss, len, peer_text, sizeof(peer_text), &family) > 0) {
+            ofd_set_remote(d, peer_text);
+            return;
+        }
+    }
+    /* No address asked for: learn the peer from /proc. */
+    fdtable_close(t->fds, (int)ret);
+    struct ofd *probed = fdtable_probe(t->fds, t->pid, (int)ret);
+    if (probed && listener && !probed->sock_type[0])
+        snprintf(probed->sock_type, sizeof(probed->sock_type), "%s", listener->sock_type);
+    if (probed)
+        fdtable_set_cloexec(t->fds, (int)ret, cloexec);
+}
+
+static void handle_connect(struct task *t, int64_t ret, uint64_t now)
+{
+    struct syscall_call *c = &t->call;
+    if (c->sock_family == AF_UNSPEC)
+        return; /* a UDP "disconnect", or an unreadable address */
+    struct ofd *d = fd_lookup(t, (int)c->args[0]);
+    if (d && (ret == 0 || ret == -EINPROGRESS))
+        ofd_set_remote(d, c->sockaddr);
+    if (!script_host_wants(CMP_EV_CONNECT))
+        return;
+    cmp_event *e = event_begin(t, CMP_EV_CONNECT, now, true);
+    e->ret = ret;
+    e->fd = (int)c->args[0];
+    e->sock_type = d ? cstr(d->sock_type) : cstr("socket");
+    e->remote_addr = str_of(c->sockaddr, c->sockaddr_len);
+    if (ret < 0)
+        e->error = cstr(cmp_errno_name((int32_t)-ret));
+    script_host_dispatch();
+}
+
+static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
+{
+    const uint64_t *a = t->call.args;
+    int newfd = (int)ret;
+    switch (t->call.nr) {
+    case SYS_open:
+        handle_open(t, ret, a[1], AT_FDCWD, now);
+        return true;
+    case SYS_creat:
+        handle_open(t, ret, O_CREAT | O_WRONLY | O_TRUNC, AT_FDCWD, now);
+        return true;
+    case SYS_openat:
+        handle_open(t, ret, a[2], (int)a[0], now);
+        return true;
+    case 437: { /* openat2: struct open_how starts with the flags */
+        uint64_t flags = 0;
+        tracee_read(t->tid, a[2], &flags, sizeof(flags));
+        handle_open(t, ret, flags, (int)a[0], now);
+        return true;
+    }
+    case SYS_close:
+        fdtable_close(t->fds, (int)a[0]);
+        return true;
+    case 436: /* close_range */
+        fdtable_close_range(t->fds, (unsigned)a[0], (unsigned)a[1], (unsigned)a[2]);
+        return true;
+    case SYS_dup:
+        if (fd_lookup(t, (int)a[0]))
+            fdtable_dup(t->fds, (int)a[0], newfd, false);
+        return true;
+    case SYS_dup2:
+    case SYS_dup3:
+        if ((int)a[0] != newfd && fd_lookup(t, (int)a[0]))
+            fdtable_dup(t->fds, (int)a[0], newfd,
+                        t->call.nr == SYS_dup3 && (a[2] & O_CLOEXEC));
+        return true;
+    case SYS_fcntl:
+        if ((a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC) && fd_lookup(t, (int)a[0]))
+            fdtable_dup(t->fds, (int)a[0], newfd, a[1] == F_DUPFD_CLOEXEC);
+        else if (a[1] == F_SETFD)
+            fdtable_set_cloexec(t->fds, (int)a[0], (a[2] & FD_CLOEXEC) != 0);
+        return true;
+    case SYS_socket: {
+        struct ofd *d =
+            fdtable_install(t->fds, newfd, CMP_FD_SOCKET, "socket", (a[1] & SOCK_CLOEXEC) != 0);
+        d->writable = true;
+        d->sock_family = (int)a[0];
+        snprintf(d->sock_type, sizeof(d->sock_type), "%s",
+                 decode_sock_type((int)a[0], (int)a[1], (int)a[2]));
+        return true;
+    }
+    case SYS_socketpair:
+        install_pair(t, a[3], CMP_FD_SOCKET, "socket", (a[1] & SOCK_CLOEXEC) != 0,
+                     decode_sock_type((int)a[0], (int)a[1], (int)a[2]), (int)a[0]);
+        return true;
+    case SYS_accept:
+        handle_accept(t, ret, false);
+        return true;
+    case SYS_accept4:
+        handle_accept(t, ret, (a[3] & SOCK_CLOEXEC) != 0);
+        return true;
+    case SYS_connect:
+        handle_connect(t, ret, now);
+        return true;
+    case SYS_pipe:
+        install_pair(t, a[0], CMP_FD_PIPE, "pipe", false, NULL, 0);
+        return true;
+    case SYS_pipe2:
+        install_pair(t, a[0], CMP_FD_PIPE, "pipe", (a[1] & O_CLOEXEC) != 0, NULL, 0);
+        return true;
+    case SYS_eventfd:
+    case SYS_eventfd2:
+        fdtable_install(t->fds, newfd, CMP_FD_EVENTFD, "eventfd",
+                        t->call.nr == SYS_eventfd2 && (a[1] & O_CLOEXEC));
+        return true;
+    case SYS_timerfd_create:
+        fdtable_install(t->fds, newfd, CMP_FD_TIMERFD, "timerfd", (a[1] & O_CLOEXEC) != 0);
+        return true;
+    case SYS_signalfd:
+    case SYS_signalfd4:
+        if ((int)a[0] == -1)
+            fdtable_install(t->fds, newfd, CMP_FD_SIGNALFD, "signalfd",
+                            t->call.nr == SYS_signalfd4 && (a[3] & O_CLOEXEC));
+        return true;
+    case SYS_epoll_create:
+    case SYS_epoll_create1:
+        fdtable_install(t->fds, newfd, CMP_FD_EPOLL, "epoll",
+                        t->call.nr == SYS_epoll_create1 && (a[0] & O_CLOEXEC));
+        return true;
+    case SYS_inotify_init:
+    case SYS_inotify_init1:
+        fdtable_install(t->fds, newfd, CMP_FD_INOTIFY, "inotify",
+                        t->call.nr == SYS_inotify_init1 && (a[0] & O_CLOEXEC));
+        return true;
+    case 434: /* pidfd_open */
+        fdtable_install(t->fds, newfd, CMP_FD_PIDFD, "pidfd", true);
+        return true;
+    case SYS_memfd_create: {
+        char name[256];
+        int n = read_path(t->tid, a[0], name, sizeof(name));
+        snprintf(aux_text, sizeof(aux_text), "memfd:%s", n >= 0 ? name : "");
+        struct ofd *d = fdtable_install(t->fds, newfd, CMP_FD_MEMFD, aux_text,
+                                        (a[1] & MFD_CLOEXEC) != 0);
+        d->writable = true;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/* ---- memory -------------------------------------------------------------- */
+
+static void prot_text(int prot, char out[4])
+{
+    decode_prot_rwx((uint64_t)prot, out);
+}
+
+static void emit_mmap(struct task *t, uint64_t addr, uint64_t len, int prot, const char *file,
+                      uint64_t now)
+{
+    if (!script_host_wants(CMP_EV_MMAP))
+        return;
+    static char prot_buf[4];
+    prot_text(prot, prot_buf);
+    cmp_event *e = event_begin(t, CMP_EV_MMAP, now, true);
+    e->ret = (int64_t)addr;
+    e->addr = addr;
+    e->size = page_round(len);
+    e->end_addr = addr + e->size;
+    e->prot = cstr(prot_buf);
+    e->map_type = cstr(file ? "file" : "anon");
+    e->filename = cstr(file);
+    script_host_dispatch();
+}
+
+static void emit_munmap(struct task *t, uint64_t addr, uint64_t len, uint64_t now)
+{
+    if (!script_host_wants(CMP_EV_MUNMAP))
+        return;
+    cmp_event *e = event_begin(t, CMP_EV_MUNMAP, now, true);
+    e->addr = addr;
+    e->size = page_round(len);
+    script_host_dispatch();
+}
+
+static bool handle_memory(struct task *t, int64_t ret, uint64_t now)
+{
+    const uint64_t *a = t->call.args;
+    switch (t->call.nr) {
+    case SYS_mmap: {
+        const char *file = NULL;
+        if (!(a[3] & MAP_ANONYMOUS)) {
+            struct ofd *d = fd_lookup(t, (int)a[4]);
+            file = d ? d->path : "?";
+        }
+        mm_map(t->mm, (uint64_t)ret, a[1], (int)a[2], (int)a[3], file);
+        emit_mmap(t, (uint64_t)ret, a[1], (int)a[2], file, now);
+        return true;
+    }
+    case SYS_munmap:
+        mm_unmap(t->mm, a[0], a[1]);
+        emit_munmap(t, a[0], a[1], now);
+        return true;
+    case SYS_mremap: {
+        struct region scratch;
+        const struct region *old = mm_find(t->mm, a[0], &scratch);
+        int prot = old ? old->prot : 0;
+        char name[PATH_MAX];
+        bool has_name = old && old->name;
+        if (has_name)
+            snprintf(name, sizeof(name), "%s", old->name);
+        mm_remap(t->mm, a[0], a[1], (uint64_t)ret, a[2]);
+        emit_munmap(t, a[0], a[1], now);
+        emit_mmap(t, (uint64_t)ret, a[2], prot, has_name ? name : NULL, now);
+        return true;
+    }
+    case SYS_mprotect:
+    case SYS_pkey_mprotect:
+        mm_protect(t->mm, a[0], a[1], (int)a[2]);
+        return true;
+    case SYS_brk: {
+        int64_t growth = mm_brk(t->mm, (uint64_t)ret);
+        if (growth != 0 && script_host_wants(CMP_EV_BRK)) {
+            cmp_event *e = event_begin(t, CMP_EV_BRK, now, true);
+            e->ret = ret;
+            e->growth_bytes = growth;
+            script_host_dispatch();
+        }
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/* ---- exit of a syscall ------------------------------------------------------ */
+
+void state_syscall_exit(struct task *t, int64_t ret, uint64_t now)
+{
+    struct syscall_call *c = &t->call;
+    if (!c->active)
+        return;
+    c->active = false;
+    totals.syscalls++;
+    if (script_host_wants_exit(c->nr))
+        dispatch_raw(t, CMP_EV_SYSCALL, ret, now);
+    if (ret < 0 && c->nr != SYS_connect)
+        return;
+    if (handle_io(t, ret, now) || handle_fd_syscall(t, ret, now))
+        return;
+    handle_memory(t, ret, now);
+}
+
+/* ---- processes -------------------------------------------------------------- */
+
+static size_t read_cmdline(pid_t pid, char *buf, size_t cap)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+static void fold_memory(struct mm *mm)
+{
+    struct mm_stats s;
+    mm_stats(mm, &s);
+    totals.heap_bytes += s.peak_heap_bytes;
+    totals.mmap_bytes += s.peak_mapped_bytes;
+    totals.mmap_regions += s.peak_regions;
+}
+
+void state_track_root(struct task *t, struct task *leader, uint64_t now)
+{
+    t->start_ns = now;
+    if (leader && leader != t) {
+        t->is_thread = true;
+        t->pid = leader->pid;
+        t->proc = process_ref(leader->proc);
+        t->fds = fdtable_ref(leader->fds);
+        t->mm = mm_ref(leader->mm);
+        totals.threads++;
+        return;
+    }
+    char exe[PATH_MAX];
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/%d/exe", (int)t->tid);
+    ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    t->proc = process_new(t->tid, 0, exe);
+    static char argv[65536];
+    size_t argv_len = read_cmdline(t->tid, argv, sizeof(argv));
+    process_set_program(t->proc, exe, argv, argv_len);
+    t->proc->start_ns = now;
+    t->fds = fdtable_new();
+    t->mm = mm_new();
+    totals.processes++;
+}
+
+void state_spawn(struct task *parent, struct task *child, uint64_t now)
+{
+    uint64_t flags = parent->call.clone_flags;
+    bool thread = (flags & CLONE_THREAD) != 0;
+    child->is_thread = thread;
+    child->pid = thread ? parent->pid : child->tid;
+    child->start_ns = now;
+    if (thread) {
+        child->proc = process_ref(parent->proc);
+    } else {
+        child->proc = process_new(child->tid, parent->pid, parent->proc->exe);
+        process_set_program(child->proc, parent->proc->exe, parent->proc->argv,
+                            parent->proc->argv_len);
+        child->proc->start_ns = now;
+    }
+    child->fds = (flags & CLONE_FILES) ? fdtable_ref(parent->fds) : fdtable_clone(parent->fds);
+    child->mm = (flags & CLONE_VM) ? mm_ref(parent->mm) : mm_clone(parent->mm);
+    /* A vfork child borrows its parent's memory until it execs: its totals
+     * belong to the parent. */
+    child->mm_borrowed = thread ? parent->mm_borrowed : (flags & CLONE_VM) != 0;
+    if (thread)
+        totals.threads++;
+    else
+        totals.processes++;
+
+    int type = thread ? CMP_EV_SPAWN_THREAD : CMP_EV_SPAWN_PROCESS;
+    if (!script_host_wants(type))
+        return;
+    cmp_event *e = event_begin(parent, type, now, true);
+    e->ret = child->tid;
+    e->child = child->tid;
+    script_host_dispatch();
+}
+
+void state_exec(struct task *t, uint64_t now)
+{
+    char program[PATH_MAX];
+    const char *path = absolute_path(t, t->call.nr == SYS_execveat ? (int)t->call.args[0] : AT_FDCWD);
+    if (path && t->call.path_len > 0) {
+        snprintf(program, sizeof(program), "%s", path);
+    } else {
+        char link[64];
+        snprintf(link, sizeof(link), "/proc/%d/exe", (int)t->pid);
+        ssize_t n = readlink(link, program, sizeof(program) - 1);
+        program[n > 0 ? n : 0] = '\0';
+    }
+    static char argv[65536];
+    size_t argv_len = read_cmdline(t->pid, argv, sizeof(argv));
+    process_set_program(t->proc, program, argv, argv_len);
+
+    /* exec unshares the fd table and drops close-on-exec fds. */
+    struct fdtable *fds = fdtable_clone(t->fds);
+    fdtable_unref(t->fds);
+    t->fds = fds;
+    fdtable_exec(fds);
+    if (!t->mm_borrowed)
+        fold_memory(t->mm);
+    mm_unref(t->mm);
+    t->mm = mm_new();
+    t->mm_borrowed = false;
+    t->is_thread = false;
+    t->before_exec = false;
+
+    if (!script_host_wants(CMP_EV_EXEC))
+        return;
+    cmp_event *e = event_begin(t, CMP_EV_EXEC, now, true);
+    e->program = cstr(t->proc->exe);
+    e->argv = (cmp_str){t->proc->argv, (uint32_t)t->proc->argv_len};
+    script_host_dispatch();
+}
+
+void state_exit(struct task *t, int code, int signal, bool core_dumped, uint64_t now)
+{
+    /* The last task of a process takes the process's memory with it. */
+    if (t->proc && t->proc->refs == 1) {
+        if (t->mm && !t->mm_borrowed)
+            fold_memory(t->mm);
+        t->proc->alive = false;
+        t->proc->end_ns = now;
+        t->proc->exit_code = signal ? -1 : code;
+        t->proc->exit_signal = signal;
+    }
+    t->exited = true;
+    if (t->before_exec || !script_host_wants(CMP_EV_EXIT))
+        return;
+    cmp_event *e = event_begin(t, CMP_EV_EXIT, now, false);
+    e->code = signal ? -1 : code;
+    e->signal = signal;
+    e->is_thread = t->is_thread;
+    e->core_dumped = core_dumped;
+    script_host_dispatch();
+}
+
+void state_signal(struct task *t, int signal, uint64_t now)
+{
+    if (t->before_exec || !script_host_wants(CMP_EV_SIGNAL))
+        return;
+    cmp_event *e = event_begin(t, CMP_EV_SIGNAL, now, false);
+    e->signal = signal;
+    script_host_dispatch();
+}
+
+static void fold_live(struct task *t, void *arg)
+{
+    (void)arg;
+    /* One fold per process: its leader, or any task when the leader is gone. */
+    if (t->mm && !t->mm_borrowed && !t->exited && t->proc && t->proc->pid == t->tid) {
+        fold_memory(t->mm);
+        t->exited = true;
+    }
+}
+
+void state_finish(void)
+{
+    proctable_each(fold_live, NULL);
+}
+
+void state_totals(cmp_run_info *out)
+{
+    out->processes = totals.processes;
+    out->threads = totals.threads;
+    out->syscalls = totals.syscalls;
+    out->heap_bytes = totals.heap_bytes;
+    out->mmap_bytes = totals.mmap_bytes;
+    out->mmap_regions = totals.mmap_regions;
+    out->file_read_bytes = totals.file_read;
+    out->file_written_bytes = totals.file_written;
+    out->net_sent_bytes = totals.net_sent;
+    out->net_recv_bytes = totals.net_recv;
+}

@@ -1,0 +1,41 @@
+/* The state layer: consumes syscall records and ptrace events in order,
+ * keeps processes, fd tables and memory regions, and turns what happened
+ * into semantic events for the scripts. It knows nothing about ptrace. */
+#ifndef COMPENDIUM_STATE_H
+#define COMPENDIUM_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "proctable.h"
+
+void state_init(uint64_t start_ns);
+
+/* A syscall entry: t->call.nr and args are set. Reads what the state and
+ * the hooks need from the tracee, and runs enter hooks. */
+void state_syscall_entry(struct task *t, uint64_t now);
+/* The matching exit (no-op without an active entry). */
+void state_syscall_exit(struct task *t, int64_t ret, uint64_t now);
+
+/* A task traced from the start of the run (the spawned command or an
+ * attached process's threads): gives it process, fd and memory state. */
+void state_track_root(struct task *t, struct task *leader, uint64_t now);
+
+/* parent created child (already in the table) with the clone flags that
+ * parent->call holds; fills the child's process, fds and memory. */
+void state_spawn(struct task *parent, struct task *child, uint64_t now);
+/* t completed an execve (after any tid change). */
+void state_exec(struct task *t, uint64_t now);
+/* t is gone; emits the exit event and folds its memory into the totals.
+ * The caller removes the task afterwards. */
+void state_exit(struct task *t, int code, int signal, bool core_dumped, uint64_t now);
+/* A signal is about to be delivered to t. */
+void state_signal(struct task *t, int signal, uint64_t now);
+/* Folds the memory of every live process into the totals (end of run). */
+void state_finish(void);
+
+/* Totals for the run object. */
+void state_totals(cmp_run_info *out);
+
+#endif
