@@ -99,9 +99,11 @@ static bool find_data_dir(char *out, size_t cap)
     if (!slash)
         return false;
     *slash = '\0';
-    snprintf(out, cap, "%s/../%s", exe, COMPENDIUM_DATA_SUBDIR);
+    if (snprintf(out, cap, "%s/../%s", exe, COMPENDIUM_DATA_SUBDIR) >= (int)cap)
+        return false;
     char probe[PATH_MAX + 64];
-    snprintf(probe, sizeof(probe), "%s/lua/compendium/runtime.lua", out);
+    if (snprintf(probe, sizeof(probe), "%s/lua/compendium/runtime.lua", out) >= (int)sizeof(probe))
+        return false;
     return access(probe, R_OK) == 0;
 }
 

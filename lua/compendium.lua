@@ -1,0 +1,222 @@
+-- The API scripts use: `local c = require "compendium"`.
+--
+--   c.on(name, fn)        register a hook (only while scripts load)
+--   c.print(fmt, ...)     a line on the trace output
+--   c.opt(key, default)   read -X key=value (or -X SCRIPT.key=value)
+--   c.fail(msg)           mark the run as failed, keep tracing
+--   c.error(msg)          refuse to start (bad option, unwritable output)
+--   c.proc(pid), c.fd(pid, fd), c.errname(n), c.signame(n)
+--   c.bytes(n), c.escape(s), c.hex(n), c.format_syscall(e), c.json(v)
+--   c.open_output(path, mode)
+--   c.verbose, c.quiet, c.event_kinds
+local host = require "compendium.host"
+local registry = require "compendium.registry"
+local event = require "compendium.event"
+local text = require "compendium.text"
+
+local c = {}
+
+-- The semantic event kinds, in the engine's order.
+c.event_kinds = {}
+for i, kind in ipairs(event.kinds) do c.event_kinds[i] = kind end
+
+local is_kind = {}
+for _, kind in ipairs(event.kinds) do is_kind[kind] = true end
+
+-- "path:line" of the function `level` levels above the caller of where().
+local function where(level)
+  local info = debug.getinfo(level + 1, "Sl")
+  if not info then return "?" end
+  local file = info.source:sub(1, 1) == "@" and info.source:sub(2) or info.short_src
+  return file .. ":" .. (info.currentline or 0)
+end
+
+-- ---- hooks -----------------------------------------------------------------
+
+local function describe_names()
+  return "an event kind (" .. table.concat(event.kinds, ", ") ..
+         "), syscall, syscall:NAME, enter:NAME, start or end"
+end
+
+-- Registers fn for `name`:
+--   an event kind ("open", "connect", ...)   the semantic event
+--   "syscall" / "syscall:NAME"               a syscall, after it returned
+--   "enter" / "enter:NAME"                   a syscall, before it runs
+--   "start" / "end"                          once, with the run object
+-- Each registration tells the engine what to trace: what nobody hooks
+-- costs nothing.
+function c.on(name, fn)
+  if not registry.loading then
+    error("c.on: hooks can only be registered while scripts load", 2)
+  end
+  if type(name) ~= "string" then
+    error("c.on: the event name must be a string, got " .. type(name), 2)
+  end
+  if type(fn) ~= "function" then
+    error("c.on(\"" .. name .. "\"): the hook must be a function, got " .. type(fn), 2)
+  end
+  local hook = { kind = name, fn = fn, script = registry.loading, errors = 0 }
+  if is_kind[name] then
+    hook.type = event.type_ids[name]
+    host.want_event(hook.type)
+  elseif name == "start" or name == "end" then
+    hook.type = name
+  else
+    local phase, sys = name:match("^(%a+):(.+)$")
+    if not phase then phase = name end
+    if phase ~= "syscall" and phase ~= "enter" then
+      error("c.on: unknown event '" .. name .. "'; use " .. describe_names(), 2)
+    end
+    local nr = -1
+    if sys then
+      nr = host.syscall_number(sys)
+      if not nr then error("c.on: unknown syscall '" .. sys .. "' in \"" .. name .. "\"", 2) end
+    end
+    hook.type = event.type_ids[phase]
+    hook.nr = nr
+    host.want_syscall(nr, phase == "enter")
+  end
+  registry.hooks[#registry.hooks + 1] = hook
+end
+
+-- ---- output and verdicts --------------------------------------------------
+
+-- c.print("open %s", path) — string.format when arguments follow; the
+-- newline is added.
+function c.print(fmt, ...)
+  local s
+  if select("#", ...) > 0 then s = string.format(fmt, ...) else s = tostring(fmt) end
+  host.print(s .. "\n")
+end
+
+-- Marks the run as failed (compendium exits non-zero) and keeps tracing;
+-- the message is listed with this call's file:line at the end.
+function c.fail(msg)
+  local list = registry.failures
+  list[#list + 1] = { message = tostring(msg), where = where(2) }
+  host.fail()
+end
+
+-- Refuses to start: for bad options or outputs that cannot be written.
+-- The message is printed as is, on one line.
+function c.error(msg)
+  error(registry.usage_error(tostring(msg)), 0)
+end
+
+-- ---- options ----------------------------------------------------------------
+
+local TRUE = { ["1"] = true, ["true"] = true, yes = true, on = true }
+local FALSE = { ["0"] = true, ["false"] = true, no = true, off = true }
+
+local function option_value(key)
+  local value
+  for _, o in ipairs(registry.options) do
+    if o.key == key then value = o.value end -- the last -X wins
+  end
+  return value
+end
+
+-- The script calling c.opt: the one loading, or the one whose hook runs.
+local function calling_script()
+  if registry.loading then return registry.loading end
+  for level = 3, 30 do
+    local info = debug.getinfo(level, "S")
+    if not info then break end
+    local script = registry.scripts[info.source]
+    if script then return script end
+  end
+  return nil
+end
+
+-- c.opt("limit", 5) reads -X SCRIPT.limit=... (SCRIPT: this script's name,
+-- e.g. "jsonl" or "mycheck" for mycheck.lua), else -X limit=... . The
+-- default's type converts the value: numbers, booleans (1/0, true/false,
+-- yes/no, on/off), strings. Missing: the default.
+function c.opt(key, default)
+  local script = calling_script()
+  local scoped = script and (script.scope .. "." .. key)
+  local value, given
+  if scoped then
+    registry.known[scoped] = true
+    value = option_value(scoped)
+    given = scoped
+  end
+  registry.known[key] = true
+  if value == nil then
+    value = option_value(key)
+    given = key
+  end
+  if value == nil then return default end
+  local kind = type(default)
+  if kind == "number" then
+    local n = tonumber(value)
+    if n == nil then c.error("option " .. given .. "=" .. value .. ": expected a number") end
+    return n
+  elseif kind == "boolean" then
+    local v = value:lower()
+    if TRUE[v] then return true end
+    if FALSE[v] then return false end
+    c.error("option " .. given .. "=" .. value .. ": expected true or false (yes/no, on/off, 1/0)")
+  end
+  return value
+end
+
+-- ---- state queries ------------------------------------------------------------
+
+-- {pid, tid, ppid, is_thread, alive, exit_code, exit_signal, start_ns,
+--  end_ns, comm, exe, argv} or nil for a task the engine does not know.
+function c.proc(pid)
+  return host.proc(pid)
+end
+
+-- {fd, kind ("file", "socket", "pipe", ...), cloexec, writable, path,
+--  sock_type, remote_addr} or nil.
+function c.fd(pid, fd)
+  return host.fd(pid, fd)
+end
+
+-- "ENOENT" for -2 (a syscall's return value) or 2; nil for 0.
+function c.errname(n)
+  n = tonumber(n)
+  if not n or n == 0 then return nil end
+  if n < 0 then n = -n end
+  return host.errno_name(n)
+end
+
+function c.signame(n)
+  return host.signal_name(n)
+end
+
+-- ---- formatting ---------------------------------------------------------------
+
+c.bytes = text.bytes
+c.escape = text.escape
+c.hex = text.hex
+
+-- The strace-like text of a syscall or enter event.
+function c.format_syscall(e)
+  return host.format_syscall(event.raw(e))
+end
+
+-- One JSON document (one line) for a Lua value; always valid JSON.
+function c.json(value)
+  return require("compendium.json").encode(value)
+end
+
+-- io.open, or c.error("cannot write PATH: reason") so that a bad path stops
+-- compendium before anything is traced.
+function c.open_output(path, mode)
+  local f, err = io.open(path, mode or "w")
+  if not f then
+    local reason = tostring(err)
+    if reason:sub(1, #path + 2) == path .. ": " then reason = reason:sub(#path + 3) end
+    c.error("cannot write " .. path .. ": " .. reason)
+  end
+  return f
+end
+
+-- c.verbose (-v) and c.quiet (-q) are set by the runtime before scripts load.
+c.verbose = false
+c.quiet = false
+
+return c

@@ -1,0 +1,303 @@
+-- What a hook receives: a view of the engine's one cmp_event struct, with
+-- the field names of the JSON schema. Reading a field runs a small getter;
+-- nothing is allocated unless a string field (or argv, or e:table()) is read.
+--
+-- The event is only valid while its hook runs: the engine overwrites the
+-- struct for the next one. Copy what you keep: `saved[#saved+1] = e:table()`.
+--
+-- Why a second struct type: on a cdata, real struct fields win over
+-- __index, so cmp_event's own fields (ret is an int64 cdata, path a cmp_str)
+-- would hide the getters. cmp_event_view has the same layout with every
+-- field renamed to _name; the hooks see a cmp_event_view pointer onto the
+-- engine's struct.
+local ffi = require "ffi"
+local host = require "compendium.host"
+local text = require "compendium.text"
+
+local tonumber, floor = tonumber, math.floor
+local ffi_string, ffi_cast = ffi.string, ffi.cast
+
+local M = {}
+
+-- Event type names, by enum value; the semantic kinds in enum order.
+M.kinds = {
+  "open", "connect", "read", "write", "send", "recv", "brk", "mmap", "munmap",
+  "spawn_process", "spawn_thread", "exec", "exit", "signal", "fault",
+  "sched_delay", "block_io",
+}
+local type_names = { [0] = "none" }
+M.type_ids = {}
+for _, name in ipairs({ "enter", "syscall", unpack(M.kinds) }) do
+  local id = tonumber(ffi_cast("enum cmp_event_type", "CMP_EV_" .. name:upper()))
+  type_names[id] = name
+  M.type_ids[name] = id
+end
+M.type_names = type_names
+local ENTER, SYSCALL = M.type_ids.enter, M.type_ids.syscall
+local READ, WRITE = M.type_ids.read, M.type_ids.write
+local EXIT = M.type_ids.exit
+local SPAWN_PROCESS, SPAWN_THREAD = M.type_ids.spawn_process, M.type_ids.spawn_thread
+
+local TARGETS = { [0] = "file", "pipe", "other" }
+
+-- ---- the view type, defined and given its metatype once per Lua state ----
+
+-- The getter tables live in the registry so that loading this module again
+-- (the specs do) refills the tables the metatype already points at.
+local reg = debug.getregistry()
+local shared = reg["compendium.event"]
+if not shared then
+  shared = { getters = {}, methods = {} }
+  reg["compendium.event"] = shared
+  local cdef = require "compendium.cdef"
+  local body = cdef:match("typedef%s+struct%s+cmp_event%s*(%b{})%s*cmp_event%s*;")
+  assert(body, "compendium.cdef has no cmp_event struct")
+  body = body:gsub("/%*.-%*/", ""):gsub("//[^\n]*", "")
+  -- `uint64_t args[6];` → `uint64_t _args[6];`, `int32_t pid;` → `int32_t _pid;`
+  local renamed = body:gsub("([%a_][%w_]*)(%s*%[[^%]]*%]%s*;)", "_%1%2")
+  renamed = renamed:gsub("([%a_][%w_]*)(%s*;)", "_%1%2")
+  ffi.cdef("typedef struct cmp_event_view " .. renamed .. " cmp_event_view;")
+  assert(ffi.sizeof("cmp_event_view") == ffi.sizeof("cmp_event"), "cmp_event_view layout")
+  local getters, methods = shared.getters, shared.methods
+  ffi.metatype("cmp_event_view", {
+    __index = function(e, k)
+      local g = getters[k]
+      if g ~= nil then return g(e) end
+      return methods[k]
+    end,
+  })
+end
+local getters, methods = shared.getters, shared.methods
+for k in pairs(getters) do getters[k] = nil end
+for k in pairs(methods) do methods[k] = nil end
+
+-- ---- time ---------------------------------------------------------------
+
+local start_ns = 0ULL
+
+-- Reads the engine's start time again (the runtime calls this when tracing
+-- starts).
+function M.reset_clock()
+  start_ns = ffi_cast("uint64_t", host.start_ns())
+end
+M.reset_clock()
+
+-- ---- names the engine knows, cached: asked for on every event ----------
+
+local syscall_names = {}
+local function syscall_name(nr)
+  local name = syscall_names[nr]
+  if name == nil then
+    name = host.syscall_name(nr) or ("syscall_" .. nr)
+    syscall_names[nr] = name
+  end
+  return name
+end
+
+local signal_names = {}
+local function signal_name(n)
+  if n == 0 then return nil end
+  local name = signal_names[n]
+  if name == nil then
+    name = host.signal_name(n) or ("SIG" .. n)
+    signal_names[n] = name
+  end
+  return name
+end
+
+-- ---- getters --------------------------------------------------------------
+
+local function is_raw(e)
+  local t = e._type
+  return t == SYSCALL or t == ENTER
+end
+
+-- cmp_str fields: nil when the engine set no string
+for _, f in ipairs({ "path", "path2", "fd_path", "sockaddr", "filename", "sock_type",
+                     "remote_addr", "prot", "map_type", "program", "region", "op", "error" }) do
+  local raw = "_" .. f
+  getters[f] = function(e)
+    local s = e[raw]
+    if s.ptr == nil then return nil end
+    local v = ffi_string(s.ptr, s.len) -- not a tail call: lets the JIT compile the return
+    return v
+  end
+end
+
+-- 64-bit counters as Lua numbers (exact up to 2^53)
+for _, f in ipairs({ "end_addr", "size", "bytes", "growth_bytes", "delay_ns", "latency_ns", "count" }) do
+  local raw = "_" .. f
+  getters[f] = function(e) return tonumber(e[raw]) end
+end
+
+function getters.type(e) return type_names[e._type] end
+function getters.pid(e) return e._pid end
+function getters.tid(e) return e._tid end
+function getters.nr(e) return e._nr end
+function getters.fd(e) return e._fd end
+function getters.ret(e) return tonumber(e._ret) end
+function getters.args(e) return e._args end -- uint64_t[6], 0-based; e:arg(i) for numbers
+
+function getters.ts(e)
+  local ns = e._ts_ns
+  if ns < start_ns then return 0 end
+  return tonumber(ns - start_ns) / 1e9
+end
+
+function getters.name(e)
+  if is_raw(e) then return syscall_name(e._nr) end
+  return nil
+end
+
+-- syscall/enter events: the decoded socket address; others: the address
+function getters.addr(e)
+  if is_raw(e) then return getters.sockaddr(e) end
+  return tonumber(e._addr)
+end
+
+function getters.writable(e) return e._writable ~= 0 end
+function getters.is_thread(e) return e._is_thread ~= 0 end
+function getters.core_dumped(e) return e._core_dumped ~= 0 end
+
+function getters.target(e)
+  local t = e._type
+  if t == READ or t == WRITE then return TARGETS[e._target] or "other" end
+  return nil
+end
+
+function getters.child_pid(e)
+  if e._type == SPAWN_PROCESS then return e._child end
+  return nil
+end
+
+function getters.child_tid(e)
+  if e._type == SPAWN_THREAD then return e._child end
+  return nil
+end
+
+function getters.code(e)
+  if e._type == EXIT and e._signal == 0 then return e._code end
+  return nil
+end
+
+function getters.signal(e) return signal_name(e._signal) end
+
+-- exec: {"ls", "-l"} (built on each access)
+function getters.argv(e)
+  local s = e._argv
+  if s.ptr == nil then return nil end
+  return text.split_nul(ffi_string(s.ptr, s.len))
+end
+
+-- ---- methods --------------------------------------------------------------
+
+-- e:arg(1) .. e:arg(6): a syscall argument as a signed number
+function methods.arg(e, i)
+  if i < 1 or i > 6 then error("arg: index " .. tostring(i) .. " is not 1..6", 2) end
+  return tonumber(ffi_cast("int64_t", e._args[i - 1]))
+end
+
+local function address(n)
+  return "0x" .. text.hex(n)
+end
+
+local function micro(ts)
+  return floor(ts * 1e6 + 0.5) / 1e6
+end
+
+-- Per type: the JSON schema fields beyond ts, pid, tid, type.
+local tables = {}
+
+function tables.open(e, t)
+  t.path, t.writable, t.fd = e.path, e.writable, e.fd
+end
+
+function tables.connect(e, t)
+  t.sock_type, t.remote_addr, t.fd, t.error = e.sock_type, e.remote_addr, e.fd, e.error
+end
+
+function tables.read(e, t)
+  t.bytes, t.filename, t.target, t.fd = e.bytes, e.filename, e.target, e.fd
+end
+tables.write = tables.read
+
+function tables.send(e, t)
+  t.bytes, t.remote_addr, t.sock_type, t.fd = e.bytes, e.remote_addr, e.sock_type, e.fd
+end
+tables.recv = tables.send
+
+function tables.brk(e, t)
+  t.growth_bytes = e.growth_bytes
+end
+
+function tables.mmap(e, t)
+  t.addr, t.end_addr = address(e._addr), address(e._end_addr)
+  t.size, t.prot, t.map_type = e.size, e.prot, e.map_type
+  if t.map_type == "file" then t.filename = e.filename end
+end
+
+function tables.munmap(e, t)
+  t.addr, t.size = address(e._addr), e.size
+end
+
+function tables.spawn_process(e, t) t.child_pid = e.child_pid end
+function tables.spawn_thread(e, t) t.child_tid = e.child_tid end
+
+function tables.exec(e, t)
+  t.program = e.program
+  t.argv = setmetatable(e.argv or {}, M.array_mt)
+end
+
+function tables.exit(e, t)
+  t.code, t.signal, t.is_thread = e.code, e.signal, e.is_thread
+  if e.core_dumped then t.core_dumped = true end
+end
+
+function tables.signal(e, t) t.signal = e.signal end
+
+function tables.fault(e, t)
+  t.addr, t.region, t.prot, t.count = address(e._addr), e.region, e.prot, e.count
+end
+
+function tables.sched_delay(e, t) t.delay_ns = e.delay_ns end
+
+function tables.block_io(e, t)
+  t.latency_ns, t.bytes, t.op = e.latency_ns, e.bytes, e.op
+end
+
+local function raw_table(e, t)
+  t.name, t.nr = e.name, e.nr
+  local args = setmetatable({}, M.array_mt)
+  for i = 1, 6 do args[i] = methods.arg(e, i) end
+  t.args = args
+  if e._type == SYSCALL then t.ret = e.ret end
+  t.path, t.path2, t.fd_path, t.addr = e.path, e.path2, e.fd_path, e.sockaddr
+end
+tables.syscall, tables.enter = raw_table, raw_table
+
+-- Marks tables that are JSON arrays even when empty (see compendium.json).
+M.array_mt = { __jsontype = "array" }
+
+-- A plain Lua table with exactly the event's JSON schema fields, safe to
+-- keep after the hook returns.
+function methods.table(e)
+  local kind = type_names[e._type]
+  local t = { ts = micro(e.ts), pid = e._pid, tid = e._tid, type = kind }
+  local fill = tables[kind]
+  if fill then fill(e, t) end
+  return t
+end
+
+-- ---- the current event ------------------------------------------------------
+
+-- The view of the engine's event struct (one pointer, made once).
+function M.view(ptr)
+  return ffi_cast("const cmp_event_view *", ptr)
+end
+
+-- The engine's own pointer type, for engine calls that take a cmp_event.
+function M.raw(e)
+  return ffi_cast("const cmp_event *", e)
+end
+
+return M

@@ -1,0 +1,200 @@
+-- The one module that talks to the engine (through the LuaJIT FFI). The rest
+-- of lua/ reaches the engine only through these functions, so tests can
+-- replace this module with a fake (package.loaded["compendium.host"]).
+local ffi = require "ffi"
+local text = require "compendium.text"
+
+-- The declarations come from engine/event.h, embedded by the build. Define
+-- them once per Lua state, even if this module is loaded again.
+if not pcall(ffi.typeof, "cmp_event") then
+  ffi.cdef(require "compendium.cdef")
+end
+
+local C = ffi.C
+local tonumber = tonumber
+
+local M = {}
+
+-- cmp_str → Lua string, nil when the engine passed no string.
+local function str(s)
+  if s.ptr == nil then return nil end
+  return ffi.string(s.ptr, s.len)
+end
+
+-- cmp_str → Lua string; nil for no string and for an empty one.
+local function nonempty(s)
+  if s.ptr == nil or s.len == 0 then return nil end
+  return ffi.string(s.ptr, s.len)
+end
+
+
+local function signal_name(n)
+  if n == 0 then return nil end
+  local p = C.cmp_signal_name(n)
+  return p ~= nil and ffi.string(p) or ("SIG" .. n)
+end
+
+local FD_KINDS = {
+  [0] = "unknown", "file", "dir", "socket", "pipe", "eventfd", "timerfd",
+  "signalfd", "epoll", "memfd", "inotify", "pidfd", "other",
+}
+
+-- ---- conversions from the engine's structs (exported for the specs) ------
+
+function M.proc_table(p, signame)
+  signame = signame or signal_name
+  return {
+    pid = p.pid,
+    tid = p.tid,
+    ppid = p.ppid,
+    is_thread = p.is_thread ~= 0,
+    alive = p.alive ~= 0,
+    exit_code = (p.alive == 0 and p.exit_signal == 0) and p.exit_code or nil,
+    exit_signal = signame(p.exit_signal),
+    start_ns = tonumber(p.start_ns),
+    end_ns = tonumber(p.end_ns),
+    comm = str(p.comm),
+    exe = str(p.exe),
+    argv = text.split_nul(str(p.argv)),
+  }
+end
+
+function M.fd_table(d)
+  return {
+    fd = d.fd,
+    kind = FD_KINDS[d.kind] or "unknown",
+    cloexec = d.cloexec ~= 0,
+    writable = d.writable ~= 0,
+    path = nonempty(d.path),
+    sock_type = nonempty(d.sock_type),
+    remote_addr = nonempty(d.remote_addr),
+  }
+end
+
+-- The run object hooks get (start and end), minus `failures`, which the
+-- runtime adds.
+function M.run_table(r, signame)
+  signame = signame or signal_name
+  local exit = {}
+  if r.exit_signal ~= 0 then
+    exit.signal = signame(r.exit_signal)
+  elseif r.exit_code >= 0 then
+    exit.code = r.exit_code
+  end
+  local run = {
+    command = str(r.command) or "",
+    root_pid = r.root_pid,
+    attached = r.attached ~= 0,
+    detached = r.detached ~= 0,
+    interrupted = r.interrupted ~= 0,
+    duration = r.end_ns > r.start_ns and tonumber(r.end_ns - r.start_ns) / 1e9 or 0,
+    exit = exit,
+    processes = tonumber(r.processes),
+    threads = tonumber(r.threads),
+    syscalls = tonumber(r.syscalls),
+    dropped = tonumber(r.dropped),
+    memory = {
+      heap_bytes = tonumber(r.heap_bytes),
+      mmap_bytes = tonumber(r.mmap_bytes),
+      mmap_regions = tonumber(r.mmap_regions),
+    },
+  }
+  -- Without read/write tracing the engine's I/O totals would read 0: say
+  -- "unknown" (nil) rather than lie.
+  if r.io_traced ~= 0 then
+    run.io = {
+      file_read_bytes = tonumber(r.file_read_bytes),
+      file_written_bytes = tonumber(r.file_written_bytes),
+    }
+    run.net = {
+      bytes_sent = tonumber(r.net_sent_bytes),
+      bytes_received = tonumber(r.net_recv_bytes),
+    }
+  end
+  return run
+end
+
+-- ---- engine services ------------------------------------------------------
+
+local event -- fetched once: the engine reuses one struct for every event
+
+function M.event()
+  if event == nil then event = C.cmp_host_event() end
+  return event
+end
+
+function M.print(s)
+  C.cmp_host_print(s, #s)
+end
+
+function M.fail()
+  C.cmp_host_fail()
+end
+
+local proc_info = ffi.new("cmp_proc_info")
+local fd_info = ffi.new("cmp_fd_info")
+local run_info = ffi.new("cmp_run_info")
+
+function M.proc(tid)
+  if C.cmp_host_proc(tid, proc_info) == 0 then return nil end
+  return M.proc_table(proc_info)
+end
+
+function M.fd(pid, fd)
+  if C.cmp_host_fd(pid, fd, fd_info) == 0 then return nil end
+  return M.fd_table(fd_info)
+end
+
+function M.run()
+  C.cmp_host_run(run_info)
+  return M.run_table(run_info)
+end
+
+function M.want_event(type)
+  C.cmp_host_want_event(type)
+end
+
+-- nr -1: every syscall
+function M.want_syscall(nr, at_entry)
+  C.cmp_host_want_syscall(nr, at_entry and 1 or 0)
+end
+
+-- CLOCK_MONOTONIC ns when tracing began (a uint64_t cdata)
+function M.start_ns()
+  return C.cmp_host_start_ns()
+end
+
+function M.syscall_name(nr)
+  local p = C.cmp_syscall_name(nr)
+  return p ~= nil and ffi.string(p) or nil
+end
+
+function M.syscall_number(name)
+  local nr = C.cmp_syscall_number(name)
+  return nr >= 0 and nr or nil
+end
+
+function M.errno_name(n)
+  local p = C.cmp_errno_name(n)
+  return p ~= nil and ffi.string(p) or nil
+end
+
+function M.errno_number(name)
+  local n = C.cmp_errno_number(name)
+  return n > 0 and n or nil
+end
+
+-- "SIGSEGV"; nil for 0; "SIG40" for a number the engine has no name for
+M.signal_name = signal_name
+
+local FORMAT_CAP = 4096
+local format_buf = ffi.new("char[?]", FORMAT_CAP)
+
+-- The strace-like line for a syscall event, e.g. `openat(AT_FDCWD, "/x", O_RDONLY) = 3`.
+function M.format_syscall(ev)
+  local n = tonumber(C.cmp_format_syscall(ev, format_buf, FORMAT_CAP))
+  if n > FORMAT_CAP - 1 then n = FORMAT_CAP - 1 end
+  return ffi.string(format_buf, n)
+end
+
+return M

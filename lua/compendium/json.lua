@@ -1,0 +1,98 @@
+-- JSON encoding with lua-cjson, always valid output:
+--   * strings that are not valid UTF-8 get U+FFFD for each bad byte;
+--   * integers keep every digit (this lua-cjson may only allow 14
+--     significant digits; syscall arguments and byte counts need more);
+--   * tables marked as arrays (json.array, e:table()'s argv and args)
+--     encode as [] even when empty.
+-- A private cjson instance, so scripts using cjson directly keep their own
+-- settings.
+local cjson = require("cjson").new()
+local text = require "compendium.text"
+
+local type, pairs, next, format, getmetatable = type, pairs, next, string.format, getmetatable
+local utf8_clean = text.utf8_clean
+
+local M = {}
+
+cjson.encode_sparse_array(false)
+local full_precision = pcall(cjson.encode_number_precision, 16)
+if not full_precision then cjson.encode_number_precision(14) end
+
+-- Placeholders are strings starting with byte 0xFF: no cleaned string can
+-- contain that byte, so after encoding they are found and swapped exactly.
+local MARK = "\255"
+local EMPTY_ARRAY = MARK .. "[]"
+
+local array_mt = { __jsontype = "array" }
+
+-- Marks t as a JSON array (so that {} encodes as []). Returns t.
+function M.array(t)
+  return setmetatable(t or {}, array_mt)
+end
+
+local function is_array(t)
+  local mt = getmetatable(t)
+  return mt ~= nil and type(mt) == "table" and mt.__jsontype == "array"
+end
+
+local needs_fixup -- set when a placeholder went in
+
+local function big_integer(n)
+  return not full_precision and n % 1 == 0 and (n >= 1e14 or n <= -1e14)
+         and n < 9.2233720368547758e18 and n >= -9.2233720368547758e18
+end
+
+-- Returns v, or a copy with strings cleaned and placeholders in; copies only
+-- what changes.
+local function prepare(v)
+  local tv = type(v)
+  if tv == "string" then
+    return utf8_clean(v)
+  elseif tv == "number" then
+    if big_integer(v) then
+      needs_fixup = true
+      return MARK .. format("%d", v)
+    end
+    return v
+  elseif tv == "table" then
+    if next(v) == nil then
+      if is_array(v) then
+        needs_fixup = true
+        return EMPTY_ARRAY
+      end
+      return v
+    end
+    local copy
+    for k, x in pairs(v) do
+      local nk = type(k) == "string" and utf8_clean(k) or k
+      local nx = prepare(x)
+      if nk ~= k or nx ~= x then
+        if not copy then
+          copy = {}
+          for k2, x2 in pairs(v) do copy[k2] = x2 end
+        end
+        if nk ~= k then copy[k] = nil end
+        copy[nk] = nx
+      end
+    end
+    return copy or v
+  end
+  return v
+end
+
+-- One line of JSON for a Lua value (tables, strings, numbers, booleans,
+-- nil / cjson.null).
+function M.encode(value)
+  needs_fixup = false
+  local s = cjson.encode(prepare(value))
+  if needs_fixup then
+    s = s:gsub('"\255([^"]*)"', "%1")
+  end
+  return s
+end
+
+-- For tests and tools: the decoder of the same instance.
+M.decode = cjson.decode
+M.null = cjson.null
+
+return M

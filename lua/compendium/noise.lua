@@ -1,0 +1,78 @@
+-- The default noise policy: what the bundled views hide unless -v is given.
+-- Every program touches these (the dynamic linker, shared libraries, /proc,
+-- the resolver on loopback), so showing them buries what the program itself
+-- did. Copy this module to change the policy.
+local M = {}
+
+-- Directories whose every file is noise.
+local SYSTEM_DIRS = { "/proc", "/sys", "/dev" }
+
+-- Where shared libraries live.
+local LIB_DIRS = { "/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/", "/nix/store/" }
+
+local function under(p, dir)
+  return p == dir or p:sub(1, #dir + 1) == dir .. "/"
+end
+
+local function is_shared_library(p)
+  local base = p:match("[^/]*$")
+  if not (base:find("%.so$") or base:find("%.so%.")) then return false end
+  for _, dir in ipairs(LIB_DIRS) do
+    if p:sub(1, #dir) == dir then return true end
+  end
+  return false
+end
+
+local function check_path(p)
+  for _, dir in ipairs(SYSTEM_DIRS) do
+    if under(p, dir) then return true end
+  end
+  -- the dynamic linker and its cache (/etc/ld.so.cache, /etc/ld.so.preload)
+  if p:find("/ld.so", 1, true) or p:find("ld-linux", 1, true) then return true end
+  return is_shared_library(p)
+end
+
+-- A trace reads the same few paths over and over (every read of a file
+-- asks again): remember the answers.
+local cache, cached = {}, 0
+
+-- True for a path the default view hides.
+function M.path(p)
+  if p == nil then return false end
+  local hit = cache[p]
+  if hit ~= nil then return hit end
+  hit = check_path(p)
+  if cached >= 4096 then cache, cached = {}, 0 end
+  cache[p] = hit
+  cached = cached + 1
+  return hit
+end
+
+-- True for a peer the default view hides: loopback (127.0.0.0/8, which
+-- includes the local resolver 127.0.0.53; ::1; ::ffff:127.x) and netlink.
+-- Peers look like "127.0.0.1:53", "[::1]:8080", "/run/x.sock",
+-- "netlink:pid=0,groups=0".
+function M.peer(addr)
+  if addr == nil then return false end
+  if addr:find("^127%.") or addr:find("^%[::1%]") or addr == "::1"
+     or addr:find("^%[::ffff:127%.") or addr:find("^::ffff:127%.") then
+    return true
+  end
+  return addr:find("^netlink") ~= nil
+end
+
+-- True for an event the default view hides: the path, file or peer it is
+-- about is noise.
+function M.event(e)
+  local t = e.type
+  if t == "open" then
+    return M.path(e.path)
+  elseif t == "read" or t == "write" or t == "mmap" then
+    return M.path(e.filename)
+  elseif t == "connect" or t == "send" or t == "recv" then
+    return e.sock_type == "netlink" or M.peer(e.remote_addr)
+  end
+  return false
+end
+
+return M

@@ -1,0 +1,123 @@
+-- Text helpers shared by the API and the JSON encoder: byte counts, hex,
+-- terminal escaping and UTF-8 repair. Pure functions, no engine access.
+local byte, char, format, concat = string.byte, string.char, string.format, table.concat
+
+local M = {}
+
+-- "0 B", "517 B", "1.4 KB", "8.5 MB", "2.0 GB": 1024-based, one decimal from
+-- KB up. Negative counts (a shrinking heap) keep their sign.
+function M.bytes(n)
+  n = tonumber(n) or 0
+  if n < 0 then return "-" .. M.bytes(-n) end
+  if n < 1024 then return format("%d B", n) end
+  if n < 1048576 then return format("%.1f KB", n / 1024) end
+  if n < 1073741824 then return format("%.1f MB", n / 1048576) end
+  return format("%.1f GB", n / 1073741824)
+end
+
+-- "7f8a12345000": lowercase, no 0x. Takes a number or a 64-bit cdata;
+-- negative numbers show their 64-bit two's complement.
+function M.hex(n)
+  return format("%x", n)
+end
+
+-- Length of the valid UTF-8 sequence starting at s[i] (whose first byte is
+-- b, >= 0x80), or nil when the bytes there are not valid UTF-8: stray
+-- continuation bytes, overlong forms, surrogates, code points past U+10FFFF.
+local function utf8_len(s, i, b)
+  local lo, hi, n = 0x80, 0xBF, 0
+  if b >= 0xC2 and b <= 0xDF then n = 1
+  elseif b == 0xE0 then n, lo = 2, 0xA0
+  elseif b == 0xED then n, hi = 2, 0x9F
+  elseif b >= 0xE1 and b <= 0xEF then n = 2
+  elseif b == 0xF0 then n, lo = 3, 0x90
+  elseif b == 0xF4 then n, hi = 3, 0x8F
+  elseif b >= 0xF1 and b <= 0xF3 then n = 3
+  else return nil end
+  local c = byte(s, i + 1)
+  if not c or c < lo or c > hi then return nil end
+  for j = i + 2, i + n do
+    c = byte(s, j)
+    if not c or c < 0x80 or c > 0xBF then return nil end
+  end
+  return n + 1
+end
+M.utf8_len = utf8_len
+
+local ESCAPES = { [9] = "\\t", [10] = "\\n", [13] = "\\r", [92] = "\\\\" }
+
+-- Makes untrusted bytes (paths, addresses, argv) safe to print on a
+-- terminal: printable ASCII and valid UTF-8 pass through; \n \t \r and the
+-- backslash become escapes; other control bytes, DEL, ESC and bytes that
+-- are not valid UTF-8 become \xNN.
+function M.escape(s)
+  if s == nil then return nil end
+  s = tostring(s)
+  -- the common case: nothing to do, no allocation
+  if not s:find("[%z\1-\31\\\127-\255]") then return s end
+  local out, i, len = {}, 1, #s
+  while i <= len do
+    local b = byte(s, i)
+    local n = 1
+    if ESCAPES[b] then
+      out[#out + 1] = ESCAPES[b]
+    elseif b < 32 or b == 127 then
+      out[#out + 1] = format("\\x%02x", b)
+    elseif b < 128 then
+      out[#out + 1] = char(b)
+    else
+      n = utf8_len(s, i, b)
+      if n then
+        out[#out + 1] = s:sub(i, i + n - 1)
+      else
+        n = 1
+        out[#out + 1] = format("\\x%02x", b)
+      end
+    end
+    i = i + n
+  end
+  return concat(out)
+end
+
+-- "ls\0-l\0" → {"ls", "-l"}: argv as the engine passes it, each argument
+-- followed by a NUL (a missing last NUL is tolerated).
+function M.split_nul(s)
+  local list = {}
+  if s then
+    for item in s:gmatch("([^%z]*)%z") do list[#list + 1] = item end
+    local tail = s:match("([^%z]+)$")
+    if tail then list[#list + 1] = tail end
+  end
+  return list
+end
+
+local REPLACEMENT = "\239\191\189" -- U+FFFD
+
+-- Returns s with every byte that is not part of valid UTF-8 replaced by
+-- U+FFFD; s itself (no copy) when it is already valid.
+function M.utf8_clean(s)
+  if not s:find("[\128-\255]") then return s end
+  local out, i, len, start, changed = {}, 1, #s, 1, false
+  while i <= len do
+    local b = byte(s, i)
+    if b < 128 then
+      i = i + 1
+    else
+      local n = utf8_len(s, i, b)
+      if n then
+        i = i + n
+      else
+        out[#out + 1] = s:sub(start, i - 1)
+        out[#out + 1] = REPLACEMENT
+        changed = true
+        i = i + 1
+        start = i
+      end
+    end
+  end
+  if not changed then return s end
+  out[#out + 1] = s:sub(start)
+  return concat(out)
+end
+
+return M

@@ -1,0 +1,60 @@
+-- jsonl: every semantic event as one JSON object per line, then a summary
+-- line. `--json FILE` runs this script with -X jsonl.out=FILE.
+--
+-- Events are written unfiltered (tools downstream decide what is noise);
+-- the summary's byte totals follow the default view's noise policy, or keep
+-- everything under -v, so they match what the terminal summary says.
+local c = require "compendium"
+local json = require "compendium.json"
+local noise = require "compendium.noise"
+local summary = require "compendium.summary"
+
+local path = c.opt("out")
+if not path then c.error("jsonl: set -X jsonl.out=FILE (or use --json FILE)") end
+
+-- Opened now, while loading: a path that cannot be written stops
+-- compendium before anything is traced.
+local out = c.open_output(path, "w")
+
+local totals = summary.new {
+  keep = function(e) return c.verbose or not noise.event(e) end,
+}
+
+-- e:table() copies the event into a plain table with the schema's fields.
+local function write_event(e)
+  out:write(json.encode(e:table()), "\n")
+  totals:add(e)
+end
+
+for _, kind in ipairs(c.event_kinds) do
+  c.on(kind, write_event)
+end
+
+c.on("end", function(run)
+  local mem = run.memory
+  out:write(json.encode {
+    type = "summary",
+    command = run.command,
+    duration = run.duration,
+    exit = run.exit,
+    memory = {
+      heap_bytes = mem.heap_bytes,
+      mmap_bytes = mem.mmap_bytes,
+      mmap_regions = mem.mmap_regions,
+      total_bytes = mem.heap_bytes + mem.mmap_bytes,
+    },
+    io = {
+      files_read = totals.files_read,
+      files_written = totals.files_written,
+      net_sent = totals.net_sent,
+      net_received = totals.net_received,
+    },
+    connections = json.array(totals.connections),
+    processes = run.processes,
+    threads = run.threads,
+    syscalls = run.syscalls,
+    dropped = run.dropped,
+    failures = #run.failures,
+  }, "\n")
+  out:close()
+end)

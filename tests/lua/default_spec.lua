@@ -1,0 +1,286 @@
+-- scripts/default.lua: exact output for synthetic traces.
+local fake = require "fake_host"
+
+local RULE = string.rep("━", 64)
+
+-- Loads the default script with this configuration; returns host, runtime.
+local function default(config)
+  local h, rt = fake.setup(config)
+  local ok, err = rt.load(fake.bundled("default"), "default")
+  assert(ok, err)
+  assert.is_nil(rt.check_options())
+  return h, rt
+end
+
+-- The lines after the start line and before the summary box.
+local function live_lines(h)
+  local lines, out = h:lines(), {}
+  for i = 2, #lines do
+    if lines[i] == "" then break end
+    out[#out + 1] = lines[i]
+  end
+  return out
+end
+
+-- The summary box: from the blank line on.
+local function box(h)
+  local lines = h:lines()
+  for i, line in ipairs(lines) do
+    if line == "" then return { unpack(lines, i + 1) } end
+  end
+  return {}
+end
+
+local CURL = {
+  { "exec", { ts = 0.0, program = "/usr/bin/curl", argv = { "curl", "-s", "https://example.com" } } },
+  { "open", { ts = 0.001, path = "/etc/ld.so.cache", fd = 3 } },
+  { "open", { ts = 0.0012, path = "/lib/x86_64-linux-gnu/libc.so.6", fd = 3 } },
+  { "read", { ts = 0.0013, filename = "/lib/x86_64-linux-gnu/libc.so.6", fd = 3, bytes = 832 } },
+  { "mmap", { ts = 0.0014, addr = 0x7f8a12000000, end_addr = 0x7f8a12200000, size = 0x200000, prot = "r-x",
+              map_type = "file", filename = "/lib/x86_64-linux-gnu/libc.so.6" } },
+  { "mmap", { ts = 0.002, addr = 0x7f8a12345000, end_addr = 0x7f8a12347000, size = 8192, prot = "rw-",
+              map_type = "anon" } },
+  { "brk", { ts = 0.0025, growth_bytes = 135168 } },
+  { "open", { ts = 0.003, path = "/etc/resolv.conf", fd = 3 } },
+  { "read", { ts = 0.0031, filename = "/etc/resolv.conf", fd = 3, bytes = 700 } },
+  { "read", { ts = 0.0032, filename = "/etc/resolv.conf", fd = 3, bytes = 734 } },
+  { "read", { ts = 0.0033, filename = "/etc/resolv.conf", fd = 3, bytes = 0 } },
+  { "open", { ts = 0.004, path = "/proc/self/status", fd = 4 } },
+  { "read", { ts = 0.0041, filename = "/proc/self/status", fd = 4, bytes = 1500 } },
+  { "connect", { ts = 0.005, sock_type = "udp4", remote_addr = "127.0.0.53:53", fd = 5 } },
+  { "send", { ts = 0.006, sock_type = "udp4", remote_addr = "127.0.0.53:53", fd = 5, bytes = 40 } },
+  { "connect", { ts = 0.010, sock_type = "tcp4", remote_addr = "10.0.0.9:80", fd = 6, error = "ECONNREFUSED" } },
+  { "connect", { ts = 0.015, sock_type = "tcp4", remote_addr = "93.184.216.34:443", fd = 7,
+                 error = "EINPROGRESS" } },
+  { "send", { ts = 0.156, sock_type = "tcp4", remote_addr = "93.184.216.34:443", fd = 7, bytes = 517 } },
+  { "recv", { ts = 0.234, sock_type = "tcp4", remote_addr = "93.184.216.34:443", fd = 7, bytes = 1434 } },
+  { "recv", { ts = 0.235, sock_type = "tcp4", remote_addr = "93.184.216.34:443", fd = 7, bytes = 1229 } },
+  { "spawn_thread", { ts = 0.24, child = 101 } },
+  { "recv", { ts = 0.25, tid = 101, sock_type = "tcp4", remote_addr = "93.184.216.34:443", fd = 7, bytes = 10 } },
+  { "exit", { ts = 0.26, tid = 101, is_thread = true, code = 0 } },
+  { "write", { ts = 0.30, filename = "/tmp/out", fd = 8, bytes = 4096 } },
+  { "write", { ts = 0.31, filename = "/tmp/out", fd = 8, bytes = 4096 } },
+  { "write", { ts = 0.32, filename = "/tmp/out", fd = 8, bytes = 2048 } },
+  { "write", { ts = 0.33, filename = "/tmp/other", fd = 9, bytes = 1 } },
+  { "munmap", { ts = 0.335, addr = 0x7f8a12345000, size = 8192 } },
+  { "brk", { ts = 0.336, growth_bytes = -4096 } },
+  { "signal", { ts = 0.337, signal = 17 } },
+  { "signal", { ts = 0.338, signal = 2 } },
+  { "exit", { ts = 0.34, code = 0 } },
+}
+
+local function play(h, events)
+  for _, item in ipairs(events) do h:emit(item[1], item[2]) end
+end
+
+describe("the default script", function()
+  it("prints the live lines of a trace, filtering noise and merging I/O", function()
+    local h, rt = default { command = "curl -s https://example.com" }
+    h.run_info.command = "curl -s https://example.com"
+    rt.start()
+    play(h, CURL)
+    rt.finish()
+    assert.are.equal("compendium: tracing curl -s https://example.com", h:lines()[1])
+    assert.are.same({
+      "[+0.000s] ─── curl exec ───",
+      "[+0.002s] mmap 7f8a12345000-7f8a12347000 rw-   8.0 KB anon",
+      "[+0.003s] heap +132.0 KB",
+      "[+0.003s] open /etc/resolv.conf (read)",
+      "[+0.003s] read /etc/resolv.conf 1.4 KB (3 calls)",
+      "[+0.010s] connect tcp4 → 10.0.0.9:80 (ECONNREFUSED)",
+      "[+0.015s] connect tcp4 → 93.184.216.34:443",
+      "[+0.156s] send    517 B → 93.184.216.34:443",
+      "[+0.234s] recv   2.6 KB → 93.184.216.34:443 (2 calls)",
+      "[+0.240s] [100] spawn thread 101",
+      "[+0.250s] [101] recv     10 B → 93.184.216.34:443",
+      "[+0.300s] [100] write /tmp/out 10.0 KB (3 calls)",
+      "[+0.330s] [100] write /tmp/other 1 B",
+      "[+0.335s] [100] munmap 7f8a12345000-7f8a12347000 8.0 KB",
+      "[+0.336s] [100] heap -4.0 KB",
+      "[+0.338s] [100] signal SIGINT",
+    }, live_lines(h))
+  end)
+
+  it("closes with the summary box", function()
+    local h, rt = default()
+    h.run_info.command = "curl -s https://example.com"
+    h.run_info.duration = 0.3449
+    h.run_info.memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24 }
+    rt.start()
+    play(h, CURL)
+    rt.finish()
+    assert.are.same({
+      RULE,
+      " FINAL: curl -s https://example.com (0.34s)",
+      RULE,
+      " Memory:",
+      "   Heap:     132.0 KB",
+      "   Mmap:     8.5 MB (24 regions)",
+      "   Total:    8.6 MB",
+      " I/O:",
+      "   Files read:       1.4 KB",
+      "   Files written:   10.0 KB",
+      "   Net sent:          517 B",
+      "   Net received:     2.6 KB",
+      " Network connections:",
+      "   tcp4 → 93.184.216.34:443",
+      " Subprocesses: 0 processes, 1 thread",
+      " Exit: 0",
+      RULE,
+    }, box(h))
+  end)
+
+  it("leaves out empty sections", function()
+    local h, rt = default()
+    h.run_info.memory = { heap_bytes = 0, mmap_bytes = 4096, mmap_regions = 1 }
+    rt.start()
+    rt.finish()
+    assert.are.same({
+      "compendium: tracing prog --flag",
+      "",
+      RULE,
+      " FINAL: prog --flag (0.50s)",
+      RULE,
+      " Memory:",
+      "   Heap:     0 B",
+      "   Mmap:     4.0 KB (1 region)",
+      "   Total:    4.0 KB",
+      " I/O:",
+      "   Files read:          0 B",
+      "   Files written:       0 B",
+      "   Net sent:            0 B",
+      "   Net received:        0 B",
+      " Exit: 0",
+      RULE,
+    }, h:lines())
+  end)
+
+  it("shows noise and every raw syscall with -v", function()
+    local h, rt = default { verbose = true }
+    rt.start()
+    h:emit("syscall", { ts = 0.001, nr = 257, args = { -100 }, ret = 3 })
+    h:emit("open", { ts = 0.001, path = "/etc/ld.so.cache", fd = 3 })
+    h:emit("syscall", { ts = 0.002, nr = 0, args = { 3 }, ret = 832 })
+    h:emit("read", { ts = 0.002, filename = "/etc/ld.so.cache", fd = 3, bytes = 832 })
+    h:emit("syscall", { ts = 0.003, nr = 42, args = { 5 }, ret = 0 })
+    h:emit("connect", { ts = 0.003, sock_type = "udp4", remote_addr = "127.0.0.53:53", fd = 5 })
+    h:emit("mmap", { ts = 0.004, addr = 0x1000, end_addr = 0x3000, size = 8192, prot = "r--",
+                     map_type = "file", filename = "/usr/lib/libc.so.6" })
+    rt.finish()
+    assert.are.same({
+      "[+0.001s] [100] openat(-100) = 3",
+      "[+0.001s] open /etc/ld.so.cache (read)",
+      "[+0.002s] [100] read(3) = 832",
+      "[+0.002s] read /etc/ld.so.cache 832 B",
+      "[+0.003s] [100] connect(5) = 0",
+      "[+0.003s] connect udp4 → 127.0.0.53:53",
+      "[+0.004s] mmap 1000-3000 r--   8.0 KB /usr/lib/libc.so.6",
+    }, live_lines(h))
+    assert.are.same({ "   Files read:        832 B" }, { box(h)[9] })
+    assert.are.same({ " Network connections:", "   udp4 → 127.0.0.53:53" }, { box(h)[13], box(h)[14] })
+  end)
+
+  it("only traces every syscall with -v", function()
+    local h = default()
+    assert.are.same({}, h.wanted_syscalls)
+    h = default { verbose = true }
+    assert.are.same({ { nr = -1, at_entry = false } }, h.wanted_syscalls)
+  end)
+
+  it("names tids once a second process exists, and shows a child's exit", function()
+    local h, rt = default()
+    rt.start()
+    h:emit("open", { ts = 0.1, path = "/etc/hosts" })
+    h:emit("spawn_process", { ts = 0.2, child = 1240 })
+    h:emit("exec", { ts = 0.3, pid = 1240, program = "/bin/sh" })
+    h:emit("exit", { ts = 0.4, pid = 1240, code = 3 })
+    h:emit("spawn_process", { ts = 0.5, child = 1241 })
+    h:emit("exit", { ts = 0.6, pid = 1241, code = -1, signal = 9 })
+    h:emit("spawn_process", { ts = 0.7, child = 1242 })
+    h:emit("exit", { ts = 0.8, pid = 1242, code = -1, signal = 11, core_dumped = true })
+    rt.finish()
+    assert.are.same({
+      "[+0.100s] open /etc/hosts (read)",
+      "[+0.200s] [100] spawn process 1240",
+      "[+0.300s] [1240] ─── sh exec ───",
+      "[+0.400s] [1240] exit 3",
+      "[+0.500s] [100] spawn process 1241",
+      "[+0.600s] [1241] killed by SIGKILL",
+      "[+0.700s] [100] spawn process 1242",
+      "[+0.800s] [1242] killed by SIGSEGV (core dumped)",
+    }, live_lines(h))
+    assert.are.equal(" Subprocesses: 3 processes, 0 threads", box(h)[13])
+  end)
+
+  it("escapes what the program controls", function()
+    local h, rt = default()
+    h.run_info.command = "evil\27[2J"
+    rt.start()
+    h:emit("open", { ts = 0, path = "/tmp/a\nb\27[31m", writable = true })
+    h:emit("exec", { ts = 0, program = "/tmp/x\255y" })
+    h:emit("connect", { ts = 0, sock_type = "unix", remote_addr = "@x\ty" })
+    rt.finish()
+    assert.are.equal("compendium: tracing evil\\x1b[2J", h:lines()[1])
+    assert.are.same({
+      "[+0.000s] open /tmp/a\\nb\\x1b[31m (write)",
+      "[+0.000s] ─── x\\xffy exec ───",
+      "[+0.000s] connect unix → @x\\ty",
+    }, live_lines(h))
+    assert.are.equal(" FINAL: evil\\x1b[2J (0.50s)", box(h)[2])
+  end)
+
+  it("says how the program ended", function()
+    local cases = {
+      { { exit = { code = 7 } }, nil, " Exit: 7" },
+      { { exit = { signal = "SIGSEGV" } }, { code = -1, signal = 11, core_dumped = true },
+        " Exit: killed by SIGSEGV (core dumped)" },
+      { { exit = { signal = "SIGTERM" } }, nil, " Exit: killed by SIGTERM" },
+      { { exit = {}, detached = true, attached = true }, nil, " Exit: detached, 100 still running" },
+      { { exit = { signal = "SIGKILL" }, interrupted = true }, nil,
+        " Exit: killed by SIGKILL after a second Ctrl-C" },
+      { { exit = {} }, nil, " Exit: unknown" },
+    }
+    for _, case in ipairs(cases) do
+      local h, rt = default()
+      for k, v in pairs(case[1]) do h.run_info[k] = v end
+      rt.start()
+      if case[2] then h:emit("exit", case[2]) end
+      rt.finish()
+      local lines = h:lines()
+      assert.are.equal(case[3], lines[#lines - 1])
+      assert.are.equal(0, #live_lines(h), "the root's exit is not a live line")
+    end
+  end)
+
+  it("says it attached", function()
+    local h, rt = default()
+    h.run_info.attached = true
+    h.run_info.root_pid = 4321
+    rt.start()
+    assert.are.same({ "compendium: attached to 4321" }, h:lines())
+  end)
+
+  it("prints and hooks nothing with -q", function()
+    local h, rt = default { quiet = true }
+    rt.start()
+    h:emit("open", { path = "/etc/hosts" })
+    rt.finish()
+    assert.are.same({}, h:lines())
+    assert.are.same({}, h.wanted_events)
+    assert.are.same({}, h.wanted_syscalls)
+  end)
+
+  it("lists at most ten connections", function()
+    local h, rt = default()
+    rt.start()
+    for i = 1, 12 do
+      h:emit("connect", { ts = 0, sock_type = "tcp4", remote_addr = "10.0.0." .. i .. ":80" })
+    end
+    rt.finish()
+    local b = box(h)
+    assert.are.equal(" Network connections:", b[13])
+    assert.are.equal("   tcp4 → 10.0.0.10:80", b[23])
+    assert.are.equal("   ... and 2 more", b[24])
+    assert.are.equal(" Exit: 0", b[25])
+  end)
+end)

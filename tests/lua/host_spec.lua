@@ -1,0 +1,80 @@
+-- compendium.host: the engine's structs turned into the tables scripts see.
+-- (The engine calls themselves need the engine; these are the conversions.)
+local ffi = require "ffi"
+local fake = require "fake_host"
+
+describe("host conversions", function()
+  local host, keep
+  before_each(function()
+    fake.setup()
+    package.loaded["compendium.host"] = nil
+    host = require "compendium.host" -- the real module
+    keep = {}
+  end)
+  after_each(function() package.loaded["compendium.host"] = nil end)
+
+  local function str(field, s)
+    keep[#keep + 1] = s
+    field.ptr, field.len = s, #s
+  end
+  local names = { [9] = "SIGKILL", [11] = "SIGSEGV" }
+  local function signame(n) return names[n] end
+
+  it("builds the run object, I/O totals included when traced", function()
+    local r = ffi.new("cmp_run_info")
+    r.start_ns, r.end_ns = 1000000000, 1340000000
+    r.root_pid, r.exit_code, r.exit_signal = 4242, 3, 0
+    r.attached, r.detached, r.interrupted = 1, 0, 0
+    r.processes, r.threads, r.syscalls, r.dropped = 2, 1, 12345, 0
+    r.heap_bytes, r.mmap_bytes, r.mmap_regions = 135168, 8912896, 24
+    r.io_traced = 1
+    r.file_read_bytes, r.file_written_bytes, r.net_sent_bytes, r.net_recv_bytes = 10, 20, 30, 40
+    str(r.command, "curl -s https://example.com")
+    assert.are.same({
+      command = "curl -s https://example.com", root_pid = 4242,
+      attached = true, detached = false, interrupted = false,
+      duration = 0.34, exit = { code = 3 },
+      processes = 2, threads = 1, syscalls = 12345, dropped = 0,
+      memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24 },
+      io = { file_read_bytes = 10, file_written_bytes = 20 },
+      net = { bytes_sent = 30, bytes_received = 40 },
+    }, host.run_table(r, signame))
+  end)
+
+  it("leaves I/O totals out when read/write were not traced, and names a fatal signal", function()
+    local r = ffi.new("cmp_run_info")
+    r.exit_code, r.exit_signal = -1, 11
+    local run = host.run_table(r, signame)
+    assert.is_nil(run.io)
+    assert.is_nil(run.net)
+    assert.are.same({ signal = "SIGSEGV" }, run.exit)
+    assert.are.equal("", run.command)
+    r.exit_code, r.exit_signal = -1, 0
+    assert.are.same({}, host.run_table(r, signame).exit)
+  end)
+
+  it("builds c.proc's table", function()
+    local p = ffi.new("cmp_proc_info")
+    p.pid, p.tid, p.ppid, p.is_thread, p.alive = 10, 11, 1, 1, 0
+    p.exit_code, p.exit_signal, p.start_ns, p.end_ns = -1, 9, 5, 6
+    str(p.comm, "sh")
+    str(p.exe, "/bin/sh")
+    str(p.argv, "sh\0-c\0true\0")
+    assert.are.same({
+      pid = 10, tid = 11, ppid = 1, is_thread = true, alive = false, exit_signal = "SIGKILL",
+      start_ns = 5, end_ns = 6, comm = "sh", exe = "/bin/sh", argv = { "sh", "-c", "true" },
+    }, host.proc_table(p, signame))
+    p.exit_code, p.exit_signal = 0, 0
+    assert.are.equal(0, host.proc_table(p, signame).exit_code)
+  end)
+
+  it("builds c.fd's table", function()
+    local d = ffi.new("cmp_fd_info")
+    d.fd, d.kind, d.cloexec, d.writable = 4, 3, 1, 1
+    str(d.path, "socket")
+    str(d.sock_type, "tcp4")
+    str(d.remote_addr, "")
+    assert.are.same({ fd = 4, kind = "socket", cloexec = true, writable = true, path = "socket",
+                      sock_type = "tcp4" }, host.fd_table(d))
+  end)
+end)

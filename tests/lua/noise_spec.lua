@@ -1,0 +1,86 @@
+-- The default noise policy.
+local fake = require "fake_host"
+
+describe("noise", function()
+  local noise
+  before_each(function()
+    fake.setup()
+    noise = require "compendium.noise"
+  end)
+
+  it("hides /proc, /sys and /dev and what is below them", function()
+    for _, p in ipairs { "/proc", "/proc/self/maps", "/sys/devices/x", "/dev/null", "/dev/pts/0", "/dev" } do
+      assert.is_true(noise.path(p), p)
+    end
+  end)
+
+  it("does not hide look-alikes of those directories", function()
+    for _, p in ipairs { "/processes.txt", "/system", "/devices", "/home/u/proc/x", "/tmp/dev/null" } do
+      assert.is_false(noise.path(p), p)
+    end
+  end)
+
+  it("hides the dynamic linker and its cache", function()
+    for _, p in ipairs { "/etc/ld.so.cache", "/etc/ld.so.preload", "/lib64/ld-linux-x86-64.so.2",
+                         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" } do
+      assert.is_true(noise.path(p), p)
+    end
+  end)
+
+  it("hides shared libraries in the library directories", function()
+    for _, p in ipairs { "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libm.so", "/usr/lib/libz.so.1.2.13",
+                         "/usr/lib64/libssl.so.3", "/usr/local/lib/libfoo.so",
+                         "/nix/store/abc-glibc-2.38/lib/libc.so.6" } do
+      assert.is_true(noise.path(p), p)
+    end
+  end)
+
+  it("shows libraries elsewhere and other files in library directories", function()
+    for _, p in ipairs { "/home/u/build/libmine.so", "/usr/lib/os-release", "/usr/lib/python3/x.py",
+                         "/usr/lib/libfoo.socket", "/etc/hosts", "/tmp/x" } do
+      assert.is_false(noise.path(p), p)
+    end
+  end)
+
+  it("treats no path as not noise", function()
+    assert.is_false(noise.path(nil))
+  end)
+
+  it("hides loopback and netlink peers", function()
+    for _, a in ipairs { "127.0.0.1:8080", "127.0.0.53:53", "127.1.2.3", "[::1]:443", "::1",
+                         "[::ffff:127.0.0.1]:80", "::ffff:127.0.0.1", "netlink:pid=0,groups=0" } do
+      assert.is_true(noise.peer(a), a)
+    end
+  end)
+
+  it("shows other peers", function()
+    for _, a in ipairs { "93.184.216.34:443", "[2606:2800::1]:443", "/run/docker.sock", "@abstract",
+                         "10.127.0.1:80", "[::ffff:10.0.0.1]:80" } do
+      assert.is_false(noise.peer(a), a)
+    end
+    assert.is_false(noise.peer(nil))
+  end)
+
+  it("judges events by the path, file or peer they are about", function()
+    local h = require "compendium.host"
+    local e = require("compendium.event").view(h.event())
+    h:set("open", { path = "/proc/self/status" })
+    assert.is_true(noise.event(e))
+    h:set("open", { path = "/etc/hosts" })
+    assert.is_false(noise.event(e))
+    h:set("read", { filename = "/usr/lib/libc.so.6" })
+    assert.is_true(noise.event(e))
+    h:set("mmap", { filename = "/lib/libm.so.6", map_type = "file" })
+    assert.is_true(noise.event(e))
+    h:set("mmap", { map_type = "anon" })
+    assert.is_false(noise.event(e))
+    h:set("send", { sock_type = "udp4", remote_addr = "127.0.0.53:53" })
+    assert.is_true(noise.event(e))
+    h:set("connect", { sock_type = "netlink" })
+    assert.is_true(noise.event(e))
+    h:set("connect", { sock_type = "tcp4", remote_addr = "1.1.1.1:443" })
+    assert.is_false(noise.event(e))
+    h:set("exec", { program = "/proc/self/exe" })
+    assert.is_false(noise.event(e))
+  end)
+end)

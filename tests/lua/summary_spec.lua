@@ -1,0 +1,93 @@
+-- The summary accumulator.
+local fake = require "fake_host"
+
+describe("summary", function()
+  local h, e, summary, noise
+  before_each(function()
+    h = fake.setup()
+    e = require("compendium.event").view(h.event())
+    summary = require "compendium.summary"
+    noise = require "compendium.noise"
+  end)
+
+  local function feed(acc, list)
+    for _, item in ipairs(list) do
+      h:set(item[1], item[2])
+      acc:add(e)
+    end
+  end
+
+  local EVENTS = {
+    { "read", { filename = "/etc/hosts", target = "file", bytes = 100 } },
+    { "read", { filename = "/usr/lib/libc.so.6", target = "file", bytes = 832 } },
+    { "read", { filename = "pipe:[5]", target = "pipe", bytes = 7 } },
+    { "read", { target = "other", bytes = 1 } },
+    { "write", { filename = "/tmp/out", bytes = 50 } },
+    { "write", { filename = "/dev/null", bytes = 9 } },
+    { "send", { sock_type = "tcp4", remote_addr = "1.2.3.4:443", bytes = 517 } },
+    { "send", { sock_type = "udp4", remote_addr = "127.0.0.53:53", bytes = 40 } },
+    { "send", { sock_type = "unix", remote_addr = "/run/x.sock", bytes = 1000 } },
+    { "recv", { sock_type = "tcp6", remote_addr = "[2001:db8::1]:443", bytes = 1434 } },
+    { "recv", { sock_type = "raw4", remote_addr = "8.8.8.8", bytes = 64 } },
+    { "recv", { sock_type = "udp4", remote_addr = "127.0.0.53:53", bytes = 80 } },
+    { "connect", { sock_type = "udp4", remote_addr = "127.0.0.53:53" } },
+    { "connect", { sock_type = "tcp4", remote_addr = "1.2.3.4:443", error = "EINPROGRESS" } },
+    { "connect", { sock_type = "unix", remote_addr = "/run/x.sock" } },
+    { "connect", { sock_type = "tcp4", remote_addr = "1.2.3.4:443" } },
+    { "connect", { sock_type = "tcp4", remote_addr = "5.6.7.8:1", error = "ECONNREFUSED" } },
+    { "connect", { sock_type = "netlink", remote_addr = "netlink:pid=0,groups=0" } },
+    { "spawn_process", { child = 2 } },
+    { "spawn_process", { child = 3 } },
+    { "spawn_thread", { child = 4 } },
+    { "exit", { pid = 3, code = -1, signal = 11, core_dumped = true } },
+    { "exit", { pid = 4, is_thread = true, code = 0 } },
+    { "open", { path = "/etc/hosts" } },
+  }
+
+  it("keeps everything without a keep predicate", function()
+    local acc = summary.new()
+    feed(acc, EVENTS)
+    assert.are.equal(100 + 832 + 7 + 1, acc.files_read)
+    assert.are.equal(59, acc.files_written)
+    assert.are.equal(517 + 40, acc.net_sent)          -- inet only: not the unix socket
+    assert.are.equal(1434 + 64 + 80, acc.net_received)
+    assert.are.same({
+      { sock_type = "udp4", remote_addr = "127.0.0.53:53" },
+      { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
+      { sock_type = "unix", remote_addr = "/run/x.sock" },
+    }, acc.connections)
+    assert.are.equal(2, acc.processes)
+    assert.are.equal(1, acc.threads)
+    assert.are.same({ [3] = { signal = "SIGSEGV", core_dumped = true } }, acc.exits)
+  end)
+
+  it("counts only what the keep predicate keeps", function()
+    local acc = summary.new { keep = function(ev) return not noise.event(ev) end }
+    feed(acc, EVENTS)
+    assert.are.equal(100 + 7 + 1, acc.files_read)
+    assert.are.equal(50, acc.files_written)
+    assert.are.equal(517, acc.net_sent)
+    assert.are.equal(1434 + 64, acc.net_received)
+    assert.are.same({
+      { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
+      { sock_type = "unix", remote_addr = "/run/x.sock" },
+    }, acc.connections)
+    assert.are.equal(2, acc.processes)
+  end)
+
+  it("registers its hooks with acc:hook(c)", function()
+    local _, rt = h, require "compendium.runtime"
+    local path = fake.script_file("acc", [[
+      local c = require "compendium"
+      local acc = require("compendium.summary").new():hook(c)
+      c.on("end", function() c.print("%d %d %d", acc.files_read, acc.net_sent, acc.processes) end)
+    ]])
+    assert.is_true((rt.load(path, path)))
+    rt.start()
+    h:emit("read", { filename = "/x", bytes = 3 })
+    h:emit("send", { sock_type = "tcp4", remote_addr = "1.1.1.1:1", bytes = 4 })
+    h:emit("spawn_process", { child = 9 })
+    rt.finish()
+    assert.are.same({ "3 4 1" }, h:lines())
+  end)
+end)

@@ -1,0 +1,89 @@
+-- Formatting helpers: c.bytes, c.escape, c.hex (compendium.text).
+local fake = require "fake_host"
+
+describe("formatting", function()
+  local c
+  before_each(function()
+    fake.setup()
+    c = require "compendium"
+  end)
+
+  describe("c.bytes", function()
+    it("counts bytes up to 1023, then KB, MB, GB with one decimal", function()
+      assert.are.equal("0 B", c.bytes(0))
+      assert.are.equal("517 B", c.bytes(517))
+      assert.are.equal("1023 B", c.bytes(1023))
+      assert.are.equal("1.0 KB", c.bytes(1024))
+      assert.are.equal("1.4 KB", c.bytes(1434))
+      assert.are.equal("132.0 KB", c.bytes(135168))
+      assert.are.equal("8.5 MB", c.bytes(8912896))
+      assert.are.equal("2.0 GB", c.bytes(2147483648))
+      assert.are.equal("-4.0 KB", c.bytes(-4096))
+    end)
+  end)
+
+  describe("c.escape", function()
+    it("returns printable ASCII untouched (the same string)", function()
+      local s = "/etc/hosts copy ~!@#$%^&*()"
+      assert.are.equal(s, c.escape(s))
+    end)
+
+    it("escapes newline, tab, carriage return and backslash", function()
+      assert.are.equal("a\\nb\\tc\\rd\\\\e", c.escape("a\nb\tc\rd\\e"))
+    end)
+
+    it("shows ESC, other control bytes and DEL as \\xNN", function()
+      assert.are.equal("\\x1b[31mred\\x00\\x7f\\x01", c.escape("\27[31mred\0\127\1"))
+    end)
+
+    it("lets valid UTF-8 through", function()
+      local s = "/tmp/café/日本/😀 → ok"
+      assert.are.equal(s, c.escape(s))
+    end)
+
+    it("shows bytes that are not valid UTF-8 as \\xNN", function()
+      assert.are.equal("a\\xffb", c.escape("a\255b"))
+      assert.are.equal("\\xc3(", c.escape("\195("))                -- cut short
+      assert.are.equal("\\xc0\\xaf", c.escape("\192\175"))         -- overlong "/"
+      assert.are.equal("\\xed\\xa0\\x80", c.escape("\237\160\128")) -- a surrogate
+      assert.are.equal("\\xf4\\x90\\x80\\x80", c.escape("\244\144\128\128")) -- past U+10FFFF
+      assert.are.equal("é\\xe9", c.escape("é\233"))
+    end)
+
+    it("passes nil through", function()
+      assert.is_nil(c.escape(nil))
+    end)
+  end)
+
+  describe("c.hex", function()
+    it("prints lowercase hex without 0x, 64-bit values included", function()
+      assert.are.equal("7f8a12345000", c.hex(0x7f8a12345000))
+      assert.are.equal("0", c.hex(0))
+      assert.are.equal("ffffffffffffffff", c.hex(0xffffffffffffffffULL))
+      assert.are.equal("fffffffffffff000", c.hex(-4096))
+    end)
+  end)
+
+  describe("text.utf8_clean", function()
+    local text
+    before_each(function() text = require "compendium.text" end)
+
+    it("keeps valid strings as they are", function()
+      local s = "plain, café, 日本"
+      assert.are.equal(s, text.utf8_clean(s))
+    end)
+
+    it("replaces each invalid byte with U+FFFD", function()
+      assert.are.equal("a\239\191\189b\239\191\189\239\191\189", text.utf8_clean("a\255b\192\175"))
+    end)
+  end)
+
+  describe("text.split_nul", function()
+    it("splits argv as the engine passes it", function()
+      local text = require "compendium.text"
+      assert.are.same({ "ls", "-l", "" }, text.split_nul("ls\0-l\0\0"))
+      assert.are.same({ "a", "b" }, text.split_nul("a\0b"))
+      assert.are.same({}, text.split_nul(""))
+    end)
+  end)
+end)

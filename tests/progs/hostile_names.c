@@ -1,0 +1,35 @@
+/* hostile_names DIR: file names that must not reach a terminal (or a
+ * report) raw.
+ *
+ * In DIR, creates these four files and writes exactly 1 byte ("x") to each:
+ *   "a\nb"                              (a newline)
+ *   "\x1b[31mred"                       (an ANSI escape sequence)
+ *   "bad\xff\xfe"                       (invalid UTF-8)
+ *   "<img src=x onerror=alert(1)>"      (HTML)
+ * What a tracer must report: one writable open and one 1-byte write per
+ * file, under the absolute name. Prints nothing; exit 0. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    static const char *const names[] = {"a\nb", "\x1b[31mred", "bad\xff\xfe",
+                                        "<img src=x onerror=alert(1)>"};
+    if (argc != 2) {
+        fprintf(stderr, "usage: hostile_names DIR\n");
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", argv[1], names[i]);
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, "x", 1) != 1 || close(fd) != 0) {
+            fprintf(stderr, "hostile_names: file %zu: %s\n", i + 1, strerror(errno));
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,453 @@
+/* Syscall lines built from hand-made events. The "tracee" is this process:
+ * process_vm_readv works on oneself, so buffers and strings the formatter
+ * reads live in the test's own memory. */
+#include "check.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "event.h"
+
+#define NR_READ 0
+#define NR_WRITE 1
+#define NR_LSEEK 8
+#define NR_MMAP 9
+#define NR_BRK 12
+#define NR_RT_SIGACTION 13
+#define NR_IOCTL 16
+#define NR_POLL 7
+#define NR_GETPID 39
+#define NR_CONNECT 42
+#define NR_ACCEPT 43
+#define NR_CLONE 56
+#define NR_KILL 62
+#define NR_FCNTL 72
+#define NR_RENAME 82
+#define NR_FUTEX 202
+#define NR_EXIT_GROUP 231
+#define NR_OPENAT 257
+#define NR_SYMLINKAT 266
+#define NR_GETRANDOM 318
+#define NR_MEMFD_CREATE 319
+#define NR_FILE_SETATTR 469
+
+/* An address nothing is mapped at. */
+#define BAD_POINTER 0x10
+
+static char line[4096];
+static char want[4096];
+
+static cmp_event syscall_event(int32_t nr, int64_t ret)
+{
+    cmp_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = CMP_EV_SYSCALL;
+    ev.pid = ev.tid = (int32_t)getpid();
+    ev.nr = nr;
+    ev.ret = ret;
+    return ev;
+}
+
+static cmp_str str(const char *s)
+{
+    return (cmp_str){s, (uint32_t)strlen(s)};
+}
+
+static uint64_t addr_of(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
+static const char *format(const cmp_event *ev)
+{
+    size_t n = cmp_format_syscall(ev, line, sizeof(line));
+    CHECK_INT(n, strlen(line));
+    return line;
+}
+
+static void test_open(void)
+{
+    cmp_event ev = syscall_event(NR_OPENAT, 3);
+    ev.args[0] = (uint64_t)(int64_t)-100;
+    ev.args[1] = 0x1000; /* never read: the decoded path is given */
+    ev.args[2] = O_RDONLY | O_CLOEXEC;
+    ev.args[3] = 0777;
+    ev.path = str("/etc/hosts");
+    CHECK_STR(format(&ev), "openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY|O_CLOEXEC) = 3");
+
+    ev.type = CMP_EV_ENTER;
+    CHECK_STR(format(&ev), "openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY|O_CLOEXEC)");
+
+    /* The mode shows only when the flags can create a file. */
+    ev = syscall_event(NR_OPENAT, 4);
+    ev.args[0] = 3;
+    ev.args[2] = O_WRONLY | O_CREAT | O_TRUNC;
+    ev.args[3] = 0644;
+    ev.path = str("out \"1\".txt");
+    CHECK_STR(format(&ev), "openat(3, \"out \\\"1\\\".txt\", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 4");
+    ev.args[2] = O_RDWR | O_TMPFILE;
+    ev.args[3] = 0;
+    CHECK_STR(format(&ev), "openat(3, \"out \\\"1\\\".txt\", O_RDWR|O_TMPFILE, 000) = 4");
+
+    /* Without a decoded path, it is read from the tracee. */
+    static const char path[] = "/tmp/new\tfile";
+    ev = syscall_event(NR_OPENAT, -ENOENT);
+    ev.args[0] = (uint64_t)(int64_t)-100;
+    ev.args[1] = addr_of(path);
+    ev.args[2] = O_RDONLY;
+    CHECK_STR(format(&ev), "openat(AT_FDCWD, \"/tmp/new\\tfile\", O_RDONLY) = -1 ENOENT");
+
+    ev.args[1] = BAD_POINTER;
+    ev.ret = -EFAULT;
+    CHECK_STR(format(&ev), "openat(AT_FDCWD, 0x10, O_RDONLY) = -1 EFAULT");
+    ev.args[1] = 0;
+    CHECK_STR(format(&ev), "openat(AT_FDCWD, NULL, O_RDONLY) = -1 EFAULT");
+}
+
+static void test_two_paths(void)
+{
+    cmp_event ev = syscall_event(NR_RENAME, 0);
+    ev.path = str("a.tmp");
+    ev.path2 = str("a");
+    CHECK_STR(format(&ev), "rename(\"a.tmp\", \"a\") = 0");
+
+    static const char target[] = "../lib/libz.so.1";
+    static const char link_path[] = "libz.so";
+    ev = syscall_event(NR_SYMLINKAT, -EEXIST);
+    ev.args[0] = addr_of(target);
+    ev.args[1] = (uint64_t)(int64_t)-100;
+    ev.args[2] = addr_of(link_path);
+    ev.path = str("../lib/libz.so.1");
+    CHECK_STR(format(&ev), "symlinkat(\"../lib/libz.so.1\", AT_FDCWD, \"libz.so\") = -1 EEXIST");
+}
+
+static void test_read_write(void)
+{
+    static const char passwd[] = "root:x:0:0:root:/root:/bin/bash\nbin:x:1:1::/:/sbin/nologin\n";
+    cmp_event ev = syscall_event(NR_READ, 1234);
+    ev.args[0] = 3;
+    ev.args[1] = addr_of(passwd);
+    ev.args[2] = 4096;
+    CHECK_STR(format(&ev), "read(3, \"root:x:0:0:root:/root:/bin/bash\\n\"..., 4096) = 1234");
+
+    ev.ret = 4;
+    CHECK_STR(format(&ev), "read(3, \"root\", 4096) = 4");
+
+    /* A kernel-filled buffer is not read before the call, nor after a failure. */
+    snprintf(want, sizeof(want), "read(3, %p, 4096) = 0", (const void *)passwd);
+    ev.ret = 0;
+    CHECK_STR(format(&ev), want);
+    snprintf(want, sizeof(want), "read(3, %p, 4096) = -1 EAGAIN", (const void *)passwd);
+    ev.ret = -EAGAIN;
+    CHECK_STR(format(&ev), want);
+    snprintf(want, sizeof(want), "read(3, %p, 4096)", (const void *)passwd);
+    ev.type = CMP_EV_ENTER;
+    CHECK_STR(format(&ev), want);
+
+    ev = syscall_event(NR_WRITE, 6);
+    ev.args[0] = 1;
+    ev.args[1] = addr_of("hello\n");
+    ev.args[2] = 6;
+    CHECK_STR(format(&ev), "write(1, \"hello\\n\", 6) = 6");
+    /* The caller's data is there at entry already. */
+    ev.type = CMP_EV_ENTER;
+    CHECK_STR(format(&ev), "write(1, \"hello\\n\", 6)");
+
+    static const char bytes[] = "\x1b[1mA\xff";
+    ev = syscall_event(NR_WRITE, 6);
+    ev.args[0] = 2;
+    ev.args[1] = addr_of(bytes);
+    ev.args[2] = 6;
+    CHECK_STR(format(&ev), "write(2, \"\\x1b[1mA\\xff\", 6) = 6");
+
+    ev.args[1] = addr_of(passwd);
+    ev.args[2] = sizeof(passwd) - 1;
+    ev.ret = (int64_t)sizeof(passwd) - 1;
+    CHECK_STR(format(&ev), "write(2, \"root:x:0:0:root:/root:/bin/bash\\n\"..., 59) = 59");
+
+    ev.args[1] = BAD_POINTER;
+    ev.args[2] = 6;
+    ev.ret = -EFAULT;
+    CHECK_STR(format(&ev), "write(2, 0x10, 6) = -1 EFAULT");
+
+    ev.args[1] = addr_of(bytes);
+    ev.args[2] = 0;
+    ev.ret = 0;
+    CHECK_STR(format(&ev), "write(2, \"\", 0) = 0");
+
+    /* 'B' as a first argument, sized by the return value. */
+    static const char random_bytes[] = "\x01\x02\x03\x04";
+    ev = syscall_event(NR_GETRANDOM, 4);
+    ev.args[0] = addr_of(random_bytes);
+    ev.args[1] = 4;
+    ev.args[2] = 0;
+    CHECK_STR(format(&ev), "getrandom(\"\\x01\\x02\\x03\\x04\", 4, 0) = 4");
+}
+
+static void test_strings(void)
+{
+    static const char long_name[] = "a-name-that-is-longer-than-thirty-two-bytes";
+    cmp_event ev = syscall_event(NR_MEMFD_CREATE, 5);
+    ev.args[0] = addr_of(long_name);
+    ev.args[1] = 1;
+    CHECK_STR(format(&ev), "memfd_create(\"a-name-that-is-longer-than-thirt\"..., 1) = 5");
+
+    static const char exact[] = "0123456789abcdef0123456789abcdef";
+    ev.args[0] = addr_of(exact);
+    CHECK_STR(format(&ev), "memfd_create(\"0123456789abcdef0123456789abcdef\", 1) = 5");
+}
+
+static void test_memory(void)
+{
+    cmp_event ev = syscall_event(NR_MMAP, 0x7f1234560000);
+    ev.args[1] = 8192;
+    ev.args[2] = PROT_READ | PROT_WRITE;
+    ev.args[3] = MAP_PRIVATE | MAP_ANONYMOUS;
+    ev.args[4] = (uint64_t)(int64_t)-1;
+    ev.args[5] = 0;
+    CHECK_STR(format(&ev), "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, "
+                           "0) = 0x7f1234560000");
+    ev.ret = -ENOMEM;
+    CHECK_STR(format(&ev), "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, "
+                           "0) = -1 ENOMEM");
+
+    ev = syscall_event(NR_MMAP, 0x7f0000001000);
+    ev.args[0] = 0x7f0000001000;
+    ev.args[1] = 4096;
+    ev.args[2] = PROT_READ | PROT_EXEC;
+    ev.args[3] = MAP_PRIVATE | MAP_FIXED | MAP_DENYWRITE;
+    ev.args[4] = 3;
+    ev.args[5] = 0x2000;
+    CHECK_STR(format(&ev), "mmap(0x7f0000001000, 4096, PROT_READ|PROT_EXEC, "
+                           "MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE, 3, 8192) = 0x7f0000001000");
+
+    ev = syscall_event(NR_BRK, 0x555555559000);
+    CHECK_STR(format(&ev), "brk(NULL) = 0x555555559000");
+}
+
+static void test_sockets(void)
+{
+    cmp_event ev = syscall_event(NR_CONNECT, -ECONNREFUSED);
+    ev.args[0] = 3;
+    ev.args[1] = 0x1000; /* never read: the decoded address is given */
+    ev.args[2] = 16;
+    ev.sockaddr = str("127.0.0.1:8000");
+    CHECK_STR(format(&ev), "connect(3, {127.0.0.1:8000}, 16) = -1 ECONNREFUSED");
+    ev.ret = -EINPROGRESS;
+    ev.sockaddr = str("[2001:db8::1]:443");
+    CHECK_STR(format(&ev), "connect(3, {[2001:db8::1]:443}, 16) = -1 EINPROGRESS");
+
+    /* Read from the tracee: an abstract name with a NUL inside. */
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    memcpy(sun.sun_path, "\0bus\0x", 6);
+    ev = syscall_event(NR_CONNECT, 0);
+    ev.args[0] = 4;
+    ev.args[1] = addr_of(&sun);
+    ev.args[2] = offsetof(struct sockaddr_un, sun_path) + 6;
+    CHECK_STR(format(&ev), "connect(4, {@bus@x}, 8) = 0");
+
+    /* Unix paths are escaped inside the braces. */
+    strcpy(sun.sun_path, "/tmp/a\nb");
+    ev.args[2] = sizeof(sun);
+    CHECK_STR(format(&ev), "connect(4, {/tmp/a\\nb}, 110) = 0");
+    ev.sockaddr = str("/run/\x1b.sock");
+    CHECK_STR(format(&ev), "connect(4, {/run/\\x1b.sock}, 110) = 0");
+
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(53)};
+    inet_pton(AF_INET, "10.1.2.3", &sin.sin_addr);
+    ev = syscall_event(NR_CONNECT, 0);
+    ev.args[0] = 5;
+    ev.args[1] = addr_of(&sin);
+    ev.args[2] = sizeof(sin);
+    CHECK_STR(format(&ev), "connect(5, {10.1.2.3:53}, 16) = 0");
+    /* Too short to decode, or unreadable: the pointer. */
+    ev.args[2] = 1;
+    snprintf(want, sizeof(want), "connect(5, %p, 1) = 0", (void *)&sin);
+    CHECK_STR(format(&ev), want);
+    ev.args[1] = BAD_POINTER;
+    ev.args[2] = 16;
+    CHECK_STR(format(&ev), "connect(5, 0x10, 16) = 0");
+
+    /* accept's peer and length exist only once it returned. */
+    struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons(5555)};
+    inet_pton(AF_INET, "10.0.0.2", &peer.sin_addr);
+    socklen_t peer_len = sizeof(peer);
+    ev = syscall_event(NR_ACCEPT, 7);
+    ev.args[0] = 3;
+    ev.args[1] = addr_of(&peer);
+    ev.args[2] = addr_of(&peer_len);
+    CHECK_STR(format(&ev), "accept(3, {10.0.0.2:5555}, [16]) = 7");
+    ev.ret = -EAGAIN;
+    snprintf(want, sizeof(want), "accept(3, %p, %p) = -1 EAGAIN", (void *)&peer, (void *)&peer_len);
+    CHECK_STR(format(&ev), want);
+    ev.type = CMP_EV_ENTER;
+    snprintf(want, sizeof(want), "accept(3, %p, %p)", (void *)&peer, (void *)&peer_len);
+    CHECK_STR(format(&ev), want);
+    ev = syscall_event(NR_ACCEPT, 7);
+    ev.args[0] = 3;
+    CHECK_STR(format(&ev), "accept(3, NULL, NULL) = 7");
+}
+
+static void test_process(void)
+{
+    cmp_event ev = syscall_event(NR_EXIT_GROUP, 0);
+    CHECK_STR(format(&ev), "exit_group(0) = ?");
+    ev.type = CMP_EV_ENTER;
+    ev.args[0] = 3;
+    CHECK_STR(format(&ev), "exit_group(3)");
+
+    ev = syscall_event(NR_CLONE, 1234);
+    ev.args[0] = 0x01200000 | SIGCHLD;
+    ev.args[3] = 0x7f00000009d0;
+    CHECK_STR(format(&ev), "clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, NULL, NULL, "
+                           "0x7f00000009d0, NULL) = 1234");
+    ev.args[0] = SIGCHLD;
+    ev.args[3] = 0;
+    CHECK_STR(format(&ev), "clone(SIGCHLD, NULL, NULL, NULL, NULL) = 1234");
+    ev.args[0] = 0x100 | 0x4000;
+    CHECK_STR(format(&ev), "clone(CLONE_VM|CLONE_VFORK, NULL, NULL, NULL, NULL) = 1234");
+
+    ev = syscall_event(NR_GETPID, 42);
+    CHECK_STR(format(&ev), "getpid() = 42");
+
+    ev = syscall_event(NR_KILL, 0);
+    ev.args[0] = 123;
+    ev.args[1] = SIGTERM;
+    CHECK_STR(format(&ev), "kill(123, SIGTERM) = 0");
+    ev.args[1] = 0;
+    CHECK_STR(format(&ev), "kill(123, 0) = 0");
+    ev.args[0] = (uint32_t)-1; /* an int, zero-extended to 64 bits */
+    ev.args[1] = 99;
+    ev.ret = -EINVAL;
+    CHECK_STR(format(&ev), "kill(-1, 99) = -1 EINVAL");
+
+    ev = syscall_event(NR_RT_SIGACTION, 0);
+    ev.args[0] = 34;
+    ev.args[1] = 0x7ffd0000;
+    ev.args[3] = 8;
+    CHECK_STR(format(&ev), "rt_sigaction(SIGRT_2, 0x7ffd0000, NULL, 8) = 0");
+}
+
+static void test_commands_and_ints(void)
+{
+    cmp_event ev = syscall_event(NR_FCNTL, 0);
+    ev.args[0] = 3;
+    ev.args[1] = 2;
+    ev.args[2] = 1;
+    CHECK_STR(format(&ev), "fcntl(3, F_SETFD, 1) = 0");
+    ev.args[1] = 1030;
+    ev.args[2] = 10;
+    ev.ret = 11;
+    CHECK_STR(format(&ev), "fcntl(3, F_DUPFD_CLOEXEC, 10) = 11");
+    ev.args[1] = 999;
+    CHECK_STR(format(&ev), "fcntl(3, 999, 10) = 11");
+
+    ev = syscall_event(NR_FUTEX, 0);
+    ev.args[0] = 0x7f00000010;
+    ev.args[1] = 128; /* FUTEX_WAIT|FUTEX_PRIVATE_FLAG */
+    ev.args[2] = 2;
+    CHECK_STR(format(&ev), "futex(0x7f00000010, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0) = 0");
+    ev.args[1] = 9 | 128 | 256;
+    CHECK_STR(format(&ev), "futex(0x7f00000010, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 2, "
+                           "NULL, NULL, 0) = 0");
+
+    ev = syscall_event(NR_IOCTL, -ENOTTY);
+    ev.args[0] = 1;
+    ev.args[1] = 0x5401;
+    ev.args[2] = 0x7ffc0000;
+    CHECK_STR(format(&ev), "ioctl(1, 0x5401, 0x7ffc0000) = -1 ENOTTY");
+
+    ev = syscall_event(NR_LSEEK, 100);
+    ev.args[0] = 3;
+    ev.args[1] = (uint64_t)(int64_t)-10;
+    ev.args[2] = SEEK_END;
+    CHECK_STR(format(&ev), "lseek(3, -10, 2) = 100");
+    ev.args[1] = 0x100000000;
+    ev.args[2] = SEEK_SET;
+    ev.ret = 0x100000000;
+    CHECK_STR(format(&ev), "lseek(3, 4294967296, 0) = 4294967296");
+
+    ev = syscall_event(NR_POLL, 0);
+    ev.args[0] = 0x7ffc0010;
+    ev.args[1] = 1;
+    ev.args[2] = 0xffffffff; /* timeout -1, as a 32-bit int */
+    CHECK_STR(format(&ev), "poll(0x7ffc0010, 1, -1) = 0");
+}
+
+static void test_unknown(void)
+{
+    /* A number with no name: six raw arguments. */
+    cmp_event ev = syscall_event(400, -ENOSYS);
+    ev.args[0] = 1;
+    ev.args[1] = 0xff;
+    CHECK_STR(format(&ev), "syscall_400(0x1, 0xff, 0, 0, 0, 0) = -1 ENOSYS");
+
+    /* Named but without argument kinds. */
+    ev = syscall_event(NR_FILE_SETATTR, 0);
+    ev.args[0] = 3;
+    CHECK_STR(format(&ev), "file_setattr(0x3, 0, 0, 0, 0, 0) = 0");
+
+    /* An errno with no name, and a negative value beyond the errno range. */
+    ev = syscall_event(NR_GETPID, -600);
+    CHECK_STR(format(&ev), "getpid() = -1 errno=600");
+    ev.ret = -5000;
+    CHECK_STR(format(&ev), "getpid() = -5000");
+    ev.ret = -512;
+    CHECK_STR(format(&ev), "getpid() = -1 ERESTARTSYS");
+
+    /* Events not tied to a syscall give an empty line. */
+    ev = syscall_event(-1, 0);
+    ev.type = CMP_EV_EXIT;
+    line[0] = 'x';
+    CHECK_INT(cmp_format_syscall(&ev, line, sizeof(line)), 0);
+    CHECK_STR(line, "");
+    CHECK_INT(cmp_format_syscall(NULL, line, sizeof(line)), 0);
+}
+
+static void test_truncation(void)
+{
+    cmp_event ev = syscall_event(NR_WRITE, 6);
+    ev.args[0] = 1;
+    ev.args[1] = addr_of("hello\n");
+    ev.args[2] = 6;
+    const char *full = "write(1, \"hello\\n\", 6) = 6";
+
+    char small[12];
+    memset(small, 'z', sizeof(small));
+    CHECK_INT(cmp_format_syscall(&ev, small, sizeof(small)), strlen(full));
+    CHECK_STR(small, "write(1, \"h");
+
+    /* Every cut leaves a terminated prefix of the full line. */
+    for (size_t cap = 1; cap <= strlen(full) + 1; cap++) {
+        char cut[64];
+        memset(cut, 'z', sizeof(cut));
+        CHECK_INT(cmp_format_syscall(&ev, cut, cap), strlen(full));
+        CHECK_INT(strlen(cut), cap - 1);
+        CHECK(strncmp(cut, full, cap - 1) == 0);
+        CHECK(cut[cap] == 'z');
+    }
+
+    CHECK_INT(cmp_format_syscall(&ev, NULL, 0), strlen(full));
+}
+
+int main(void)
+{
+    test_open();
+    test_two_paths();
+    test_read_write();
+    test_strings();
+    test_memory();
+    test_sockets();
+    test_process();
+    test_commands_and_ints();
+    test_unknown();
+    test_truncation();
+    return check_finish();
+}
