@@ -248,8 +248,7 @@ void mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 }
 
 /* mremap with old_len 0 duplicates a shared mapping and leaves the original. */
-static void remap_duplicate(struct mm *mm, uint64_t old_addr, uint64_t new_addr,
-                            uint64_t new_end)
+static void remap_duplicate(struct mm *mm, uint64_t old_addr, uint64_t new_addr, uint64_t new_end)
 {
     size_t i = first_ending_after(mm, old_addr);
     struct region r = {new_addr, new_end, 0, MAP_SHARED | MAP_ANONYMOUS, REGION_ANON, NULL};
@@ -328,8 +327,11 @@ int64_t mm_brk(struct mm *mm, uint64_t new_brk)
 void mm_set_stack(struct mm *mm, uint64_t start, uint64_t end)
 {
     mm->stack_known = end > start;
-    mm->stack = (struct region){start, end, PROT_READ | PROT_WRITE,
-                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, REGION_STACK, NULL};
+    mm->stack = (struct region){.start = start,
+                                .end = end,
+                                .prot = PROT_READ | PROT_WRITE,
+                                .flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN,
+                                .kind = REGION_STACK};
 }
 
 const struct region *mm_find(const struct mm *mm, uint64_t addr, struct region *heap_scratch)
@@ -338,8 +340,11 @@ const struct region *mm_find(const struct mm *mm, uint64_t addr, struct region *
     if (i < mm->count && mm->regions[i].start <= addr)
         return &mm->regions[i];
     if (heap_scratch && mm->heap_known && addr >= mm->heap_start && addr < mm->heap_end) {
-        *heap_scratch = (struct region){mm->heap_start, mm->heap_end, PROT_READ | PROT_WRITE,
-                                        MAP_PRIVATE | MAP_ANONYMOUS, REGION_HEAP, NULL};
+        *heap_scratch = (struct region){.start = mm->heap_start,
+                                        .end = mm->heap_end,
+                                        .prot = PROT_READ | PROT_WRITE,
+                                        .flags = MAP_PRIVATE | MAP_ANONYMOUS,
+                                        .kind = REGION_HEAP};
         return heap_scratch;
     }
     if (mm->stack_known && addr >= mm->stack.start && addr < mm->stack.end)

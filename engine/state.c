@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,7 +34,6 @@ static struct {
 static char fd_path_text[PATH_MAX + 200];
 static char abs_path[PATH_MAX];
 static char peer_text[160];
-static char aux_text[PATH_MAX];
 
 void state_init(uint64_t start_ns)
 {
@@ -410,19 +410,35 @@ static void handle_open(struct task *t, int64_t ret, uint64_t flags, int dirfd, 
     script_host_dispatch();
 }
 
-static void install_pair(struct task *t, uint64_t addr, int kind, const char *path, bool cloexec,
-                         const char *sock_type, int family)
+/* fds with no path of their own (pipes, eventfds, ...) are learnt from /proc
+ * right away, so they carry the kernel's name and inode, as inherited ones do. */
+static void learn_fd(struct task *t, int fd)
+{
+    fdtable_close(t->fds, fd);
+    fdtable_probe(t->fds, t->pid, fd);
+}
+
+static void learn_fd_pair(struct task *t, uint64_t addr)
 {
     int fds[2];
     if (tracee_read(t->tid, addr, fds, sizeof(fds)) != (ssize_t)sizeof(fds))
         return;
+    learn_fd(t, fds[0]);
+    learn_fd(t, fds[1]);
+}
+
+static void install_socket_pair(struct task *t, const uint64_t *a)
+{
+    int fds[2];
+    if (tracee_read(t->tid, a[3], fds, sizeof(fds)) != (ssize_t)sizeof(fds))
+        return;
     for (int i = 0; i < 2; i++) {
-        struct ofd *d = fdtable_install(t->fds, fds[i], kind, path, cloexec);
-        d->writable = kind != CMP_FD_PIPE || i == 1;
-        if (sock_type) {
-            snprintf(d->sock_type, sizeof(d->sock_type), "%s", sock_type);
-            d->sock_family = family;
-        }
+        struct ofd *d =
+            fdtable_install(t->fds, fds[i], CMP_FD_SOCKET, "socket", (a[1] & SOCK_CLOEXEC) != 0);
+        d->writable = true;
+        d->sock_family = (int)a[0];
+        snprintf(d->sock_type, sizeof(d->sock_type), "%s",
+                 decode_sock_type((int)a[0], (int)a[1], (int)a[2]));
     }
 }
 
@@ -501,6 +517,11 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         fdtable_close(t->fds, (int)a[0]);
         return true;
     case 436: /* close_range */
+        if (a[2] & CLOSE_RANGE_UNSHARE) {
+            struct fdtable *own = fdtable_clone(t->fds);
+            fdtable_unref(t->fds);
+            t->fds = own;
+        }
         fdtable_close_range(t->fds, (unsigned)a[0], (unsigned)a[1], (unsigned)a[2]);
         return true;
     case SYS_dup:
@@ -529,8 +550,7 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         return true;
     }
     case SYS_socketpair:
-        install_pair(t, a[3], CMP_FD_SOCKET, "socket", (a[1] & SOCK_CLOEXEC) != 0,
-                     decode_sock_type((int)a[0], (int)a[1], (int)a[2]), (int)a[0]);
+        install_socket_pair(t, a);
         return true;
     case SYS_accept:
         handle_accept(t, ret, false);
@@ -542,47 +562,25 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         handle_connect(t, ret, now);
         return true;
     case SYS_pipe:
-        install_pair(t, a[0], CMP_FD_PIPE, "pipe", false, NULL, 0);
-        return true;
     case SYS_pipe2:
-        install_pair(t, a[0], CMP_FD_PIPE, "pipe", (a[1] & O_CLOEXEC) != 0, NULL, 0);
+        learn_fd_pair(t, a[0]);
         return true;
     case SYS_eventfd:
     case SYS_eventfd2:
-        fdtable_install(t->fds, newfd, CMP_FD_EVENTFD, "eventfd",
-                        t->call.nr == SYS_eventfd2 && (a[1] & O_CLOEXEC));
-        return true;
     case SYS_timerfd_create:
-        fdtable_install(t->fds, newfd, CMP_FD_TIMERFD, "timerfd", (a[1] & O_CLOEXEC) != 0);
+    case SYS_epoll_create:
+    case SYS_epoll_create1:
+    case SYS_inotify_init:
+    case SYS_inotify_init1:
+    case 434: /* pidfd_open */
+    case SYS_memfd_create:
+        learn_fd(t, newfd);
         return true;
     case SYS_signalfd:
     case SYS_signalfd4:
-        if ((int)a[0] == -1)
-            fdtable_install(t->fds, newfd, CMP_FD_SIGNALFD, "signalfd",
-                            t->call.nr == SYS_signalfd4 && (a[3] & O_CLOEXEC));
+        if ((int)a[0] == -1) /* otherwise it updates an existing signalfd */
+            learn_fd(t, newfd);
         return true;
-    case SYS_epoll_create:
-    case SYS_epoll_create1:
-        fdtable_install(t->fds, newfd, CMP_FD_EPOLL, "epoll",
-                        t->call.nr == SYS_epoll_create1 && (a[0] & O_CLOEXEC));
-        return true;
-    case SYS_inotify_init:
-    case SYS_inotify_init1:
-        fdtable_install(t->fds, newfd, CMP_FD_INOTIFY, "inotify",
-                        t->call.nr == SYS_inotify_init1 && (a[0] & O_CLOEXEC));
-        return true;
-    case 434: /* pidfd_open */
-        fdtable_install(t->fds, newfd, CMP_FD_PIDFD, "pidfd", true);
-        return true;
-    case SYS_memfd_create: {
-        char name[256];
-        int n = read_path(t->tid, a[0], name, sizeof(name));
-        snprintf(aux_text, sizeof(aux_text), "memfd:%s", n >= 0 ? name : "");
-        struct ofd *d = fdtable_install(t->fds, newfd, CMP_FD_MEMFD, aux_text,
-                                        (a[1] & MFD_CLOEXEC) != 0);
-        d->writable = true;
-        return true;
-    }
     default:
         return false;
     }

@@ -9,6 +9,10 @@
 --   c.bytes(n), c.escape(s), c.hex(n), c.format_syscall(e), c.json(v)
 --   c.open_output(path, mode)
 --   c.verbose, c.quiet, c.event_kinds
+--
+-- Hooks get the event being dispatched (see compendium/event.lua for its
+-- fields). It is only valid while the hook runs: keep `e:table()`, a plain
+-- copy, not `e`.
 local host = require "compendium.host"
 local registry = require "compendium.registry"
 local event = require "compendium.event"

@@ -117,13 +117,13 @@ c.on("brk", function(e)
 end)
 
 c.on("spawn_process", function(e)
-  flush() -- a merged line from before the spawn keeps its old prefix
+  flush() -- a merged line from before the spawn is printed as it was
   tasks = tasks + 1
   line(e, "spawn process " .. e.child_pid)
 end)
 
 c.on("spawn_thread", function(e)
-  flush() -- a merged line from before the spawn keeps its old prefix
+  flush() -- a merged line from before the spawn is printed as it was
   tasks = tasks + 1
   line(e, "spawn thread " .. e.child_tid)
 end)

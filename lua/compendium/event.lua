@@ -42,6 +42,48 @@ local TARGETS = { [0] = "file", "pipe", "other" }
 
 -- ---- the view type, defined and given its metatype once per Lua state ----
 
+-- One declaration of cmp_event, as declared in the view: `int32_t pid;`
+-- becomes `int32_t _pid;`. A 64-bit field also gets its two 32-bit halves
+-- (`_bytes_lo`, `_bytes_hi`): reading a 64-bit field boxes a cdata in the
+-- interpreter, reading two 32-bit halves gives plain numbers. Arrays of
+-- 64-bit values get halves per element (`_args1_lo`, `_args1_hi`, ...),
+-- with a signed high half, as syscall arguments are read signed.
+local function view_declaration(ctype, name, count)
+  if ctype ~= "uint64_t" and ctype ~= "int64_t" then
+    return string.format("%s _%s%s;", ctype, name, count and ("[" .. count .. "]") or "")
+  end
+  if count then
+    local halves = {}
+    for i = 1, tonumber(count) do
+      halves[i] = string.format("uint32_t _%s%d_lo; int32_t _%s%d_hi;", name, i, name, i)
+    end
+    return string.format("union { %s _%s[%s]; struct { %s }; };", ctype, name, count,
+                         table.concat(halves, " "))
+  end
+  local high = ctype == "int64_t" and "int32_t" or "uint32_t"
+  return string.format("union { %s _%s; struct { uint32_t _%s_lo; %s _%s_hi; }; };",
+                       ctype, name, name, high, name)
+end
+
+local function define_view(cdef)
+  local body = cdef:match("typedef%s+struct%s+cmp_event%s*(%b{})%s*cmp_event%s*;")
+  assert(body, "compendium.cdef has no cmp_event struct")
+  body = body:sub(2, -2):gsub("/%*.-%*/", ""):gsub("//[^\n]*", "")
+  local fields = {}
+  for decl in body:gmatch("[^;]+") do
+    if decl:find("%S") then
+      local ctype, name, count = decl:match("^%s*([%a_][%w_ ]-)%s+([%a_][%w_]*)%s*%[%s*(%d+)%s*%]%s*$")
+      if not ctype then
+        ctype, name = decl:match("^%s*([%a_][%w_ ]-)%s+([%a_][%w_]*)%s*$")
+      end
+      assert(ctype, "cmp_event: cannot read the declaration '" .. decl .. "'")
+      fields[#fields + 1] = view_declaration(ctype, name, count)
+    end
+  end
+  ffi.cdef("typedef struct cmp_event_view { " .. table.concat(fields, " ") .. " } cmp_event_view;")
+  assert(ffi.sizeof("cmp_event_view") == ffi.sizeof("cmp_event"), "cmp_event_view: layout differs")
+end
+
 -- The getter tables live in the registry so that loading this module again
 -- (the specs do) refills the tables the metatype already points at.
 local reg = debug.getregistry()
@@ -49,15 +91,7 @@ local shared = reg["compendium.event"]
 if not shared then
   shared = { getters = {}, methods = {} }
   reg["compendium.event"] = shared
-  local cdef = require "compendium.cdef"
-  local body = cdef:match("typedef%s+struct%s+cmp_event%s*(%b{})%s*cmp_event%s*;")
-  assert(body, "compendium.cdef has no cmp_event struct")
-  body = body:gsub("/%*.-%*/", ""):gsub("//[^\n]*", "")
-  -- `uint64_t args[6];` → `uint64_t _args[6];`, `int32_t pid;` → `int32_t _pid;`
-  local renamed = body:gsub("([%a_][%w_]*)(%s*%[[^%]]*%]%s*;)", "_%1%2")
-  renamed = renamed:gsub("([%a_][%w_]*)(%s*;)", "_%1%2")
-  ffi.cdef("typedef struct cmp_event_view " .. renamed .. " cmp_event_view;")
-  assert(ffi.sizeof("cmp_event_view") == ffi.sizeof("cmp_event"), "cmp_event_view layout")
+  define_view(require "compendium.cdef")
   local getters, methods = shared.getters, shared.methods
   ffi.metatype("cmp_event_view", {
     __index = function(e, k)
@@ -71,14 +105,18 @@ local getters, methods = shared.getters, shared.methods
 for k in pairs(getters) do getters[k] = nil end
 for k in pairs(methods) do methods[k] = nil end
 
+local TWO32 = 4294967296
+
 -- ---- time ---------------------------------------------------------------
 
-local start_ns = 0ULL
+-- The engine's start time, in 32-bit halves like the event's ts_ns.
+local start_hi, start_lo = 0, 0
 
 -- Reads the engine's start time again (the runtime calls this when tracing
 -- starts).
 function M.reset_clock()
-  start_ns = ffi_cast("uint64_t", host.start_ns())
+  local ns = ffi_cast("uint64_t", host.start_ns())
+  start_hi, start_lo = tonumber(ns / TWO32), tonumber(ns % TWO32)
 end
 M.reset_clock()
 
@@ -124,24 +162,28 @@ for _, f in ipairs({ "path", "path2", "fd_path", "sockaddr", "filename", "sock_t
   end
 end
 
--- 64-bit counters as Lua numbers (exact up to 2^53)
-for _, f in ipairs({ "end_addr", "size", "bytes", "growth_bytes", "delay_ns", "latency_ns", "count" }) do
-  local raw = "_" .. f
-  getters[f] = function(e) return tonumber(e[raw]) end
+-- 64-bit fields as Lua numbers (exact up to 2^53), from their halves
+local function wide(f)
+  local hi, lo = "_" .. f .. "_hi", "_" .. f .. "_lo"
+  return function(e) return e[hi] * TWO32 + e[lo] end
 end
+for _, f in ipairs({ "end_addr", "size", "bytes", "growth_bytes", "delay_ns", "latency_ns", "count" }) do
+  getters[f] = wide(f)
+end
+local addr_number = wide("addr")
 
 function getters.type(e) return type_names[e._type] end
 function getters.pid(e) return e._pid end
 function getters.tid(e) return e._tid end
 function getters.nr(e) return e._nr end
 function getters.fd(e) return e._fd end
-function getters.ret(e) return tonumber(e._ret) end
+function getters.ret(e) return e._ret_hi * TWO32 + e._ret_lo end
 function getters.args(e) return e._args end -- uint64_t[6], 0-based; e:arg(i) for numbers
 
 function getters.ts(e)
-  local ns = e._ts_ns
-  if ns < start_ns then return 0 end
-  return tonumber(ns - start_ns) / 1e9
+  local ns = (e._ts_ns_hi - start_hi) * TWO32 + (e._ts_ns_lo - start_lo)
+  if ns < 0 then return 0 end
+  return ns / 1e9
 end
 
 function getters.name(e)
@@ -152,7 +194,7 @@ end
 -- syscall/enter events: the decoded socket address; others: the address
 function getters.addr(e)
   if is_raw(e) then return getters.sockaddr(e) end
-  return tonumber(e._addr)
+  return addr_number(e)
 end
 
 function getters.writable(e) return e._writable ~= 0 end
@@ -191,10 +233,14 @@ end
 
 -- ---- methods --------------------------------------------------------------
 
+local ARG_HI, ARG_LO = {}, {}
+for i = 1, 6 do ARG_HI[i], ARG_LO[i] = "_args" .. i .. "_hi", "_args" .. i .. "_lo" end
+
 -- e:arg(1) .. e:arg(6): a syscall argument as a signed number
 function methods.arg(e, i)
-  if i < 1 or i > 6 then error("arg: index " .. tostring(i) .. " is not 1..6", 2) end
-  return tonumber(ffi_cast("int64_t", e._args[i - 1]))
+  local hi = ARG_HI[i]
+  if not hi then error("arg: index " .. tostring(i) .. " is not 1..6", 2) end
+  return e[hi] * TWO32 + e[ARG_LO[i]]
 end
 
 local function address(n)

@@ -1,0 +1,126 @@
+-- Attaching to a running process (--pid) and detaching from it: the process
+-- must run on as if nothing happened.
+local h = require "helpers"
+
+-- { state = {"S", ...}, tracer = {0, ...} } over every thread of pid.
+local function task_status(pid)
+  local r = h.run({ "sh", "-c", "cat /proc/" .. pid .. "/task/*/status" })
+  local s = { state = {}, tracer = {} }
+  for state in r.stdout:gmatch("\nState:%s+(%a)") do s.state[#s.state + 1] = state end
+  for tracer in r.stdout:gmatch("\nTracerPid:%s+(%d+)") do s.tracer[#s.tracer + 1] = tonumber(tracer) end
+  return s
+end
+
+-- Waits until compendium (tracer) traces pid, so that a signal sent next
+-- finds it attached.
+local function wait_attached(pid, tracer)
+  return h.wait_for(function()
+    local tracers = task_status(pid).tracer
+    return #tracers > 0 and tracers[1] == tracer
+  end, 30)
+end
+
+-- A pid that belongs to no process.
+local function unused_pid()
+  local max = tonumber(h.read_file("/proc/sys/kernel/pid_max")) or 32768
+  for pid = max - 1, 2, -1 do
+    if not h.exists("/proc/" .. pid) then return pid end
+  end
+  error("no unused pid")
+end
+
+describe("--pid on a two-thread process", function()
+  local ticks, prog, json, first, after_first, second, after_second, done
+
+  setup(function()
+    local dir = h.tmpdir()
+    ticks, json = dir .. "/ticks.txt", dir .. "/events.jsonl"
+    prog = h.spawn({ h.prog("threads_loop"), ticks, "5" })
+    assert(h.wait_for(function() return prog:stdout() == "ready\n" end, 30), "threads_loop never got ready")
+
+    -- attach, let it run a while, detach with SIGINT
+    local c = h.spawn({ h.bin(), "--json", json, "--pid", tostring(prog.pid) })
+    assert(wait_attached(prog.pid, c.pid), "compendium never attached")
+    h.sleep(0.5)
+    h.kill(c.pid, h.SIGINT)
+    first = c:wait()
+    after_first = task_status(prog.pid)
+
+    -- attach again, detach with SIGTERM
+    c = h.spawn({ h.bin(), "--pid", tostring(prog.pid) })
+    assert(wait_attached(prog.pid, c.pid), "compendium never attached the second time")
+    h.sleep(0.3)
+    h.kill(c.pid, h.SIGTERM)
+    second = c:wait()
+    after_second = task_status(prog.pid)
+
+    done = prog:wait()
+  end)
+  teardown(h.cleanup)
+
+  it("detaches on SIGINT and exits 0", function()
+    assert.are.equal(0, first.status)
+    assert.truthy(first.stderr:find("detached", 1, true))
+  end)
+
+  it("leaves every thread running and untraced", function()
+    assert.are.equal(3, #after_first.state)
+    for _, state in ipairs(after_first.state) do assert.are_not.equal("T", state) end
+    for _, state in ipairs(after_first.state) do assert.are_not.equal("t", state) end
+    assert.are.same({ 0, 0, 0 }, after_first.tracer)
+  end)
+
+  it("saw the writes of both threads", function()
+    local events = h.read_jsonl(json)
+    assert.are.equal("summary", events[#events].type)
+    local by_tid, tids = {}, 0
+    for _, e in ipairs(h.select(events, "write", { filename = ticks })) do
+      assert.are.equal(prog.pid, e.pid)
+      assert.are.equal("file", e.target)
+      assert.is_true(e.bytes >= #"thread 1 tick 1\n")
+      if not by_tid[e.tid] then tids = tids + 1 end
+      by_tid[e.tid] = (by_tid[e.tid] or 0) + 1
+    end
+    assert.are.equal(2, tids)
+    assert.is_nil(by_tid[prog.pid])
+    for _, n in pairs(by_tid) do assert.is_true(n >= 2) end
+  end)
+
+  it("detaches on SIGTERM too, and the process can be attached again", function()
+    assert.are.equal(0, second.status)
+    assert.truthy(second.stderr:find("detached", 1, true))
+    for _, state in ipairs(after_second.state) do assert.are_not.equal("T", state) end
+    assert.are.same({ 0, 0, 0 }, after_second.tracer)
+  end)
+
+  it("lets the process finish normally, no tick lost", function()
+    assert.are.equal(0, done.status)
+    assert.are.equal("ready\ndone\n", done.stdout)
+    assert.are.equal("", done.stderr)
+    local last = { 0, 0 }
+    for _, line in ipairs(h.lines(h.read_file(ticks))) do
+      local n, tick = line:match("^thread (%d) tick (%d+)$")
+      assert.truthy(n, line)
+      n, tick = tonumber(n), tonumber(tick)
+      assert.are.equal(last[n] + 1, tick)
+      last[n] = tick
+    end
+    assert.is_true(last[1] >= 20 and last[2] >= 20)
+  end)
+end)
+
+describe("--pid errors", function()
+  teardown(h.cleanup)
+
+  it("fails with 1 and one line for a pid that does not exist", function()
+    local r = h.run({ h.bin(), "--pid", tostring(unused_pid()) })
+    assert.are.equal(1, r.status)
+    assert.is_true(h.one_line_error(r.stderr), r.stderr)
+  end)
+
+  it("is a usage error for a pid that is not a number", function()
+    local r = h.run({ h.bin(), "--pid", "abc" })
+    assert.are.equal(2, r.status)
+    assert.is_true(h.one_line_error(r.stderr), r.stderr)
+  end)
+end)

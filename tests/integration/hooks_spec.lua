@@ -1,0 +1,76 @@
+-- Scripts: a test script counts syscalls with syscall:NAME and enter:NAME
+-- hooks; the counts must be exact.
+local h = require "helpers"
+
+local COUNT = h.source() .. "/tests/integration/scripts/count.lua"
+
+describe("a script counting syscalls", function()
+  teardown(h.cleanup)
+
+  it("sees every openat and every write, exactly once", function()
+    local r = h.run({ h.bin(), "-s", COUNT, "--", h.prog("counts"), "7", "11" })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.are.equal("", r.stdout)
+    assert.truthy(r.stderr:find("count: openat /etc/hostname = 7\n", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("count: write /dev/null = 11 (11 bytes)\n", 1, true), r.stderr)
+  end)
+
+  it("counts zero when nothing happens", function()
+    local r = h.run({ h.bin(), "-s", COUNT, "--", h.prog("counts"), "0", "0" })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.truthy(r.stderr:find("count: openat /etc/hostname = 0\n", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("count: write /dev/null = 0 (0 bytes)\n", 1, true), r.stderr)
+  end)
+
+  it("reads its options from -X", function()
+    local r = h.run({ h.bin(), "-s", COUNT, "-X", "path=/dev/null", "-X", "sink=/nonexistent",
+                      "--", h.prog("counts"), "3", "5" })
+    assert.are.equal(0, r.status, r.stderr)
+    -- counts opens /dev/null once (with openat) for its writes
+    assert.truthy(r.stderr:find("count: openat /dev/null = 1\n", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("count: write /nonexistent = 0 (0 bytes)\n", 1, true), r.stderr)
+  end)
+
+  it("composes with another script, each seeing every event", function()
+    local r = h.run({ h.bin(), "-s", COUNT, "-s", COUNT, "--", h.prog("counts"), "2", "4" })
+    assert.are.equal(0, r.status, r.stderr)
+    local _, opens = r.stderr:gsub("count: openat /etc/hostname = 2\n", "")
+    local _, writes = r.stderr:gsub("count: write /dev/null = 4 %(4 bytes%)\n", "")
+    assert.are.equal(2, opens)
+    assert.are.equal(2, writes)
+  end)
+
+  it("sees the children's syscalls too", function()
+    local cmd = h.quote(h.prog("counts")) .. " 2 1 && " .. h.quote(h.prog("counts")) .. " 3 2"
+    local r = h.run({ h.bin(), "-s", COUNT, "--", "sh", "-c", cmd })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.truthy(r.stderr:find("count: openat /etc/hostname = 5\n", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("count: write /dev/null = 3 (3 bytes)\n", 1, true), r.stderr)
+  end)
+end)
+
+describe("semantic event hooks", function()
+  teardown(h.cleanup)
+
+  it("get the fields of the JSON schema", function()
+    local dir = h.tmpdir()
+    local script = dir .. "/opens.lua"
+    h.write_file(script, [[
+local c = require "compendium"
+c.on("open", function(e)
+  if e.path == "/etc/hostname" then
+    c.print("open %s writable=%s fd=%d same=%s", e.path, tostring(e.writable), e.fd,
+            tostring(e.pid == e.tid))
+  end
+end)
+c.on("exit", function(e)
+  if not e.is_thread then c.print("exit code=%s", tostring(e.code)) end
+end)
+]])
+    local r = h.run({ h.bin(), "-s", script, "--", h.prog("counts"), "2", "0" })
+    assert.are.equal(0, r.status, r.stderr)
+    local _, n = r.stderr:gsub("open /etc/hostname writable=false fd=3 same=true\n", "")
+    assert.are.equal(2, n)
+    assert.truthy(r.stderr:find("exit code=0\n", 1, true), r.stderr)
+  end)
+end)
