@@ -150,7 +150,7 @@ typedef struct cmp_run_info {
     uint64_t mmap_regions; /* sum over address spaces of the peak region count */
     uint64_t dropped;    /* events lost (ring buffers); 0 for ptrace */
     int32_t io_traced;   /* read/write/send/recv were traced, so the io totals hold */
-    int32_t reserved;
+    int32_t core_dumped; /* the root's fatal signal dumped core */
     uint64_t file_read_bytes;    /* read from anything but sockets, every path */
     uint64_t file_written_bytes;
     uint64_t net_sent_bytes;     /* through inet/inet6 sockets */

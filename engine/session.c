@@ -133,6 +133,7 @@ void session_run_info(cmp_run_info *out)
     out->root_pid = ptrace_root_pid();
     out->exit_code = rs->ended ? rs->exit_code : -1;
     out->exit_signal = rs->ended ? rs->exit_signal : 0;
+    out->core_dumped = rs->ended && rs->core_dumped;
     out->attached = run.attached;
     out->detached = run.detached;
     out->interrupted = run.interrupted;

@@ -158,7 +158,7 @@ end
 c.on("start", function(run)
   root_pid = run.root_pid
   if run.attached then
-    c.print("compendium: attached to %d", run.root_pid)
+    c.print("compendium: attached to PID %d (%s)", run.root_pid, c.escape(run.command))
   else
     c.print("compendium: tracing %s", c.escape(run.command))
   end
@@ -176,8 +176,7 @@ local function exit_text(run)
   if run.interrupted then return "killed by SIGKILL after a second Ctrl-C" end
   local exit = run.exit
   if exit.signal then
-    local root = totals.exits[run.root_pid]
-    return "killed by " .. exit.signal .. ((root and root.core_dumped) and " (core dumped)" or "")
+    return "killed by " .. exit.signal .. (exit.core_dumped and " (core dumped)" or "")
   end
   if exit.code then return tostring(exit.code) end
   return "unknown"

@@ -8,8 +8,8 @@
 -- Why a second struct type: on a cdata, real struct fields win over
 -- __index, so cmp_event's own fields (ret is an int64 cdata, path a cmp_str)
 -- would hide the getters. cmp_event_view has the same layout with every
--- field renamed to _name; the hooks see a cmp_event_view pointer onto the
--- engine's struct.
+-- field renamed to _name (64-bit ones split in halves, see below); the hooks
+-- see a cmp_event_view pointer onto the engine's struct.
 local ffi = require "ffi"
 local host = require "compendium.host"
 local text = require "compendium.text"
@@ -42,12 +42,12 @@ local TARGETS = { [0] = "file", "pipe", "other" }
 
 -- ---- the view type, defined and given its metatype once per Lua state ----
 
--- One declaration of cmp_event, as declared in the view: `int32_t pid;`
--- becomes `int32_t _pid;`. A 64-bit field also gets its two 32-bit halves
--- (`_bytes_lo`, `_bytes_hi`): reading a 64-bit field boxes a cdata in the
--- interpreter, reading two 32-bit halves gives plain numbers. Arrays of
--- 64-bit values get halves per element (`_args1_lo`, `_args1_hi`, ...),
--- with a signed high half, as syscall arguments are read signed.
+-- One field of cmp_event, as the view declares it: `int32_t pid;` becomes
+-- `int32_t _pid;`. A 64-bit field becomes its two 32-bit halves
+-- (`_bytes_lo`, `_bytes_hi`): the interpreter boxes every 64-bit value it
+-- reads in a new cdata, while 32-bit fields read as plain numbers. Arrays of
+-- 64-bit values get halves per element (`_args1_lo`, `_args1_hi`, ...).
+-- Signed fields, and syscall arguments, get a signed high half.
 local function view_declaration(ctype, name, count)
   if ctype ~= "uint64_t" and ctype ~= "int64_t" then
     return string.format("%s _%s%s;", ctype, name, count and ("[" .. count .. "]") or "")
@@ -57,19 +57,19 @@ local function view_declaration(ctype, name, count)
     for i = 1, tonumber(count) do
       halves[i] = string.format("uint32_t _%s%d_lo; int32_t _%s%d_hi;", name, i, name, i)
     end
-    return string.format("union { %s _%s[%s]; struct { %s }; };", ctype, name, count,
-                         table.concat(halves, " "))
+    return table.concat(halves, " ")
   end
   local high = ctype == "int64_t" and "int32_t" or "uint32_t"
-  return string.format("union { %s _%s; struct { uint32_t _%s_lo; %s _%s_hi; }; };",
-                       ctype, name, name, high, name)
+  return string.format("uint32_t _%s_lo; %s _%s_hi;", name, high, name)
 end
 
+-- Declares cmp_event_view from the cmp_event declaration in the cdef text,
+-- and checks that every field sits where the engine puts it.
 local function define_view(cdef)
   local body = cdef:match("typedef%s+struct%s+cmp_event%s*(%b{})%s*cmp_event%s*;")
   assert(body, "compendium.cdef has no cmp_event struct")
   body = body:sub(2, -2):gsub("/%*.-%*/", ""):gsub("//[^\n]*", "")
-  local fields = {}
+  local decls, views = {}, {}
   for decl in body:gmatch("[^;]+") do
     if decl:find("%S") then
       local ctype, name, count = decl:match("^%s*([%a_][%w_ ]-)%s+([%a_][%w_]*)%s*%[%s*(%d+)%s*%]%s*$")
@@ -77,11 +77,17 @@ local function define_view(cdef)
         ctype, name = decl:match("^%s*([%a_][%w_ ]-)%s+([%a_][%w_]*)%s*$")
       end
       assert(ctype, "cmp_event: cannot read the declaration '" .. decl .. "'")
-      fields[#fields + 1] = view_declaration(ctype, name, count)
+      decls[#decls + 1] = { ctype = ctype, name = name, count = count }
+      views[#views + 1] = view_declaration(ctype, name, count)
     end
   end
-  ffi.cdef("typedef struct cmp_event_view { " .. table.concat(fields, " ") .. " } cmp_event_view;")
-  assert(ffi.sizeof("cmp_event_view") == ffi.sizeof("cmp_event"), "cmp_event_view: layout differs")
+  ffi.cdef("typedef struct cmp_event_view { " .. table.concat(views, " ") .. " } cmp_event_view;")
+  for _, d in ipairs(decls) do
+    local wide = d.ctype == "uint64_t" or d.ctype == "int64_t"
+    local first = "_" .. d.name .. (wide and ((d.count and "1" or "") .. "_lo") or "")
+    assert(ffi.offsetof("cmp_event", d.name) == ffi.offsetof("cmp_event_view", first),
+           "cmp_event_view: " .. d.name .. " is not where cmp_event has it")
+  end
 end
 
 -- The getter tables live in the registry so that loading this module again
@@ -157,8 +163,7 @@ for _, f in ipairs({ "path", "path2", "fd_path", "sockaddr", "filename", "sock_t
   getters[f] = function(e)
     local s = e[raw]
     if s.ptr == nil then return nil end
-    local v = ffi_string(s.ptr, s.len) -- not a tail call: lets the JIT compile the return
-    return v
+    return ffi_string(s.ptr, s.len)
   end
 end
 
@@ -178,7 +183,8 @@ function getters.tid(e) return e._tid end
 function getters.nr(e) return e._nr end
 function getters.fd(e) return e._fd end
 function getters.ret(e) return e._ret_hi * TWO32 + e._ret_lo end
-function getters.args(e) return e._args end -- uint64_t[6], 0-based; e:arg(i) for numbers
+-- the raw uint64_t[6], 0-based; e:arg(i) gives numbers
+function getters.args(e) return ffi_cast("const cmp_event *", e).args end
 
 function getters.ts(e)
   local ns = (e._ts_ns_hi - start_hi) * TWO32 + (e._ts_ns_lo - start_lo)
@@ -243,8 +249,11 @@ function methods.arg(e, i)
   return e[hi] * TWO32 + e[ARG_LO[i]]
 end
 
-local function address(n)
-  return "0x" .. text.hex(n)
+-- "0x7f8a12345000" from a 64-bit field's halves
+local function address(e, f)
+  local hi, lo = e["_" .. f .. "_hi"], e["_" .. f .. "_lo"]
+  if hi == 0 then return string.format("0x%x", lo) end
+  return string.format("0x%x%08x", hi, lo)
 end
 
 local function micro(ts)
@@ -277,13 +286,13 @@ function tables.brk(e, t)
 end
 
 function tables.mmap(e, t)
-  t.addr, t.end_addr = address(e._addr), address(e._end_addr)
+  t.addr, t.end_addr = address(e, "addr"), address(e, "end_addr")
   t.size, t.prot, t.map_type = e.size, e.prot, e.map_type
   if t.map_type == "file" then t.filename = e.filename end
 end
 
 function tables.munmap(e, t)
-  t.addr, t.size = address(e._addr), e.size
+  t.addr, t.size = address(e, "addr"), e.size
 end
 
 function tables.spawn_process(e, t) t.child_pid = e.child_pid end
@@ -302,7 +311,7 @@ end
 function tables.signal(e, t) t.signal = e.signal end
 
 function tables.fault(e, t)
-  t.addr, t.region, t.prot, t.count = address(e._addr), e.region, e.prot, e.count
+  t.addr, t.region, t.prot, t.count = address(e, "addr"), e.region, e.prot, e.count
 end
 
 function tables.sched_delay(e, t) t.delay_ns = e.delay_ns end

@@ -78,6 +78,7 @@ function M.run_table(r, signame)
   local exit = {}
   if r.exit_signal ~= 0 then
     exit.signal = signame(r.exit_signal)
+    if r.core_dumped ~= 0 then exit.core_dumped = true end
   elseif r.exit_code >= 0 then
     exit.code = r.exit_code
   end

@@ -80,11 +80,19 @@ local function prepare(v)
   return v
 end
 
+local function unescape_slash(lt)
+  return lt == "<" and "<\\/" or "/"
+end
+
 -- One line of JSON for a Lua value (tables, strings, numbers, booleans,
 -- nil / cjson.null).
 function M.encode(value)
   needs_fixup = false
-  local s = cjson.encode(prepare(value))
+  -- This lua-cjson escapes every "/" as "\/": valid, but paths read and grep
+  -- better without it. Every "/" it writes is escaped, so "\/" can only be
+  -- that escape. "<\/" stays, so the text can sit inside an HTML script
+  -- element without "</script>" ending it.
+  local s = cjson.encode(prepare(value)):gsub("(<?)\\/", unescape_slash)
   if needs_fixup then
     s = s:gsub('"\255([^"]*)"', "%1")
   end

@@ -7,6 +7,9 @@ local M = {}
 -- Directories whose every file is noise.
 local SYSTEM_DIRS = { "/proc", "/sys", "/dev" }
 
+-- Locale data the C library loads at start-up for every program.
+local LOCALE_DIRS = { "/usr/lib/locale", "/usr/share/locale" }
+
 -- Where shared libraries live.
 local LIB_DIRS = { "/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/", "/nix/store/" }
 
@@ -27,8 +30,12 @@ local function check_path(p)
   for _, dir in ipairs(SYSTEM_DIRS) do
     if under(p, dir) then return true end
   end
+  for _, dir in ipairs(LOCALE_DIRS) do
+    if under(p, dir) then return true end
+  end
   -- the dynamic linker and its cache (/etc/ld.so.cache, /etc/ld.so.preload)
   if p:find("/ld.so", 1, true) or p:find("ld-linux", 1, true) then return true end
+  if p:find("/gconv/gconv-modules", 1, true) then return true end
   return is_shared_library(p)
 end
 

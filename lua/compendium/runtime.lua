@@ -56,7 +56,7 @@ local function one_line(msg)
 end
 
 local function error_text(err)
-  if registry.is_usage_error(err) then return err.message end
+  if registry.is_usage_error(err) then return one_line(err.message) end
   return one_line(err)
 end
 

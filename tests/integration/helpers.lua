@@ -23,11 +23,11 @@ M.SIGINT, M.SIGKILL, M.SIGTERM = 2, 9, 15
 -- ---- paths --------------------------------------------------------------
 
 function M.bin()
-  return assert(os.getenv("COMPENDIUM"), "set COMPENDIUM to the compendium binary")
+  return (assert(os.getenv("COMPENDIUM"), "set COMPENDIUM to the compendium binary"))
 end
 
 function M.progs_dir()
-  return assert(os.getenv("COMPENDIUM_PROGS"), "set COMPENDIUM_PROGS to the built tests/progs")
+  return (assert(os.getenv("COMPENDIUM_PROGS"), "set COMPENDIUM_PROGS to the built tests/progs"))
 end
 
 function M.prog(name)
@@ -202,8 +202,8 @@ end
 -- Runs compendium FLAGS --json FILE -- ARGS and reads the events back.
 --   opts.flags   compendium options before the --json (e.g. { "-v" })
 --   (other opts as for run())
--- The result adds events (every line of the JSON file, decoded) and
--- summary (the last line, which must be the summary).
+-- The result adds json (the file's path), events (every line of the file,
+-- decoded) and summary (the last line, which must be the summary).
 function M.trace(args, opts)
   opts = opts or {}
   local json = M.tmpdir() .. "/events.jsonl"
@@ -214,6 +214,7 @@ function M.trace(args, opts)
   argv[#argv + 1] = "--"
   for _, a in ipairs(args) do argv[#argv + 1] = a end
   local r = M.run(argv, opts)
+  r.json = json
   r.events = M.read_jsonl(json)
   local last = r.events[#r.events]
   assert(last and last.type == "summary",

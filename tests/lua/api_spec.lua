@@ -1,6 +1,8 @@
 -- The public API (require "compendium") and the runtime the engine drives.
 local fake = require "fake_host"
 
+teardown(fake.cleanup)
+
 local OPEN, CONNECT, READ = 3, 4, 5
 local SYSCALL, ENTER = 2, 1
 
@@ -191,6 +193,9 @@ describe("scripts", function()
     local ok, err = load(rt, "usage", 'local c = require "compendium"\nc.error("mine: set -X mine.out=FILE")\n')
     assert.is_false(ok)
     assert.are.equal("mine: set -X mine.out=FILE", err)
+    ok, err = load(rt, "usage2", 'require("compendium").error("two\\nlines")\n')
+    assert.is_false(ok)
+    assert.are.equal("two lines", err)
   end)
 end)
 

@@ -232,7 +232,7 @@ describe("the default script", function()
   it("says how the program ended", function()
     local cases = {
       { { exit = { code = 7 } }, nil, " Exit: 7" },
-      { { exit = { signal = "SIGSEGV" } }, { code = -1, signal = 11, core_dumped = true },
+      { { exit = { signal = "SIGSEGV", core_dumped = true } }, { code = -1, signal = 11, core_dumped = true },
         " Exit: killed by SIGSEGV (core dumped)" },
       { { exit = { signal = "SIGTERM" } }, nil, " Exit: killed by SIGTERM" },
       { { exit = {}, detached = true, attached = true }, nil, " Exit: detached, 100 still running" },
@@ -256,8 +256,9 @@ describe("the default script", function()
     local h, rt = default()
     h.run_info.attached = true
     h.run_info.root_pid = 4321
+    h.run_info.command = "python3 app.py"
     rt.start()
-    assert.are.same({ "compendium: attached to 4321" }, h:lines())
+    assert.are.same({ "compendium: attached to PID 4321 (python3 app.py)" }, h:lines())
   end)
 
   it("prints and hooks nothing with -q", function()

@@ -197,6 +197,14 @@ function M.tmpdir()
   return tmp_root
 end
 
+-- Removes the directory tmpdir() made (call it from a spec's teardown).
+function M.cleanup()
+  if tmp_root then
+    os.execute("rm -rf '" .. tmp_root .. "'")
+    tmp_root = nil
+  end
+end
+
 -- Writes a script file NAME.lua with the given source; returns its path.
 function M.script_file(name, source)
   local path = M.tmpdir() .. "/" .. name .. ".lua"

@@ -43,11 +43,11 @@ describe("host conversions", function()
 
   it("leaves I/O totals out when read/write were not traced, and names a fatal signal", function()
     local r = ffi.new("cmp_run_info")
-    r.exit_code, r.exit_signal = -1, 11
+    r.exit_code, r.exit_signal, r.core_dumped = -1, 11, 1
     local run = host.run_table(r, signame)
     assert.is_nil(run.io)
     assert.is_nil(run.net)
-    assert.are.same({ signal = "SIGSEGV" }, run.exit)
+    assert.are.same({ signal = "SIGSEGV", core_dumped = true }, run.exit)
     assert.are.equal("", run.command)
     r.exit_code, r.exit_signal = -1, 0
     assert.are.same({}, host.run_table(r, signame).exit)

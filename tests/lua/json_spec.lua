@@ -31,6 +31,14 @@ describe("json", function()
     assert.are.equal("</script><script>alert(1)</script>", cjson.decode(out).s)
   end)
 
+  it("writes paths with plain slashes, and backslashes exactly", function()
+    assert.are.equal('{"p":"/etc/hosts"}', json.encode({ p = "/etc/hosts" }))
+    local tricky = "a\\/b\\\\/c</d"
+    local out = json.encode({ p = tricky })
+    assert.are.equal(tricky, cjson.decode(out).p)
+    assert.is_nil(out:find("</", 1, true))
+  end)
+
   it("keeps valid multibyte UTF-8", function()
     local s = "café 日本 😀"
     assert.are.equal(s, round_trip({ s = s }).s)

@@ -2,6 +2,8 @@
 local cjson = require "cjson"
 local fake = require "fake_host"
 
+teardown(fake.cleanup)
+
 local counter = 0
 local function out_path()
   counter = counter + 1

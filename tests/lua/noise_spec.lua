@@ -42,6 +42,17 @@ describe("noise", function()
     end
   end)
 
+  it("hides the locale data the C library loads at start-up", function()
+    for _, p in ipairs { "/usr/lib/locale/C.utf8/LC_CTYPE", "/usr/lib/locale/locale-archive",
+                         "/usr/share/locale/locale.alias",
+                         "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache" } do
+      assert.is_true(noise.path(p), p)
+    end
+    for _, p in ipairs { "/usr/lib/localed", "/usr/share/localization/x", "/home/u/gconv/notes" } do
+      assert.is_false(noise.path(p), p)
+    end
+  end)
+
   it("treats no path as not noise", function()
     assert.is_false(noise.path(nil))
   end)

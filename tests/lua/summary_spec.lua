@@ -1,6 +1,8 @@
 -- The summary accumulator.
 local fake = require "fake_host"
 
+teardown(fake.cleanup)
+
 describe("summary", function()
   local h, e, summary, noise
   before_each(function()

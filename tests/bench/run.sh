@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Side-by-side timing: each workload untraced, under `strace -f`, and under
+# compendium (default script), interleaved, REPS times each; prints the
+# median wall time and the ratio to the untraced run, then compendium's peak
+# RSS on the dd workload against the 20 MB target.
+#
+#   tests/bench/run.sh                  compendium from $COMPENDIUM or build/bin/compendium
+#   REPS=9 tests/bench/run.sh           more repetitions
+#
+# Not a ctest test: timings depend on the machine; read them side by side.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+compendium=${COMPENDIUM:-$root/build/bin/compendium}
+reps=${REPS:-5}
+rss_target_kb=$((20 * 1024))
+
+if [[ ! -x $compendium ]]; then
+    echo "run.sh: no compendium binary at $compendium (build it, or set COMPENDIUM)" >&2
+    exit 1
+fi
+have_strace=0
+if command -v strace >/dev/null 2>&1; then
+    have_strace=1
+fi
+
+work=$(mktemp -d /tmp/compendium-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# 300 small files for the tar workload
+mkdir -p "$work/tree"
+for i in $(seq 300); do
+    printf 'file %d\n%0200d\n' "$i" "$i" >"$work/tree/f$i.txt"
+done
+
+names=(
+    "dd bs=1 count=200000"
+    "sh: 200 x /bin/true"
+    "tar cf /dev/null (300 files)"
+)
+commands=(
+    "dd if=/dev/zero of=/dev/null bs=1 count=200000"
+    "sh -c 'for i in \$(seq 200); do /bin/true; done'"
+    "tar cf /dev/null -C '$work' tree"
+)
+
+# Wall time of one shell command, in nanoseconds; its output is discarded.
+time_ns() {
+    local start end
+    start=$(date +%s%N)
+    if ! bash -c "$1" >/dev/null 2>&1; then
+        echo "run.sh: failed: $1" >&2
+        exit 1
+    fi
+    end=$(date +%s%N)
+    echo $((end - start))
+}
+
+median() {
+    sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
+seconds() {
+    awk -v ns="$1" 'BEGIN { printf "%.3fs", ns / 1e9 }'
+}
+
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'
+}
+
+q() {
+    printf '%q' "$1"
+}
+
+echo "compendium: $compendium"
+echo "repetitions: $reps (median shown; runs interleaved)"
+echo
+
+printf '%-30s %10s %20s %20s %16s\n' "workload" "untraced" "strace -f" "compendium" "vs strace"
+for w in "${!commands[@]}"; do
+    cmd=${commands[$w]}
+    : >"$work/plain" >"$work/strace" >"$work/comp"
+    for _ in $(seq "$reps"); do
+        time_ns "$cmd" >>"$work/plain"
+        if ((have_strace)); then
+            time_ns "strace -f -o /dev/null $cmd" >>"$work/strace"
+        fi
+        time_ns "$(q "$compendium") -o /dev/null -- $cmd 2>/dev/null" >>"$work/comp"
+    done
+    plain=$(median <"$work/plain")
+    comp=$(median <"$work/comp")
+    if ((have_strace)); then
+        st=$(median <"$work/strace")
+        st_text="$(seconds "$st") ($(ratio "$st" "$plain"))"
+        vs=$(ratio "$comp" "$st")
+    else
+        st_text="n/a"
+        vs="n/a"
+    fi
+    printf '%-30s %10s %20s %20s %16s\n' "${names[$w]}" "$(seconds "$plain")" "$st_text" \
+        "$(seconds "$comp") ($(ratio "$comp" "$plain"))" "$vs"
+done
+
+# Peak RSS of compendium on the dd workload.
+echo
+dd_cmd="dd if=/dev/zero of=/dev/null bs=1 count=200000"
+rss_kb=""
+if /usr/bin/time -f %M -o "$work/rss" true >/dev/null 2>&1; then
+    /usr/bin/time -f %M -o "$work/rss" "$compendium" -o /dev/null -- $dd_cmd >/dev/null 2>&1
+    rss_kb=$(tail -n 1 "$work/rss")
+    how="GNU time"
+else
+    # no GNU time: poll VmHWM (the peak, so the last reading is the answer)
+    "$compendium" -o /dev/null -- $dd_cmd >/dev/null 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+        if [[ -n $v ]]; then
+            rss_kb=$v
+        fi
+        sleep 0.05
+    done
+    wait "$pid" || true
+    how="VmHWM polled"
+fi
+if [[ -n $rss_kb ]]; then
+    verdict="within"
+    if ((rss_kb >= rss_target_kb)); then
+        verdict="OVER"
+    fi
+    awk -v kb="$rss_kb" -v how="$how" -v verdict="$verdict" \
+        'BEGIN { printf "compendium max RSS on dd: %.1f MB (%s), target < 20 MB: %s\n", kb / 1024, how, verdict }'
+else
+    echo "compendium max RSS on dd: unknown (no GNU time, and /proc could not be read)"
+fi

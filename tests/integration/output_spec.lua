@@ -1,0 +1,162 @@
+-- The trace output: stderr and -o FILE, the default filter, -v and -q.
+local h = require "helpers"
+
+local function compendium(args)
+  local argv = { h.bin() }
+  for _, a in ipairs(args) do argv[#argv + 1] = a end
+  return h.run(argv)
+end
+
+-- A line of the default view: "[+0.003s] TEXT" (one task) or
+-- "[+0.003s] [TID] TEXT".
+local function has_line(stderr, text)
+  for _, line in ipairs(h.lines(stderr)) do
+    local rest = line:match("^%[%+%d+%.%d%d%ds%] (.*)$")
+    if rest == text or (rest and rest:match("^%[%d+%] (.*)$") == text) then return true end
+  end
+  return false
+end
+
+describe("the default view", function()
+  local r
+
+  setup(function() r = compendium({ "--", h.prog("counts"), "2", "3" }) end)
+  teardown(h.cleanup)
+
+  it("leaves the program's own output alone", function()
+    local echo = compendium({ "--", "/bin/echo", "hello", "world" })
+    assert.are.equal(0, echo.status)
+    assert.are.equal("hello world\n", echo.stdout)
+    local err = compendium({ "--", "sh", "-c", "echo to-stderr >&2" })
+    assert.are.equal(0, err.status)
+    assert.are.equal("", err.stdout)
+    assert.truthy(err.stderr:find("to-stderr\n", 1, true))
+  end)
+
+  it("starts with the header and ends with the summary box", function()
+    assert.are.equal(0, r.status)
+    assert.truthy(r.stderr:match("^compendium: tracing [^\n]*counts 2 3\n"), r.stderr)
+    assert.truthy(r.stderr:find(" FINAL: ", 1, true), r.stderr)
+    assert.truthy(r.stderr:find(" Memory:", 1, true), r.stderr)
+    assert.truthy(r.stderr:find(" I/O:", 1, true), r.stderr)
+    assert.truthy(r.stderr:find(" Exit: 0", 1, true), r.stderr)
+  end)
+
+  it("shows the program's opens", function()
+    assert.is_true(has_line(r.stderr, "open /etc/hostname (read)"), r.stderr)
+  end)
+
+  it("hides the dynamic linker, shared libraries and raw syscalls", function()
+    assert.is_nil(r.stderr:find("ld.so.cache", 1, true), r.stderr)
+    assert.is_nil(r.stderr:find("libc.so", 1, true), r.stderr)
+    assert.is_nil(r.stderr:find("openat(", 1, true), r.stderr)
+  end)
+
+  it("hides /proc", function()
+    local m = compendium({ "--", h.prog("memory") })
+    assert.are.equal(0, m.status)
+    assert.is_nil(m.stderr:find("/proc/self/exe", 1, true), m.stderr)
+  end)
+
+  it("names the thread on each line once there is more than one task", function()
+    local s = compendium({ "--", h.prog("spawn") })
+    assert.are.equal(0, s.status)
+    local tagged = 0
+    for _, line in ipairs(h.lines(s.stderr)) do
+      if line:match("^%[%+%d+%.%d%d%ds%] %[%d+%] ") then tagged = tagged + 1 end
+    end
+    assert.is_true(tagged > 0, s.stderr)
+  end)
+
+  it("marks an exec", function()
+    local s = compendium({ "--", h.prog("spawn") })
+    assert.are.equal(0, s.status)
+    assert.truthy(s.stderr:find("─── true exec ───", 1, true), s.stderr)
+  end)
+
+  it("reports the exit status in the summary", function()
+    local f = compendium({ "--", h.prog("killed_child"), "exit", "3" })
+    assert.are.equal(3, f.status)
+    assert.truthy(f.stderr:find(" Exit: 3", 1, true), f.stderr)
+  end)
+end)
+
+describe("-v", function()
+  local r
+
+  setup(function() r = compendium({ "-v", "--", h.prog("counts"), "2", "3" }) end)
+  teardown(h.cleanup)
+
+  it("shows the raw syscalls", function()
+    assert.are.equal(0, r.status)
+    assert.truthy(r.stderr:find('openat(AT_FDCWD, "/etc/hostname"', 1, true), r.stderr)
+  end)
+
+  it("shows what the default view hides", function()
+    assert.truthy(r.stderr:find("libc.so", 1, true), r.stderr)
+    local m = compendium({ "-v", "--", h.prog("memory") })
+    assert.are.equal(0, m.status)
+    assert.truthy(m.stderr:find("/proc/self/exe", 1, true), m.stderr)
+  end)
+end)
+
+describe("-q", function()
+  teardown(h.cleanup)
+
+  it("prints no event lines", function()
+    local r = compendium({ "-q", "--", h.prog("counts"), "2", "3" })
+    assert.are.equal(0, r.status)
+    assert.is_nil(r.stderr:find("/etc/hostname", 1, true), r.stderr)
+    assert.is_nil(r.stderr:find("/dev/null", 1, true), r.stderr)
+  end)
+
+  it("still reports failures", function()
+    local path = h.tmpdir() .. "/fails.lua"
+    h.write_file(path, 'local c = require "compendium"\nc.on("end", function() c.fail("quiet failure") end)\n')
+    local r = compendium({ "-q", "-s", path, "--", "/bin/true" })
+    assert.are.equal(125, r.status)
+    assert.truthy(r.stderr:find("quiet failure", 1, true), r.stderr)
+  end)
+end)
+
+describe("-o FILE", function()
+  teardown(h.cleanup)
+
+  it("gets the same lines as stderr", function()
+    local out = h.tmpdir() .. "/trace.txt"
+    local r = compendium({ "-o", out, "--", h.prog("counts"), "2", "3" })
+    assert.are.equal(0, r.status)
+    assert.are.equal(r.stderr, h.read_file(out))
+    assert.truthy(r.stderr:find("/etc/hostname", 1, true))
+  end)
+
+  it("gets the script's own lines too, and the program's output stays out", function()
+    local out = h.tmpdir() .. "/trace.txt"
+    local count = h.source() .. "/tests/integration/scripts/count.lua"
+    local r = compendium({ "-o", out, "-s", count, "--", "sh", "-c",
+                           "echo to-stdout; echo to-stderr >&2; " .. h.quote(h.prog("counts")) .. " 1 1" })
+    assert.are.equal(0, r.status)
+    assert.are.equal("to-stdout\n", r.stdout)
+    local file = h.read_file(out)
+    assert.truthy(file:find("count: openat /etc/hostname = 1\n", 1, true), file)
+    assert.is_nil(file:find("to-stdout", 1, true))
+    assert.is_nil(file:find("to-stderr", 1, true))
+    -- stderr is the file's lines plus the program's own line
+    assert.are.equal((r.stderr:gsub("to%-stderr\n", "", 1)), file)
+  end)
+end)
+
+describe("the traced program's file descriptors", function()
+  teardown(h.cleanup)
+
+  it("are those it gets untraced: compendium's own files do not leak into it", function()
+    local untraced = h.run({ h.prog("lsfd") })
+    assert.are.equal(0, untraced.status)
+    local dir = h.tmpdir()
+    local count = h.source() .. "/tests/integration/scripts/count.lua"
+    local r = compendium({ "-o", dir .. "/trace.txt", "--json", dir .. "/events.jsonl",
+                           "-s", "default", "-s", count, "--", h.prog("lsfd") })
+    assert.are.equal(0, r.status)
+    assert.are.equal(untraced.stdout, r.stdout)
+  end)
+end)
