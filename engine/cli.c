@@ -81,10 +81,14 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
 {
     enum { OPT_JSON = 256, OPT_VERSION };
     static const struct option longopts[] = {
-        {"pid", required_argument, NULL, 'p'},     {"script", required_argument, NULL, 's'},
-        {"output", required_argument, NULL, 'o'},  {"json", required_argument, NULL, OPT_JSON},
-        {"verbose", no_argument, NULL, 'v'},       {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, OPT_VERSION},
+        {"pid", required_argument, NULL, 'p'},
+        {"script", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'},
+        {"json", required_argument, NULL, OPT_JSON},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
     memset(out, 0, sizeof(*out));

@@ -49,7 +49,7 @@ typedef struct cmp_event {
     int32_t type; /* enum cmp_event_type */
     int32_t pid;  /* thread group id */
     int32_t tid;
-    int32_t nr; /* syscall number, -1 for events not tied to a syscall */
+    int32_t nr;     /* syscall number, -1 for events not tied to a syscall */
     uint64_t ts_ns; /* CLOCK_MONOTONIC */
     int64_t ret;    /* syscall return value (raw, -errno on failure) */
     uint64_t args[6];
@@ -61,20 +61,20 @@ typedef struct cmp_event {
     cmp_str sockaddr; /* decoded socket address argument */
 
     /* semantic fields (names follow the JSON schema) */
-    cmp_str filename;    /* open: absolute path; read/write/mmap: file */
-    cmp_str sock_type;   /* connect: tcp4, udp6, unix, netlink, ... */
-    cmp_str remote_addr; /* connect/send/recv: peer */
-    cmp_str prot;        /* mmap/fault: "rw-" */
-    cmp_str map_type;    /* mmap: anon | file */
-    cmp_str program;     /* exec: path of the new program */
-    cmp_str argv;        /* exec: arguments, each followed by a NUL */
-    cmp_str region;      /* fault: heap | anon | file | stack | other */
-    cmp_str op;          /* block_io: read | write | other */
-    cmp_str error;       /* connect: errno name when it failed, e.g. ECONNREFUSED */
-    uint64_t addr;       /* mmap/munmap/fault */
-    uint64_t end_addr;   /* mmap */
-    uint64_t size;       /* mmap/munmap */
-    uint64_t bytes;      /* read/write/send/recv/block_io */
+    cmp_str filename;     /* open: absolute path; read/write/mmap: file */
+    cmp_str sock_type;    /* connect: tcp4, udp6, unix, netlink, ... */
+    cmp_str remote_addr;  /* connect/send/recv: peer */
+    cmp_str prot;         /* mmap/fault: "rw-" */
+    cmp_str map_type;     /* mmap: anon | file */
+    cmp_str program;      /* exec: path of the new program */
+    cmp_str argv;         /* exec: arguments, each followed by a NUL */
+    cmp_str region;       /* fault: heap | anon | file | stack | other */
+    cmp_str op;           /* block_io: read | write | other */
+    cmp_str error;        /* connect: errno name when it failed, e.g. ECONNREFUSED */
+    uint64_t addr;        /* mmap/munmap/fault */
+    uint64_t end_addr;    /* mmap */
+    uint64_t size;        /* mmap/munmap */
+    uint64_t bytes;       /* read/write/send/recv/block_io */
     int64_t growth_bytes; /* brk: change of the heap size */
     uint64_t delay_ns;    /* sched_delay */
     uint64_t latency_ns;  /* block_io */
@@ -91,7 +91,7 @@ typedef struct cmp_event {
 
 /* What the engine knows about a task, for c.proc(). */
 typedef struct cmp_proc_info {
-    int32_t pid;  /* thread group id */
+    int32_t pid; /* thread group id */
     int32_t tid;
     int32_t ppid; /* the traced parent, 0 for the root */
     int32_t is_thread;
@@ -137,25 +137,25 @@ typedef struct cmp_run_info {
     uint64_t start_ns;
     uint64_t end_ns;
     int32_t root_pid;
-    int32_t exit_code;   /* root's exit status, -1 if killed or unknown */
-    int32_t exit_signal; /* root's fatal signal, 0 if none */
-    int32_t attached;    /* --pid: tracing began by attaching */
-    int32_t detached;    /* tracing ended by detaching; the process runs on */
-    int32_t interrupted; /* tracees were killed after a second Ctrl-C */
-    uint64_t processes;  /* processes seen, the root included */
-    uint64_t threads;    /* threads seen beyond each process's first */
-    uint64_t syscalls;   /* syscalls observed */
-    uint64_t heap_bytes; /* sum over address spaces of the peak brk heap */
-    uint64_t mmap_bytes; /* sum over address spaces of the peak mmap total */
-    uint64_t mmap_regions; /* sum over address spaces of the peak region count */
-    uint64_t dropped;    /* events lost (ring buffers); 0 for ptrace */
-    int32_t io_traced;   /* read/write/send/recv were traced, so the io totals hold */
-    int32_t core_dumped; /* the root's fatal signal dumped core */
-    uint64_t file_read_bytes;    /* read from anything but sockets, every path */
+    int32_t exit_code;        /* root's exit status, -1 if killed or unknown */
+    int32_t exit_signal;      /* root's fatal signal, 0 if none */
+    int32_t attached;         /* --pid: tracing began by attaching */
+    int32_t detached;         /* tracing ended by detaching; the process runs on */
+    int32_t interrupted;      /* tracees were killed after a second Ctrl-C */
+    uint64_t processes;       /* processes seen, the root included */
+    uint64_t threads;         /* threads seen beyond each process's first */
+    uint64_t syscalls;        /* syscalls observed */
+    uint64_t heap_bytes;      /* sum over address spaces of the peak brk heap */
+    uint64_t mmap_bytes;      /* sum over address spaces of the peak mmap total */
+    uint64_t mmap_regions;    /* sum over address spaces of the peak region count */
+    uint64_t dropped;         /* events lost (ring buffers); 0 for ptrace */
+    int32_t io_traced;        /* read/write/send/recv were traced, so the io totals hold */
+    int32_t core_dumped;      /* the root's fatal signal dumped core */
+    uint64_t file_read_bytes; /* read from anything but sockets, every path */
     uint64_t file_written_bytes;
-    uint64_t net_sent_bytes;     /* through inet/inet6 sockets */
+    uint64_t net_sent_bytes; /* through inet/inet6 sockets */
     uint64_t net_recv_bytes;
-    cmp_str command;     /* the traced command line, space-joined */
+    cmp_str command; /* the traced command line, space-joined */
 } cmp_run_info;
 
 /* Engine services the Lua side calls. */

@@ -13,9 +13,9 @@
 /* An open file description. */
 struct ofd {
     int refs;
-    int kind;       /* enum cmp_fd_kind */
-    bool writable;  /* opened for writing (O_WRONLY/O_RDWR) */
-    char *path;     /* file path, memfd:NAME, pipe:[ino], ...; never NULL */
+    int kind;           /* enum cmp_fd_kind */
+    bool writable;      /* opened for writing (O_WRONLY/O_RDWR) */
+    char *path;         /* file path, memfd:NAME, pipe:[ino], ...; never NULL */
     int sock_family;    /* AF_* for sockets, else 0 */
     char sock_type[16]; /* "tcp4", "unix", ... for sockets */
     char *remote;       /* peer for sockets once known, else NULL */

@@ -17,24 +17,34 @@ static bool io_wanted;
  * memory regions, processes. fds created by syscalls not listed here are
  * learnt from /proc on first use. */
 static const int32_t state_syscalls[] = {
-    SYS_open,          SYS_creat,          SYS_openat,        437 /* openat2 */,
-    SYS_close,         436 /* close_range */, SYS_dup,        SYS_dup2,
-    SYS_dup3,          SYS_fcntl,          SYS_socket,        SYS_socketpair,
-    SYS_connect,       SYS_accept,         SYS_accept4,       SYS_pipe,
-    SYS_pipe2,         SYS_eventfd,        SYS_eventfd2,      SYS_timerfd_create,
-    SYS_signalfd,      SYS_signalfd4,      SYS_epoll_create,  SYS_epoll_create1,
-    SYS_inotify_init,  SYS_inotify_init1,  SYS_memfd_create,  434 /* pidfd_open */,
-    SYS_brk,           SYS_mmap,           SYS_munmap,        SYS_mremap,
-    SYS_mprotect,      SYS_pkey_mprotect,  SYS_clone,         SYS_fork,
-    SYS_vfork,         435 /* clone3 */,   SYS_execve,        SYS_execveat,
+    SYS_open,         SYS_creat,
+    SYS_openat,       437 /* openat2 */,
+    SYS_close,        436 /* close_range */,
+    SYS_dup,          SYS_dup2,
+    SYS_dup3,         SYS_fcntl,
+    SYS_socket,       SYS_socketpair,
+    SYS_connect,      SYS_accept,
+    SYS_accept4,      SYS_pipe,
+    SYS_pipe2,        SYS_eventfd,
+    SYS_eventfd2,     SYS_timerfd_create,
+    SYS_signalfd,     SYS_signalfd4,
+    SYS_epoll_create, SYS_epoll_create1,
+    SYS_inotify_init, SYS_inotify_init1,
+    SYS_memfd_create, 434 /* pidfd_open */,
+    SYS_brk,          SYS_mmap,
+    SYS_munmap,       SYS_mremap,
+    SYS_mprotect,     SYS_pkey_mprotect,
+    SYS_clone,        SYS_fork,
+    SYS_vfork,        435 /* clone3 */,
+    SYS_execve,       SYS_execveat,
 };
 
 /* Only needed when a script wants read/write/send/recv events. */
 static const int32_t io_syscalls[] = {
-    SYS_read,     SYS_write,   SYS_pread64,  SYS_pwrite64,        SYS_readv,    SYS_writev,
-    SYS_preadv,   SYS_pwritev, SYS_preadv2,  SYS_pwritev2,        SYS_sendto,   SYS_recvfrom,
-    SYS_sendmsg,  SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg,        SYS_sendfile, SYS_splice,
-    SYS_tee,      SYS_vmsplice, SYS_copy_file_range,
+    SYS_read,    SYS_write,    SYS_pread64,         SYS_pwrite64, SYS_readv,    SYS_writev,
+    SYS_preadv,  SYS_pwritev,  SYS_preadv2,         SYS_pwritev2, SYS_sendto,   SYS_recvfrom,
+    SYS_sendmsg, SYS_recvmsg,  SYS_sendmmsg,        SYS_recvmmsg, SYS_sendfile, SYS_splice,
+    SYS_tee,     SYS_vmsplice, SYS_copy_file_range,
 };
 
 static void add_list(const int32_t *list, size_t n)

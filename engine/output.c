@@ -12,8 +12,7 @@ bool output_open(const char *path)
 {
     /* Line-buffered on a terminal keeps live lines live; otherwise a big
      * buffer keeps a busy trace cheap. */
-    setvbuf(stderr, stderr_buffer, isatty(STDERR_FILENO) ? _IOLBF : _IOFBF,
-            sizeof(stderr_buffer));
+    setvbuf(stderr, stderr_buffer, isatty(STDERR_FILENO) ? _IOLBF : _IOFBF, sizeof(stderr_buffer));
     if (!path)
         return true;
     copy_file = fopen(path, "w");

@@ -14,10 +14,10 @@ struct mm;
 struct process {
     int refs;
     pid_t pid;
-    pid_t ppid;    /* traced parent's pid, 0 for the root */
-    char *exe;     /* program path; never NULL */
-    char *comm;    /* short name; never NULL */
-    char *argv;    /* NUL-separated arguments */
+    pid_t ppid; /* traced parent's pid, 0 for the root */
+    char *exe;  /* program path; never NULL */
+    char *comm; /* short name; never NULL */
+    char *argv; /* NUL-separated arguments */
     size_t argv_len;
     uint64_t start_ns, end_ns;
     int exit_code;   /* -1 until it exits normally */
@@ -30,10 +30,10 @@ struct syscall_call {
     int32_t nr;
     uint64_t args[6];
     uint64_t entry_ns;
-    bool active;     /* entry seen, exit not yet */
-    bool want_exit;  /* someone needs the exit stop */
-    char path[PATH_MAX];  /* first path argument, as given */
-    char path2[PATH_MAX]; /* second path argument */
+    bool active;             /* entry seen, exit not yet */
+    bool want_exit;          /* someone needs the exit stop */
+    char path[PATH_MAX];     /* first path argument, as given */
+    char path2[PATH_MAX];    /* second path argument */
     int path_len, path2_len; /* -1: not read (or unreadable) */
     char sockaddr[160];
     int sockaddr_len;

@@ -196,8 +196,7 @@ bool ptrace_attach(pid_t pid, uint64_t now)
                     "user with CAP_SYS_PTRACE, or set kernel.yama.ptrace_scope=0 (sysctl)\n",
                     (int)pid);
         else
-            fprintf(stderr, "compendium: cannot attach to PID %d: %s\n", (int)pid,
-                    strerror(errno));
+            fprintf(stderr, "compendium: cannot attach to PID %d: %s\n", (int)pid, strerror(errno));
         return false;
     }
     root_pid = pid;
@@ -234,7 +233,7 @@ static void syscall_stop(struct task *t, uint64_t now)
     case PTRACE_SYSCALL_INFO_ENTRY:
     case PTRACE_SYSCALL_INFO_SECCOMP: {
         int32_t nr = info.op == PTRACE_SYSCALL_INFO_ENTRY ? (int32_t)info.entry.nr
-                                                           : (int32_t)info.seccomp.nr;
+                                                          : (int32_t)info.seccomp.nr;
         const uint64_t *args =
             info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.args : info.seccomp.args;
         bool ours = info.arch == AUDIT_ARCH_X86_64 && interest_has(nr);

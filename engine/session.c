@@ -35,7 +35,7 @@ static struct {
 } run;
 
 /* Signals that reached compendium itself, handled in the loop. */
-static volatile sig_atomic_t stop_requests;    /* SIGINT/SIGTERM count */
+static volatile sig_atomic_t stop_requests; /* SIGINT/SIGTERM count */
 static volatile sig_atomic_t forward_pending[NSIG];
 
 static uint64_t now_ns(void)

@@ -531,8 +531,7 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
     case SYS_dup2:
     case SYS_dup3:
         if ((int)a[0] != newfd && fd_lookup(t, (int)a[0]))
-            fdtable_dup(t->fds, (int)a[0], newfd,
-                        t->call.nr == SYS_dup3 && (a[2] & O_CLOEXEC));
+            fdtable_dup(t->fds, (int)a[0], newfd, t->call.nr == SYS_dup3 && (a[2] & O_CLOEXEC));
         return true;
     case SYS_fcntl:
         if ((a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC) && fd_lookup(t, (int)a[0]))
@@ -776,7 +775,8 @@ void state_spawn(struct task *parent, struct task *child, uint64_t now)
 void state_exec(struct task *t, uint64_t now)
 {
     char program[PATH_MAX];
-    const char *path = absolute_path(t, t->call.nr == SYS_execveat ? (int)t->call.args[0] : AT_FDCWD);
+    const char *path =
+        absolute_path(t, t->call.nr == SYS_execveat ? (int)t->call.args[0] : AT_FDCWD);
     if (path && t->call.path_len > 0) {
         snprintf(program, sizeof(program), "%s", path);
     } else {

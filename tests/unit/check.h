@@ -14,7 +14,7 @@ static int check_count;
         check_count++;                                                                             \
         if (!(cond)) {                                                                             \
             check_failures++;                                                                      \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);              \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
         }                                                                                          \
     } while (0)
 
@@ -25,7 +25,7 @@ static int check_count;
         check_count++;                                                                             \
         if (!check_got_ || strcmp(check_got_, check_want_) != 0) {                                 \
             check_failures++;                                                                      \
-            fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, __LINE__,               \
+            fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, __LINE__,                \
                     check_got_ ? check_got_ : "(null)", check_want_);                              \
         }                                                                                          \
     } while (0)
@@ -37,8 +37,8 @@ static int check_count;
         check_count++;                                                                             \
         if (check_got_ != check_want_) {                                                           \
             check_failures++;                                                                      \
-            fprintf(stderr, "%s:%d: %s = %lld, want %lld\n", __FILE__, __LINE__, #got,            \
-                    check_got_, check_want_);                                                      \
+            fprintf(stderr, "%s:%d: %s = %lld, want %lld\n", __FILE__, __LINE__, #got, check_got_, \
+                    check_want_);                                                                  \
         }                                                                                          \
     } while (0)
 
