@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 static FILE *copy_file;
+static bool pending;
 static char stderr_buffer[1 << 16];
 
 bool output_open(const char *path)
@@ -26,13 +27,20 @@ bool output_open(const char *path)
 
 void output_write(const char *text, size_t len)
 {
+    pending = true;
     fwrite(text, 1, len, stderr);
     if (copy_file)
         fwrite(text, 1, len, copy_file);
 }
 
+bool output_pending(void)
+{
+    return pending;
+}
+
 void output_flush(void)
 {
+    pending = false;
     fflush(stderr);
     if (copy_file)
         fflush(copy_file);

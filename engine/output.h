@@ -11,6 +11,8 @@
 bool output_open(const char *path);
 void output_write(const char *text, size_t len);
 void output_flush(void);
+/* Whether something was written since the last flush. */
+bool output_pending(void);
 void output_close(void);
 
 #endif

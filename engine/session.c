@@ -177,12 +177,16 @@ static void wait_loop(void)
                 break;
         }
         int status;
-        pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
-        if (tid == 0) {
-            /* About to block: show what is buffered first. */
-            output_flush();
-            tid = waitpid(-1, &status, __WALL);
+        pid_t tid = 0;
+        /* Before blocking, show what is buffered; without output pending,
+         * one blocking wait per stop is all the loop costs. */
+        if (output_pending()) {
+            tid = waitpid(-1, &status, __WALL | WNOHANG);
+            if (tid == 0)
+                output_flush();
         }
+        if (tid == 0)
+            tid = waitpid(-1, &status, __WALL);
         if (tid < 0) {
             if (errno == EINTR)
                 continue;

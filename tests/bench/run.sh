@@ -80,7 +80,9 @@ echo
 printf '%-30s %10s %20s %20s %16s\n' "workload" "untraced" "strace -f" "compendium" "vs strace"
 for w in "${!commands[@]}"; do
     cmd=${commands[$w]}
-    : >"$work/plain" >"$work/strace" >"$work/comp"
+    : >"$work/plain"
+    : >"$work/strace"
+    : >"$work/comp"
     for _ in $(seq "$reps"); do
         time_ns "$cmd" >>"$work/plain"
         if ((have_strace)); then
@@ -104,15 +106,15 @@ done
 
 # Peak RSS of compendium on the dd workload.
 echo
-dd_cmd="dd if=/dev/zero of=/dev/null bs=1 count=200000"
+dd_cmd=(dd if=/dev/zero of=/dev/null bs=1 count=200000)
 rss_kb=""
 if /usr/bin/time -f %M -o "$work/rss" true >/dev/null 2>&1; then
-    /usr/bin/time -f %M -o "$work/rss" "$compendium" -o /dev/null -- $dd_cmd >/dev/null 2>&1
+    /usr/bin/time -f %M -o "$work/rss" "$compendium" -o /dev/null -- "${dd_cmd[@]}" >/dev/null 2>&1
     rss_kb=$(tail -n 1 "$work/rss")
     how="GNU time"
 else
     # no GNU time: poll VmHWM (the peak, so the last reading is the answer)
-    "$compendium" -o /dev/null -- $dd_cmd >/dev/null 2>&1 &
+    "$compendium" -o /dev/null -- "${dd_cmd[@]}" >/dev/null 2>&1 &
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
         v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
