@@ -16,7 +16,7 @@ bool output_open(const char *path)
     setvbuf(stderr, stderr_buffer, isatty(STDERR_FILENO) ? _IOLBF : _IOFBF, sizeof(stderr_buffer));
     if (!path)
         return true;
-    copy_file = fopen(path, "w");
+    copy_file = fopen(path, "we");
     if (!copy_file) {
         fprintf(stderr, "compendium: cannot write output file %s: %s\n", path, strerror(errno));
         fflush(stderr);

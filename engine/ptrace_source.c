@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "interest.h"
+#include "own_fds.h"
 #include "proctable.h"
 #include "state.h"
 
@@ -111,6 +112,7 @@ pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)
     }
     use_seccomp = !interest_all();
     bool nnp = !has_cap_sys_admin();
+    own_fds_cloexec();
     pid_t pid = fork();
     if (pid < 0) {
         fprintf(stderr, "compendium: fork: %s\n", strerror(errno));

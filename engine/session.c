@@ -14,6 +14,7 @@
 #include "command.h"
 #include "interest.h"
 #include "output.h"
+#include "own_fds.h"
 #include "proctable.h"
 #include "ptrace_source.h"
 #include "script_host.h"
@@ -213,6 +214,7 @@ static int exit_status(int failures)
 int session_run(const struct cli_options *opts)
 {
     run.start_ns = now_ns();
+    own_fds_snapshot();
     char data_dir[PATH_MAX];
     if (!find_data_dir(data_dir, sizeof(data_dir))) {
         fprintf(stderr, "compendium: cannot find the bundled scripts (share/compendium next to "

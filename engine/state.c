@@ -394,17 +394,33 @@ static const char *absolute_path(struct task *t, int dirfd)
     return abs_path;
 }
 
+static void resolve_proc_link(struct task *t, int fd, struct ofd *d)
+{
+    char link[64], target[PATH_MAX];
+    snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)t->pid, fd);
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    if (n <= 0)
+        return;
+    target[n] = '\0';
+    if (target[0] == '/' && strncmp(target, "/proc/", 6) != 0)
+        ofd_set_path(d, target);
+}
+
 static void handle_open(struct task *t, int64_t ret, uint64_t flags, int dirfd, uint64_t now)
 {
     const char *path = absolute_path(t, dirfd);
     int kind = (flags & O_DIRECTORY) ? CMP_FD_DIR : CMP_FD_FILE;
     struct ofd *d = fdtable_install(t->fds, (int)ret, kind, path, (flags & O_CLOEXEC) != 0);
     d->writable = (flags & O_ACCMODE) != O_RDONLY;
+    /* /proc/self/exe, /proc/PID/fd/N, ... are links to the file really
+     * opened: reads and mappings of the fd name that file. */
+    if (path && strncmp(path, "/proc/", 6) == 0)
+        resolve_proc_link(t, (int)ret, d);
     if (!script_host_wants(CMP_EV_OPEN))
         return;
     cmp_event *e = event_begin(t, CMP_EV_OPEN, now, true);
     e->ret = ret;
-    e->path = cstr(d->path);
+    e->path = cstr(path);
     e->writable = d->writable;
     e->fd = (int)ret;
     script_host_dispatch();
