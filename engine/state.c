@@ -626,14 +626,26 @@ static void emit_mmap(struct task *t, uint64_t addr, uint64_t len, int prot, con
     script_host_dispatch();
 }
 
-static void emit_munmap(struct task *t, uint64_t addr, uint64_t len, uint64_t now)
+static void emit_munmap(struct task *t, uint64_t addr, uint64_t len, const char *file, uint64_t now)
 {
     if (!script_host_wants(CMP_EV_MUNMAP))
         return;
     cmp_event *e = event_begin(t, CMP_EV_MUNMAP, now, true);
     e->addr = addr;
     e->size = page_round(len);
+    e->filename = cstr(file);
     script_host_dispatch();
+}
+
+/* The file mapped at addr, copied before the region goes away. */
+static const char *mapped_file(struct task *t, uint64_t addr, char *buf, size_t cap)
+{
+    struct region scratch;
+    const struct region *r = mm_find(t->mm, addr, &scratch);
+    if (!r || r->kind != REGION_FILE || !r->name)
+        return NULL;
+    snprintf(buf, cap, "%s", r->name);
+    return buf;
 }
 
 static bool handle_memory(struct task *t, int64_t ret, uint64_t now)
@@ -650,21 +662,22 @@ static bool handle_memory(struct task *t, int64_t ret, uint64_t now)
         emit_mmap(t, (uint64_t)ret, a[1], (int)a[2], file, now);
         return true;
     }
-    case SYS_munmap:
+    case SYS_munmap: {
+        char name[PATH_MAX];
+        const char *file = mapped_file(t, a[0], name, sizeof(name));
         mm_unmap(t->mm, a[0], a[1]);
-        emit_munmap(t, a[0], a[1], now);
+        emit_munmap(t, a[0], a[1], file, now);
         return true;
+    }
     case SYS_mremap: {
         struct region scratch;
         const struct region *old = mm_find(t->mm, a[0], &scratch);
         int prot = old ? old->prot : 0;
         char name[PATH_MAX];
-        bool has_name = old && old->name;
-        if (has_name)
-            snprintf(name, sizeof(name), "%s", old->name);
+        const char *file = mapped_file(t, a[0], name, sizeof(name));
         mm_remap(t->mm, a[0], a[1], (uint64_t)ret, a[2]);
-        emit_munmap(t, a[0], a[1], now);
-        emit_mmap(t, (uint64_t)ret, a[2], prot, has_name ? name : NULL, now);
+        emit_munmap(t, a[0], a[1], file, now);
+        emit_mmap(t, (uint64_t)ret, a[2], prot, file, now);
         return true;
     }
     case SYS_mprotect:

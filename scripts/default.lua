@@ -108,6 +108,7 @@ c.on("mmap", function(e)
 end)
 
 c.on("munmap", function(e)
+  if not shown(e) then return end
   line(e, format("munmap %s-%s %s", c.hex(e.addr), c.hex(e.addr + e.size), c.bytes(e.size)))
 end)
 

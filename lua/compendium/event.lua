@@ -293,6 +293,7 @@ end
 
 function tables.munmap(e, t)
   t.addr, t.size = address(e, "addr"), e.size
+  t.filename = e.filename -- file-backed mappings only
 end
 
 function tables.spawn_process(e, t) t.child_pid = e.child_pid end

@@ -74,7 +74,7 @@ function M.event(e)
   local t = e.type
   if t == "open" then
     return M.path(e.path)
-  elseif t == "read" or t == "write" or t == "mmap" then
+  elseif t == "read" or t == "write" or t == "mmap" or t == "munmap" then
     return M.path(e.filename)
   elseif t == "connect" or t == "send" or t == "recv" then
     return e.sock_type == "netlink" or M.peer(e.remote_addr)

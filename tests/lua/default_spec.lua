@@ -63,6 +63,7 @@ local CURL = {
   { "write", { ts = 0.32, filename = "/tmp/out", fd = 8, bytes = 2048 } },
   { "write", { ts = 0.33, filename = "/tmp/other", fd = 9, bytes = 1 } },
   { "munmap", { ts = 0.335, addr = 0x7f8a12345000, size = 8192 } },
+  { "munmap", { ts = 0.335, addr = 0x7f8a12000000, size = 45056, filename = "/etc/ld.so.cache" } },
   { "brk", { ts = 0.336, growth_bytes = -4096 } },
   { "signal", { ts = 0.337, signal = 17 } },
   { "signal", { ts = 0.338, signal = 2 } },

@@ -214,6 +214,8 @@ describe("event", function()
     it("munmap", function()
       assert.are.same(common("munmap", { addr = "0x7f0000001000", size = 4096 }),
                       tbl("munmap", { addr = 0x7f0000001000, size = 4096 }))
+      assert.are.same(common("munmap", { addr = "0x1000", size = 8192, filename = "/tmp/data.bin" }),
+                      tbl("munmap", { addr = 0x1000, size = 8192, filename = "/tmp/data.bin" }))
     end)
 
     it("spawns", function()
