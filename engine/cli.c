@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -58,22 +59,17 @@ static bool add_xopt(struct cli_options *o, const char *arg)
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg)
         return false;
-    struct script_option *grown = realloc(o->xopts, sizeof(*grown) * (size_t)(o->nxopts + 1));
-    if (!grown)
-        abort();
-    o->xopts = grown;
-    o->xopts[o->nxopts].key = strndup(arg, (size_t)(eq - arg));
-    o->xopts[o->nxopts].value = strdup(eq + 1);
+    o->xopts = xrealloc(o->xopts, sizeof(*o->xopts) * (size_t)(o->nxopts + 1));
+    o->xopts[o->nxopts].key = xcalloc(1, (size_t)(eq - arg) + 1);
+    memcpy(o->xopts[o->nxopts].key, arg, (size_t)(eq - arg));
+    o->xopts[o->nxopts].value = xstrdup(eq + 1);
     o->nxopts++;
     return true;
 }
 
 static void add_script(struct cli_options *o, const char *name)
 {
-    const char **grown = realloc(o->scripts, sizeof(*grown) * (size_t)(o->nscripts + 1));
-    if (!grown)
-        abort();
-    o->scripts = grown;
+    o->scripts = xrealloc(o->scripts, sizeof(*o->scripts) * (size_t)(o->nscripts + 1));
     o->scripts[o->nscripts++] = name;
 }
 

@@ -1,4 +1,5 @@
 #include "command.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -55,10 +56,7 @@ char *command_join(char *const argv[])
     size_t len = 1;
     for (int i = 0; argv[i]; i++)
         len += strlen(argv[i]) + 1;
-    char *text = malloc(len);
-    if (!text)
-        abort();
-    text[0] = '\0';
+    char *text = xcalloc(1, len);
     for (int i = 0; argv[i]; i++) {
         if (i)
             strcat(text, " ");

@@ -1,4 +1,5 @@
 #include "fdtable.h"
+#include "xalloc.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -32,22 +33,6 @@ struct fdtable {
      * description to fill in, but it is reachable through no fd. */
     struct ofd *untracked;
 };
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *copy = strdup(s);
-    if (!copy)
-        abort();
-    return copy;
-}
 
 static bool fd_trackable(int fd)
 {
@@ -149,9 +134,7 @@ static void reserve(struct fdtable *t, int fd)
         count *= 2;
     if (count > FD_MAX + 1)
         count = FD_MAX + 1;
-    struct fd_slot *slots = realloc(t->slots, (size_t)count * sizeof(*slots));
-    if (!slots)
-        abort();
+    struct fd_slot *slots = xrealloc(t->slots, (size_t)count * sizeof(*slots));
     memset(slots + t->slot_count, 0, (size_t)(count - t->slot_count) * sizeof(*slots));
     t->slots = slots;
     t->slot_count = count;

@@ -1,4 +1,5 @@
 #include "memregions.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,24 +20,6 @@ struct mm {
     bool stack_known;
     struct region stack; /* kept apart: the main stack was never mmapped */
 };
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    char *copy = strdup(s);
-    if (!copy)
-        abort();
-    return copy;
-}
 
 static uint64_t page_round(uint64_t len)
 {
@@ -78,10 +61,7 @@ static void insert_at(struct mm *mm, size_t i, struct region r)
 {
     if (mm->count == mm->cap) {
         size_t cap = mm->cap ? mm->cap * 2 : 32;
-        struct region *regions = realloc(mm->regions, cap * sizeof(*regions));
-        if (!regions)
-            abort();
-        mm->regions = regions;
+        mm->regions = xrealloc(mm->regions, cap * sizeof(*mm->regions));
         mm->cap = cap;
     }
     memmove(mm->regions + i + 1, mm->regions + i, (mm->count - i) * sizeof(*mm->regions));

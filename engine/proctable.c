@@ -1,4 +1,5 @@
 #include "proctable.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +15,6 @@ static size_t used;
 static size_t slot_of(pid_t tid, size_t mask)
 {
     return ((size_t)tid * 2654435761u) & mask;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-    if (!p)
-        abort();
-    return p;
 }
 
 static void insert_slot(struct task **table, size_t count, struct task *t)
@@ -152,8 +145,8 @@ struct process *process_new(pid_t pid, pid_t ppid, const char *exe)
     p->refs = 1;
     p->pid = pid;
     p->ppid = ppid;
-    p->exe = strdup(exe ? exe : "");
-    p->comm = strdup(basename_of(p->exe));
+    p->exe = xstrdup(exe ? exe : "");
+    p->comm = xstrdup(basename_of(p->exe));
     p->exit_code = -1;
     p->alive = true;
     return p;
@@ -180,14 +173,12 @@ void process_set_program(struct process *p, const char *exe, const char *argv, s
     free(p->exe);
     free(p->comm);
     free(p->argv);
-    p->exe = strdup(exe);
-    p->comm = strdup(basename_of(exe));
+    p->exe = xstrdup(exe);
+    p->comm = xstrdup(basename_of(exe));
     p->argv = NULL;
     p->argv_len = 0;
     if (argv && argv_len) {
-        p->argv = malloc(argv_len);
-        if (!p->argv)
-            abort();
+        p->argv = xcalloc(1, argv_len);
         memcpy(p->argv, argv, argv_len);
         p->argv_len = argv_len;
     }
