@@ -100,7 +100,10 @@ static bool find_data_dir(char *out, size_t cap)
     if (!slash)
         return false;
     *slash = '\0';
-    if (snprintf(out, cap, "%s/../%s", exe, COMPENDIUM_DATA_SUBDIR) >= (int)cap)
+    char joined[PATH_MAX + 64];
+    if (snprintf(joined, sizeof(joined), "%s/../%s", exe, COMPENDIUM_DATA_SUBDIR) >=
+            (int)sizeof(joined) ||
+        cap < PATH_MAX || !realpath(joined, out))
         return false;
     char probe[PATH_MAX + 64];
     if (snprintf(probe, sizeof(probe), "%s/lua/compendium/runtime.lua", out) >= (int)sizeof(probe))
