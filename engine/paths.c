@@ -1,8 +1,6 @@
 #include "paths.h"
 
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 size_t path_join_normalize(const char *base, const char *path, char *out, size_t cap)
 {
@@ -37,15 +35,4 @@ size_t path_join_normalize(const char *base, const char *path, char *out, size_t
         out[len++] = '/';
     out[len] = '\0';
     return len;
-}
-
-size_t path_task_cwd(pid_t tid, char *out, size_t cap)
-{
-    char link[64];
-    snprintf(link, sizeof(link), "/proc/%d/cwd", (int)tid);
-    ssize_t n = readlink(link, out, cap - 1);
-    if (n < 0)
-        n = 0;
-    out[n] = '\0';
-    return (size_t)n;
 }

@@ -4,13 +4,9 @@
 #define COMPENDIUM_PATHS_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 /* Joins base and path (path wins when absolute) and removes ".", ".." and
  * repeated slashes. Returns the length written (truncated to cap-1). */
 size_t path_join_normalize(const char *base, const char *path, char *out, size_t cap);
-
-/* The current directory of a task, from /proc; "" when it can't be read. */
-size_t path_task_cwd(pid_t tid, char *out, size_t cap);
 
 #endif

@@ -15,6 +15,7 @@
 #include "interest.h"
 #include "output.h"
 #include "own_fds.h"
+#include "procfs.h"
 #include "proctable.h"
 #include "ptrace_source.h"
 #include "script_host.h"
@@ -113,12 +114,8 @@ static bool find_data_dir(char *out, size_t cap)
 
 static char *attached_command(pid_t pid)
 {
-    char path[64], buf[4096];
-    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-    FILE *f = fopen(path, "re");
-    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-    if (f)
-        fclose(f);
+    char buf[4096];
+    size_t n = procfs_read(pid, "cmdline", buf, sizeof(buf) - 1);
     if (n == 0)
         return strdup("?");
     buf[n] = '\0';

@@ -17,6 +17,7 @@
 #include "fdtable.h"
 #include "memregions.h"
 #include "paths.h"
+#include "procfs.h"
 #include "script_host.h"
 #include "syscall_table.h"
 #include "tracee_mem.h"
@@ -388,7 +389,7 @@ static const char *absolute_path(struct task *t, int dirfd)
         if (d && (d->kind == CMP_FD_DIR || d->kind == CMP_FD_FILE))
             snprintf(base, sizeof(base), "%s", d->path);
         else
-            path_task_cwd(t->tid, base, sizeof(base));
+            procfs_readlink(t->tid, "cwd", base, sizeof(base));
     }
     path_join_normalize(base, path, abs_path, sizeof(abs_path));
     return abs_path;
@@ -396,13 +397,10 @@ static const char *absolute_path(struct task *t, int dirfd)
 
 static void resolve_proc_link(struct task *t, int fd, struct ofd *d)
 {
-    char link[64], target[PATH_MAX];
-    snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)t->pid, fd);
-    ssize_t n = readlink(link, target, sizeof(target) - 1);
-    if (n <= 0)
-        return;
-    target[n] = '\0';
-    if (target[0] == '/' && strncmp(target, "/proc/", 6) != 0)
+    char entry[32], target[PATH_MAX];
+    snprintf(entry, sizeof(entry), "fd/%d", fd);
+    if (procfs_readlink(t->pid, entry, target, sizeof(target)) > 0 && target[0] == '/' &&
+        strncmp(target, "/proc/", 6) != 0)
         ofd_set_path(d, target);
 }
 
@@ -719,16 +717,12 @@ void state_syscall_exit(struct task *t, int64_t ret, uint64_t now)
 
 /* ---- processes -------------------------------------------------------------- */
 
-static size_t read_cmdline(pid_t pid, char *buf, size_t cap)
+/* Takes the program's arguments from /proc, fresh after an exec. */
+static void learn_program(struct process *p, pid_t pid, const char *exe)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, cap, f);
-    fclose(f);
-    return n;
+    static char argv[65536];
+    size_t argv_len = procfs_read(pid, "cmdline", argv, sizeof(argv));
+    process_set_program(p, exe, argv, argv_len);
 }
 
 static void fold_memory(struct mm *mm)
@@ -753,14 +747,9 @@ void state_track_root(struct task *t, struct task *leader, uint64_t now)
         return;
     }
     char exe[PATH_MAX];
-    char link[64];
-    snprintf(link, sizeof(link), "/proc/%d/exe", (int)t->tid);
-    ssize_t n = readlink(link, exe, sizeof(exe) - 1);
-    exe[n > 0 ? n : 0] = '\0';
+    procfs_readlink(t->tid, "exe", exe, sizeof(exe));
     t->proc = process_new(t->tid, 0, exe);
-    static char argv[65536];
-    size_t argv_len = read_cmdline(t->tid, argv, sizeof(argv));
-    process_set_program(t->proc, exe, argv, argv_len);
+    learn_program(t->proc, t->tid, exe);
     t->proc->start_ns = now;
     t->fds = fdtable_new();
     t->mm = mm_new();
@@ -809,14 +798,9 @@ void state_exec(struct task *t, uint64_t now)
     if (path && t->call.path_len > 0) {
         snprintf(program, sizeof(program), "%s", path);
     } else {
-        char link[64];
-        snprintf(link, sizeof(link), "/proc/%d/exe", (int)t->pid);
-        ssize_t n = readlink(link, program, sizeof(program) - 1);
-        program[n > 0 ? n : 0] = '\0';
+        procfs_readlink(t->pid, "exe", program, sizeof(program));
     }
-    static char argv[65536];
-    size_t argv_len = read_cmdline(t->pid, argv, sizeof(argv));
-    process_set_program(t->proc, program, argv, argv_len);
+    learn_program(t->proc, t->pid, program);
 
     /* exec unshares the fd table and drops close-on-exec fds. */
     struct fdtable *fds = fdtable_clone(t->fds);

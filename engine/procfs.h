@@ -1,0 +1,15 @@
+/* What /proc/PID tells about a task: one place to read it. */
+#ifndef COMPENDIUM_PROCFS_H
+#define COMPENDIUM_PROCFS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* readlink of /proc/PID/ENTRY ("exe", "cwd", "fd/3"), NUL-terminated;
+ * returns its length, 0 when it cannot be read. */
+size_t procfs_readlink(pid_t pid, const char *entry, char *out, size_t cap);
+
+/* The bytes of /proc/PID/ENTRY ("cmdline"), up to cap; returns how many. */
+size_t procfs_read(pid_t pid, const char *entry, char *out, size_t cap);
+
+#endif
