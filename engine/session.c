@@ -37,7 +37,9 @@ static struct {
 } run;
 
 /* Signals that reached compendium itself, handled in the loop. */
-static volatile sig_atomic_t stop_requests; /* SIGINT/SIGTERM count */
+static volatile sig_atomic_t signals_pending; /* any of the below changed */
+static volatile sig_atomic_t stop_requests;   /* SIGINT/SIGTERM count */
+static volatile sig_atomic_t hangup;          /* SIGHUP: the terminal is gone */
 static volatile sig_atomic_t forward_pending[NSIG];
 
 static uint64_t now_ns(void)
@@ -57,10 +59,13 @@ static void on_signal(int sig, siginfo_t *info, void *ctx)
     (void)ctx;
     if (sig == SIGINT || sig == SIGTERM)
         stop_requests++;
+    if (sig == SIGHUP)
+        hangup = 1;
     /* A terminal's signal already reached the whole foreground job; one sent
      * to compendium alone (kill) is passed on to the traced command. */
     if (info->si_code == SI_USER || info->si_code == SI_QUEUE || info->si_code == SI_TKILL)
         forward_pending[sig] = 1;
+    signals_pending = 1;
     /* waitpid may have been entered just before this ran: make sure it
      * returns soon to look at the flags. */
     alarm(1);
@@ -146,6 +151,7 @@ void session_run_info(cmp_run_info *out)
 /* Signals compendium received since the last look: Ctrl-C rules. */
 static void handle_requests(int *seen_stops)
 {
+    signals_pending = 0;
     pid_t root = ptrace_root_pid();
     for (int sig = 1; sig < NSIG; sig++) {
         if (!forward_pending[sig])
@@ -154,10 +160,9 @@ static void handle_requests(int *seen_stops)
         if (!run.attached && root > 0 && !ptrace_root_status()->ended)
             kill(root, sig);
     }
-    if (stop_requests == *seen_stops)
-        return;
+    bool stop = stop_requests != *seen_stops;
     *seen_stops = stop_requests;
-    if (run.attached) {
+    if (run.attached && (stop || hangup)) {
         ptrace_detach_all();
         run.detached = true;
     } else if (*seen_stops >= 2 && !run.interrupted) {
@@ -170,9 +175,7 @@ static void wait_loop(void)
 {
     int seen_stops = 0;
     while (proctable_count() > 0) {
-        if (stop_requests != seen_stops || forward_pending[SIGHUP] || forward_pending[SIGQUIT] ||
-            forward_pending[SIGINT] || forward_pending[SIGTERM] || forward_pending[SIGUSR1] ||
-            forward_pending[SIGUSR2]) {
+        if (signals_pending) {
             handle_requests(&seen_stops);
             if (run.detached)
                 break;

@@ -87,3 +87,28 @@ describe("a second SIGINT", function()
     assert.truthy(r.stderr:find(" Exit: killed by SIGKILL after a second Ctrl-C", 1, true), r.stderr)
   end)
 end)
+
+describe("SIGHUP to compendium while attached", function()
+  teardown(h.cleanup)
+
+  it("detaches: the terminal is gone, the process runs on untraced", function()
+    local ticks = h.tmpdir() .. "/ticks.txt"
+    local prog = h.spawn({ h.prog("threads_loop"), ticks, "3" })
+    assert(h.wait_for(function() return prog:stdout() == "ready\n" end, 30), "threads_loop never got ready")
+    local c = h.spawn({ h.bin(), "--pid", tostring(prog.pid) })
+    assert(h.wait_for(function()
+      local _, tracer = state_of(prog.pid)
+      return tracer == c.pid
+    end, 30), "compendium never attached")
+    h.kill(c.pid, 1) -- SIGHUP
+    local r = c:wait()
+    assert.are.equal(0, r.status, r.stderr)
+    assert.truthy(r.stderr:find(" Exit: detached, " .. prog.pid .. " still running", 1, true), r.stderr)
+    local state, tracer = state_of(prog.pid)
+    assert.are.equal(0, tracer)
+    assert.are_not.equal("t", state)
+    local done = prog:wait()
+    assert.are.equal(0, done.status)
+    assert.are.equal("ready\ndone\n", done.stdout)
+  end)
+end)
