@@ -128,25 +128,24 @@ M.reset_clock()
 
 -- ---- names the engine knows, cached: asked for on every event ----------
 
-local syscall_names = {}
-local function syscall_name(nr)
-  local name = syscall_names[nr]
-  if name == nil then
-    name = host.syscall_name(nr) or ("syscall_" .. nr)
-    syscall_names[nr] = name
+-- A name lookup that asks the engine once per number.
+local function cached_names(lookup, unknown_prefix)
+  local names = {}
+  return function(n)
+    local name = names[n]
+    if name == nil then
+      name = lookup(n) or (unknown_prefix .. n)
+      names[n] = name
+    end
+    return name
   end
-  return name
 end
 
-local signal_names = {}
+local syscall_name = cached_names(function(n) return host.syscall_name(n) end, "syscall_")
+local cached_signal_name = cached_names(function(n) return host.signal_name(n) end, "SIG")
 local function signal_name(n)
   if n == 0 then return nil end
-  local name = signal_names[n]
-  if name == nil then
-    name = host.signal_name(n) or ("SIG" .. n)
-    signal_names[n] = name
-  end
-  return name
+  return cached_signal_name(n)
 end
 
 -- ---- getters --------------------------------------------------------------
