@@ -601,18 +601,13 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
 
 /* ---- memory -------------------------------------------------------------- */
 
-static void prot_text(int prot, char out[4])
-{
-    decode_prot_rwx((uint64_t)prot, out);
-}
-
 static void emit_mmap(struct task *t, uint64_t addr, uint64_t len, int prot, const char *file,
                       uint64_t now)
 {
     if (!script_host_wants(CMP_EV_MMAP))
         return;
     static char prot_buf[4];
-    prot_text(prot, prot_buf);
+    decode_prot_rwx((uint64_t)prot, prot_buf);
     cmp_event *e = event_begin(t, CMP_EV_MMAP, now, true);
     e->ret = (int64_t)addr;
     e->addr = addr;
