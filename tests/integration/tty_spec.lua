@@ -25,7 +25,9 @@ local function under_tty(at, out)
     last = t
   end
   keys[#keys + 1] = "sleep 4"
-  local inner = table.concat({ h.bin(), "-o", out, "--", "sh", script }, " ")
+  -- script(1) runs the command with $SHELL -c; exec so that no shell is left
+  -- in the foreground job to catch the SIGINT and report its own status.
+  local inner = table.concat({ "exec", h.bin(), "-o", out, "--", "sh", script }, " ")
   return h.run("( " .. table.concat(keys, "; ") .. " ) | script -qfec " .. h.quote(inner) .. " /dev/null")
 end
 
