@@ -23,6 +23,11 @@ static const char usage_text[] =
     "  -X KEY=VALUE           an option for the scripts (repeatable)\n"
     "  -o, --output FILE      also write the trace output to FILE\n"
     "      --json FILE        write one JSON object per event to FILE\n"
+    "      --report FILE      write an interactive HTML report to FILE\n"
+    "      --max-report-events N  keep at most N events in the report (75000)\n"
+    "      --junit FILE       write the scripts' checks as JUnit XML to FILE\n"
+    "      --faults           show page faults (perf_event_open)\n"
+    "      --ebpf             show scheduler delays and block I/O latency (BPF)\n"
     "  -v, --verbose          show every syscall as it returns; filter nothing\n"
     "  -q, --quiet            print only failures and the verdict\n"
     "  -h, --help             show this help\n"
@@ -75,12 +80,25 @@ static void add_script(struct cli_options *o, const char *name)
 
 enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
 {
-    enum { OPT_JSON = 256, OPT_VERSION };
+    enum {
+        OPT_JSON = 256,
+        OPT_VERSION,
+        OPT_REPORT,
+        OPT_MAX_REPORT_EVENTS,
+        OPT_JUNIT,
+        OPT_FAULTS,
+        OPT_EBPF
+    };
     static const struct option longopts[] = {
         {"pid", required_argument, NULL, 'p'},
         {"script", required_argument, NULL, 's'},
         {"output", required_argument, NULL, 'o'},
         {"json", required_argument, NULL, OPT_JSON},
+        {"report", required_argument, NULL, OPT_REPORT},
+        {"max-report-events", required_argument, NULL, OPT_MAX_REPORT_EVENTS},
+        {"junit", required_argument, NULL, OPT_JUNIT},
+        {"faults", no_argument, NULL, OPT_FAULTS},
+        {"ebpf", no_argument, NULL, OPT_EBPF},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -112,7 +130,34 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
             out->output_path = optarg;
             break;
         case OPT_JSON:
+            if (!*optarg)
+                return usage_error("--json needs a file name");
             out->json_path = optarg;
+            break;
+        case OPT_REPORT:
+            if (!*optarg)
+                return usage_error("--report needs a file name");
+            out->report_path = optarg;
+            break;
+        case OPT_MAX_REPORT_EVENTS: {
+            char *end;
+            errno = 0;
+            long long n = strtoll(optarg, &end, 10);
+            if (errno || end == optarg || *end || n <= 0)
+                return usage_error("--max-report-events needs a positive number, not '%s'", optarg);
+            out->max_report_events = optarg;
+            break;
+        }
+        case OPT_JUNIT:
+            if (!*optarg)
+                return usage_error("--junit needs a file name");
+            out->junit_path = optarg;
+            break;
+        case OPT_FAULTS:
+            out->faults = true;
+            break;
+        case OPT_EBPF:
+            out->ebpf = true;
             break;
         case 'v':
             out->verbose = true;
@@ -140,6 +185,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         out->command = argv + optind;
     if (out->attach_pid && out->command)
         return usage_error("give either --pid or a command, not both");
+    if (out->max_report_events && !out->report_path)
+        return usage_error("--max-report-events needs --report FILE");
     if (!out->attach_pid && !out->command)
         return usage_error("missing command: compendium [OPTIONS] -- COMMAND [ARGS...]");
     return CLI_RUN;

@@ -19,6 +19,11 @@ struct cli_options {
     int nxopts;
     const char *output_path;
     const char *json_path;
+    const char *report_path;       /* --report: the bundled report script's out */
+    const char *max_report_events; /* --max-report-events, as given */
+    const char *junit_path;        /* --junit: one testcase per script */
+    bool faults;                   /* --faults: page faults via perf */
+    bool ebpf;                     /* --ebpf: scheduler and block I/O via BPF */
     bool verbose;
     bool quiet;
 };

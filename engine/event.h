@@ -37,8 +37,12 @@ enum cmp_event_type {
     CMP_EV_FAULT = 17,
     CMP_EV_SCHED_DELAY = 18,
     CMP_EV_BLOCK_IO = 19,
-    CMP_EV_COUNT = 20
+    CMP_EV_INJECT = 20, /* a hook changed a syscall's result or delayed it */
+    CMP_EV_COUNT = 21
 };
+
+/* What an enter/exit hook asked for, through cmp_host_inject (bit flags). */
+enum cmp_inject_action { CMP_INJECT_RETURN = 1, CMP_INJECT_DELAY = 2 };
 
 /* What a read/write touched (sockets produce send/recv instead). */
 enum cmp_io_target { CMP_TARGET_FILE = 0, CMP_TARGET_PIPE = 1, CMP_TARGET_OTHER = 2 };
@@ -51,7 +55,7 @@ typedef struct cmp_event {
     int32_t tid;
     int32_t nr;     /* syscall number, -1 for events not tied to a syscall */
     uint64_t ts_ns; /* CLOCK_MONOTONIC */
-    int64_t ret;    /* syscall return value (raw, -errno on failure) */
+    int64_t ret;    /* syscall return value (raw, -errno on failure); inject: the value */
     uint64_t args[6];
 
     /* decoded syscall context, empty when not applicable */
@@ -69,14 +73,14 @@ typedef struct cmp_event {
     cmp_str program;      /* exec: path of the new program */
     cmp_str argv;         /* exec: arguments, each followed by a NUL */
     cmp_str region;       /* fault: heap | anon | file | stack | other */
-    cmp_str op;           /* block_io: read | write | other */
+    cmp_str op;           /* block_io: read | write | other; inject: error | return | delay */
     cmp_str error;        /* connect: errno name when it failed, e.g. ECONNREFUSED */
     uint64_t addr;        /* mmap/munmap/fault */
     uint64_t end_addr;    /* mmap */
     uint64_t size;        /* mmap/munmap */
     uint64_t bytes;       /* read/write/send/recv/block_io */
     int64_t growth_bytes; /* brk: change of the heap size */
-    uint64_t delay_ns;    /* sched_delay */
+    uint64_t delay_ns;    /* sched_delay: run-queue wait; inject: the delay */
     uint64_t latency_ns;  /* block_io */
     uint64_t count;       /* fault: faults grouped in this event */
     int32_t fd;           /* open: new fd; read/write/send/recv: the fd */
@@ -155,7 +159,12 @@ typedef struct cmp_run_info {
     uint64_t file_written_bytes;
     uint64_t net_sent_bytes; /* through inet/inet6 sockets */
     uint64_t net_recv_bytes;
-    cmp_str command; /* the traced command line, space-joined */
+    int32_t faults_traced;   /* --faults was on and permitted */
+    int32_t ebpf_traced;     /* --ebpf was on and permitted */
+    uint64_t page_size;      /* bytes per page, for fault totals */
+    uint64_t faults_dropped; /* fault samples the perf rings lost */
+    uint64_t ebpf_dropped;   /* records the BPF ring buffer could not take */
+    cmp_str command;         /* the traced command line, space-joined */
 } cmp_run_info;
 
 /* Engine services the Lua side calls. */
@@ -168,6 +177,13 @@ void cmp_host_run(cmp_run_info *out);
 void cmp_host_want_event(int32_t type);
 void cmp_host_want_syscall(int32_t nr, int32_t at_entry);
 uint64_t cmp_host_start_ns(void);
+/* From an enter:NAME hook: action CMP_INJECT_RETURN skips the syscall and
+ * makes it return value (-errno to fail); from an exit hook it replaces the
+ * return value. CMP_INJECT_DELAY holds the task for delay_ns first. */
+void cmp_host_inject(int32_t action, int64_t value, uint64_t delay_ns);
+/* sched_delay events shorter than ns are not reported (the smallest value
+ * any script asks for wins; 10 us when none asks). Only before tracing. */
+void cmp_host_sched_threshold(uint64_t ns);
 const char *cmp_syscall_name(int32_t nr);
 int32_t cmp_syscall_number(const char *name);
 const char *cmp_errno_name(int32_t err);

@@ -107,6 +107,16 @@ static bool push_runtime_function(const char *name)
     return true;
 }
 
+static void push_option(int *n, const char *key, const char *value)
+{
+    lua_newtable(L);
+    lua_pushstring(L, key);
+    lua_setfield(L, -2, "key");
+    lua_pushstring(L, value);
+    lua_setfield(L, -2, "value");
+    lua_rawseti(L, -2, ++*n);
+}
+
 static void set_options(const struct cli_options *opts, const char *command)
 {
     lua_newtable(L);
@@ -120,15 +130,22 @@ static void set_options(const struct cli_options *opts, const char *command)
         lua_setfield(L, -2, "value");
         lua_rawseti(L, -2, ++n);
     }
-    if (opts->json_path) {
-        lua_newtable(L);
-        lua_pushstring(L, "jsonl.out");
-        lua_setfield(L, -2, "key");
-        lua_pushstring(L, opts->json_path);
-        lua_setfield(L, -2, "value");
-        lua_rawseti(L, -2, ++n);
-    }
+    /* The shorthand flags are options of the bundled scripts they load. */
+    if (opts->json_path)
+        push_option(&n, "jsonl.out", opts->json_path);
+    if (opts->report_path)
+        push_option(&n, "report.out", opts->report_path);
+    if (opts->max_report_events)
+        push_option(&n, "report.max_events", opts->max_report_events);
     lua_setfield(L, -2, "options");
+    if (opts->junit_path) {
+        lua_pushstring(L, opts->junit_path);
+        lua_setfield(L, -2, "junit");
+    }
+    lua_pushboolean(L, opts->faults);
+    lua_setfield(L, -2, "faults");
+    lua_pushboolean(L, opts->ebpf);
+    lua_setfield(L, -2, "ebpf");
     lua_pushboolean(L, opts->verbose);
     lua_setfield(L, -2, "verbose");
     lua_pushboolean(L, opts->quiet);
@@ -220,6 +237,8 @@ bool script_host_init(const char *data_dir, const struct cli_options *opts, cons
         if (!load_script(data_dir, opts->scripts[i]))
             return false;
     if (opts->json_path && !load_script(data_dir, "jsonl"))
+        return false;
+    if (opts->report_path && !load_script(data_dir, "report"))
         return false;
 
     if (!push_runtime_function("check_options") || !call_runtime(0, 1))

@@ -23,7 +23,7 @@ local M = {}
 M.kinds = {
   "open", "connect", "read", "write", "send", "recv", "brk", "mmap", "munmap",
   "spawn_process", "spawn_thread", "exec", "exit", "signal", "fault",
-  "sched_delay", "block_io",
+  "sched_delay", "block_io", "inject",
 }
 local type_names = { [0] = "none" }
 M.type_ids = {}

@@ -94,6 +94,11 @@ function M.run_table(r, signame)
     threads = tonumber(r.threads),
     syscalls = tonumber(r.syscalls),
     dropped = tonumber(r.dropped),
+    page_size = tonumber(r.page_size),
+    faults_traced = r.faults_traced ~= 0,
+    ebpf_traced = r.ebpf_traced ~= 0,
+    dropped_faults = tonumber(r.faults_dropped),
+    dropped_ebpf = tonumber(r.ebpf_dropped),
     memory = {
       heap_bytes = tonumber(r.heap_bytes),
       mmap_bytes = tonumber(r.mmap_bytes),
