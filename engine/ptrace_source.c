@@ -389,6 +389,14 @@ void ptrace_handle(pid_t tid, int status)
     }
 }
 
+/* ---- delays --------------------------------------------------------------- */
+
+uint64_t ptrace_resume_due(uint64_t now)
+{
+    (void)now;
+    return 0;
+}
+
 /* ---- ending -------------------------------------------------------------- */
 
 static void interrupt_task(struct task *t, void *arg)

@@ -26,6 +26,10 @@ bool ptrace_attach(pid_t pid, uint64_t now);
 /* Handles one status from waitpid(-1, __WALL). */
 void ptrace_handle(pid_t tid, int status);
 
+/* Resumes the tasks whose injected delay (c.delay) has run out. Returns
+ * the earliest deadline still pending (CLOCK_MONOTONIC ns), 0 if none. */
+uint64_t ptrace_resume_due(uint64_t now);
+
 /* Stops tracing every task and lets it run on (attach mode). */
 void ptrace_detach_all(void);
 /* SIGKILLs every traced process (second Ctrl-C). */

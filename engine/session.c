@@ -20,6 +20,7 @@
 #include "ptrace_source.h"
 #include "script_host.h"
 #include "state.h"
+#include "wakeup.h"
 
 /* Exit statuses of our own (the rest is the tracee's). */
 enum {
@@ -180,6 +181,7 @@ static void wait_loop(void)
             if (run.detached)
                 break;
         }
+        wakeup_arm(ptrace_resume_due(now_ns()));
         int status;
         pid_t tid = 0;
         /* Before blocking, show what is buffered; without output pending,
@@ -261,6 +263,13 @@ int session_run(const struct cli_options *opts)
         return EXIT_USAGE;
     }
     install_signal_handlers();
+    if (!wakeup_init()) {
+        fprintf(stderr, "compendium: cannot create a timer: %s\n", strerror(errno));
+        output_close();
+        script_host_close();
+        free(run.command);
+        return EXIT_TRACE_FAILED;
+    }
     bool started = opts->command ? ptrace_spawn(path, opts->command, run.start_ns) > 0
                                  : ptrace_attach(opts->attach_pid, run.start_ns);
     if (!started) {
@@ -274,6 +283,7 @@ int session_run(const struct cli_options *opts)
     wait_loop();
     run.end_ns = now_ns();
     alarm(0);
+    wakeup_close();
 
     const struct root_status *rs = ptrace_root_status();
     if (rs->exec_errno) {
