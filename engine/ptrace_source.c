@@ -18,6 +18,7 @@
 #include "interest.h"
 #include "own_fds.h"
 #include "proctable.h"
+#include "sources.h"
 #include "state.h"
 
 #define SYSCALL_STOP (SIGTRAP | 0x80)
@@ -152,6 +153,12 @@ pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)
     struct task *t = proctable_add(pid);
     state_track_root(t, NULL, now);
     t->before_exec = true;
+    /* Perf and BPF must watch it before it runs a single instruction of the
+     * command, as ptrace does. */
+    if (!sources_track_root(pid, pid)) {
+        kill(pid, SIGKILL);
+        return -1;
+    }
     /* It is in a group-stop of its own making; SIGCONT ends it once the
      * loop has taken over. */
     kill(pid, SIGCONT);
@@ -173,6 +180,7 @@ static bool seize_thread(pid_t pid, pid_t tid, uint64_t now, bool *denied)
     struct task *t = proctable_add(tid);
     struct task *leader = proctable_find(pid);
     state_track_root(t, leader && leader != t ? leader : NULL, now);
+    sources_track_root(pid, tid);
     return true;
 }
 
@@ -275,6 +283,7 @@ static void clone_event(struct task *parent, uint64_t now)
     if (!parent->call.active) /* entry not seen (attached mid-call) */
         parent->call.clone_flags = SIGCHLD;
     state_spawn(parent, child, now);
+    sources_track_child(child->pid, child->tid);
     if (was_held) {
         child->held = false;
         resume(child, 0);
@@ -331,6 +340,7 @@ void ptrace_handle(pid_t tid, int status)
         state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                    WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                    WIFSIGNALED(status) && WCOREDUMP(status), now);
+        sources_untrack(tid);
         proctable_remove(t);
         return;
     }

@@ -19,6 +19,7 @@
 #include "proctable.h"
 #include "ptrace_source.h"
 #include "script_host.h"
+#include "sources.h"
 #include "state.h"
 #include "wakeup.h"
 
@@ -146,6 +147,7 @@ void session_run_info(cmp_run_info *out)
     out->interrupted = run.interrupted;
     out->io_traced = interest_io();
     state_totals(out);
+    sources_totals(out);
     out->command = (cmp_str){run.command, (uint32_t)strlen(run.command ? run.command : "")};
 }
 
@@ -181,7 +183,9 @@ static void wait_loop(void)
             if (run.detached)
                 break;
         }
-        wakeup_arm(ptrace_resume_due(now_ns()));
+        uint64_t now = now_ns();
+        uint64_t delay_due = ptrace_resume_due(now), pump_due = sources_next_pump(now);
+        wakeup_arm(delay_due && (!pump_due || delay_due < pump_due) ? delay_due : pump_due);
         int status;
         pid_t tid = 0;
         /* Before blocking, show what is buffered; without output pending,
@@ -193,6 +197,8 @@ static void wait_loop(void)
         }
         if (tid == 0)
             tid = waitpid(-1, &status, __WALL);
+        /* What perf and BPF saw happened before this stop: it goes first. */
+        sources_pump();
         if (tid < 0) {
             if (errno == EINTR)
                 continue;
@@ -214,6 +220,39 @@ static int exit_status(int failures)
     if (rs->exit_signal)
         return 128 + rs->exit_signal;
     return rs->exit_code;
+}
+
+/* From loading the scripts to the end hooks; the caller closes what this
+ * opened, whichever way it returns. */
+static int trace(const struct cli_options *opts, const char *data_dir, const char *path)
+{
+    if (!script_host_init(data_dir, opts, run.command))
+        return EXIT_USAGE;
+    if ((opts->faults || opts->ebpf) && !sources_open(opts->faults, opts->ebpf))
+        return EXIT_TRACE_FAILED;
+    install_signal_handlers();
+    if (!wakeup_init()) {
+        fprintf(stderr, "compendium: cannot create a timer: %s\n", strerror(errno));
+        return EXIT_TRACE_FAILED;
+    }
+    bool started = opts->command ? ptrace_spawn(path, opts->command, run.start_ns) > 0
+                                 : ptrace_attach(opts->attach_pid, run.start_ns);
+    if (!started)
+        return EXIT_TRACE_FAILED;
+    /* No tracee stop is handled before this, so start hooks come first. */
+    script_host_start();
+    wait_loop();
+    sources_pump();
+    run.end_ns = now_ns();
+    alarm(0);
+
+    const struct root_status *rs = ptrace_root_status();
+    if (rs->exec_errno) {
+        fprintf(stderr, "compendium: cannot execute %s: %s\n", path, strerror(rs->exec_errno));
+        return rs->exec_errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+    }
+    state_finish();
+    return exit_status(script_host_finish());
 }
 
 int session_run(const struct cli_options *opts)
@@ -256,47 +295,11 @@ int session_run(const struct cli_options *opts)
 
     interest_init();
     state_init(run.start_ns);
-    if (!script_host_init(data_dir, opts, run.command)) {
-        output_close();
-        script_host_close();
-        free(run.command);
-        return EXIT_USAGE;
-    }
-    install_signal_handlers();
-    if (!wakeup_init()) {
-        fprintf(stderr, "compendium: cannot create a timer: %s\n", strerror(errno));
-        output_close();
-        script_host_close();
-        free(run.command);
-        return EXIT_TRACE_FAILED;
-    }
-    bool started = opts->command ? ptrace_spawn(path, opts->command, run.start_ns) > 0
-                                 : ptrace_attach(opts->attach_pid, run.start_ns);
-    if (!started) {
-        output_close();
-        script_host_close();
-        free(run.command);
-        return EXIT_TRACE_FAILED;
-    }
-    /* No tracee stop is handled before this, so start hooks come first. */
-    script_host_start();
-    wait_loop();
-    run.end_ns = now_ns();
-    alarm(0);
+    int status = trace(opts, data_dir, path);
+    sources_close();
     wakeup_close();
-
-    const struct root_status *rs = ptrace_root_status();
-    if (rs->exec_errno) {
-        fprintf(stderr, "compendium: cannot execute %s: %s\n", path, strerror(rs->exec_errno));
-        output_close();
-        script_host_close();
-        free(run.command);
-        return rs->exec_errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
-    }
-    state_finish();
-    int failures = script_host_finish();
     output_close();
     script_host_close();
     free(run.command);
-    return exit_status(failures);
+    return status;
 }

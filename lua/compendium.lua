@@ -196,6 +196,18 @@ end
 c.bytes = text.bytes
 c.escape = text.escape
 c.hex = text.hex
+c.duration = text.duration
+c.parse_duration = text.parse_duration
+
+-- Asks the engine (--ebpf) for sched_delay events of at least ns
+-- nanoseconds; the smallest value any script asks for wins, 10 µs when
+-- none asks. Only while the script loads: the BPF programs are set up
+-- before tracing starts.
+function c.sched_threshold(ns)
+  local n = tonumber(ns)
+  if not n or n < 0 then error("c.sched_threshold: needs nanoseconds, got " .. tostring(ns), 2) end
+  host.sched_threshold(n)
+end
 
 -- The strace-like text of a syscall or enter event.
 function c.format_syscall(e)

@@ -7,6 +7,15 @@ local c = require "compendium"
 local noise = require "compendium.noise"
 local summary = require "compendium.summary"
 
+-- --ebpf: how long a wait for a CPU must be to be shown. The engine drops
+-- shorter ones before they reach any script.
+local threshold = c.opt("sched_threshold", "10us")
+local threshold_ns = c.parse_duration(threshold)
+if not threshold_ns then
+  c.error("-X sched_threshold needs a duration such as 10us or 2ms, not '" .. threshold .. "'")
+end
+c.sched_threshold(threshold_ns)
+
 -- -q asks for failures and the verdict only: hook nothing, print nothing
 -- (and so make the engine trace nothing for this script).
 if c.quiet then return end
@@ -35,15 +44,13 @@ local function emit(ts, tid, text)
   end
 end
 
--- Back-to-back reads (or writes, sends, recvs) of one fd by one thread are
--- shown as one line, printed once something else happens. One table,
--- reused, so `dd bs=1` does not build a table per call.
+-- Runs of similar events are shown as one line, printed once something
+-- else happens: back-to-back reads (or writes, sends, recvs) of one fd by
+-- one thread, page faults in one region, block I/O requests of one size.
+-- One table, reused, so `dd bs=1` does not build a table per call.
 local pending = { active = false }
 
-local function flush()
-  local p = pending
-  if not p.active then return end
-  p.active = false
+local function io_text(p)
   local text
   if p.type == "send" or p.type == "recv" then
     text = format("%s %8s", p.type, c.bytes(p.bytes))
@@ -52,6 +59,35 @@ local function flush()
     text = format("%s %s %s", p.type, c.escape(p.name), c.bytes(p.bytes))
   end
   if p.calls > 1 then text = text .. format(" (%d calls)", p.calls) end
+  return text
+end
+
+local function fault_text(p)
+  local where = p.name and (p.region .. " " .. c.escape(p.name)) or p.region
+  return format("%d fault%s in %s @ %s (%s)", p.calls, p.calls == 1 and "" or "s", where,
+                c.hex(p.low), p.prot)
+end
+
+local function block_text(p)
+  if p.calls == 1 then
+    return format("block %s %s in %s", p.op, c.bytes(p.size), c.duration(p.latency))
+  end
+  return format("block %s %s × %d (latency avg %s, max %s)", p.op, c.bytes(p.size), p.calls,
+                c.duration(p.latency / p.calls), c.duration(p.max_latency))
+end
+
+local function flush()
+  local p = pending
+  if not p.active then return end
+  p.active = false
+  local text
+  if p.type == "fault" then
+    text = fault_text(p)
+  elseif p.type == "block_io" then
+    text = block_text(p)
+  else
+    text = io_text(p)
+  end
   emit(p.ts, p.tid, text)
 end
 
@@ -80,6 +116,47 @@ end
 for _, kind in ipairs { "read", "write", "send", "recv" } do
   c.on(kind, on_io)
 end
+
+-- --faults: heap, anonymous and stack faults are memory the program really
+-- uses; faults in mapped files (code, data) are shown only with -v.
+local GROWTH = { heap = true, anon = true, stack = true }
+
+c.on("fault", function(e)
+  local region = e.region
+  if not (c.verbose or GROWTH[region]) then return end
+  local p, file = pending, region == "file" and e.filename or nil
+  if p.active and p.type == "fault" and p.tid == e.tid and p.region == region
+      and p.prot == e.prot and p.name == file then
+    p.calls = p.calls + e.count
+    if e.addr < p.low then p.low = e.addr end
+    return
+  end
+  flush()
+  p.active, p.type, p.tid, p.ts = true, "fault", e.tid, e.ts
+  p.region, p.prot, p.name, p.calls, p.low = region, e.prot, file, e.count, e.addr
+end)
+
+-- --ebpf: time spent runnable but waiting for a CPU, as the engine
+-- measured it (only waits of at least the threshold arrive).
+c.on("sched_delay", function(e)
+  line(e, "waited " .. c.duration(e.delay_ns) .. " for a CPU")
+end)
+
+-- --ebpf: block device requests; outside -v a run of same-size requests in
+-- one direction is one line.
+c.on("block_io", function(e)
+  local p = pending
+  if not c.verbose and p.active and p.type == "block_io" and p.tid == e.tid and p.op == e.op
+      and p.size == e.bytes then
+    p.calls = p.calls + 1
+    p.latency = p.latency + e.latency_ns
+    if e.latency_ns > p.max_latency then p.max_latency = e.latency_ns end
+    return
+  end
+  flush()
+  p.active, p.type, p.tid, p.ts, p.op, p.size = true, "block_io", e.tid, e.ts, e.op, e.bytes
+  p.calls, p.latency, p.max_latency = 1, e.latency_ns, e.latency_ns
+end)
 
 c.on("exec", function(e)
   local program = e.program or "?"
@@ -172,15 +249,11 @@ local function count(n, one, many)
   return format("%d %s", n, n == 1 and one or many)
 end
 
-local function exit_text(run)
-  if run.detached then return format("detached, %d still running", run.root_pid) end
-  if run.interrupted then return "killed by SIGKILL after a second Ctrl-C" end
-  local exit = run.exit
-  if exit.signal then
-    return "killed by " .. exit.signal .. (exit.core_dumped and " (core dumped)" or "")
-  end
-  if exit.code then return tostring(exit.code) end
-  return "unknown"
+-- ": total 3.20 ms, p50 40.0 µs, p99 1.20 ms, max 2.00 ms", or nothing.
+local function latency_text(s)
+  if s.count == 0 then return "" end
+  return format(": total %s, p50 %s, p99 %s, max %s", c.duration(s.total), c.duration(s.p50),
+                c.duration(s.p99), c.duration(s.max))
 end
 
 c.on("end", function(run)
@@ -211,6 +284,28 @@ c.on("end", function(run)
     c.print(" Subprocesses: %s, %s", count(totals.processes, "process", "processes"),
             count(totals.threads, "thread", "threads"))
   end
-  c.print(" Exit: %s", exit_text(run))
+  if run.faults_traced then
+    c.print(" Page faults: %d (%s pages, %s touched)", totals.faults, c.bytes(run.page_size),
+            c.bytes(totals.faults * run.page_size))
+    local parts = {}
+    for _, region in ipairs { "heap", "anon", "stack", "file", "other" } do
+      local n = totals.faults_by_region[region]
+      if n then parts[#parts + 1] = region .. " " .. n end
+    end
+    if #parts > 0 then c.print("   %s", table.concat(parts, " · ")) end
+  end
+  if run.ebpf_traced then
+    local s = summary.stats(totals.sched_delays)
+    c.print(" Scheduler: %s ≥ %s%s", count(s.count, "wait", "waits"), c.duration(threshold_ns),
+            latency_text(s))
+    local b = summary.stats(totals.block_latencies)
+    c.print(" Block I/O: %s, %s read, %s written%s", count(b.count, "request", "requests"),
+            c.bytes(totals.block_read), c.bytes(totals.block_written), latency_text(b))
+  end
+  if run.dropped > 0 then
+    c.print(" Dropped: %d records the kernel could not queue (%d fault samples, %d BPF)",
+            run.dropped, run.dropped_faults, run.dropped_ebpf)
+  end
+  c.print(" Exit: %s", summary.exit_text(run))
   c.print(RULE)
 end)

@@ -30,8 +30,24 @@ for _, kind in ipairs(c.event_kinds) do
   c.on(kind, write_event)
 end
 
+-- {count, total_ns, p50_ns, p99_ns, max_ns} of a list of durations.
+local function latency(list)
+  local s = summary.stats(list)
+  return { count = s.count, total_ns = s.total, p50_ns = s.p50, p99_ns = s.p99, max_ns = s.max }
+end
+
 c.on("end", function(run)
   local mem = run.memory
+  local faults, sched, block
+  if run.faults_traced then
+    faults = { count = totals.faults, page_size = run.page_size,
+               bytes = totals.faults * run.page_size, by_region = totals.faults_by_region }
+  end
+  if run.ebpf_traced then
+    sched = latency(totals.sched_delays)
+    block = latency(totals.block_latencies)
+    block.bytes_read, block.bytes_written = totals.block_read, totals.block_written
+  end
   out:write(json.encode {
     type = "summary",
     command = run.command,
@@ -53,7 +69,12 @@ c.on("end", function(run)
     processes = run.processes,
     threads = run.threads,
     syscalls = run.syscalls,
+    page_faults = faults,
+    scheduler = sched,
+    block_io = block,
     dropped = run.dropped,
+    dropped_faults = run.dropped_faults,
+    dropped_ebpf = run.dropped_ebpf,
     failures = #run.failures,
   }, "\n")
   out:close()

@@ -312,6 +312,7 @@ function tables.signal(e, t) t.signal = e.signal end
 
 function tables.fault(e, t)
   t.addr, t.region, t.prot, t.count = address(e, "addr"), e.region, e.prot, e.count
+  if t.region == "file" then t.filename = e.filename end
 end
 
 function tables.sched_delay(e, t) t.delay_ns = e.delay_ns end

@@ -165,6 +165,11 @@ function M.want_syscall(nr, at_entry)
   C.cmp_host_want_syscall(nr, at_entry and 1 or 0)
 end
 
+-- sched_delay events shorter than ns are not reported (smallest request wins)
+function M.sched_threshold(ns)
+  C.cmp_host_sched_threshold(ns)
+end
+
 -- CLOCK_MONOTONIC ns when tracing began (a uint64_t cdata)
 function M.start_ns()
   return C.cmp_host_start_ns()

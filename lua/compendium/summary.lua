@@ -25,7 +25,25 @@ function M.new(opts)
     threads = 0,        -- threads spawned
     exits = {},         -- pid → {code=, signal=, core_dumped=} of processes
     seen = {},          -- "tcp4 1.2.3.4:443" → true, to keep connections unique
+    faults = 0,         -- page faults (--faults)
+    faults_by_region = {}, -- "heap" → count
+    sched_delays = {},  -- ns each time a traced task waited for a CPU (--ebpf)
+    block_latencies = {}, -- ns per block I/O request (--ebpf)
+    block_read = 0,     -- bytes the block I/O requests read
+    block_written = 0,
   }, Acc)
+end
+
+-- {count, total, p50, p99, max} of a list of numbers (nearest-rank
+-- percentiles); sorts the list in place. count 0 for an empty list.
+function M.stats(values)
+  local n = #values
+  if n == 0 then return { count = 0, total = 0, p50 = 0, p99 = 0, max = 0 } end
+  table.sort(values)
+  local total = 0
+  for i = 1, n do total = total + values[i] end
+  local function rank(p) return values[math.max(1, math.ceil(p * n))] end
+  return { count = n, total = total, p50 = rank(0.50), p99 = rank(0.99), max = values[n] }
 end
 
 -- tcp4, udp6, raw4 ...: the sockets whose bytes are "network".
@@ -84,6 +102,25 @@ function add.exit(acc, e)
   acc.exits[e.pid] = { code = e.code, signal = e.signal, core_dumped = e.core_dumped }
 end
 
+function add.fault(acc, e)
+  local n, region = e.count, e.region or "other"
+  acc.faults = acc.faults + n
+  acc.faults_by_region[region] = (acc.faults_by_region[region] or 0) + n
+end
+
+function add.sched_delay(acc, e)
+  acc.sched_delays[#acc.sched_delays + 1] = e.delay_ns
+end
+
+function add.block_io(acc, e)
+  acc.block_latencies[#acc.block_latencies + 1] = e.latency_ns
+  if e.op == "read" then
+    acc.block_read = acc.block_read + e.bytes
+  elseif e.op == "write" then
+    acc.block_written = acc.block_written + e.bytes
+  end
+end
+
 -- Counts one event; events of other kinds are ignored.
 function Acc:add(e)
   local f = add[e.type]
@@ -91,7 +128,21 @@ function Acc:add(e)
 end
 
 -- The event kinds an accumulator counts.
-M.kinds = { "read", "write", "send", "recv", "connect", "spawn_process", "spawn_thread", "exit" }
+M.kinds = { "read", "write", "send", "recv", "connect", "spawn_process", "spawn_thread", "exit",
+            "fault", "sched_delay", "block_io" }
+
+-- How the run ended, as the summary's "Exit:" line says it: "0",
+-- "killed by SIGSEGV (core dumped)", "detached, 1234 still running", ...
+function M.exit_text(run)
+  if run.detached then return ("detached, %d still running"):format(run.root_pid) end
+  if run.interrupted then return "killed by SIGKILL after a second Ctrl-C" end
+  local exit = run.exit
+  if exit.signal then
+    return "killed by " .. exit.signal .. (exit.core_dumped and " (core dumped)" or "")
+  end
+  if exit.code then return tostring(exit.code) end
+  return "unknown"
+end
 
 -- Registers the hooks that feed this accumulator.
 function Acc:hook(c)

@@ -15,6 +15,27 @@ function M.bytes(n)
   return format("%.1f GB", n / 1073741824)
 end
 
+-- "850 ns", "12.3 µs", "4.56 ms", "1.23 s": a duration in nanoseconds.
+function M.duration(ns)
+  ns = tonumber(ns) or 0
+  if ns < 1000 then return format("%d ns", ns) end
+  if ns < 1e6 then return format("%.1f µs", ns / 1e3) end
+  if ns < 1e9 then return format("%.2f ms", ns / 1e6) end
+  return format("%.2f s", ns / 1e9)
+end
+
+local DURATION_UNITS = { ns = 1, us = 1e3, ["µs"] = 1e3, ms = 1e6, s = 1e9 }
+
+-- Nanoseconds for "10us", "1.5ms", "2s", "500ns" (a bare number is µs);
+-- nil for anything else.
+function M.parse_duration(s)
+  local number, unit = tostring(s):match("^%s*([%d.]+)%s*(%S*)%s*$")
+  number = tonumber(number)
+  local scale = DURATION_UNITS[unit == "" and "us" or unit]
+  if not number or not scale then return nil end
+  return math.floor(number * scale + 0.5)
+end
+
 -- "7f8a12345000": lowercase, no 0x. Takes a number or a 64-bit cdata;
 -- negative numbers show their 64-bit two's complement.
 function M.hex(n)

@@ -73,7 +73,8 @@ function M.default_run()
   return {
     command = "prog --flag", root_pid = 100, attached = false, detached = false,
     interrupted = false, duration = 0.5, exit = { code = 0 }, processes = 1, threads = 0,
-    syscalls = 10, dropped = 0,
+    syscalls = 10, dropped = 0, page_size = 4096, faults_traced = false, ebpf_traced = false,
+    dropped_faults = 0, dropped_ebpf = 0,
     memory = { heap_bytes = 0, mmap_bytes = 0, mmap_regions = 0 },
     io = { file_read_bytes = 0, file_written_bytes = 0 },
     net = { bytes_sent = 0, bytes_received = 0 },
@@ -110,6 +111,7 @@ function M.new_host()
   function h.want_syscall(nr, at_entry)
     h.wanted_syscalls[#h.wanted_syscalls + 1] = { nr = nr, at_entry = at_entry and true or false }
   end
+  function h.sched_threshold(ns) h.sched_threshold_ns = math.min(h.sched_threshold_ns or ns, ns) end
   function h.start_ns() return ffi.new("uint64_t", M.START_NS) end
   function h.syscall_name(nr) return M.syscalls[nr] end
   function h.syscall_number(name) return names[name] end

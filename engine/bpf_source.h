@@ -1,0 +1,29 @@
+/* The BPF source: run-queue delay (wakeup or preemption to switch-in) and
+ * block I/O latency of the traced tasks only, from tp_btf programs that
+ * report through one BPF ring buffer. */
+#ifndef COMPENDIUM_BPF_SOURCE_H
+#define COMPENDIUM_BPF_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "native.h"
+
+/* Loads and attaches the programs; sched delays shorter than
+ * sched_threshold_ns are not reported. On failure writes one line saying
+ * what is missing and how to get it (CAP_BPF/CAP_PERFMON or root, kernel
+ * BTF) into why and returns false. Called before any tracee runs. */
+bool bpf_source_open(uint64_t sched_threshold_ns, char *why, size_t cap);
+/* Keeps the kernel's set of traced tasks in step with the tracer's (the
+ * programs also follow forks of traced tasks themselves). */
+void bpf_source_track(pid_t pid, pid_t tid);
+void bpf_source_untrack(pid_t tid);
+/* Appends every record the ring buffer holds now; no syscall when empty. */
+void bpf_source_drain(struct native_buf *out);
+/* Records the ring buffer had no room for. */
+uint64_t bpf_source_dropped(void);
+void bpf_source_close(void);
+
+#endif

@@ -1,0 +1,32 @@
+/* The sources besides ptrace (perf faults, BPF latency): opening them as the
+ * options ask, telling them about new and finished tasks, and draining them
+ * into the event stream in time order. */
+#ifndef COMPENDIUM_SOURCES_H
+#define COMPENDIUM_SOURCES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "event.h"
+
+/* Opens what was asked for, before any tracee runs. One that is not
+ * permitted is an error (false, message printed) when it is all that was
+ * asked for, and a warning when another source still works. */
+bool sources_open(bool faults, bool ebpf);
+/* A task traced from the start (the spawned root before it runs, or an
+ * attached thread): every source starts watching it. */
+bool sources_track_root(pid_t pid, pid_t tid);
+/* A task created by a traced one; perf follows it by inheritance. */
+void sources_track_child(pid_t pid, pid_t tid);
+void sources_untrack(pid_t tid);
+/* Hands every record waiting in the sources to the scripts, oldest first.
+ * Cheap when nothing is waiting; call before each tracee stop is handled. */
+void sources_pump(void);
+/* When the loop must look again even if no tracee stops (0: never). */
+uint64_t sources_next_pump(uint64_t now);
+/* The run object's fields about faults, BPF and lost records. */
+void sources_totals(cmp_run_info *out);
+void sources_close(void);
+
+#endif
