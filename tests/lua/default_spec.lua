@@ -286,3 +286,105 @@ describe("the default script", function()
     assert.are.equal(" Exit: 0", b[25])
   end)
 end)
+
+describe("the default script with --faults and --ebpf", function()
+  it("groups a run of faults in one region, hiding file faults outside -v", function()
+    local h, rt = default()
+    rt.start()
+    h:emit("mmap", { ts = 0.01, addr = 0x7f0000000000, end_addr = 0x7f0000003000, size = 12288,
+                     prot = "rw-", map_type = "anon" })
+    for i = 0, 2 do
+      h:emit("fault", { ts = 0.011 + i / 1e4, addr = 0x7f0000000000 + i * 4096, region = "anon",
+                        prot = "rw-", count = 1 })
+    end
+    h:emit("fault", { ts = 0.012, addr = 0x7f1000000000, region = "file", prot = "r-x", count = 1,
+                      filename = "/usr/lib/libc.so.6" })
+    h:emit("fault", { ts = 0.013, addr = 0x5574a0001000, region = "heap", prot = "rw-", count = 1 })
+    h:emit("fault", { ts = 0.014, addr = 0x5574a0000000, region = "heap", prot = "rw-", count = 1 })
+    h:emit("open", { ts = 0.02, path = "/etc/hosts" })
+    h:emit("fault", { ts = 0.03, addr = 0x7ffd00000000, region = "stack", prot = "rw-", count = 1 })
+    rt.finish()
+    assert.are.same({
+      "[+0.010s] mmap 7f0000000000-7f0000003000 rw-  12.0 KB anon",
+      "[+0.011s] 3 faults in anon @ 7f0000000000 (rw-)",
+      "[+0.013s] 2 faults in heap @ 5574a0000000 (rw-)",
+      "[+0.020s] open /etc/hosts (read)",
+      "[+0.030s] 1 fault in stack @ 7ffd00000000 (rw-)",
+    }, live_lines(h))
+  end)
+
+  it("shows faults in mapped files with -v, naming the file", function()
+    local h, rt = default { verbose = true }
+    rt.start()
+    h:emit("fault", { ts = 0.012, addr = 0x7f1000000000, region = "file", prot = "r-x", count = 1,
+                      filename = "/usr/lib/libc.so.6" })
+    rt.finish()
+    assert.are.same({ "[+0.012s] 1 fault in file /usr/lib/libc.so.6 @ 7f1000000000 (r-x)" },
+                    live_lines(h))
+  end)
+
+  it("groups same-size block I/O outside -v and prints each wait for a CPU", function()
+    local h, rt = default()
+    rt.start()
+    for i = 1, 3 do
+      h:emit("block_io", { ts = 0.1 + i / 1e3, bytes = 4096, op = "write", latency_ns = i * 100000 })
+    end
+    h:emit("block_io", { ts = 0.2, bytes = 8192, op = "write", latency_ns = 50000 })
+    h:emit("sched_delay", { ts = 0.3, delay_ns = 1500000 })
+    rt.finish()
+    assert.are.same({
+      "[+0.101s] block write 4.0 KB × 3 (latency avg 200.0 µs, max 300.0 µs)",
+      "[+0.200s] block write 8.0 KB in 50.0 µs",
+      "[+0.300s] waited 1.50 ms for a CPU",
+    }, live_lines(h))
+  end)
+
+  it("shows every block request on its own line with -v", function()
+    local h, rt = default { verbose = true }
+    rt.start()
+    h:emit("block_io", { ts = 0.1, bytes = 4096, op = "read", latency_ns = 1000 })
+    h:emit("block_io", { ts = 0.2, bytes = 4096, op = "read", latency_ns = 2000 })
+    rt.finish()
+    assert.are.same({ "[+0.100s] block read 4.0 KB in 1.0 µs", "[+0.200s] block read 4.0 KB in 2.0 µs" },
+                    live_lines(h))
+  end)
+
+  it("adds Page faults, Scheduler, Block I/O and Dropped to the summary", function()
+    local h, rt = default()
+    local run = h.run_info
+    run.faults_traced, run.ebpf_traced, run.page_size = true, true, 4096
+    run.dropped, run.dropped_faults, run.dropped_ebpf = 5, 2, 3
+    rt.start()
+    for i = 1, 3 do h:emit("fault", { ts = 0.01, addr = 0x1000 * i, region = "heap", prot = "rw-", count = 1 }) end
+    h:emit("fault", { ts = 0.02, addr = 0x9000, region = "file", prot = "r--", count = 1, filename = "/x" })
+    for _, d in ipairs { 20000, 10000, 30000, 2000000 } do h:emit("sched_delay", { ts = 0.03, delay_ns = d }) end
+    h:emit("block_io", { ts = 0.04, bytes = 4096, op = "write", latency_ns = 100000 })
+    h:emit("block_io", { ts = 0.05, bytes = 8192, op = "read", latency_ns = 300000 })
+    rt.finish()
+    local lines = box(h)
+    local function find(prefix)
+      for _, l in ipairs(lines) do if l:sub(1, #prefix) == prefix then return l end end
+    end
+    assert.are.equal(" Page faults: 4 (4.0 KB pages, 16.0 KB touched)", find(" Page faults:"))
+    assert.are.equal("   heap 3 · file 1", find("   heap"))
+    assert.are.equal(" Scheduler: 4 waits ≥ 10.0 µs: total 2.06 ms, p50 20.0 µs, p99 2.00 ms, max 2.00 ms",
+                     find(" Scheduler:"))
+    assert.are.equal(" Block I/O: 2 requests, 8.0 KB read, 4.0 KB written: total 400.0 µs, p50 100.0 µs, "
+                     .. "p99 300.0 µs, max 300.0 µs", find(" Block I/O:"))
+    assert.are.equal(" Dropped: 5 records the kernel could not queue (2 fault samples, 3 BPF)", find(" Dropped:"))
+  end)
+
+  it("asks the engine for the sched_delay threshold, 10 µs unless -X sched_threshold says", function()
+    local h = default()
+    assert.are.equal(10000, h.sched_threshold_ns)
+    h = default { options = { { key = "sched_threshold", value = "2ms" } } }
+    assert.are.equal(2000000, h.sched_threshold_ns)
+  end)
+
+  it("refuses a threshold that is not a duration, before tracing", function()
+    local _, rt = fake.setup { options = { { key = "sched_threshold", value = "soon" } } }
+    local ok, err = rt.load(fake.bundled("default"), "default")
+    assert.is_false(ok)
+    assert.truthy(err:find("-X sched_threshold needs a duration such as 10us or 2ms, not 'soon'", 1, true), err)
+  end)
+end)
