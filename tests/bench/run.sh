@@ -2,7 +2,9 @@
 # Side-by-side timing: each workload untraced, under `strace -f`, and under
 # compendium (default script), interleaved, REPS times each; prints the
 # median wall time and the ratio to the untraced run, then compendium's peak
-# RSS on the dd workload against the 20 MB target.
+# RSS on the dd workload against the 20 MB target. Where permitted, the
+# same workloads also run under `compendium --faults` and `compendium
+# --ebpf`, reported as the cost they add to the default trace.
 #
 #   tests/bench/run.sh                  compendium from $COMPENDIUM or build/bin/compendium
 #   REPS=9 tests/bench/run.sh           more repetitions
@@ -73,6 +75,16 @@ q() {
     printf '%q' "$1"
 }
 
+# The optional sources, measured only where this machine permits them.
+extra_flags=()
+for flag in --faults --ebpf; do
+    if "$compendium" "$flag" -o /dev/null -- true >/dev/null 2>&1; then
+        extra_flags+=("$flag")
+    else
+        echo "($flag is not permitted here; not measured)"
+    fi
+done
+
 echo "compendium: $compendium"
 echo "repetitions: $reps (median shown; runs interleaved)"
 echo
@@ -89,6 +101,9 @@ for w in "${!commands[@]}"; do
             time_ns "strace -f -o /dev/null $cmd" >>"$work/strace"
         fi
         time_ns "$(q "$compendium") -o /dev/null -- $cmd 2>/dev/null" >>"$work/comp"
+        for flag in "${extra_flags[@]}"; do
+            time_ns "$(q "$compendium") $flag -o /dev/null -- $cmd 2>/dev/null" >>"$work/comp$flag"
+        done
     done
     plain=$(median <"$work/plain")
     comp=$(median <"$work/comp")
@@ -102,6 +117,13 @@ for w in "${!commands[@]}"; do
     fi
     printf '%-30s %10s %20s %20s %16s\n' "${names[$w]}" "$(seconds "$plain")" "$st_text" \
         "$(seconds "$comp") ($(ratio "$comp" "$plain"))" "$vs"
+    for flag in "${extra_flags[@]}"; do
+        extra=$(median <"$work/comp$flag")
+        : >"$work/comp$flag"
+        added=$(awk -v a="$extra" -v b="$comp" 'BEGIN { printf "%+.1f%%", (a - b) * 100 / b }')
+        printf '%-30s %10s %20s %20s %16s\n' "  compendium $flag" "" "" \
+            "$(seconds "$extra") ($(ratio "$extra" "$plain"))" "$added vs default"
+    done
 done
 
 # Peak RSS of compendium on the dd workload.
