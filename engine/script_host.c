@@ -298,6 +298,7 @@ void script_host_dispatch(void)
     /* Hook errors are caught and reported inside the runtime; an error here
      * means the runtime itself failed, so stop calling it rather than flood. */
     if (lua_pcall(L, 1, 0, 0) != 0) {
+        output_flush(); /* after the lines that came before it */
         fprintf(stderr, "compendium: script runtime failed: %s\n", lua_tostring(L, -1));
         lua_pop(L, 1);
         dispatch_broken = true;
