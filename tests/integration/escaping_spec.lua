@@ -37,6 +37,7 @@ describe("hostile_names", function()
       dir .. "/\27[31mred",
       dir .. "/bad" .. FFFD .. FFFD,
       dir .. "/<img src=x onerror=alert(1)>",
+      dir .. "/</script><img src=x onerror=alert(2)>",
     }
     for _, name in ipairs(names) do
       local open = h.one(r.events, "open", { path = name })

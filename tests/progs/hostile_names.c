@@ -1,26 +1,37 @@
 /* hostile_names DIR: file names that must not reach a terminal (or a
  * report) raw.
  *
- * In DIR, creates these four files and writes exactly 1 byte ("x") to each:
+ * In DIR, creates these five files and writes exactly 1 byte ("x") to each:
  *   "a\nb"                              (a newline)
  *   "\x1b[31mred"                       (an ANSI escape sequence)
  *   "bad\xff\xfe"                       (invalid UTF-8)
  *   "<img src=x onerror=alert(1)>"      (HTML)
+ *   "</script><img src=x onerror=alert(2)>"  (a file in the directory "<",
+ *                                       made first, so that the path can end
+ *                                       an HTML script element)
  * What a tracer must report: one writable open and one 1-byte write per
  * file, under the absolute name. Prints nothing; exit 0. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
 {
     static const char *const names[] = {"a\nb", "\x1b[31mred", "bad\xff\xfe",
-                                        "<img src=x onerror=alert(1)>"};
+                                        "<img src=x onerror=alert(1)>",
+                                        "</script><img src=x onerror=alert(2)>"};
     if (argc != 2) {
         fprintf(stderr, "usage: hostile_names DIR\n");
         return 2;
+    }
+    char lt[4096];
+    snprintf(lt, sizeof(lt), "%s/<", argv[1]);
+    if (mkdir(lt, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "hostile_names: mkdir <: %s\n", strerror(errno));
+        return 1;
     }
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char path[4096];

@@ -1,0 +1,261 @@
+// The HTML report in headless Chromium: reports of tests/progs programs,
+// written by the real compendium, checked the way a person would use them.
+//
+// Environment (set by ctest, see CMakeLists.txt):
+//   COMPENDIUM        the compendium binary
+//   COMPENDIUM_PROGS  the built tests/progs
+//   REPORT_ARTIFACTS  where the screenshot goes
+//   CHROMIUM          the browser (default /usr/bin/chromium)
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { execFileSync } = require("node:child_process");
+
+const SETUP = "run .ci/install-deps (it installs chromium and runs npm ci in tests/browser)";
+
+// A missing prerequisite fails the test with one line saying what to do.
+function need(ok, message) {
+  if (!ok) {
+    console.error(`tests/browser: ${message}`);
+    process.exit(1);
+  }
+}
+
+let chromium;
+try {
+  ({ chromium } = require("playwright-core"));
+} catch (err) {
+  need(false, `playwright-core is not installed in tests/browser/node_modules; ${SETUP}`);
+}
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+need(fs.existsSync(CHROMIUM), `no browser at ${CHROMIUM}; ${SETUP}`);
+const COMPENDIUM = process.env.COMPENDIUM;
+const PROGS = process.env.COMPENDIUM_PROGS;
+need(COMPENDIUM && PROGS, "set COMPENDIUM and COMPENDIUM_PROGS (ctest does), or run it with ctest -R browser");
+const ARTIFACTS = process.env.REPORT_ARTIFACTS || os.tmpdir();
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "compendium-browser-"));
+process.on("exit", () => fs.rmSync(work, { recursive: true, force: true }));
+
+// Traces `prog DIR` with compendium FLAGS --report; returns the report's
+// path, the directory the program worked in, and the --json events when
+// asked for (json: true).
+function trace(name, prog, flags = [], { json = false } = {}) {
+  const dir = fs.mkdtempSync(path.join(work, name + "-"));
+  const report = path.join(dir, "report.html");
+  const args = [...flags, "--report", report];
+  const jsonPath = path.join(dir, "events.jsonl");
+  if (json) args.push("--json", jsonPath);
+  args.push("--", path.join(PROGS, prog), dir);
+  execFileSync(COMPENDIUM, args, { stdio: ["ignore", "ignore", "pipe"], timeout: 60000 });
+  const events = json
+    ? fs.readFileSync(jsonPath, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    : null;
+  return { report, dir, events: events && events.filter((e) => e.type !== "summary") };
+}
+
+let browser;
+const problems = []; // console errors, page errors and dialogs of every page
+
+async function open(report) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("dialog", (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  await page.goto("file://" + report);
+  await page.waitForSelector("body[data-ready]", { timeout: 10000 });
+  return page;
+}
+
+const state = (page) => page.evaluate(() => ({
+  view: window.compendiumReport.view,
+  rows: window.compendiumReport.rowCount,
+  selected: window.compendiumReport.selected,
+}));
+
+const span = (view) => view.end - view.start;
+
+test.before(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+});
+test.after(async () => {
+  if (browser) await browser.close();
+});
+
+test("report_mix: summary cards, thread styling, zoom, pan, selection", async () => {
+  const { report, dir } = trace("mix", "report_mix");
+  const page = await open(report);
+
+  // the exact byte counts report_mix.c promises outside -v
+  assert.equal(await page.textContent("#card-files-read .exact"), "3,000 bytes");
+  assert.equal(await page.textContent("#card-files-written .exact"), "3,600 bytes");
+  assert.equal(await page.textContent("#card-files-read .value"), "2.9 KB");
+  assert.equal(await page.textContent("#card-exit .value"), "0");
+  assert.equal(await page.textContent("#card-subprocesses .value"), "1 process");
+  const files = await page.$$eval("#table-files tbody tr", (trs) => trs.map((tr) => tr.cells[0].textContent));
+  assert.deepEqual(files, [`${dir}/data.bin`, `${dir}/thread.out`, `${dir}/child.out`]);
+
+  // the thread: "↳", italic and dimmer, in the timeline and in the table
+  const label = await page.$eval("#tl-labels .lane-label.thread", (e) => {
+    const s = getComputedStyle(e);
+    return { text: e.textContent, italic: s.fontStyle, opacity: Number(s.opacity) };
+  });
+  assert.match(label.text, /^↳ \d+ report_mix$/);
+  assert.equal(label.italic, "italic");
+  assert.ok(label.opacity < 1);
+  const processLabel = await page.$eval("#tl-labels .lane-label:not(.thread)", (e) => getComputedStyle(e).fontStyle);
+  assert.equal(processLabel, "normal");
+  await page.fill("#search", "thread.out");
+  await page.waitForFunction(() => window.compendiumReport.rowCount === 2); // open, write
+  const row = await page.$eval("#table-rows .row:not([hidden])", (e) => ({
+    thread: e.classList.contains("thread"),
+    italic: getComputedStyle(e).fontStyle,
+    task: e.querySelector(".c-task").textContent,
+  }));
+  assert.ok(row.thread);
+  assert.equal(row.italic, "italic");
+  assert.match(row.task, /^↳ /);
+  await page.fill("#search", "");
+  await page.waitForFunction((n) => window.compendiumReport.rowCount > n, 2);
+
+  // zoom: keys, Ctrl+scroll, reset; pan by dragging
+  await page.focus("#tl-canvas"); // keys typed into the search box are text, not commands
+  const full = (await state(page)).view;
+  await page.keyboard.press("+");
+  const zoomed = (await state(page)).view;
+  assert.ok(span(zoomed) < span(full) * 0.7, `"+" zoomed ${JSON.stringify(full)} to ${JSON.stringify(zoomed)}`);
+  assert.equal(await page.getAttribute("#timeline", "data-view-end"), String(zoomed.end));
+  const box = await page.locator("#tl-canvas").boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + 5);
+  await page.keyboard.down("Control");
+  await page.mouse.wheel(0, -300);
+  await page.keyboard.up("Control");
+  const wheeled = (await state(page)).view;
+  assert.ok(span(wheeled) < span(zoomed), "Ctrl+scroll zooms in");
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 200, box.y + 5, { steps: 4 });
+  await page.mouse.up();
+  const panned = (await state(page)).view;
+  assert.ok(panned.start < wheeled.start, "dragging right shows earlier times");
+  assert.ok(Math.abs(span(panned) - span(wheeled)) < 1e-9, "panning keeps the zoom");
+  await page.keyboard.press("-");
+  assert.ok(span((await state(page)).view) > span(panned), `"-" zooms out`);
+  await page.click("#zoom-reset");
+  assert.deepEqual((await state(page)).view, full);
+
+  // table → timeline: a row's event comes into the time range
+  await page.keyboard.press("+");
+  await page.keyboard.press("+");
+  await page.keyboard.press("+");
+  const rows = await page.$$("#table-rows .row:not([hidden])");
+  const index = Number(await rows[8].getAttribute("data-index"));
+  await rows[8].click();
+  let s = await state(page);
+  assert.equal(s.selected, index);
+  assert.equal(await page.$eval("#table-rows .row.selected", (e) => Number(e.dataset.index)), index);
+  const ts = await page.evaluate((i) => JSON.parse(document.getElementById("report-events").textContent).ts[i] / 1e6, index);
+  assert.ok(s.view.start <= ts && ts <= s.view.end, `event at ${ts} in ${JSON.stringify(s.view)}`);
+
+  // timeline → table: click another event where the timeline draws it
+  await page.click("#zoom-reset");
+  const target = await page.evaluate(() => {
+    const data = JSON.parse(document.getElementById("report-data").textContent);
+    const events = JSON.parse(document.getElementById("report-events").textContent);
+    const r = window.compendiumReport, canvas = document.getElementById("tl-canvas");
+    const i = events.text.findIndex((t) => data.strings[t].includes("child.out") && data.strings[t].includes("(write)"));
+    const lane = events.lane[i];
+    const labels = [...document.querySelectorAll("#tl-labels .lane-label")];
+    const rowIndex = labels.findIndex((l) => Number(l.dataset.lane) === lane);
+    const x = (events.ts[i] / 1e6 - r.view.start) / (r.view.end - r.view.start) * canvas.clientWidth;
+    return { i, lane, x, y: rowIndex * 18 + 9 };
+  });
+  await page.mouse.click(box.x + target.x, box.y + target.y);
+  s = await state(page);
+  const picked = await page.evaluate((i) => ({
+    lane: JSON.parse(document.getElementById("report-events").textContent).lane[i],
+  }), s.selected);
+  assert.ok(s.selected >= 0, "a click on an event selects it");
+  assert.equal(picked.lane, target.lane);
+  const selectedRow = await page.$eval("#table-rows .row.selected", (e) => Number(e.dataset.index));
+  assert.equal(selectedRow, s.selected);
+
+  // only the visible rows exist
+  const domRows = await page.$$eval("#table-rows .row", (rs) => rs.length);
+  assert.ok(domRows <= 40, `${domRows} rows in the DOM`);
+
+  await page.click("#zoom-reset");
+  await page.screenshot({ path: path.join(ARTIFACTS, "report.png"), fullPage: true });
+  await page.close();
+  assert.deepEqual(problems, []);
+});
+
+test("report_mix -v: filters change the table's rows by exactly the matching events", async () => {
+  const { report, events } = trace("mixv", "report_mix", ["-v"], { json: true });
+  const page = await open(report);
+  const total = events.length;
+  assert.equal((await state(page)).rows, total);
+  assert.equal(await page.getAttribute("#event-count", "data-count"), String(total));
+
+  // -v counts the loopback conversation: 700 + 300 bytes each way
+  assert.equal(await page.textContent("#card-net-sent .exact"), "1,000 bytes");
+  assert.equal(await page.textContent("#card-net-received .exact"), "1,000 bytes");
+
+  const count = (pred) => events.filter(pred).length;
+  const toggle = async (selector, expected, what) => {
+    await page.click(`${selector} input`);
+    assert.equal((await state(page)).rows, expected, `${what} off`);
+    await page.click(`${selector} input`);
+    assert.equal((await state(page)).rows, total, `${what} back on`);
+  };
+  const kinds = (...names) => (e) => names.includes(e.type);
+  await toggle('#filter-categories [data-category="io"]', total - count(kinds("read", "write")), "I/O");
+  await toggle('#filter-categories [data-category="network"]', total - count(kinds("connect", "send", "recv")), "network");
+  await toggle('#filter-categories [data-category="process"]',
+    total - count(kinds("spawn_process", "spawn_thread", "exec", "exit", "signal")), "process");
+  await toggle('#filter-types [data-type="write"]', total - count(kinds("write")), "write");
+  assert.ok(count(kinds("send")) > 0 && count(kinds("recv")) > 0);
+
+  const child = events.find((e) => e.type === "spawn_process").child_pid;
+  await toggle(`#filter-processes [data-pid="${child}"]`, total - count((e) => e.pid === child), "the child");
+
+  await page.fill("#search", "child.out");
+  await page.waitForFunction(() => window.compendiumReport.rowCount !== undefined);
+  await page.waitForFunction((n) => window.compendiumReport.rowCount === n,
+    count((e) => (e.path || e.filename || "").includes("child.out")));
+  await page.close();
+  assert.deepEqual(problems, []);
+});
+
+test("hostile_names: names are text, nothing runs", async () => {
+  const { report, dir } = trace("hostile", "hostile_names");
+  const page = await open(report);
+  await page.waitForTimeout(300); // an injected onerror would fire by now
+  assert.equal(await page.$$eval("img", (imgs) => imgs.length), 0);
+  assert.equal(await page.$$eval("script", (s) => s.length), 3);
+  const names = await page.$$eval("#table-files tbody td:first-child", (tds) => tds.map((td) => td.textContent));
+  assert.ok(names.includes(`${dir}/<img src=x onerror=alert(1)>`), names.join("\n"));
+  assert.ok(names.includes(`${dir}/</script><img src=x onerror=alert(2)>`), names.join("\n"));
+  assert.ok(names.includes(`${dir}/a\\nb`), names.join("\n"));
+  await page.fill("#search", "onerror");
+  await page.waitForFunction(() => window.compendiumReport.rowCount === 4); // 2 files: open + write each
+  const texts = await page.$$eval("#table-rows .row:not([hidden]) .c-text", (cs) => cs.map((c) => c.textContent));
+  assert.ok(texts.includes(`${dir}/</script><img src=x onerror=alert(2)> (write)`), texts.join("\n"));
+  await page.close();
+  assert.deepEqual(problems, []);
+});
+
+test("--max-report-events: the page says how many events were left out", async () => {
+  const { report, events } = trace("cut", "report_mix", ["-v", "--max-report-events", "5"], { json: true });
+  const page = await open(report);
+  assert.equal((await state(page)).rows, 5);
+  const left = events.length - 5;
+  assert.equal(await page.getAttribute("#notice-left-out", "data-count"), String(left));
+  assert.match(await page.textContent("#notice-left-out"), new RegExp(`${left.toLocaleString("en-US")} later events were left out`));
+  // the totals still count everything
+  assert.equal(await page.textContent("#card-net-sent .exact"), "1,000 bytes");
+  await page.close();
+  assert.deepEqual(problems, []);
+});
