@@ -18,7 +18,8 @@ static const char usage_text[] =
     "\n"
     "  -p, --pid PID          attach to a running process and all its threads;\n"
     "                         Ctrl-C detaches and the process runs on\n"
-    "  -s, --script NAME|FILE run a bundled script (default, jsonl, ...) or a\n"
+    "  -s, --script NAME|FILE run a bundled script (default, jsonl, inject, the\n"
+    "                         checks check/no-network, check/fs-allow, ...) or a\n"
     "                         .lua file; repeat to compose, in order\n"
     "  -X KEY=VALUE           an option for the scripts (repeatable)\n"
     "  -o, --output FILE      also write the trace output to FILE\n"
@@ -33,9 +34,10 @@ static const char usage_text[] =
     "  -h, --help             show this help\n"
     "      --version          show the version\n"
     "\n"
-    "Exit status: the traced command's own (128+N if killed by signal N);\n"
-    "125 a script reported a failure; 127 command not found; 126 command not\n"
-    "executable; 2 usage error; 1 tracing failed.\n";
+    "Exit status: the traced command's own (128+N if killed by signal N) when\n"
+    "no check failed; 125 when a check or script failed, whatever the command\n"
+    "did (the last line says how the command ended); 127 command not found;\n"
+    "126 command not executable; 2 usage error; 1 tracing failed.\n";
 
 __attribute__((format(printf, 1, 2))) static enum cli_result usage_error(const char *fmt, ...)
 {

@@ -104,9 +104,11 @@ typedef struct cmp_proc_info {
     int32_t exit_signal; /* 0 unless killed by a signal */
     uint64_t start_ns;
     uint64_t end_ns;
-    cmp_str comm; /* short program name */
-    cmp_str exe;  /* program path */
-    cmp_str argv; /* NUL-terminated arguments */
+    cmp_str comm;          /* short program name */
+    cmp_str exe;           /* program path */
+    cmp_str argv;          /* NUL-terminated arguments */
+    uint64_t heap_bytes;   /* its address space now: heap grown with brk */
+    uint64_t mapped_bytes; /* and bytes mapped with mmap (as the summary counts) */
 } cmp_proc_info;
 
 enum cmp_fd_kind {

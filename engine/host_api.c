@@ -3,6 +3,7 @@
 
 #include "event.h"
 #include "fdtable.h"
+#include "memregions.h"
 #include "proctable.h"
 #include "session.h"
 
@@ -30,6 +31,12 @@ int cmp_host_proc(int32_t tid, cmp_proc_info *out)
     out->comm = text(p->comm, strlen(p->comm));
     out->exe = text(p->exe, strlen(p->exe));
     out->argv = text(p->argv, p->argv_len);
+    if (t->mm) {
+        struct mm_stats stats;
+        mm_stats(t->mm, &stats);
+        out->heap_bytes = stats.heap_bytes;
+        out->mapped_bytes = stats.mapped_bytes;
+    }
     return 1;
 }
 

@@ -39,6 +39,11 @@ struct syscall_call {
     int sockaddr_len;
     int sock_family;
     uint64_t clone_flags; /* for clone/clone3/fork/vfork */
+    /* What hooks injected (the state decides, the ptrace source acts): */
+    bool skip;         /* an enter hook failed the call: the kernel must skip it */
+    bool set_ret;      /* the tracee must see ret_value when the call returns */
+    int64_t ret_value; /* the injected return value */
+    uint64_t delay_ns; /* hold the task this long at this stop (c.delay) */
 };
 
 struct task {

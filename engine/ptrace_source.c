@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "inject.h"
 #include "interest.h"
 #include "own_fds.h"
 #include "proctable.h"
@@ -229,7 +230,82 @@ bool ptrace_attach(pid_t pid, uint64_t now)
     return true;
 }
 
+/* ---- delays (c.delay) -------------------------------------------------------- */
+
+/* Tasks kept stopped until a deadline; the loop asks ptrace_resume_due
+ * before each wait, so the tracer never sleeps and other tasks run on. */
+struct held_task {
+    pid_t tid;
+    uint64_t due;
+};
+static struct held_task *held_tasks;
+static size_t held_count, held_cap;
+
+static void hold(struct task *t, uint64_t due)
+{
+    if (held_count == held_cap) {
+        size_t cap = held_cap ? held_cap * 2 : 8;
+        struct held_task *grown = realloc(held_tasks, cap * sizeof(*grown));
+        if (!grown) { /* no room to remember it: better late than stuck */
+            resume(t, 0);
+            return;
+        }
+        held_tasks = grown;
+        held_cap = cap;
+    }
+    held_tasks[held_count++] = (struct held_task){t->tid, due};
+}
+
+/* The task is gone (or is about to be released): no resume is owed. */
+static void forget_held(pid_t tid)
+{
+    for (size_t i = 0; i < held_count; i++) {
+        if (held_tasks[i].tid == tid) {
+            held_tasks[i] = held_tasks[--held_count];
+            return;
+        }
+    }
+}
+
+uint64_t ptrace_resume_due(uint64_t now)
+{
+    uint64_t next = 0;
+    for (size_t i = 0; i < held_count;) {
+        if (held_tasks[i].due <= now) {
+            struct task *t = proctable_find(held_tasks[i].tid);
+            held_tasks[i] = held_tasks[--held_count];
+            if (t)
+                resume(t, 0);
+            continue;
+        }
+        if (next == 0 || held_tasks[i].due < next)
+            next = held_tasks[i].due;
+        i++;
+    }
+    return next;
+}
+
 /* ---- stops ----------------------------------------------------------------- */
+
+/* Applies what the hooks of this stop injected, then resumes the task, or
+ * keeps it stopped for a delay. */
+static void finish_syscall_stop(struct task *t, bool at_entry, int64_t rval, uint64_t now)
+{
+    struct syscall_call *c = &t->call;
+    if (at_entry && c->skip)
+        inject_skip_syscall(t->tid, c->ret_value);
+    else if (!at_entry && c->set_ret && rval != c->ret_value)
+        inject_set_return(t->tid, c->ret_value);
+    if (!at_entry)
+        c->skip = c->set_ret = false;
+    if (c->delay_ns > 0) {
+        uint64_t due = now + c->delay_ns;
+        c->delay_ns = 0;
+        hold(t, due);
+        return;
+    }
+    resume(t, 0);
+}
 
 static void syscall_stop(struct task *t, uint64_t now)
 {
@@ -259,11 +335,15 @@ static void syscall_stop(struct task *t, uint64_t now)
         state_syscall_entry(t, now);
         if (!t->call.want_exit)
             t->call.active = false;
-        break;
+        finish_syscall_stop(t, true, 0, now);
+        return;
     }
     case PTRACE_SYSCALL_INFO_EXIT:
-        if (t->call.active)
+        if (t->call.active) {
             state_syscall_exit(t, info.exit.rval, now);
+            finish_syscall_stop(t, false, info.exit.rval, now);
+            return;
+        }
         break;
     default:
         break;
@@ -302,6 +382,7 @@ static struct task *exec_event(struct task *t, pid_t tid)
     struct task *execer = proctable_find(former);
     if (!execer)
         return t;
+    forget_held(tid); /* the old leader, if a delay held it, is gone */
     if (t)
         proctable_remove(t);
     proctable_rekey(execer, tid);
@@ -336,6 +417,7 @@ void ptrace_handle(pid_t tid, int status)
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
         if (!t)
             return;
+        forget_held(tid);
         record_root_end(t, status);
         state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                    WIFSIGNALED(status) ? WTERMSIG(status) : 0,
@@ -399,14 +481,6 @@ void ptrace_handle(pid_t tid, int status)
     }
 }
 
-/* ---- delays --------------------------------------------------------------- */
-
-uint64_t ptrace_resume_due(uint64_t now)
-{
-    (void)now;
-    return 0;
-}
-
 /* ---- ending -------------------------------------------------------------- */
 
 static void interrupt_task(struct task *t, void *arg)
@@ -417,6 +491,15 @@ static void interrupt_task(struct task *t, void *arg)
 
 void ptrace_detach_all(void)
 {
+    /* Tasks a delay holds are stopped already and would report no stop to
+     * wait for: release them first (an injected result stays in place). */
+    while (held_count > 0) {
+        pid_t tid = held_tasks[--held_count].tid;
+        ptrace(PTRACE_DETACH, tid, 0L, 0L);
+        struct task *t = proctable_find(tid);
+        if (t)
+            proctable_remove(t);
+    }
     proctable_each(interrupt_task, NULL);
     while (proctable_count() > 0) {
         int status;
@@ -456,5 +539,6 @@ static void kill_task(struct task *t, void *arg)
 
 void ptrace_kill_all(void)
 {
+    held_count = 0; /* SIGKILL ends a stop too; nothing is owed a resume */
     proctable_each(kill_task, NULL);
 }

@@ -1,5 +1,6 @@
 #include "script_host.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>
@@ -163,6 +164,37 @@ static bool is_path(const char *name)
            (n > 4 && strcmp(name + n - 4, ".lua") == 0);
 }
 
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The bundled checks' names, sorted and comma-separated, on stderr. */
+static void list_checks(const char *data_dir)
+{
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/scripts/check", data_dir);
+    DIR *d = opendir(dir);
+    char *names[256];
+    size_t n = 0;
+    struct dirent *ent;
+    while (d && (ent = readdir(d)) && n < sizeof(names) / sizeof(names[0])) {
+        size_t len = strlen(ent->d_name);
+        char *name = len > 4 && strcmp(ent->d_name + len - 4, ".lua") == 0
+                         ? strndup(ent->d_name, len - 4)
+                         : NULL;
+        if (name)
+            names[n++] = name;
+    }
+    if (d)
+        closedir(d);
+    qsort(names, n, sizeof(names[0]), compare_names);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, "%s%s", i ? ", " : "", names[i]);
+        free(names[i]);
+    }
+}
+
 static bool resolve_script(const char *data_dir, const char *name, char *out, size_t cap)
 {
     if (is_path(name)) {
@@ -178,6 +210,12 @@ static bool resolve_script(const char *data_dir, const char *name, char *out, si
         return false;
     }
     snprintf(out, cap, "%s/scripts/%s.lua", data_dir, name);
+    if (access(out, R_OK) != 0 && strncmp(name, "check/", 6) == 0) {
+        fprintf(stderr, "compendium: no bundled check '%s' (there are: ", name);
+        list_checks(data_dir);
+        fprintf(stderr, ")\n");
+        return false;
+    }
     if (access(out, R_OK) != 0) {
         fprintf(stderr,
                 "compendium: no bundled script named '%s' (bundled scripts are in %s/scripts; "

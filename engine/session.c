@@ -208,6 +208,10 @@ static void wait_loop(void)
     }
 }
 
+/* A failed check (or hook) is 125 whatever the command did, so a command
+ * that succeeds cannot hide it; without failures the command's own status
+ * passes through, so passing checks cannot hide its failure either. When
+ * both failed, the verdict line and the JUnit report say how it ended. */
 static int exit_status(int failures)
 {
     const struct root_status *rs = ptrace_root_status();

@@ -15,6 +15,7 @@
 
 #include "decode.h"
 #include "fdtable.h"
+#include "inject.h"
 #include "memregions.h"
 #include "paths.h"
 #include "procfs.h"
@@ -175,14 +176,61 @@ static int first_fd_arg(int32_t nr)
     return -1;
 }
 
+static void set_fd_path(struct task *t, cmp_event *e)
+{
+    int fdarg = first_fd_arg(t->call.nr);
+    if (fdarg >= 0)
+        e->fd_path = describe_fd(t, (int)t->call.args[fdarg]);
+}
+
 static void dispatch_raw(struct task *t, int type, int64_t ret, uint64_t now)
 {
     cmp_event *e = event_begin(t, type, now, true);
     e->ret = ret;
-    int fdarg = first_fd_arg(t->call.nr);
-    if (fdarg >= 0)
-        e->fd_path = describe_fd(t, (int)t->call.args[fdarg]);
+    set_fd_path(t, e);
     script_host_dispatch();
+}
+
+/* ---- injection ----------------------------------------------------------- */
+
+/* An inject event: what a hook did to this syscall, so that nobody takes
+ * an injected failure for a real one. */
+static void emit_inject(struct task *t, const char *op, int64_t value, uint64_t delay_ns,
+                        uint64_t now)
+{
+    if (!script_host_wants(CMP_EV_INJECT))
+        return;
+    cmp_event *e = event_begin(t, CMP_EV_INJECT, now, true);
+    e->ret = value;
+    e->delay_ns = delay_ns;
+    e->op = cstr(op);
+    if (strcmp(op, "error") == 0)
+        e->error = cstr(cmp_errno_name((int32_t)-value));
+    set_fd_path(t, e);
+    script_host_dispatch();
+}
+
+/* Records in t->call what the hooks just run asked for (the ptrace source
+ * acts on it); returns the value the syscall now returns. */
+static int64_t take_injection(struct task *t, bool at_entry, int64_t ret, uint64_t now)
+{
+    struct inject_request req = inject_take();
+    struct syscall_call *c = &t->call;
+    if ((req.action & CMP_INJECT_DELAY) && req.delay_ns > 0) {
+        c->delay_ns = req.delay_ns;
+        emit_inject(t, "delay", 0, req.delay_ns, now);
+    }
+    if (!(req.action & CMP_INJECT_RETURN))
+        return ret;
+    if (at_entry) {
+        c->skip = true;
+        c->want_exit = true; /* even exit_group returns when skipped */
+    }
+    c->set_ret = true;
+    c->ret_value = req.value;
+    bool error = req.value < 0 && req.value >= -4095;
+    emit_inject(t, error ? "error" : "return", req.value, 0, now);
+    return req.value;
 }
 
 /* ---- entry --------------------------------------------------------------- */
@@ -196,6 +244,8 @@ void state_syscall_entry(struct task *t, uint64_t now)
     c->path_len = c->path2_len = c->sockaddr_len = -1;
     c->sock_family = 0;
     c->clone_flags = 0;
+    c->skip = c->set_ret = false;
+    c->delay_ns = 0;
     const uint64_t *a = c->args;
 
     switch (c->nr) {
@@ -241,8 +291,12 @@ void state_syscall_entry(struct task *t, uint64_t now)
     bool at_entry = script_host_wants_entry(c->nr);
     if (at_entry || script_host_wants_exit(c->nr))
         decode_for_hooks(t);
-    if (at_entry)
+    /* The command's own exec starts the run: hooks may not fail or delay it. */
+    if (at_entry && !t->before_exec) {
+        inject_take(); /* only these hooks' requests count */
         dispatch_raw(t, CMP_EV_ENTER, 0, now);
+        take_injection(t, true, 0, now);
+    }
 }
 
 /* ---- I/O ----------------------------------------------------------------- */
@@ -701,8 +755,13 @@ void state_syscall_exit(struct task *t, int64_t ret, uint64_t now)
         return;
     c->active = false;
     totals.syscalls++;
-    if (script_host_wants_exit(c->nr))
+    if (c->skip) /* the kernel skipped it: the injected value is the result */
+        ret = c->ret_value;
+    if (script_host_wants_exit(c->nr)) {
+        inject_take();
         dispatch_raw(t, CMP_EV_SYSCALL, ret, now);
+        ret = take_injection(t, false, ret, now);
+    }
     if (ret < 0 && c->nr != SYS_connect)
         return;
     if (handle_io(t, ret, now) || handle_fd_syscall(t, ret, now))

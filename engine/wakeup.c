@@ -27,6 +27,10 @@ void wakeup_arm(uint64_t deadline_ns)
     memset(&its, 0, sizeof(its));
     its.it_value.tv_sec = (time_t)(deadline_ns / 1000000000u);
     its.it_value.tv_nsec = (long)(deadline_ns % 1000000000u);
+    /* The signal may come after the loop looked but before waitpid blocks,
+     * and be lost on it: fire again every 10 ms until the loop re-arms. */
+    if (deadline_ns)
+        its.it_interval.tv_nsec = 10000000;
     /* A zero it_value disarms, which is what deadline 0 means. */
     if (timer_settime(timer, TIMER_ABSTIME, &its, NULL) == 0)
         armed = deadline_ns;

@@ -9,8 +9,9 @@
 
 /* The timer signals SIGALRM, whose handler the session installs. */
 bool wakeup_init(void);
-/* Fires once at deadline (CLOCK_MONOTONIC ns); 0 disarms. Costs a syscall
- * only when the deadline changes. */
+/* Fires at deadline (CLOCK_MONOTONIC ns), then every 10 ms in case a signal
+ * came just before waitpid blocked, until armed again; 0 disarms. Costs a
+ * syscall only when the deadline changes. */
 void wakeup_arm(uint64_t deadline_ns);
 void wakeup_close(void);
 

@@ -2,9 +2,14 @@
 --
 --   c.on(name, fn)        register a hook (only while scripts load)
 --   c.print(fmt, ...)     a line on the trace output
---   c.opt(key, default)   read -X key=value (or -X SCRIPT.key=value)
+--   c.opt(key, default)   read -X key=value (or -X SCRIPT.key=value;
+--                         a dotted key like "fs.allow" is read exactly)
+--   c.options(prefix)     every -X PREFIX.KEY=VALUE, as {KEY = VALUE}
 --   c.fail(msg)           mark the run as failed, keep tracing
 --   c.error(msg)          refuse to start (bad option, unwritable output)
+--   c.inject(err), c.inject_return(v), c.delay(ms)
+--                         returned by an enter:/syscall: hook, change the syscall
+--   c.errno(name)         28 for "ENOSPC"
 --   c.proc(pid), c.fd(pid, fd), c.errname(n), c.signame(n)
 --   c.bytes(n), c.escape(s), c.hex(n), c.format_syscall(e), c.json(v)
 --   c.open_output(path, mode)
@@ -13,6 +18,7 @@
 -- Hooks get the event being dispatched (see compendium/event.lua for its
 -- fields). It is only valid while the hook runs: keep `e:table()`, a plain
 -- copy, not `e`.
+local ffi = require "ffi"
 local host = require "compendium.host"
 local registry = require "compendium.registry"
 local event = require "compendium.event"
@@ -27,13 +33,7 @@ for i, kind in ipairs(event.kinds) do c.event_kinds[i] = kind end
 local is_kind = {}
 for _, kind in ipairs(event.kinds) do is_kind[kind] = true end
 
--- "path:line" of the function `level` levels above the caller of where().
-local function where(level)
-  local info = debug.getinfo(level + 1, "Sl")
-  if not info then return "?" end
-  local file = info.source:sub(1, 1) == "@" and info.source:sub(2) or info.short_src
-  return file .. ":" .. (info.currentline or 0)
-end
+local where, calling_script = registry.where, registry.calling_script
 
 -- ---- hooks -----------------------------------------------------------------
 
@@ -96,9 +96,7 @@ end
 -- Marks the run as failed (compendium exits non-zero) and keeps tracing;
 -- the message is listed with this call's file:line at the end.
 function c.fail(msg)
-  local list = registry.failures
-  list[#list + 1] = { message = tostring(msg), where = where(2) }
-  host.fail()
+  registry.add_failure { message = tostring(msg), where = where(2), script = calling_script() }
 end
 
 -- Refuses to start: for bad options or outputs that cannot be written.
@@ -120,24 +118,15 @@ local function option_value(key)
   return value
 end
 
--- The script calling c.opt: the one loading, or the one whose hook runs.
-local function calling_script()
-  if registry.loading then return registry.loading end
-  for level = 3, 30 do
-    local info = debug.getinfo(level, "S")
-    if not info then break end
-    local script = registry.scripts[info.source]
-    if script then return script end
-  end
-  return nil
-end
-
 -- c.opt("limit", 5) reads -X SCRIPT.limit=... (SCRIPT: this script's name,
--- e.g. "jsonl" or "mycheck" for mycheck.lua), else -X limit=... . The
--- default's type converts the value: numbers, booleans (1/0, true/false,
--- yes/no, on/off), strings. Missing: the default.
+-- e.g. "jsonl" or "mycheck" for mycheck.lua), else -X limit=... . A key
+-- with a dot names its option exactly: c.opt("fs.allow") reads -X
+-- fs.allow=... only, so scripts can share a namespace (check/fs-allow and
+-- a copy of it both read fs.allow). The default's type converts the value:
+-- numbers, booleans (1/0, true/false, yes/no, on/off), strings. Missing:
+-- the default.
 function c.opt(key, default)
-  local script = calling_script()
+  local script = not key:find(".", 1, true) and calling_script()
   local scoped = script and (script.scope .. "." .. key)
   local value, given
   if scoped then
@@ -163,6 +152,108 @@ function c.opt(key, default)
     c.error("option " .. given .. "=" .. value .. ": expected true or false (yes/no, on/off, 1/0)")
   end
   return value
+end
+
+-- c.options("inject") → { write = "ENOSPC", every = "3" } for -X
+-- inject.write=ENOSPC -X inject.every=3: every option under a prefix, as
+-- strings (the last -X of a key wins), all of them counted as read.
+function c.options(prefix)
+  local found, head = {}, prefix .. "."
+  for _, o in ipairs(registry.options) do
+    if o.key:sub(1, #head) == head and #o.key > #head then
+      registry.known[o.key] = true
+      found[o.key:sub(#head + 1)] = o.value
+    end
+  end
+  return found
+end
+
+-- ---- fault injection ------------------------------------------------------------
+
+local INJECT_RETURN = tonumber(ffi.cast("enum cmp_inject_action", "CMP_INJECT_RETURN"))
+local INJECT_DELAY = tonumber(ffi.cast("enum cmp_inject_action", "CMP_INJECT_DELAY"))
+local MAX_ERRNO = 4095
+
+-- Requests are made once per value and reused: hooks return them on every
+-- call, and the hot path must not allocate.
+local failing = {}                                 -- errno → request
+local returning = setmetatable({}, { __mode = "v" }) -- value → request
+local delaying = setmetatable({}, { __mode = "v" })  -- ms → request
+
+local function request(action, value, delay_ns)
+  return setmetatable({ action = action, value = value, delay_ns = delay_ns }, registry.Injection)
+end
+
+-- c.errno("ENOSPC"), c.errno(28), c.errno(-28) → 28; nil and why for a
+-- name the engine does not know or a number that is no errno.
+function c.errno(err)
+  local n = err
+  if type(err) == "string" then
+    n = tonumber(err) or host.errno_number(err)
+    if not n then return nil, "unknown errno name '" .. err .. "'" end
+  elseif type(err) ~= "number" then
+    return nil, "expected an errno name or number, got " .. type(err)
+  end
+  if n < 0 then n = -n end
+  if n < 1 or n > MAX_ERRNO or n % 1 ~= 0 then
+    return nil, tostring(err) .. " is not an errno (1.." .. MAX_ERRNO .. ")"
+  end
+  return n
+end
+
+-- `return c.inject("ENOSPC")` (or -28) from an enter:NAME hook: the syscall
+-- fails with that errno without running. From a syscall:NAME hook (after
+-- it ran): it returns that error instead of its result.
+function c.inject(err)
+  local n, why = c.errno(err)
+  if not n then error("c.inject: " .. why, 2) end
+  local r = failing[n]
+  if not r then
+    r = request(INJECT_RETURN, -n, 0)
+    failing[n] = r
+  end
+  return r
+end
+
+-- `return c.inject_return(0)`: like c.inject, but the syscall returns value.
+function c.inject_return(value)
+  if type(value) ~= "number" or value % 1 ~= 0 then
+    error("c.inject_return: expected a whole number, got " .. tostring(value), 2)
+  end
+  local r = returning[value]
+  if not r then
+    r = request(INJECT_RETURN, value, 0)
+    returning[value] = r
+  end
+  return r
+end
+
+-- `return c.delay(200)`: hold the thread 200 ms before the syscall runs
+-- (enter hook) or before it returns (exit hook). Other threads run on.
+-- c.delay(200, c.inject("EIO")): hold it, then fail it.
+function c.delay(ms, then_request)
+  if type(ms) ~= "number" or ms < 0 then
+    error("c.delay: expected milliseconds (a number >= 0), got " .. tostring(ms), 2)
+  end
+  local cache = delaying
+  if then_request ~= nil then
+    if getmetatable(then_request) ~= registry.Injection or then_request.action ~= INJECT_RETURN then
+      error("c.delay: the second argument must be c.inject(...) or c.inject_return(...)", 2)
+    end
+    then_request.delayed = then_request.delayed or setmetatable({}, { __mode = "v" })
+    cache = then_request.delayed
+  end
+  local r = cache[ms]
+  if not r then
+    local ns = math.floor(ms * 1e6 + 0.5)
+    if then_request then
+      r = request(INJECT_DELAY + INJECT_RETURN, then_request.value, ns)
+    else
+      r = request(INJECT_DELAY, 0, ns)
+    end
+    cache[ms] = r
+  end
+  return r
 end
 
 -- ---- state queries ------------------------------------------------------------

@@ -222,6 +222,18 @@ c.on("signal", function(e)
   if e.signal and e.signal ~= "SIGCHLD" then line(e, "signal " .. e.signal) end
 end)
 
+-- What a script injected (c.inject, c.inject_return, c.delay), said
+-- plainly, so that nobody takes an injected failure for a real one.
+c.on("inject", function(e)
+  local target = e.path or e.addr or e.fd_path
+  local what = e.name .. (target and (" " .. c.escape(target)) or "")
+  if e.op == "delay" then
+    line(e, format("inject %s → delayed %s ms (injected)", what, e.delay_ns / 1e6))
+  else
+    line(e, format("inject %s → %s (injected)", what, e.error or tostring(e.ret)))
+  end
+end)
+
 -- -v: every syscall too, as strace would show it. Hooked only under -v:
 -- "syscall" makes the engine stop the program at every syscall.
 if c.verbose then

@@ -36,6 +36,7 @@ M.type_names = type_names
 local ENTER, SYSCALL = M.type_ids.enter, M.type_ids.syscall
 local READ, WRITE = M.type_ids.read, M.type_ids.write
 local EXIT = M.type_ids.exit
+local INJECT = M.type_ids.inject
 local SPAWN_PROCESS, SPAWN_THREAD = M.type_ids.spawn_process, M.type_ids.spawn_thread
 
 local TARGETS = { [0] = "file", "pipe", "other" }
@@ -191,14 +192,15 @@ function getters.ts(e)
   return ns / 1e9
 end
 
+-- syscall, enter and inject events: the syscall's name
 function getters.name(e)
-  if is_raw(e) then return syscall_name(e._nr) end
+  if is_raw(e) or e._type == INJECT then return syscall_name(e._nr) end
   return nil
 end
 
--- syscall/enter events: the decoded socket address; others: the address
+-- syscall/enter/inject events: the decoded socket address; others: the address
 function getters.addr(e)
-  if is_raw(e) then return getters.sockaddr(e) end
+  if is_raw(e) or e._type == INJECT then return getters.sockaddr(e) end
   return addr_number(e)
 end
 
@@ -319,6 +321,14 @@ function tables.sched_delay(e, t) t.delay_ns = e.delay_ns end
 
 function tables.block_io(e, t)
   t.latency_ns, t.bytes, t.op = e.latency_ns, e.bytes, e.op
+end
+
+-- op: "error" (ret is -errno, error its name), "return" (ret is the value
+-- the syscall returns) or "delay" (delay_ns); path/fd_path: what it was about
+function tables.inject(e, t)
+  t.name, t.op, t.ret, t.error = e.name, e.op, e.ret, e.error
+  if e.op == "delay" then t.delay_ns = e.delay_ns end
+  t.path, t.fd_path, t.addr = e.path, e.fd_path, e.sockaddr
 end
 
 local function raw_table(e, t)

@@ -56,6 +56,8 @@ function M.proc_table(p, signame)
     comm = str(p.comm),
     exe = str(p.exe),
     argv = text.split_nul(str(p.argv)),
+    heap_bytes = tonumber(p.heap_bytes),     -- its address space now
+    mapped_bytes = tonumber(p.mapped_bytes),
   }
 end
 
@@ -168,6 +170,11 @@ end
 -- sched_delay events shorter than ns are not reported (smallest request wins)
 function M.sched_threshold(ns)
   C.cmp_host_sched_threshold(ns)
+end
+
+-- What a hook returned to change its syscall (enum cmp_inject_action bits).
+function M.inject(action, value, delay_ns)
+  C.cmp_host_inject(action, value, delay_ns)
 end
 
 -- CLOCK_MONOTONIC ns when tracing began (a uint64_t cdata)

@@ -23,11 +23,53 @@ function M.reset(config)
   M.command = config.command or ""
   M.known = {}      -- option keys some script looked up
   M.hooks = {}      -- registrations in order: {kind=, type=, nr=, fn=, script=, errors=}
-  M.failures = {}   -- c.fail() calls: {message=, where=}
+  M.failures = {}   -- c.fail() calls and check violations: {message=, where=, script=, count=, ...}
   M.hook_errors = 0 -- hook errors, repeats included
-  M.loading = nil   -- the script being loaded: {path=, name=, scope=}
+  M.loading = nil   -- the script being loaded: {path=, name=, scope=, label=, check=}
   M.scripts = {}    -- chunk source ("@path") → script, for c.opt inside hooks
+  M.order = {}      -- the scripts, in load order
+  M.junit = config.junit -- --junit FILE, or nil
 end
+
+-- "path:line" of the function `level` levels above the caller of where().
+-- A bundled script is named as -s names it: "check/no-network.lua:12".
+function M.where(level)
+  local info = debug.getinfo(level + 1, "Sl")
+  if not info then return "?" end
+  local script = M.scripts[info.source]
+  local file
+  if script and script.bundled then
+    file = script.name .. ".lua"
+  else
+    file = info.source:sub(1, 1) == "@" and info.source:sub(2) or info.short_src
+  end
+  return file .. ":" .. (info.currentline or 0)
+end
+
+-- The script calling into the API: the one loading, or the one whose hook
+-- runs (found on the call stack).
+function M.calling_script()
+  if M.loading then return M.loading end
+  for level = 3, 30 do
+    local info = debug.getinfo(level, "S")
+    if not info then break end
+    local script = M.scripts[info.source]
+    if script then return script end
+  end
+  return nil
+end
+
+-- Marks the run as failed with one more entry (the engine counts it).
+function M.add_failure(entry)
+  entry.count = entry.count or 1
+  M.failures[#M.failures + 1] = entry
+  require("compendium.host").fail()
+  return entry
+end
+
+-- What a hook returns to change its syscall: c.inject, c.inject_return
+-- and c.delay make tables with this metatable; the runtime passes them on.
+M.Injection = {}
 
 M.reset()
 

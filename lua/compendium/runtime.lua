@@ -5,7 +5,8 @@ local registry = require "compendium.registry"
 local event = require "compendium.event"
 local c = require "compendium"
 
-local pcall, setfenv, setmetatable, tostring, format = pcall, setfenv, setmetatable, tostring, string.format
+local pcall, setfenv, setmetatable, getmetatable, tostring, format =
+  pcall, setfenv, setmetatable, getmetatable, tostring, string.format
 
 local M = {}
 
@@ -76,13 +77,28 @@ local function hook_failed(hook, err, e)
   host.print(format("compendium: error: %s (%s)\n", hook.message, context))
 end
 
+-- ---- injection -------------------------------------------------------------------
+
+local Injection = registry.Injection
+local raw_event = false -- the event being dispatched is an enter or syscall event
+
+-- A hook returned c.inject(...), c.inject_return(...) or c.delay(...).
+local function pass_on(r)
+  if not raw_event then
+    error("c.inject, c.inject_return and c.delay only work returned from an enter:NAME or " ..
+          "syscall:NAME hook", 0)
+  end
+  host.inject(r.action, r.value, r.delay_ns)
+end
+
 -- Calls fns[i..n](arg); `current` tells which one raised when pcall fails.
 -- One pcall per event rather than one per hook.
 local current = 0
 local function call_from(fns, i, n, arg)
   while i <= n do
     current = i
-    fns[i](arg)
+    local r = fns[i](arg)
+    if r ~= nil and getmetatable(r) == Injection then pass_on(r) end
     i = i + 1
   end
 end
@@ -99,13 +115,21 @@ end
 
 -- ---- the engine calls these -------------------------------------------------------
 
--- cfg: {options = {{key=, value=}, ...}, verbose=, quiet=, command=}
+local junit_out -- the --junit file, opened before tracing starts
+
+-- cfg: {options = {{key=, value=}, ...}, verbose=, quiet=, command=, junit=}
 function M.configure(cfg)
   registry.reset(cfg)
   c.verbose = registry.verbose
   c.quiet = registry.quiet
   ev = event.view(host.event())
   rebuild()
+  junit_out = nil
+  if registry.junit then
+    local ok, f = pcall(c.open_output, registry.junit)
+    if not ok then error(error_text(f), 0) end
+    junit_out = f
+  end
 end
 
 local function scope_name(path)
@@ -119,7 +143,11 @@ function M.load(path, name)
   local chunk, err = loadfile(path)
   if not chunk then return false, one_line(err) end
   local script = { path = path, name = name or path, scope = scope_name(path) }
+  -- bundled scripts are given by name ("check/no-network"), files by path
+  script.bundled = name ~= nil and name ~= path
+  script.label = script.bundled and script.name or script.scope
   registry.scripts["@" .. path] = script
+  registry.order[#registry.order + 1] = script
   setfenv(chunk, setmetatable({}, { __index = _G }))
   registry.loading = script
   local ok, result = pcall(chunk)
@@ -170,18 +198,95 @@ function M.dispatch(type)
   if type == SYSCALL then
     local nr = ev._nr
     list = exit_lists[nr] or syscall_list(exit_lists, SYSCALL, nr)
+    raw_event = true
   elseif type == ENTER then
     local nr = ev._nr
     list = enter_lists[nr] or syscall_list(enter_lists, ENTER, nr)
+    raw_event = true
   else
     list = by_type[type]
+    raw_event = false
   end
   if list == nil or list.n == 0 then return end
   run_list(list, ev, ev)
 end
 
--- Runs the end hooks, reports repeated hook errors and the failures.
--- Returns how many failures there were (c.fail calls + hook errors).
+-- ---- the verdict ---------------------------------------------------------------
+
+-- One failure, on one line: what, who, when, how often, and the script line.
+local function failure_text(f)
+  local text = one_line(f.message)
+  if f.rule then text = f.rule .. ": " .. text end
+  if f.program then
+    text = text .. format(" by %s (pid %d)", c.escape(f.program), f.pid)
+  elseif f.pid then
+    text = text .. format(" by pid %d", f.pid)
+  end
+  if f.ts then text = text .. format(" at +%.3fs", f.ts) end
+  if f.count > 1 then text = text .. format(", %d times", f.count) end
+  return text .. " (" .. f.where .. ")"
+end
+
+-- The checks of this run, in load order: scripts that declared themselves
+-- checks (compendium.check) and any script that failed. Each is
+-- {name=, failures={text...}, errors={text...}}.
+local function checks()
+  local list, by_script = {}, {}
+  local function case(script)
+    local key = script or "?"
+    if not by_script[key] then
+      by_script[key] = { name = script and script.label or "compendium", failures = {}, errors = {} }
+      list[#list + 1] = by_script[key]
+    end
+    return by_script[key]
+  end
+  for _, script in ipairs(registry.order) do
+    if script.check then case(script) end
+  end
+  for _, f in ipairs(registry.failures) do
+    local fails = case(f.script).failures
+    fails[#fails + 1] = failure_text(f)
+  end
+  for _, hook in ipairs(registry.hooks) do
+    if hook.errors > 0 then
+      local errs = case(hook.script).errors
+      errs[#errs + 1] = format("%s (in '%s' hook, %d time%s)", hook.message, hook.kind,
+                               hook.errors, hook.errors == 1 and "" or "s")
+    end
+  end
+  return list
+end
+
+-- "the command exited 0", "... was killed by SIGSEGV", ...
+local function command_status(run)
+  if run.detached then return "the process was detached and runs on" end
+  if run.interrupted then return "the command was killed after a second Ctrl-C" end
+  local exit = run.exit or {}
+  if exit.signal then return "the command was killed by " .. exit.signal end
+  if exit.code then return "the command exited " .. exit.code end
+  return "the command's status is unknown"
+end
+
+-- "compendium: 1 of 2 checks failed (check/fs-allow); the command exited 0"
+local function verdict(list, run)
+  local failed, names = {}, {}
+  for i, case in ipairs(list) do
+    names[i] = case.name
+    if #case.failures + #case.errors > 0 then failed[#failed + 1] = case.name end
+  end
+  local n = #list
+  local checks_word = n == 1 and "check" or "checks"
+  if #failed == 0 then
+    return format("compendium: %d %s passed (%s); %s", n, checks_word, table.concat(names, ", "),
+                  command_status(run))
+  end
+  return format("compendium: %d of %d %s failed (%s); %s", #failed, n, checks_word,
+                table.concat(failed, ", "), command_status(run))
+end
+
+-- Runs the end hooks, reports repeated hook errors and the failures, and
+-- says the verdict when there are checks. Returns how many failures there
+-- were (c.fail calls and check violations + hook errors).
 function M.finish()
   run_phase("end")
   for _, hook in ipairs(registry.hooks) do
@@ -195,7 +300,17 @@ function M.finish()
   if #failures > 0 then
     host.print(format("compendium: %d failure%s:\n", #failures, #failures == 1 and "" or "s"))
     for _, f in ipairs(failures) do
-      host.print(format("  ✗ %s (%s)\n", one_line(f.message), f.where))
+      host.print("  ✗ " .. failure_text(f) .. "\n")
+    end
+  end
+  local list = checks()
+  if #list > 0 or junit_out then
+    local run = run_object()
+    if #list > 0 then host.print(verdict(list, run) .. "\n") end
+    if junit_out then
+      junit_out:write(require("compendium.junit").render(list, run, command_status(run)))
+      junit_out:close()
+      junit_out = nil
     end
   end
   return #failures + registry.hook_errors

@@ -313,6 +313,7 @@ describe("c.fail", function()
       "compendium: 2 failures:",
       "  ✗ opened /etc/shadow (" .. path .. ":3)",
       "  ✗ second (" .. path .. ":7)",
+      "compendium: 1 of 1 check failed (checker); the command exited 0",
     }, h:lines())
   end)
 
@@ -329,7 +330,8 @@ describe("c.fail", function()
     local _, _, path = load(rt, "one", 'local c = require "compendium"\nc.on("end", function() c.fail("x") end)\n')
     rt.start()
     assert.are.equal(1, rt.finish())
-    assert.are.same({ "compendium: 1 failure:", "  ✗ x (" .. path .. ":2)" }, h:lines())
+    assert.are.same({ "compendium: 1 failure:", "  ✗ x (" .. path .. ":2)",
+                      "compendium: 1 of 1 check failed (one); the command exited 0" }, h:lines())
   end)
 end)
 
@@ -356,6 +358,7 @@ describe("a hook that raises", function()
       "still runs for /b",
       "still runs for /c",
       "compendium: error: " .. path .. ":3: cannot handle /a (in 'open' hook) happened 2 more times",
+      "compendium: 1 of 1 check failed (broken); the command exited 0",
     }, h:lines())
   end)
 
@@ -373,6 +376,7 @@ describe("a hook that raises", function()
       "compendium: error: " .. path .. ":2: no start (in 'start' hook)",
       "compendium: error: " .. path .. ":3: no end (in 'end' hook)",
       "later end hook",
+      "compendium: 1 of 1 check failed (phases); the command exited 0",
     }, h:lines())
   end)
 

@@ -39,8 +39,9 @@ M.START_NS = 5000000000000 -- the fake engine's CLOCK_MONOTONIC start
 M.syscalls = {
   [0] = "read", [1] = "write", [2] = "open", [3] = "close", [9] = "mmap",
   [42] = "connect", [44] = "sendto", [59] = "execve", [231] = "exit_group", [257] = "openat",
+  [74] = "fsync", [82] = "rename", [87] = "unlink", [263] = "unlinkat", [264] = "renameat",
 }
-M.errnos = { [1] = "EPERM", [2] = "ENOENT", [13] = "EACCES", [28] = "ENOSPC", [111] = "ECONNREFUSED", [115] = "EINPROGRESS" }
+M.errnos = { [1] = "EPERM", [2] = "ENOENT", [4] = "EINTR", [5] = "EIO", [13] = "EACCES", [28] = "ENOSPC", [111] = "ECONNREFUSED", [115] = "EINPROGRESS" }
 M.signals = { [2] = "SIGINT", [9] = "SIGKILL", [11] = "SIGSEGV", [15] = "SIGTERM", [17] = "SIGCHLD" }
 
 local function invert(t)
@@ -67,7 +68,8 @@ local TARGETS = { file = 0, pipe = 1, other = 2 }
 -- starts from scratch with the fake host.
 local MODULES = { "compendium", "compendium.host", "compendium.runtime", "compendium.event",
                   "compendium.registry", "compendium.json", "compendium.summary",
-                  "compendium.noise", "compendium.text" }
+                  "compendium.noise", "compendium.text", "compendium.check", "compendium.glob",
+                  "compendium.junit" }
 
 function M.default_run()
   return {
@@ -91,6 +93,7 @@ function M.new_host()
     failures = 0,         -- host.fail() calls
     wanted_events = {},   -- type id → true
     wanted_syscalls = {}, -- {nr=, at_entry=} in order
+    injected = {},        -- inject() calls: {action=, value=, delay_ns=} in order
     procs = {},           -- tid → table returned by proc()
     fds = {},             -- "pid:fd" → table returned by fd()
     run_info = M.default_run(),
@@ -112,6 +115,9 @@ function M.new_host()
     h.wanted_syscalls[#h.wanted_syscalls + 1] = { nr = nr, at_entry = at_entry and true or false }
   end
   function h.sched_threshold(ns) h.sched_threshold_ns = math.min(h.sched_threshold_ns or ns, ns) end
+  function h.inject(action, value, delay_ns)
+    h.injected[#h.injected + 1] = { action = action, value = value, delay_ns = delay_ns }
+  end
   function h.start_ns() return ffi.new("uint64_t", M.START_NS) end
   function h.syscall_name(nr) return M.syscalls[nr] end
   function h.syscall_number(name) return names[name] end
@@ -231,6 +237,7 @@ function M.setup(config)
   config = config or {}
   rt.configure({
     options = config.options or {},
+    junit = config.junit,
     verbose = config.verbose or false,
     quiet = config.quiet or false,
     command = config.command or "prog --flag",

@@ -15,16 +15,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 int main(void)
 {
     struct sockaddr_in addr;
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    if (s < 0 || bind(s, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
-        getsockname(s, (struct sockaddr *)&addr, &len) != 0 || close(s) != 0) {
+    int s = loopback_socket(&addr, 0);
+    if (s < 0 || close(s) != 0) {
         fprintf(stderr, "tcp_refused: finding a free port: %s\n", strerror(errno));
         return 1;
     }

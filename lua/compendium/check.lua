@@ -1,0 +1,196 @@
+-- What check scripts share: declaring a check, reporting each distinct
+-- violation once (with a count), and reading and validating options.
+--
+--   local check = require("compendium.check").new()  -- this script is a check
+--   c.on("connect", function(e)
+--     if bad(e) then check:violation(e, "connected to %s", c.escape(e.remote_addr)) end
+--   end)
+--
+-- A check is a JUnit testcase (--junit) and counts in the verdict line.
+-- The first violation with a given message is listed at the end with the
+-- pid, program and time of `e` and the script line that reported it;
+-- repeats only add to its count.
+local ffi = require "ffi"
+local c = require "compendium"
+local glob = require "compendium.glob"
+local registry = require "compendium.registry"
+
+local format = string.format
+
+local M = {}
+
+local Check = {}
+Check.__index = Check
+
+-- Declares the loading script a check. Call it while the script loads.
+function M.new()
+  local script = registry.loading
+  if not script then error("check.new: call it while the script loads", 2) end
+  script.check = true
+  return setmetatable({ script = script, seen = {} }, Check)
+end
+
+-- Reports a violation. e: the event it happened at (pid and time), or nil
+-- for one found at the end of the run; the message says what and where
+-- (string.format when arguments follow). Returns true the first time.
+function Check:violation(e, fmt, ...)
+  local message = select("#", ...) > 0 and format(fmt, ...) or fmt
+  local known = self.seen[message]
+  if known then
+    known.count = known.count + 1
+    return false
+  end
+  local entry = { message = message, rule = self.script.label, script = self.script,
+                  where = registry.where(2) }
+  if e then
+    entry.pid, entry.ts = e.pid, e.ts
+    local p = (e.tid or e.pid) and c.proc(e.tid or e.pid)
+    entry.program = p and p.comm
+  end
+  self.seen[message] = registry.add_failure(entry)
+  return true
+end
+
+-- A function(e) for exec events, true for the one exec that starts the
+-- traced command itself (what you asked to run, not something it runs).
+-- Call while the script loads: it hooks "start".
+function M.command_start()
+  local root_pid, started
+  c.on("start", function(run)
+    root_pid = run.root_pid
+    started = run.attached -- attached: the program was running already
+  end)
+  return function(e)
+    if e.pid ~= root_pid or started then return false end
+    started = true
+    return true
+  end
+end
+
+-- ---- options ------------------------------------------------------------------
+
+local function opt_error(key, value, why)
+  c.error(format("option %s=%s: %s", key, value, why))
+end
+
+-- The directory compendium runs in: where the traced command starts, and
+-- what relative globs in options are relative to.
+if not pcall(function() return ffi.C.readlink end) then -- once per Lua state
+  ffi.cdef [[
+  char *getcwd(char *buf, size_t size);
+  long readlink(const char *path, char *buf, size_t size);
+  ]]
+end
+local path_buf = ffi.new("char[4096]")
+
+function M.cwd()
+  if ffi.C.getcwd(path_buf, 4096) == nil then return "/" end
+  return ffi.string(path_buf)
+end
+
+-- The globs of option `key` (comma-separated), or of `default` when it is
+-- not given; without a default the option is required. Relative globs
+-- start at the current directory, or match as they are with base = false.
+function M.globs(key, default, base)
+  local value = c.opt(key, default)
+  if value == nil then
+    c.error(format("%s needs -X %s=GLOB[,GLOB...]", registry.calling_script().label, key))
+  end
+  if base == nil then base = M.cwd() end
+  local set, err = glob.list(value, { base = base or nil })
+  if not set then opt_error(key, value, err) end
+  return set
+end
+
+local UNITS = { [""] = 1, b = 1, k = 1024, kb = 1024, kib = 1024, m = 1024 ^ 2, mb = 1024 ^ 2,
+                mib = 1024 ^ 2, g = 1024 ^ 3, gb = 1024 ^ 3, gib = 1024 ^ 3, t = 1024 ^ 4,
+                tb = 1024 ^ 4, tib = 1024 ^ 4 }
+
+-- "512MB", "1G", "100KB", "4096" → bytes (1024-based, as c.bytes shows
+-- them). Returns nil for anything else.
+function M.parse_size(text)
+  local number, unit = tostring(text):match("^%s*(%d+%.?%d*)%s*(%a*)%s*$")
+  local scale = unit and UNITS[unit:lower()]
+  if not scale then return nil end
+  return math.floor(tonumber(number) * scale)
+end
+
+-- Option `key` as a size in bytes; `default` (a size text or nil) when not given.
+function M.size(key, default)
+  local value = c.opt(key, default)
+  if value == nil then return nil end
+  local bytes = M.parse_size(value)
+  if not bytes then opt_error(key, value, "expected a size like 512MB, 1G or 100KB") end
+  return bytes
+end
+
+-- Option `key` as a whole number >= min (default 0).
+function M.count(key, default, min)
+  local value = c.opt(key)
+  if value == nil then return default end
+  local n = tonumber(value)
+  if not n or n % 1 ~= 0 or n < (min or 0) then
+    opt_error(key, value, "expected a whole number >= " .. (min or 0))
+  end
+  return n
+end
+
+-- ---- paths ----------------------------------------------------------------------
+
+local AT_FDCWD = -100
+
+-- "/a/./b/../c" → "/a/c", without asking the file system.
+local function normalize(path)
+  local parts = {}
+  for part in path:gmatch("[^/]+") do
+    if part == ".." then
+      parts[#parts] = nil
+    elseif part ~= "." then
+      parts[#parts + 1] = part
+    end
+  end
+  return "/" .. table.concat(parts, "/")
+end
+
+local function link(path)
+  local n = tonumber(ffi.C.readlink(path, path_buf, 4096))
+  if n <= 0 then return nil end
+  return ffi.string(path_buf, n)
+end
+
+-- The absolute form of a path argument of a syscall event: relative to the
+-- directory fd `dirfd` (AT_FDCWD or nil: the thread's working directory,
+-- read while it is stopped). nil when path is nil.
+function M.absolute(e, path, dirfd)
+  if path == nil then return nil end
+  if path:sub(1, 1) == "/" then return normalize(path) end
+  if dirfd then -- an int in a 64-bit register: only the low half counts
+    dirfd = dirfd % 2 ^ 32
+    if dirfd >= 2 ^ 31 then dirfd = dirfd - 2 ^ 32 end
+  end
+  local base
+  if dirfd and dirfd ~= AT_FDCWD then
+    local fd = c.fd(e.pid, dirfd)
+    base = fd and fd.path
+  else
+    base = link("/proc/" .. e.tid .. "/cwd")
+  end
+  return normalize((base or "/") .. "/" .. path)
+end
+
+-- Syscalls whose first path argument is relative to the dirfd before it.
+local DIRFD_FIRST = {}
+for _, name in ipairs { "openat", "openat2", "mkdirat", "mknodat", "fchownat", "futimesat",
+                        "newfstatat", "unlinkat", "renameat", "renameat2", "linkat", "readlinkat",
+                        "fchmodat", "faccessat", "faccessat2", "utimensat", "execveat", "statx" } do
+  DIRFD_FIRST[name] = true
+end
+
+-- The absolute form of a syscall event's first path argument, or nil.
+function M.path(e)
+  local path = e.path
+  if path == nil or path:sub(1, 1) == "/" then return path end
+  return M.absolute(e, path, DIRFD_FIRST[e.name] and e:arg(1) or nil)
+end
+
+return M

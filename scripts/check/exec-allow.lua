@@ -1,0 +1,20 @@
+-- check/exec-allow: fail when the command runs a program not on a list.
+--
+--   compendium -s check/exec-allow -X exec.allow=make,cc,/usr/lib/gcc/** -- make
+--
+-- exec.allow is a comma-separated list of globs: one with a / matches the
+-- program's path, one without its name (`cc`, `python3*`). The command
+-- itself is what you asked to run: its own start is always fine.
+local c = require "compendium"
+local check = require "compendium.check"
+local rule = check.new()
+local allowed = check.globs("exec.allow", nil, false)
+local command_start = check.command_start()
+
+c.on("exec", function(e)
+  if command_start(e) then return end
+  local program = e.program or "?"
+  if not (allowed:match(program) or allowed:match(program:match("[^/]*$"))) then
+    rule:violation(e, "exec %s (not in exec.allow)", c.escape(program))
+  end
+end)

@@ -1,0 +1,57 @@
+-- check/fs-allow: fail when the program changes files outside the places
+-- it may: opening for writing, creating, renaming, linking, removing,
+-- truncating.
+--
+--   compendium -s check/fs-allow -X fs.allow=$PWD/**,/tmp/** -- make test
+--
+-- fs.allow is a comma-separated list of globs (`**` crosses directories,
+-- relative globs start in the current directory). Only what succeeded
+-- counts: a write the system refused changed nothing.
+local c = require "compendium"
+local check = require "compendium.check"
+local glob = require "compendium.glob"
+local rule = check.new()
+local allowed = check.globs("fs.allow")
+
+-- Devices that are not files: writing to them changes nothing on disk.
+local devices = assert(glob.list("/dev/null,/dev/zero,/dev/full,/dev/tty,/dev/pts/*"))
+
+local function changed(e, what, path)
+  if path and not allowed:match(path) and not devices:match(path) then
+    rule:violation(e, "%s %s (outside fs.allow)", what, c.escape(path))
+  end
+end
+
+c.on("open", function(e)
+  if e.writable then changed(e, "write", e.path) end
+end)
+
+-- Each syscall that changes the tree: what it does, then which of its
+-- paths it changes, with the argument holding their directory fd if any.
+local CHANGES = {
+  mkdir = { "mkdir", { "path" } },
+  mkdirat = { "mkdir", { "path", 1 } },
+  mknod = { "mknod", { "path" } },
+  mknodat = { "mknod", { "path", 1 } },
+  rmdir = { "rmdir", { "path" } },
+  unlink = { "unlink", { "path" } },
+  unlinkat = { "unlink", { "path", 1 } },
+  rename = { "rename", { "path" }, { "path2" } },
+  renameat = { "rename", { "path", 1 }, { "path2", 3 } },
+  renameat2 = { "rename", { "path", 1 }, { "path2", 3 } },
+  link = { "link", { "path2" } },
+  linkat = { "link", { "path2", 3 } },
+  symlink = { "symlink", { "path2" } },
+  symlinkat = { "symlink", { "path2", 2 } },
+  truncate = { "truncate", { "path" } },
+}
+
+for name, change in pairs(CHANGES) do
+  c.on("syscall:" .. name, function(e)
+    if e.ret < 0 then return end
+    for i = 2, #change do
+      local field, dirfd = change[i][1], change[i][2]
+      changed(e, change[1], check.absolute(e, e[field], dirfd and e:arg(dirfd)))
+    end
+  end)
+end

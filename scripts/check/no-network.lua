@@ -1,0 +1,28 @@
+-- check/no-network: fail when the program tries to reach another machine.
+--
+--   compendium -s check/no-network -- make test
+--
+-- A connect or a sendto to an IPv4/IPv6 peer that is not this machine
+-- (loopback, 0.0.0.0, ::) breaks the rule, even when it failed: the
+-- program tried. Unix sockets and netlink stay on the machine.
+local c = require "compendium"
+local check = require("compendium.check").new()
+
+-- "192.0.2.1:80", "[2001:db8::1]:443": an IP peer that is not this machine
+local function remote(peer)
+  if peer == nil then return false end
+  local ip = peer:match("^%[(.-)%]:") or peer:match("^(%d+%.%d+%.%d+%.%d+):")
+  if ip == nil then return false end -- a unix socket path, netlink, ...
+  local mapped = ip:match("^::ffff:(%d+%.%d+%.%d+%.%d+)$") -- IPv4 in IPv6 clothes
+  if mapped then ip = mapped end
+  return not (ip:find("^127%.") or ip == "0.0.0.0" or ip == "::1" or ip == "::")
+end
+
+c.on("connect", function(e)
+  if remote(e.remote_addr) then check:violation(e, "connect to %s", c.escape(e.remote_addr)) end
+end)
+
+-- UDP needs no connect: a datagram names its peer itself
+c.on("syscall:sendto", function(e)
+  if remote(e.addr) then check:violation(e, "sendto %s", c.escape(e.addr)) end
+end)

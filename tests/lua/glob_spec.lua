@@ -1,0 +1,94 @@
+-- compendium.glob: the globs the checks' options take.
+local glob = require "compendium.glob"
+
+local function matches(g, path)
+  local test = assert(glob.compile(g))
+  return test(path)
+end
+
+describe("a glob", function()
+  it("* and ? stay inside one directory", function()
+    assert.is_true(matches("/tmp/*.txt", "/tmp/a.txt"))
+    assert.is_false(matches("/tmp/*.txt", "/tmp/sub/a.txt"))
+    assert.is_true(matches("/tmp/?", "/tmp/a"))
+    assert.is_false(matches("/tmp/?", "/tmp/ab"))
+    assert.is_false(matches("/tmp/?", "/tmp//"))
+  end)
+
+  it("** crosses directories, /**/ also matches no directory at all, /** the directory itself", function()
+    assert.is_true(matches("/work/**", "/work/a/b/c.o"))
+    assert.is_true(matches("/work/**", "/work"))
+    assert.is_false(matches("/work/**", "/workshop/a"))
+    assert.is_false(matches("/work/**", "/workshop"))
+    assert.is_true(matches("/a/**/b", "/a/b"))
+    assert.is_true(matches("/a/**/b", "/a/x/y/b"))
+    assert.is_false(matches("/a/**/b", "/a/xb"))
+    assert.is_true(matches("**/*.c", "main.c"))
+    assert.is_true(matches("**/*.c", "/src/engine/main.c"))
+    assert.is_true(matches("/x**", "/x/y/z"))
+  end)
+
+  it("is anchored at both ends and takes everything else literally", function()
+    assert.is_false(matches("/tmp/a", "/tmp/ab"))
+    assert.is_false(matches("/tmp/a", "/x/tmp/a"))
+    assert.is_true(matches("/a.b+c(d)%e$", "/a.b+c(d)%e$"))
+    assert.is_false(matches("/a.b", "/axb"))
+  end)
+
+  it("has sets, negated sets and escapes", function()
+    assert.is_true(matches("/log[0-9]", "/log7"))
+    assert.is_false(matches("/log[0-9]", "/logx"))
+    assert.is_true(matches("/log[!0-9]", "/logx"))
+    assert.is_false(matches("/log[^0-9]", "/log1"))
+    assert.is_true(matches("/[]]", "/]"))
+    assert.is_true(matches("/a[.%]", "/a%"))
+    assert.is_true(matches("/star\\*", "/star*"))
+    assert.is_false(matches("/star\\*", "/starx"))
+  end)
+
+  it("expands ~/ to the home directory", function()
+    local home = assert(os.getenv("HOME"))
+    assert.is_true(matches("~/.ssh/**", home .. "/.ssh/id_ed25519"))
+    assert.is_false(matches("~/.ssh/**", "/elsewhere/.ssh/id_ed25519"))
+  end)
+
+  it("starts at base when relative and a base is given", function()
+    local test = assert(glob.compile("build/**", { base = "/src/proj/" }))
+    assert.is_true(test("/src/proj/build/x.o"))
+    assert.is_false(test("build/x.o"))
+  end)
+
+  it("says what is wrong with a malformed one", function()
+    local cases = {
+      { "/tmp/[abc", "unclosed [ in glob '/tmp/[abc'" },
+      { "/tmp/[]", "unclosed [ in glob '/tmp/[]'" },
+      { "/tmp/x\\", "a trailing \\ in glob '/tmp/x\\'" },
+      { "/**/a/**/b/**/c/**/d/**/e", "more than 4 '**' in glob '/**/a/**/b/**/c/**/d/**/e'" },
+    }
+    for _, case in ipairs(cases) do
+      local test, err = glob.compile(case[1])
+      assert.is_nil(test)
+      assert.are.equal(case[2], err)
+    end
+  end)
+end)
+
+describe("a glob list", function()
+  it("splits on commas, trims, skips empty items and names the glob that matched", function()
+    local set = assert(glob.list(" /tmp/** , ,/work/*.c,"))
+    assert.are.equal(2, #set)
+    assert.are.equal("/tmp/**", set:match("/tmp/a/b"))
+    assert.are.equal("/work/*.c", set:match("/work/x.c"))
+    assert.is_nil(set:match("/etc/passwd"))
+    assert.is_nil(set:match(nil))
+  end)
+
+  it("fails on the first malformed glob, or when none is given", function()
+    local set, err = glob.list("/ok/**,/bad[")
+    assert.is_nil(set)
+    assert.are.equal("unclosed [ in glob '/bad['", err)
+    set, err = glob.list(" , ")
+    assert.is_nil(set)
+    assert.are.equal("no glob given", err)
+  end)
+end)
