@@ -142,3 +142,38 @@ describe("--faults where perf_event_open is refused", function()
     assert.truthy(r.stderr:find("^compendium: %-%-faults is not permitted"), r.stderr)
   end)
 end)
+
+describe("check/max-memory with --faults", function()
+  teardown(h.cleanup)
+
+  -- compendium --faults -s check/max-memory -X memory.max=1MB -- touch_pages N
+  local function run(pages)
+    return h.run({ h.bin(), "--faults", "-s", "check/max-memory", "-X", "memory.max=1MB", "--",
+                   h.prog("touch_pages"), tostring(pages) })
+  end
+
+  it("counts the memory a process touched, not what it mapped", function()
+    if not perf_permitted() then
+      pending("perf_event_open is not permitted here")
+      return
+    end
+    -- 16 pages (64 KB) per buffer, with what the program and its libraries
+    -- touch anyway (about 120 pages), stays under 1 MB touched, although the
+    -- libraries mapped alone are more than 1 MB of heap+mmap
+    local ok = run(16)
+    assert.are.equal(0, ok.status, ok.stderr)
+    assert.are.equal("compendium: 1 check passed (check/max-memory); the command exited 0\n", ok.stderr)
+    -- 512 pages (2 MB) of heap goes over
+    local over = run(512)
+    assert.are.equal(125, over.status, over.stderr)
+    assert.truthy(over.stderr:find("check/max-memory: faulted memory went over memory.max (1.0 MB) by "
+                                   .. "touch_pages (pid ", 1, true), over.stderr)
+  end)
+
+  it("without --faults, counts heap+mmap, which the libraries alone take over 1 MB", function()
+    local r = h.run({ h.bin(), "-s", "check/max-memory", "-X", "memory.max=1MB", "--",
+                      h.prog("touch_pages"), "16" })
+    assert.are.equal(125, r.status, r.stderr)
+    assert.truthy(r.stderr:find("heap+mmap went over memory.max (1.0 MB)", 1, true), r.stderr)
+  end)
+end)
