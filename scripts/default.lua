@@ -46,9 +46,10 @@ end
 
 -- Runs of similar events are shown as one line, printed once something
 -- else happens: back-to-back reads (or writes, sends, recvs) of one fd by
--- one thread, page faults in one region, block I/O requests of one size.
--- One table, reused, so `dd bs=1` does not build a table per call.
-local pending = { active = false }
+-- one thread, page faults in one region, block I/O requests of one size,
+-- waits for a CPU by one thread. The kinds of run are kept apart, so 1000 direct writes and the
+-- 1000 block requests they cause make two lines, not 2000. Each kind has
+-- one table, reused, so `dd bs=1` does not build a table per call.
 
 local function io_text(p)
   local text
@@ -76,22 +77,40 @@ local function block_text(p)
                 c.duration(p.latency / p.calls), c.duration(p.max_latency))
 end
 
-local function flush()
-  local p = pending
-  if not p.active then return end
-  p.active = false
-  local text
-  if p.type == "fault" then
-    text = fault_text(p)
-  elseif p.type == "block_io" then
-    text = block_text(p)
-  else
-    text = io_text(p)
-  end
-  emit(p.ts, p.tid, text)
+local function wait_text(p)
+  if p.calls == 1 then return "waited " .. c.duration(p.total) .. " for a CPU" end
+  return format("waited for a CPU %d times, %s in all (max %s)", p.calls, c.duration(p.total),
+                c.duration(p.max))
 end
 
--- A line of its own; a merged line still pending goes first, to keep order.
+local io_run = { active = false, text = io_text }
+local fault_run = { active = false, text = fault_text }
+local block_run = { active = false, text = block_text }
+local wait_run = { active = false, text = wait_text }
+local runs = { io_run, fault_run, block_run, wait_run }
+
+-- Prints the pending runs that started at or before `ts` (all of them
+-- without `ts`), oldest first, so lines stay in time order.
+local function flush(ts)
+  while true do
+    local oldest
+    for i = 1, #runs do
+      local r = runs[i]
+      if r.active and (not ts or r.ts <= ts) and (not oldest or r.ts < oldest.ts) then oldest = r end
+    end
+    if not oldest then return end
+    oldest.active = false
+    emit(oldest.ts, oldest.tid, oldest.text(oldest))
+  end
+end
+
+-- Ends one run (and any that started before it), to start a new one.
+local function restart(r)
+  if r.active then flush(r.ts) end
+  r.active = true
+end
+
+-- A line of its own; merged lines still pending go first, to keep order.
 local function line(e, text)
   flush()
   emit(e.ts, e.tid, text)
@@ -99,15 +118,15 @@ end
 
 local function on_io(e)
   if not shown(e) then return end
-  local p = pending
+  local p = io_run
   local tid, kind, fd = e.tid, e.type, e.fd
   if p.active and p.tid == tid and p.type == kind and p.fd == fd then
     p.bytes = p.bytes + e.bytes
     p.calls = p.calls + 1
     return
   end
-  flush()
-  p.active, p.tid, p.type, p.fd = true, tid, kind, fd
+  restart(p)
+  p.tid, p.type, p.fd = tid, kind, fd
   p.ts, p.bytes, p.calls = e.ts, e.bytes, 1
   p.name = e.filename or ("fd " .. fd)
   p.peer = e.remote_addr
@@ -124,37 +143,43 @@ local GROWTH = { heap = true, anon = true, stack = true }
 c.on("fault", function(e)
   local region = e.region
   if not (c.verbose or GROWTH[region]) then return end
-  local p, file = pending, region == "file" and e.filename or nil
-  if p.active and p.type == "fault" and p.tid == e.tid and p.region == region
-      and p.prot == e.prot and p.name == file then
+  local p, file = fault_run, region == "file" and e.filename or nil
+  if p.active and p.tid == e.tid and p.region == region and p.prot == e.prot and p.name == file then
     p.calls = p.calls + e.count
     if e.addr < p.low then p.low = e.addr end
     return
   end
-  flush()
-  p.active, p.type, p.tid, p.ts = true, "fault", e.tid, e.ts
+  restart(p)
+  p.tid, p.ts = e.tid, e.ts
   p.region, p.prot, p.name, p.calls, p.low = region, e.prot, file, e.count, e.addr
 end)
 
 -- --ebpf: time spent runnable but waiting for a CPU, as the engine
--- measured it (only waits of at least the threshold arrive).
+-- measured it (only waits of at least the threshold arrive); outside -v
+-- a thread's waits in a row are one line.
 c.on("sched_delay", function(e)
-  line(e, "waited " .. c.duration(e.delay_ns) .. " for a CPU")
+  local p, delay = wait_run, e.delay_ns
+  if not c.verbose and p.active and p.tid == e.tid then
+    p.calls, p.total = p.calls + 1, p.total + delay
+    if delay > p.max then p.max = delay end
+    return
+  end
+  restart(p)
+  p.tid, p.ts, p.calls, p.total, p.max = e.tid, e.ts, 1, delay, delay
 end)
 
 -- --ebpf: block device requests; outside -v a run of same-size requests in
 -- one direction is one line.
 c.on("block_io", function(e)
-  local p = pending
-  if not c.verbose and p.active and p.type == "block_io" and p.tid == e.tid and p.op == e.op
-      and p.size == e.bytes then
+  local p = block_run
+  if not c.verbose and p.active and p.tid == e.tid and p.op == e.op and p.size == e.bytes then
     p.calls = p.calls + 1
     p.latency = p.latency + e.latency_ns
     if e.latency_ns > p.max_latency then p.max_latency = e.latency_ns end
     return
   end
-  flush()
-  p.active, p.type, p.tid, p.ts, p.op, p.size = true, "block_io", e.tid, e.ts, e.op, e.bytes
+  restart(p)
+  p.tid, p.ts, p.op, p.size = e.tid, e.ts, e.op, e.bytes
   p.calls, p.latency, p.max_latency = 1, e.latency_ns, e.latency_ns
 end)
 

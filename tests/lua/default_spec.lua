@@ -339,6 +339,24 @@ describe("the default script with --faults and --ebpf", function()
     }, live_lines(h))
   end)
 
+  it("keeps runs of different kinds apart, in the order they started", function()
+    local h, rt = default()
+    rt.start()
+    for i = 1, 3 do
+      h:emit("write", { ts = 0.1 + i / 100, filename = "/var/tmp/t", fd = 3, bytes = 4096 })
+      h:emit("sched_delay", { ts = 0.1 + i / 100 + 0.001, delay_ns = i * 10000 })
+      h:emit("block_io", { ts = 0.1 + i / 100 + 0.002, bytes = 4096, op = "write", latency_ns = 50000 })
+    end
+    h:emit("open", { ts = 0.2, path = "/etc/hosts" })
+    rt.finish()
+    assert.are.same({
+      "[+0.110s] write /var/tmp/t 12.0 KB (3 calls)",
+      "[+0.111s] waited for a CPU 3 times, 60.0 µs in all (max 30.0 µs)",
+      "[+0.112s] block write 4.0 KB × 3 (latency avg 50.0 µs, max 50.0 µs)",
+      "[+0.200s] open /etc/hosts (read)",
+    }, live_lines(h))
+  end)
+
   it("shows every block request on its own line with -v", function()
     local h, rt = default { verbose = true }
     rt.start()
