@@ -22,7 +22,10 @@ void bpf_source_track(pid_t pid, pid_t tid);
 void bpf_source_untrack(pid_t tid);
 /* Appends every record the ring buffer holds now; no syscall when empty. */
 void bpf_source_drain(struct native_buf *out);
-/* Records the ring buffer had no room for. */
+/* Records lost: the ring buffer had no room for them, or a traced bio
+ * ended without the programs seeing the request that carried it complete
+ * (rare, under concurrent block I/O). Call once the traced tasks are gone:
+ * bios still in flight count as lost. */
 uint64_t bpf_source_dropped(void);
 void bpf_source_close(void);
 

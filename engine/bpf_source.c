@@ -1,0 +1,212 @@
+#include "bpf_source.h"
+
+#include <errno.h>
+#include <linux/types.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "latency.h"
+#include "latency.skel.h"
+
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
+
+static struct latency_bpf *skel;
+static struct ring_buffer *ring;
+static int traced_fd = -1;
+/* Where the ring buffer callback appends, during bpf_source_drain only. */
+static struct native_buf *drain_into;
+
+/* libbpf explains its failures on stderr; compendium says it in one line.
+ * COMPENDIUM_BPF_DEBUG=1 shows libbpf's own account. */
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+    (void)level;
+    (void)fmt;
+    (void)ap;
+    return 0;
+}
+
+static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+    (void)level;
+    return vfprintf(stderr, fmt, ap);
+}
+
+static int read_sysctl(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int v = -1;
+    if (fscanf(f, "%d", &v) != 1)
+        v = -1;
+    fclose(f);
+    return v;
+}
+
+static void explain(int err, const char *what, char *why, size_t cap)
+{
+    if (err == EPERM || err == EACCES) {
+        int disabled = read_sysctl("/proc/sys/kernel/unprivileged_bpf_disabled");
+        if (disabled > 0 && geteuid() != 0)
+            snprintf(why, cap,
+                     "--ebpf needs CAP_BPF and CAP_PERFMON (or root); without them this kernel "
+                     "allows no BPF at all (kernel.unprivileged_bpf_disabled=%d)",
+                     disabled);
+        else
+            snprintf(why, cap,
+                     "--ebpf needs CAP_BPF and CAP_PERFMON (or root): the kernel refused to "
+                     "load the BPF programs");
+        return;
+    }
+    snprintf(why, cap, "--ebpf: cannot %s the BPF programs: %s (COMPENDIUM_BPF_DEBUG=1 shows why)",
+             what, strerror(err));
+}
+
+/* Opens and loads the object: the block programs that walk a request's
+ * bios with bpf_loop, or (old_kernel) the ones for kernels before 5.17,
+ * which lack it. Returns 0 or a positive errno. */
+static int load(uint64_t sched_threshold_ns, bool old_kernel)
+{
+    skel = latency_bpf__open();
+    if (!skel)
+        return errno ? errno : EINVAL;
+    skel->rodata->sched_threshold_ns = sched_threshold_ns;
+    bpf_program__set_autoload(skel->progs.on_rq_issue, !old_kernel);
+    bpf_program__set_autoload(skel->progs.on_rq_complete, !old_kernel);
+    bpf_program__set_autoload(skel->progs.on_rq_issue_old, old_kernel);
+    bpf_program__set_autoload(skel->progs.on_rq_complete_old, old_kernel);
+    int err = latency_bpf__load(skel);
+    if (err) {
+        latency_bpf__destroy(skel);
+        skel = NULL;
+        return -err;
+    }
+    return 0;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+    (void)ctx;
+    const struct latency_event *e = data;
+    if (size < sizeof(*e) || !drain_into)
+        return 0;
+    struct native_record *r = native_buf_push(drain_into);
+    r->ts_ns = e->ts_ns;
+    r->value_ns = e->value_ns;
+    r->bytes = e->bytes;
+    r->pid = (int32_t)e->pid;
+    r->tid = (int32_t)e->tid;
+    r->kind = e->kind == LATENCY_SCHED_DELAY ? NATIVE_SCHED_DELAY : NATIVE_BLOCK_IO;
+    r->op = e->op == LATENCY_OP_READ    ? NATIVE_OP_READ
+            : e->op == LATENCY_OP_WRITE ? NATIVE_OP_WRITE
+                                        : NATIVE_OP_OTHER;
+    return 0;
+}
+
+bool bpf_source_open(uint64_t sched_threshold_ns, char *why, size_t cap)
+{
+    if (skel)
+        return true;
+    const char *debug = getenv("COMPENDIUM_BPF_DEBUG");
+    libbpf_set_print(debug && *debug && strcmp(debug, "0") != 0 ? libbpf_verbose : libbpf_quiet);
+
+    if (access(KERNEL_BTF, R_OK) != 0) {
+        if (errno == ENOENT)
+            snprintf(why, cap,
+                     "--ebpf needs kernel BTF, and " KERNEL_BTF " is missing (the kernel must be "
+                     "built with CONFIG_DEBUG_INFO_BTF=y)");
+        else
+            snprintf(why, cap, "--ebpf needs kernel BTF: cannot read " KERNEL_BTF ": %s",
+                     strerror(errno));
+        return false;
+    }
+
+    int err = load(sched_threshold_ns, false);
+    if (err && err != EPERM && err != EACCES)
+        err = load(sched_threshold_ns, true);
+    if (err) {
+        explain(err, "load", why, cap);
+        return false;
+    }
+    err = latency_bpf__attach(skel);
+    if (err) {
+        explain(-err, "attach", why, cap);
+        bpf_source_close();
+        return false;
+    }
+    ring = ring_buffer__new(bpf_map__fd(skel->maps.events), on_sample, NULL, NULL);
+    if (!ring) {
+        explain(errno, "read the ring buffer of", why, cap);
+        bpf_source_close();
+        return false;
+    }
+    traced_fd = bpf_map__fd(skel->maps.traced);
+    return true;
+}
+
+void bpf_source_track(pid_t pid, pid_t tid)
+{
+    if (traced_fd < 0 || tid <= 0)
+        return;
+    __u32 key = (__u32)tid;
+    /* A child the programs added at fork keeps its entry, and the wakeup
+     * it may already carry. */
+    struct latency_task value = {.pid = (__u32)pid};
+    bpf_map_update_elem(traced_fd, &key, &value, BPF_NOEXIST);
+}
+
+void bpf_source_untrack(pid_t tid)
+{
+    if (traced_fd < 0 || tid <= 0)
+        return;
+    __u32 key = (__u32)tid;
+    bpf_map_delete_elem(traced_fd, &key);
+}
+
+void bpf_source_drain(struct native_buf *out)
+{
+    if (!ring)
+        return;
+    drain_into = out;
+    ring_buffer__consume(ring);
+    drain_into = NULL;
+}
+
+/* Traced bios still waiting for a completion: once the traced tasks are
+ * gone, their records are lost too. */
+static uint64_t bios_unfinished(void)
+{
+    int fd = bpf_map__fd(skel->maps.bios);
+    __u64 key, next;
+    uint64_t n = 0;
+    for (int err = bpf_map_get_next_key(fd, NULL, &next); err == 0;
+         err = bpf_map_get_next_key(fd, &key, &next)) {
+        key = next;
+        n++;
+    }
+    return n;
+}
+
+uint64_t bpf_source_dropped(void)
+{
+    if (!skel || !skel->bss)
+        return 0;
+    return __atomic_load_n(&skel->bss->dropped, __ATOMIC_RELAXED) +
+           __atomic_load_n(&skel->bss->lost_bios, __ATOMIC_RELAXED) + bios_unfinished();
+}
+
+void bpf_source_close(void)
+{
+    ring_buffer__free(ring);
+    ring = NULL;
+    latency_bpf__destroy(skel);
+    skel = NULL;
+    traced_fd = -1;
+}
