@@ -74,6 +74,17 @@ static bool add_xopt(struct cli_options *o, const char *arg)
     return true;
 }
 
+/* An option whose value names a file: an empty one is a usage error. */
+static bool file_arg(const char *flag, const char **dest)
+{
+    if (!*optarg) {
+        usage_error("%s needs a file name", flag);
+        return false;
+    }
+    *dest = optarg;
+    return true;
+}
+
 static void add_script(struct cli_options *o, const char *name)
 {
     o->scripts = xrealloc(o->scripts, sizeof(*o->scripts) * (size_t)(o->nscripts + 1));
@@ -129,17 +140,16 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
                 return usage_error("-X needs KEY=VALUE, not '%s'", optarg);
             break;
         case 'o':
-            out->output_path = optarg;
+            if (!file_arg("-o", &out->output_path))
+                return CLI_USAGE_ERROR;
             break;
         case OPT_JSON:
-            if (!*optarg)
-                return usage_error("--json needs a file name");
-            out->json_path = optarg;
+            if (!file_arg("--json", &out->json_path))
+                return CLI_USAGE_ERROR;
             break;
         case OPT_REPORT:
-            if (!*optarg)
-                return usage_error("--report needs a file name");
-            out->report_path = optarg;
+            if (!file_arg("--report", &out->report_path))
+                return CLI_USAGE_ERROR;
             break;
         case OPT_MAX_REPORT_EVENTS: {
             char *end;
@@ -151,9 +161,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
             break;
         }
         case OPT_JUNIT:
-            if (!*optarg)
-                return usage_error("--junit needs a file name");
-            out->junit_path = optarg;
+            if (!file_arg("--junit", &out->junit_path))
+                return CLI_USAGE_ERROR;
             break;
         case OPT_FAULTS:
             out->faults = true;

@@ -31,6 +31,11 @@ describe("usage errors", function()
     { "a script file that does not exist", { "-s", "/nonexistent/script.lua" } },
     { "an -o file in a directory that does not exist", { "-o", "/nonexistent/dir/out.txt" } },
     { "a --json file in a directory that does not exist", { "--json", "/nonexistent/dir/ev.jsonl" } },
+    { "an empty -o file name", { "-o", "" } },
+    { "an empty --report file name", { "--report", "" } },
+    { "an empty --junit file name", { "--junit", "" } },
+    { "--max-report-events that is not a number", { "--report", "/tmp/r.html", "--max-report-events", "many" } },
+    { "--max-report-events without --report", { "--max-report-events", "10" } },
   }
   for _, case in ipairs(cases) do
     it(case[1] .. ": exit 2, one line, the command never runs", function()
