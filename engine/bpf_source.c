@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "latency.h"
+#include "procfs.h"
 #include "latency.skel.h"
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
@@ -38,22 +39,10 @@ static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_lis
     return vfprintf(stderr, fmt, ap);
 }
 
-static int read_sysctl(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int v = -1;
-    if (fscanf(f, "%d", &v) != 1)
-        v = -1;
-    fclose(f);
-    return v;
-}
-
 static void explain(int err, const char *what, char *why, size_t cap)
 {
     if (err == EPERM || err == EACCES) {
-        int disabled = read_sysctl("/proc/sys/kernel/unprivileged_bpf_disabled");
+        int disabled = procfs_sysctl_int("kernel/unprivileged_bpf_disabled", -1);
         if (disabled > 0 && geteuid() != 0)
             snprintf(why, cap,
                      "--ebpf needs CAP_BPF and CAP_PERFMON (or root); without them this kernel "

@@ -6,7 +6,7 @@
 
 #include "event.h"
 
-struct inject_request inject_pending;
+static struct inject_request inject_pending;
 
 void cmp_host_inject(int32_t action, int64_t value, uint64_t delay_ns)
 {
@@ -30,23 +30,13 @@ struct inject_request inject_take(void)
 /* Since Linux 4.8 an orig_rax of -1 skips the syscall at a seccomp stop as
  * at a syscall-entry stop; the kernel then leaves rax alone, so setting
  * both at once gives the result even if the exit stop never came. */
-bool inject_skip_syscall(pid_t tid, int64_t value)
+bool inject_result(pid_t tid, bool skip, int64_t value)
 {
     struct user_regs_struct regs;
     if (ptrace(PTRACE_GETREGS, tid, 0L, &regs) != 0)
         return false;
-    regs.orig_rax = (unsigned long long)-1;
-    regs.rax = (unsigned long long)value;
-    return ptrace(PTRACE_SETREGS, tid, 0L, &regs) == 0;
-}
-
-bool inject_set_return(pid_t tid, int64_t value)
-{
-    struct user_regs_struct regs;
-    if (ptrace(PTRACE_GETREGS, tid, 0L, &regs) != 0)
-        return false;
-    if (regs.rax == (unsigned long long)value)
-        return true;
+    if (skip)
+        regs.orig_rax = (unsigned long long)-1;
     regs.rax = (unsigned long long)value;
     return ptrace(PTRACE_SETREGS, tid, 0L, &regs) == 0;
 }

@@ -14,17 +14,14 @@ struct inject_request {
     uint64_t delay_ns; /* CMP_INJECT_DELAY */
 };
 
-/* Filled by cmp_host_inject while hooks run; the engine clears it before
- * dispatching an enter or exit event and reads it afterwards. */
-extern struct inject_request inject_pending;
-
-/* Returns what the hooks asked for since the last call, and clears it. */
+/* Returns what the hooks asked for (through cmp_host_inject) since the
+ * last call, and clears it: called before and after an enter or exit
+ * event's hooks run. */
 struct inject_request inject_take(void);
 
-/* At a syscall-entry or seccomp stop: the kernel skips the syscall
- * (orig_rax = -1) and the tracee sees value in rax. */
-bool inject_skip_syscall(pid_t tid, int64_t value);
-/* At a syscall-exit stop: the syscall returns value instead. */
-bool inject_set_return(pid_t tid, int64_t value);
+/* Makes the tracee see value as the syscall's result: at a syscall-entry
+ * or seccomp stop with skip (the kernel then skips the syscall), at a
+ * syscall-exit stop without. */
+bool inject_result(pid_t tid, bool skip, int64_t value);
 
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "xalloc.h"
 
 /* Data pages per ring (a power of two): 256 KB holds 8192 samples, and the
@@ -71,18 +72,6 @@ static void fault_attr(struct perf_event_attr *a)
     a->wakeup_watermark = (uint32_t)(RING_DATA_PAGES * page_size / 2);
 }
 
-static int paranoid_level(void)
-{
-    FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
-    int level = 2;
-    if (f) {
-        if (fscanf(f, "%d", &level) != 1)
-            level = 2;
-        fclose(f);
-    }
-    return level;
-}
-
 bool perf_source_open(char *why, size_t cap)
 {
     page_size = (size_t)sysconf(_SC_PAGESIZE);
@@ -104,7 +93,7 @@ bool perf_source_open(char *why, size_t cap)
             break;
     }
     int err = errno;
-    int paranoid = paranoid_level();
+    int paranoid = procfs_sysctl_int("kernel/perf_event_paranoid", 2);
     if ((err == EACCES || err == EPERM) && paranoid > 2)
         snprintf(why, cap,
                  "--faults is not permitted: kernel.perf_event_paranoid is %d; run as root (or "

@@ -26,3 +26,17 @@ size_t procfs_read(pid_t pid, const char *entry, char *out, size_t cap)
     fclose(f);
     return n;
 }
+
+int procfs_sysctl_int(const char *name, int fallback)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/proc/sys/%s", name);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return fallback;
+    int value;
+    if (fscanf(f, "%d", &value) != 1)
+        value = fallback;
+    fclose(f);
+    return value;
+}

@@ -1,4 +1,4 @@
-/* What /proc/PID tells about a task: one place to read it. */
+/* What /proc tells about a task or the kernel: one place to read it. */
 #ifndef COMPENDIUM_PROCFS_H
 #define COMPENDIUM_PROCFS_H
 
@@ -11,5 +11,9 @@ size_t procfs_readlink(pid_t pid, const char *entry, char *out, size_t cap);
 
 /* The bytes of /proc/PID/ENTRY ("cmdline"), up to cap; returns how many. */
 size_t procfs_read(pid_t pid, const char *entry, char *out, size_t cap);
+
+/* The integer in /proc/sys/NAME ("kernel/perf_event_paranoid"), or
+ * fallback when it cannot be read. */
+int procfs_sysctl_int(const char *name, int fallback);
 
 #endif

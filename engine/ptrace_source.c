@@ -21,6 +21,7 @@
 #include "proctable.h"
 #include "sources.h"
 #include "state.h"
+#include "xalloc.h"
 
 #define SYSCALL_STOP (SIGTRAP | 0x80)
 
@@ -244,14 +245,8 @@ static size_t held_count, held_cap;
 static void hold(struct task *t, uint64_t due)
 {
     if (held_count == held_cap) {
-        size_t cap = held_cap ? held_cap * 2 : 8;
-        struct held_task *grown = realloc(held_tasks, cap * sizeof(*grown));
-        if (!grown) { /* no room to remember it: better late than stuck */
-            resume(t, 0);
-            return;
-        }
-        held_tasks = grown;
-        held_cap = cap;
+        held_cap = held_cap ? held_cap * 2 : 8;
+        held_tasks = xrealloc(held_tasks, held_cap * sizeof(*held_tasks));
     }
     held_tasks[held_count++] = (struct held_task){t->tid, due};
 }
@@ -293,9 +288,9 @@ static void finish_syscall_stop(struct task *t, bool at_entry, int64_t rval, uin
 {
     struct syscall_call *c = &t->call;
     if (at_entry && c->skip)
-        inject_skip_syscall(t->tid, c->ret_value);
+        inject_result(t->tid, true, c->ret_value);
     else if (!at_entry && c->set_ret && rval != c->ret_value)
-        inject_set_return(t->tid, c->ret_value);
+        inject_result(t->tid, false, c->ret_value);
     if (!at_entry)
         c->skip = c->set_ret = false;
     if (c->delay_ns > 0) {
