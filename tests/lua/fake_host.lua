@@ -205,6 +205,13 @@ function M.tmpdir()
   return tmp_root
 end
 
+-- A path in tmpdir() no earlier call returned: "PREFIX3.EXT".
+local fresh_paths = 0
+function M.fresh_path(prefix, ext)
+  fresh_paths = fresh_paths + 1
+  return M.tmpdir() .. "/" .. prefix .. fresh_paths .. "." .. ext
+end
+
 -- Removes the directory tmpdir() made (call it from a spec's teardown).
 function M.cleanup()
   if tmp_root then

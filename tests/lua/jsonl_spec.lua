@@ -4,11 +4,7 @@ local fake = require "fake_host"
 
 teardown(fake.cleanup)
 
-local counter = 0
-local function out_path()
-  counter = counter + 1
-  return fake.tmpdir() .. "/events" .. counter .. ".jsonl"
-end
+local function out_path() return fake.fresh_path("events", "jsonl") end
 
 local function jsonl(path, config)
   config = config or {}

@@ -5,11 +5,7 @@ local fake = require "fake_host"
 
 teardown(fake.cleanup)
 
-local counter = 0
-local function out_path()
-  counter = counter + 1
-  return fake.tmpdir() .. "/report" .. counter .. ".html"
-end
+local function out_path() return fake.fresh_path("report", "html") end
 
 -- Loads the report script (after `before`, a list of bundled script names)
 -- with these -X options.
