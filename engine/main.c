@@ -1,9 +1,12 @@
 /* compendium: a friendly, scriptable syscall tracer. */
 #include "cli.h"
+#include "own_fds.h"
 #include "session.h"
 
 int main(int argc, char **argv)
 {
+    /* Before anything is opened, even the usage message's stream. */
+    own_fds_reserve_std();
     struct cli_options opts;
     switch (cli_parse(argc, argv, &opts)) {
     case CLI_EXIT_OK:

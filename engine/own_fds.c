@@ -1,14 +1,17 @@
 #include "own_fds.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TRACKED_FDS 1024
 
 static bool inherited[TRACKED_FDS];
+static bool reserved[3]; /* fds 0-2 that were closed: ours, not inherited */
 
 static void each_open_fd(void (*fn)(int fd))
 {
@@ -29,7 +32,7 @@ static void each_open_fd(void (*fn)(int fd))
 
 static void remember(int fd)
 {
-    if (fd >= 0 && fd < TRACKED_FDS)
+    if (fd >= 0 && fd < TRACKED_FDS && !(fd < 3 && reserved[fd]))
         inherited[fd] = true;
 }
 
@@ -40,6 +43,23 @@ static void mark_cloexec(int fd)
     int flags = fcntl(fd, F_GETFD);
     if (flags >= 0 && !(flags & FD_CLOEXEC))
         fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+void own_fds_reserve_std(void)
+{
+    for (int fd = 0; fd < 3; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        /* The lowest free fd is this one: the lower ones are open by now. */
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0)
+            continue;
+        if (null != fd) {
+            dup3(null, fd, O_CLOEXEC);
+            close(null);
+        }
+        reserved[fd] = true;
+    }
 }
 
 void own_fds_snapshot(void)

@@ -160,3 +160,63 @@ describe("the traced program's file descriptors", function()
     assert.are.equal(untraced.stdout, r.stdout)
   end)
 end)
+
+-- Started with some of fds 0-2 closed, compendium's own files must not take
+-- their place (the trace would land in the --json file), and the command
+-- must still start with them closed, as it would untraced.
+describe("closed standard fds", function()
+  teardown(h.cleanup)
+
+  local closings = {
+    { name = "stdin", redirect = "0<&-", closed = { 0 } },
+    { name = "stdout", redirect = "1>&-", closed = { 1 } },
+    { name = "stderr", redirect = "2>&-", closed = { 2 } },
+    { name = "all three", redirect = "0<&- 1>&- 2>&-", closed = { 0, 1, 2 } },
+  }
+
+  for _, closing in ipairs(closings) do
+    it("(" .. closing.name .. ") keep the output files clean and the command's fds as given", function()
+      local dir = h.tmpdir()
+      local untraced = h.run(h.quote(h.prog("lsfd")) .. " " .. h.quote(dir .. "/untraced") ..
+                             " " .. closing.redirect)
+      assert.are.equal(0, untraced.status)
+      local fds = h.read_file(dir .. "/untraced")
+      for _, fd in ipairs(closing.closed) do
+        assert.is_nil(("\n" .. fds):find("\n" .. fd .. "\n", 1, true), fds)
+      end
+
+      local json, trace, report = dir .. "/events.jsonl", dir .. "/trace.txt", dir .. "/report.html"
+      local traced = h.run(table.concat({
+        h.quote(h.bin()), "--json", h.quote(json), "-o", h.quote(trace), "--report", h.quote(report),
+        "--", h.quote(h.prog("lsfd")), h.quote(dir .. "/traced"), closing.redirect }, " "))
+      assert.are.equal(0, traced.status, traced.stderr)
+      assert.are.equal(fds, h.read_file(dir .. "/traced"))
+
+      -- every line of the JSON file is an event, the last the summary
+      local events = h.read_jsonl(json)
+      assert.are.equal("summary", events[#events].type)
+      local text = h.read_file(trace)
+      -- once: the -o file did not become stderr too
+      assert.truthy(text:match("^compendium: tracing "), text)
+      assert.are.equal(1, select(2, text:gsub("compendium: tracing ", "")), text)
+      assert.are.equal(1, select(2, text:gsub(" FINAL: ", "")), text)
+      assert.is_nil(text:find('{"', 1, true), text)
+      assert.is_nil(text:find("<html", 1, true))
+      local page = h.read_file(report)
+      assert.truthy(page:match("^<!DOCTYPE html>"), page:sub(1, 200))
+      assert.is_nil(page:find("compendium: tracing", 1, true))
+      assert.is_nil(page:find("FINAL:", 1, true))
+    end)
+  end
+
+  it("(stderr) with only --json: the trace does not go into the file", function()
+    local dir = h.tmpdir()
+    local json = dir .. "/events.jsonl"
+    local r = h.run(h.quote(h.bin()) .. " --json " .. h.quote(json) .. " -- " ..
+                    h.quote(h.prog("counts")) .. " 1 1 2>&-")
+    assert.are.equal(0, r.status)
+    local events = h.read_jsonl(json)
+    assert.are.equal("summary", events[#events].type)
+    assert.is_nil(h.read_file(json):find("compendium:", 1, true))
+  end)
+end)

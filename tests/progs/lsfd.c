@@ -2,7 +2,9 @@
  * in increasing order (the directory stream it reads them from excluded).
  * Started with only stdin, stdout and stderr open it prints "0\n1\n2\n": a
  * tracer must not leak its own files (output, scripts, pipes) into the
- * programs it runs. Exit 0. */
+ * programs it runs. With an argument, writes the list to that file instead
+ * (created), so that it can be started with stdout closed: the fds are read
+ * before the file is opened. Exit 0. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +17,7 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     DIR *d = opendir("/proc/self/fd");
     if (!d) {
@@ -33,7 +35,12 @@ int main(void)
     }
     closedir(d);
     qsort(fds, (size_t)n, sizeof(fds[0]), by_value);
+    FILE *out = stdout;
+    if (argc > 1 && !(out = fopen(argv[1], "w"))) {
+        fprintf(stderr, "lsfd: %s: %s\n", argv[1], strerror(errno));
+        return 1;
+    }
     for (int i = 0; i < n; i++)
-        printf("%d\n", fds[i]);
-    return 0;
+        fprintf(out, "%d\n", fds[i]);
+    return fclose(out) == 0 ? 0 : 1;
 }
