@@ -3,14 +3,18 @@
 --   * integers keep every digit (this lua-cjson may only allow 14
 --     significant digits; syscall arguments and byte counts need more);
 --   * tables marked as arrays (json.array, e:table()'s argv and args)
---     encode as [] even when empty.
+--     encode as [] even when empty;
+--   * C1 controls and the characters that reorder text (text.HIDDEN) are
+--     written as \u escapes: the same strings, but a line of it shown on a
+--     terminal (cat, grep) or in a page cannot start an escape sequence or
+--     turn text around.
 -- A private cjson instance, so scripts using cjson directly keep their own
 -- settings.
 local cjson = require("cjson").new()
 local text = require "compendium.text"
 
 local type, pairs, next, format, getmetatable = type, pairs, next, string.format, getmetatable
-local utf8_clean = text.utf8_clean
+local utf8_clean, escape_hidden = text.utf8_clean, text.escape_hidden
 
 local M = {}
 
@@ -96,7 +100,7 @@ function M.encode(value)
   if needs_fixup then
     s = s:gsub('"\255([^"]*)"', "%1")
   end
-  return s
+  return escape_hidden(s)
 end
 
 -- For tests and tools: the decoder of the same instance.

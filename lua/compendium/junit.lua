@@ -18,10 +18,11 @@ local ENTITIES = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&qu
                    ["\n"] = "&#10;", ["\r"] = "&#13;", ["\t"] = "&#9;" }
 
 -- Any text made safe for XML 1.0: valid UTF-8 (bad bytes become U+FFFD),
--- the control characters XML cannot hold written as \xNN, markup escaped.
+-- the control characters XML cannot hold written as \xNN, C1 controls and
+-- what reorders text as \uNNNN (a CI page shows them), markup escaped.
 -- In attributes newlines and tabs are kept as character references.
 local function escape(s, in_attribute)
-  s = text.utf8_clean(tostring(s))
+  s = text.escape_hidden(text.utf8_clean(tostring(s)))
   s = s:gsub("[%z\1-\8\11\12\14-\31]", function(ch) return format("\\x%02x", ch:byte()) end)
   s = s:gsub("\239\191[\190\191]", "\239\191\189") -- U+FFFE, U+FFFF are not XML characters
   return (s:gsub(in_attribute and "[&<>\"'\n\r\t]" or "[&<>]", ENTITIES))

@@ -67,10 +67,40 @@ M.utf8_len = utf8_len
 
 local ESCAPES = { [9] = "\\t", [10] = "\\n", [13] = "\\r", [92] = "\\\\" }
 
+-- Characters that are valid UTF-8 but must not reach a terminal or a page
+-- raw, each as its UTF-8 bytes: the C1 controls U+0080-U+009F (U+009B
+-- starts an escape sequence on many terminals), and what reorders text
+-- (Trojan Source): the bidirectional embeddings, overrides and isolates
+-- U+202A-U+202E and U+2066-U+2069, the marks U+200E, U+200F and U+061C, and
+-- the line and paragraph separators U+2028, U+2029.
+local HIDDEN = {}
+for cp = 0x80, 0x9F do HIDDEN[char(0xC2, cp)] = cp end
+HIDDEN["\216\156"] = 0x061C
+for _, cp in ipairs { 0x200E, 0x200F, 0x2028, 0x2029, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+                      0x2066, 0x2067, 0x2068, 0x2069 } do
+  HIDDEN[char(0xE0 + math.floor(cp / 4096), 0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64)] = cp
+end
+M.HIDDEN = HIDDEN
+
+-- "\u009b" for each of HIDDEN's characters in s; s itself when there is
+-- none (the lead bytes C2, D8 and E2 are the quick test). A JSON encoder's
+-- output stays the same JSON: these occur only inside its strings.
+function M.escape_hidden(s)
+  if not s:find("[\194\216\226]") then return s end
+  return (s:gsub("[\194\216][\128-\191]", function(seq)
+    local cp = HIDDEN[seq]
+    return cp and format("\\u%04x", cp) or seq
+  end):gsub("\226[\128\129][\128-\191]", function(seq)
+    local cp = HIDDEN[seq]
+    return cp and format("\\u%04x", cp) or seq
+  end))
+end
+
 -- Makes untrusted bytes (paths, addresses, argv) safe to print on a
 -- terminal: printable ASCII and valid UTF-8 pass through; \n \t \r and the
 -- backslash become escapes; other control bytes, DEL, ESC and bytes that
--- are not valid UTF-8 become \xNN.
+-- are not valid UTF-8 become \xNN; C1 controls and the characters that
+-- reorder text (HIDDEN) become \uNNNN.
 function M.escape(s)
   if s == nil then return nil end
   s = tostring(s)
@@ -89,7 +119,9 @@ function M.escape(s)
     else
       n = utf8_len(s, i, b)
       if n then
-        out[#out + 1] = s:sub(i, i + n - 1)
+        local seq = s:sub(i, i + n - 1)
+        local cp = n < 4 and HIDDEN[seq]
+        out[#out + 1] = cp and format("\\u%04x", cp) or seq
       else
         n = 1
         out[#out + 1] = format("\\x%02x", b)

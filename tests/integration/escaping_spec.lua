@@ -4,6 +4,19 @@ local h = require "helpers"
 
 local FFFD = "\239\191\189"
 
+-- What must never reach a terminal or a page raw: U+009B (CSI) and a raw
+-- 0x9B before "2J" (both clear many terminals), U+202E, U+2067, U+2069.
+local RAW = {
+  ["U+009B"] = "\194\155", ["byte 0x9B"] = "raw\1552J", ["U+202E"] = "\226\128\174",
+  ["U+2067"] = "\226\129\167", ["U+2069"] = "\226\129\169",
+}
+
+local function assert_no_raw(text, where)
+  for name, bytes in pairs(RAW) do
+    assert.is_nil(text:find(bytes, 1, true), name .. " reached " .. where)
+  end
+end
+
 describe("hostile_names", function()
   local dir, r
 
@@ -24,6 +37,14 @@ describe("hostile_names", function()
     assert.truthy(r.stderr:find(dir .. "/<img src=x onerror=alert(1)>", 1, true), r.stderr)
   end)
 
+  it("escapes C1 controls and bidirectional overrides and isolates on the terminal", function()
+    assert.truthy(r.stderr:find(dir .. "/csi\\u009b2J", 1, true), r.stderr)
+    assert.truthy(r.stderr:find(dir .. "/raw\\x9b2J", 1, true), r.stderr)
+    assert.truthy(r.stderr:find(dir .. "/report\\u202ecod.exe", 1, true), r.stderr)
+    assert.truthy(r.stderr:find(dir .. "/iso\\u2067abc\\u2069", 1, true), r.stderr)
+    assert_no_raw(r.stderr, "the terminal")
+  end)
+
   it("never writes the raw bytes to the terminal", function()
     assert.is_nil(r.stderr:find("\27", 1, true))
     assert.is_nil(r.stderr:find("\255", 1, true))
@@ -38,6 +59,10 @@ describe("hostile_names", function()
       dir .. "/bad" .. FFFD .. FFFD,
       dir .. "/<img src=x onerror=alert(1)>",
       dir .. "/</script><img src=x onerror=alert(2)>",
+      dir .. "/csi\194\1552J",
+      dir .. "/raw" .. FFFD .. "2J",
+      dir .. "/report\226\128\174cod.exe",
+      dir .. "/iso\226\129\167abc\226\129\169",
     }
     for _, name in ipairs(names) do
       local open = h.one(r.events, "open", { path = name })
@@ -54,6 +79,8 @@ describe("hostile_names", function()
     assert.truthy(text:find("\\u001b[31mred", 1, true) or text:find("\\u001B[31mred", 1, true))
     assert.truthy(text:find("a\\nb\"", 1, true))
     assert.is_nil(text:find("\255", 1, true))
+    assert_no_raw(text, "the JSON file")
+    assert.truthy(text:find("/report\\u202ecod.exe", 1, true), text)
     -- every byte sequence is valid UTF-8
     local i = 1
     while i <= #text do
@@ -66,5 +93,46 @@ describe("hostile_names", function()
       end
       i = i + n
     end
+  end)
+end)
+
+describe("hostile_names in check failures, the report and JUnit", function()
+  local dir, out, r
+
+  setup(function()
+    dir, out = h.tmpdir(), h.tmpdir()
+    r = h.trace({ h.prog("hostile_names"), dir }, {
+      flags = { "-s", "default", "-s", "check/fs-deny", "-X", "fs.deny=" .. dir .. "/*",
+                "--report", out .. "/report.html", "--junit", out .. "/junit.xml" },
+    })
+  end)
+  teardown(h.cleanup)
+
+  it("fails the check with the names escaped on the failure lines", function()
+    assert.are.equal(125, r.status, r.stderr)
+    local lines = {}
+    for _, line in ipairs(h.lines(r.stderr)) do
+      if line:find("✗ check/fs-deny: ", 1, true) then lines[#lines + 1] = line end
+    end
+    local function failure(name)
+      for _, line in ipairs(lines) do
+        if line:find("open " .. dir .. "/" .. name .. " (fs.deny ", 1, true) then return true end
+      end
+      return false
+    end
+    assert.is_true(failure("csi\\u009b2J"), table.concat(lines, "\n"))
+    assert.is_true(failure("raw\\x9b2J"), table.concat(lines, "\n"))
+    assert.is_true(failure("report\\u202ecod.exe"), table.concat(lines, "\n"))
+    assert.is_true(failure("iso\\u2067abc\\u2069"), table.concat(lines, "\n"))
+    assert_no_raw(r.stderr, "the terminal")
+  end)
+
+  it("keeps them out of the HTML report and the JUnit file raw", function()
+    local page = h.read_file(out .. "/report.html")
+    assert.truthy(page:find("report\\\\u202ecod.exe", 1, true)) -- c.escape's text, in JSON
+    assert_no_raw(page, "the report")
+    local junit = h.read_file(out .. "/junit.xml")
+    assert.truthy(junit:find("report\\u202ecod.exe", 1, true), junit)
+    assert_no_raw(junit, "the JUnit file")
   end)
 end)

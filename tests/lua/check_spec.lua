@@ -172,6 +172,7 @@ describe("the JUnit document", function()
     assert.are.equal("a &lt;b&gt; &amp; \"c\" 'd'", junit.escape("a <b> & \"c\" 'd'"))
     assert.are.equal("a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;&#10;", junit.escape("a <b> & \"c\" 'd'\n", true))
     assert.are.equal("\\x1b[31m\\x00\239\191\189é", junit.escape("\27[31m\0\255é"))
+    assert.are.equal("\\u009b\\u202eé", junit.escape("\194\155\226\128\174é"))
   end)
 
   it("has one testcase per check, one failure element with every violation, and the command's own case", function()

@@ -39,6 +39,19 @@ describe("json", function()
     assert.is_nil(out:find("</", 1, true))
   end)
 
+  it("writes C1 controls and the characters that reorder text as \\u escapes, exactly", function()
+    local s = "a\194\155b\226\128\174c\226\129\166d\216\156e\226\128\168f\194\160g\226\128\153"
+    local out = json.encode({ [s] = s })
+    assert.is_nil(out:find("\194[\128-\159]"), out)
+    assert.is_nil(out:find("\226\128[\142\143\168-\174]"), out)
+    assert.is_nil(out:find("\226\129[\166-\169]"), out)
+    assert.is_nil(out:find("\216\156", 1, true), out)
+    assert.truthy(out:find("a\\u009bb\\u202ec\\u2066d\\u061ce\\u2028f\194\160g\226\128\153", 1, true), out)
+    assert.are.same({ [s] = s }, cjson.decode(out))
+    -- a name that spells the escape keeps its backslash
+    assert.are.equal("\\u202e", cjson.decode(json.encode({ s = "\\u202e" })).s)
+  end)
+
   it("keeps valid multibyte UTF-8", function()
     local s = "café 日本 😀"
     assert.are.equal(s, round_trip({ s = s }).s)

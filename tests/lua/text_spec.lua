@@ -71,6 +71,33 @@ describe("formatting", function()
       assert.are.equal("é\\xe9", c.escape("é\233"))
     end)
 
+    it("shows C1 controls as \\uNNNN, and their bytes outside UTF-8 as \\xNN", function()
+      -- U+009B is CSI: "\194\155" 2J clears many terminals
+      assert.are.equal("a\\u009b2Jb", c.escape("a\194\1552Jb"))
+      assert.are.equal("\\u0080\\u0085\\u009f", c.escape("\194\128\194\133\194\159"))
+      assert.are.equal("\\x9b2J", c.escape("\1552J"))
+      assert.are.equal("\\x80\\x9f", c.escape("\128\159"))
+      -- the neighbours are ordinary characters
+      assert.are.equal("\194\160\194\169", c.escape("\194\160\194\169")) -- NBSP, ©
+    end)
+
+    it("shows the characters that reorder text as \\uNNNN", function()
+      local cases = {
+        { "\226\128\170", "\\u202a" }, { "\226\128\171", "\\u202b" }, { "\226\128\172", "\\u202c" },
+        { "\226\128\173", "\\u202d" }, { "\226\128\174", "\\u202e" },
+        { "\226\129\166", "\\u2066" }, { "\226\129\167", "\\u2067" }, { "\226\129\168", "\\u2068" },
+        { "\226\129\169", "\\u2069" },
+        { "\226\128\142", "\\u200e" }, { "\226\128\143", "\\u200f" }, { "\216\156", "\\u061c" },
+        { "\226\128\168", "\\u2028" }, { "\226\128\169", "\\u2029" },
+      }
+      for _, case in ipairs(cases) do
+        assert.are.equal("/tmp/x" .. case[2] .. "txt.sh", c.escape("/tmp/x" .. case[1] .. "txt.sh"))
+      end
+      -- other punctuation of the same blocks passes: ’ – … ⁰
+      local s = "\226\128\153\226\128\147\226\128\166\226\129\176 \216\155"
+      assert.are.equal(s, c.escape(s))
+    end)
+
     it("passes nil through", function()
       assert.is_nil(c.escape(nil))
     end)

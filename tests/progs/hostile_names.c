@@ -1,7 +1,7 @@
 /* hostile_names DIR: file names that must not reach a terminal (or a
  * report) raw.
  *
- * In DIR, creates these five files and writes exactly 1 byte ("x") to each:
+ * In DIR, creates these nine files and writes exactly 1 byte ("x") to each:
  *   "a\nb"                              (a newline)
  *   "\x1b[31mred"                       (an ANSI escape sequence)
  *   "bad\xff\xfe"                       (invalid UTF-8)
@@ -9,6 +9,13 @@
  *   "</script><img src=x onerror=alert(2)>"  (a file in the directory "<",
  *                                       made first, so that the path can end
  *                                       an HTML script element)
+ *   "csi\xc2\x9b2J"                     (U+009B, the C1 control CSI, in
+ *                                       UTF-8: "CSI 2J" clears a terminal)
+ *   "raw\x9b2J"                         (CSI as a raw byte, not UTF-8)
+ *   "report\xe2\x80\xaecod.exe"           (U+202E RIGHT-TO-LEFT OVERRIDE:
+ *                                       shows as "reportexe.doc")
+ *   "iso\xe2\x81\xa7abc\xe2\x81\xa9"       (U+2067 RIGHT-TO-LEFT ISOLATE ...
+ *                                       U+2069 POP DIRECTIONAL ISOLATE)
  * What a tracer must report: one writable open and one 1-byte write per
  * file, under the absolute name. Prints nothing; exit 0. */
 #include <errno.h>
@@ -20,9 +27,19 @@
 
 int main(int argc, char **argv)
 {
-    static const char *const names[] = {"a\nb", "\x1b[31mred", "bad\xff\xfe",
+    static const char *const names[] = {"a\nb",
+                                        "\x1b[31mred",
+                                        "bad\xff\xfe",
                                         "<img src=x onerror=alert(1)>",
-                                        "</script><img src=x onerror=alert(2)>"};
+                                        "</script><img src=x onerror=alert(2)>",
+                                        "csi\xc2\x9b"
+                                        "2J",
+                                        "raw\x9b"
+                                        "2J",
+                                        "report\xe2\x80\xae"
+                                        "cod.exe",
+                                        "iso\xe2\x81\xa7"
+                                        "abc\xe2\x81\xa9"};
     if (argc != 2) {
         fprintf(stderr, "usage: hostile_names DIR\n");
         return 2;
