@@ -2,9 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "event.h"
 
 /* Our own buffer and write(2) rather than stdio: the loop's timer and
  * signal handlers run without SA_RESTART (they must interrupt waitpid), so
@@ -12,12 +15,17 @@
  * when that happens. */
 static char buffer[1 << 16];
 static size_t used;
-static bool line_buffered; /* stderr is a terminal: keep live lines live */
+static bool stderr_tty; /* keep live lines live; a terminal that hangs up is no loss */
+static bool stderr_open = true;
 static int copy_fd = -1;
+static const char *copy_path;
+
+static bool incomplete;
+static char lost[1024];
 
 bool output_open(const char *path)
 {
-    line_buffered = isatty(STDERR_FILENO);
+    stderr_tty = isatty(STDERR_FILENO);
     used = 0;
     if (!path)
         return true;
@@ -26,22 +34,64 @@ bool output_open(const char *path)
         fprintf(stderr, "compendium: cannot write output file %s: %s\n", path, strerror(errno));
         return false;
     }
+    copy_path = path;
     return true;
 }
 
-/* Everything, across short writes and interruptions; a reader that went
- * away (EPIPE) or a full disk loses the output, never the trace. */
-static void write_all(int fd, const char *p, size_t n)
+/* Everything, across short writes, interruptions and an fd another process
+ * made non-blocking; 0, or the errno that stopped it. */
+static int write_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {
         ssize_t w = write(fd, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            return;
+            if (errno == EAGAIN) {
+                struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+                if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+                    continue;
+            }
+            return errno;
         }
+        if (w == 0)
+            return EIO;
         p += w;
         n -= (size_t)w;
+    }
+    return 0;
+}
+
+static void record_lost(const char *name, const char *reason)
+{
+    incomplete = true;
+    size_t len = strlen(lost);
+    if (len + 1 < sizeof(lost))
+        snprintf(lost + len, sizeof(lost) - len, "%s%s (%s)", len ? ", " : "", name, reason);
+}
+
+/* To stderr and the -o file, whichever still takes writes. A sink that
+ * fails takes no more: the file stays a prefix of the trace rather than
+ * getting holes. */
+static void put(const char *p, size_t n)
+{
+    if (stderr_open) {
+        int err = write_all(STDERR_FILENO, p, n);
+        if (err) {
+            stderr_open = false;
+            /* A reader that went away (| head) or a terminal that hung up
+             * chose to see no more; a full disk under 2>FILE did not. */
+            if (err != EPIPE && !stderr_tty)
+                record_lost("standard error", strerror(err));
+        }
+    }
+    if (copy_fd >= 0) {
+        int err = write_all(copy_fd, p, n);
+        if (err) {
+            close(copy_fd);
+            copy_fd = -1;
+            output_failed(copy_path, strerror(err));
+        }
     }
 }
 
@@ -49,10 +99,9 @@ void output_flush(void)
 {
     if (used == 0)
         return;
-    write_all(STDERR_FILENO, buffer, used);
-    if (copy_fd >= 0)
-        write_all(copy_fd, buffer, used);
+    size_t n = used;
     used = 0;
+    put(buffer, n);
 }
 
 void output_write(const char *text, size_t len)
@@ -60,15 +109,13 @@ void output_write(const char *text, size_t len)
     if (len > sizeof(buffer) - used) {
         output_flush();
         if (len > sizeof(buffer)) {
-            write_all(STDERR_FILENO, text, len);
-            if (copy_fd >= 0)
-                write_all(copy_fd, text, len);
+            put(text, len);
             return;
         }
     }
     memcpy(buffer + used, text, len);
     used += len;
-    if (line_buffered && len > 0 && text[len - 1] == '\n')
+    if (stderr_tty && len > 0 && text[len - 1] == '\n')
         output_flush();
 }
 
@@ -81,7 +128,37 @@ void output_close(void)
 {
     output_flush();
     if (copy_fd >= 0) {
-        close(copy_fd);
+        int fd = copy_fd;
         copy_fd = -1;
+        if (close(fd) != 0)
+            output_failed(copy_path, strerror(errno));
     }
+}
+
+void output_failed(const char *name, const char *reason)
+{
+    record_lost(name, reason);
+    char line[1024];
+    int n = snprintf(line, sizeof(line), "compendium: writing %s: %s\n", name, reason);
+    if (n >= (int)sizeof(line))
+        n = (int)sizeof(line) - 1;
+    /* After the lines before it; unless a flush is what failed, buffer is
+     * what came before. */
+    output_flush();
+    put(line, (size_t)n);
+}
+
+bool output_incomplete(void)
+{
+    return incomplete;
+}
+
+const char *output_lost(void)
+{
+    return lost;
+}
+
+void cmp_host_output_failed(const char *name, const char *reason)
+{
+    output_failed(name, reason);
 }

@@ -226,6 +226,21 @@ static int exit_status(int failures)
     return rs->exit_code;
 }
 
+/* Output that could not be written completely must not look like a
+ * success: 125, as for a failed check, whatever the command did; the line
+ * says what the status would have been. */
+static int complete_output_status(int status)
+{
+    if (!output_incomplete())
+        return status;
+    if (status == EXIT_SCRIPT_FAILED)
+        fprintf(stderr, "compendium: the output is incomplete: %s\n", output_lost());
+    else
+        fprintf(stderr, "compendium: exit status %d, not %d: the output is incomplete: %s\n",
+                EXIT_SCRIPT_FAILED, status, output_lost());
+    return EXIT_SCRIPT_FAILED;
+}
+
 /* From loading the scripts to the end hooks; the caller closes what this
  * opened, whichever way it returns. */
 static int trace(const struct cli_options *opts, const char *data_dir, const char *path)
@@ -256,7 +271,9 @@ static int trace(const struct cli_options *opts, const char *data_dir, const cha
         return rs->exec_errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
     }
     state_finish();
-    return exit_status(script_host_finish());
+    int failures = script_host_finish();
+    output_close(); /* the -o file's last write counts too */
+    return complete_output_status(exit_status(failures));
 }
 
 int session_run(const struct cli_options *opts)

@@ -310,10 +310,11 @@ function c.json(value)
   return require("compendium.json").encode(value)
 end
 
--- io.open, or c.error("cannot write PATH: reason") so that a bad path stops
--- compendium before anything is traced.
+-- A file to write (compendium/outfile.lua: a failed write is reported and
+-- makes the exit status 125), or c.error("cannot write PATH: reason") so
+-- that a bad path stops compendium before anything is traced.
 function c.open_output(path, mode)
-  local f, err = io.open(path, mode or "w")
+  local f, err = require("compendium.outfile").open(path, mode or "w")
   if not f then
     local reason = tostring(err)
     if reason:sub(1, #path + 2) == path .. ": " then reason = reason:sub(#path + 3) end

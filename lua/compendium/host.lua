@@ -139,6 +139,11 @@ function M.fail()
   C.cmp_host_fail()
 end
 
+-- Writing the file `name` failed (see compendium/outfile.lua).
+function M.output_failed(name, reason)
+  C.cmp_host_output_failed(name, reason)
+end
+
 local proc_info = ffi.new("cmp_proc_info")
 local fd_info = ffi.new("cmp_fd_info")
 local run_info = ffi.new("cmp_run_info")

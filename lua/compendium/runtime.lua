@@ -313,6 +313,7 @@ function M.finish()
       junit_out = nil
     end
   end
+  require("compendium.outfile").close_all()
   return #failures + registry.hook_errors
 end
 

@@ -220,3 +220,108 @@ describe("closed standard fds", function()
     assert.is_nil(h.read_file(json):find("compendium:", 1, true))
   end)
 end)
+
+-- A write that fails (a full disk) is one line naming the file, and the exit
+-- status says the output is incomplete (125); the command still runs to the
+-- end, and its own status is still reported on the terminal.
+describe("output that cannot be written", function()
+  teardown(h.cleanup)
+
+  -- `sh -c` that opens /etc/hostname `opens` times, leaves a marker (it ran
+  -- to the end) and exits 4.
+  local function command(dir, opens)
+    return { "sh", "-c", h.quote(h.prog("counts")) .. " " .. opens .. " 0 && echo done >" ..
+             h.quote(dir .. "/marker") .. " && exit 4" }
+  end
+
+  local function run(flags, dir, opens)
+    local argv = { h.bin() }
+    for _, f in ipairs(flags) do argv[#argv + 1] = f end
+    argv[#argv + 1] = "--"
+    for _, a in ipairs(command(dir, opens)) do argv[#argv + 1] = a end
+    return h.run(argv)
+  end
+
+  local function count(text, s)
+    return select(2, text:gsub(s:gsub("%p", "%%%0"), ""))
+  end
+
+  -- The checks every case shares: file is the path named.
+  local function assert_incomplete(r, dir, file)
+    assert.are.equal(125, r.status, r.stderr)
+    assert.are.equal("done\n", h.read_file(dir .. "/marker"))
+    assert.are.equal(1, count(r.stderr, "compendium: writing " .. file .. ": No space left on device\n"),
+                     r.stderr)
+    assert.are.equal("compendium: exit status 125, not 4: the output is incomplete: " .. file ..
+                     " (No space left on device)", h.lines(r.stderr)[#h.lines(r.stderr)])
+  end
+
+  for _, kind in ipairs { "-o", "--json", "--report", "--junit" } do
+    it(kind .. " /dev/full", function()
+      local dir = h.tmpdir()
+      local r = run({ kind, "/dev/full" }, dir, 3)
+      assert_incomplete(r, dir, "/dev/full")
+      assert.truthy(r.stderr:find(" Exit: 4", 1, true), r.stderr) -- the summary box
+    end)
+  end
+
+  it("a check that failed too: 125, and the line names the file", function()
+    local dir = h.tmpdir()
+    local fails = dir .. "/fails.lua"
+    h.write_file(fails, 'local c = require "compendium"\nc.on("end", function() c.fail("no") end)\n')
+    local r = run({ "-q", "-s", fails, "--json", "/dev/full" }, dir, 1)
+    assert.are.equal(125, r.status, r.stderr)
+    assert.are.equal("compendium: the output is incomplete: /dev/full (No space left on device)",
+                     h.lines(r.stderr)[#h.lines(r.stderr)])
+  end)
+
+  it("a file a script opened with c.open_output and did not close", function()
+    local dir = h.tmpdir()
+    local script = dir .. "/writer.lua"
+    h.write_file(script, 'local c = require "compendium"\nlocal f = c.open_output("/dev/full")\n' ..
+                         'c.on("open", function(e) f:write(e.path, "\\n") end)\n')
+    local r = run({ "-s", "default", "-s", script }, dir, 2)
+    assert_incomplete(r, dir, "/dev/full")
+  end)
+
+  it("standard error itself (2>/dev/full), but not a reader that went away", function()
+    local dir = h.tmpdir()
+    local full = h.run(h.quote(h.bin()) .. " -- sh -c 'exit 4' 2>/dev/full")
+    assert.are.equal(125, full.status)
+    -- a pipe whose reader is gone: every write gets EPIPE
+    local ffi = require "ffi"
+    pcall(ffi.cdef, "int pipe(int fds[2]); int close(int fd);")
+    local fds = ffi.new("int[2]")
+    assert.are.equal(0, ffi.C.pipe(fds))
+    ffi.C.close(fds[0])
+    local rc = dir .. "/rc"
+    os.execute(h.quote(h.bin()) .. " -- sh -c 'exit 4' 2>&" .. fds[1] .. " " .. fds[1] .. ">&-; echo $? >" ..
+               h.quote(rc))
+    ffi.C.close(fds[1])
+    assert.are.equal("4\n", h.read_file(rc))
+  end)
+
+  -- A small tmpfs that fills up mid-run: the file is cut, and that is said.
+  local function small_fs()
+    local mnt = h.tmpdir() .. "/small"
+    assert(os.execute("mkdir " .. h.quote(mnt)) == 0)
+    local r = h.run({ "mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt })
+    if r.status ~= 0 then return nil, "cannot mount a 64 KiB tmpfs: " .. r.stderr:gsub("\n$", "") end
+    finally(function() os.execute("umount " .. h.quote(mnt)) end)
+    return mnt
+  end
+
+  for _, kind in ipairs { "--json", "-o" } do
+    it(kind .. " on a file system that fills up", function()
+      local mnt, why = small_fs()
+      if not mnt then return pending(why) end
+      local dir = h.tmpdir()
+      local file = mnt .. "/out"
+      -- 2000 opens: far more than 64 KiB of JSON lines, and of trace lines
+      local r = run({ kind, file }, dir, 2000)
+      assert_incomplete(r, dir, file)
+      local size = #h.read_file(file)
+      assert.is_true(size > 0 and size <= 65536, tostring(size))
+    end)
+  end
+end)

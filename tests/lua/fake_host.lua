@@ -69,7 +69,7 @@ local TARGETS = { file = 0, pipe = 1, other = 2 }
 local MODULES = { "compendium", "compendium.host", "compendium.runtime", "compendium.event",
                   "compendium.registry", "compendium.json", "compendium.summary",
                   "compendium.noise", "compendium.text", "compendium.check", "compendium.glob",
-                  "compendium.junit" }
+                  "compendium.junit", "compendium.outfile" }
 
 function M.default_run()
   return {
@@ -91,6 +91,7 @@ function M.new_host()
   local h = setmetatable({
     out = {},             -- every string printed
     failures = 0,         -- host.fail() calls
+    lost = {},            -- output_failed() calls: {name=, reason=} in order
     wanted_events = {},   -- type id → true
     wanted_syscalls = {}, -- {nr=, at_entry=} in order
     injected = {},        -- inject() calls: {action=, value=, delay_ns=} in order
@@ -107,6 +108,7 @@ function M.new_host()
   function h.event() return h.ptr end
   function h.print(s) h.out[#h.out + 1] = s end
   function h.fail() h.failures = h.failures + 1 end
+  function h.output_failed(name, reason) h.lost[#h.lost + 1] = { name = name, reason = reason } end
   function h.proc(tid) return deep_copy(h.procs[tid]) end
   function h.fd(pid, fd) return deep_copy(h.fds[pid .. ":" .. fd]) end
   function h.run() return deep_copy(h.run_info) end
