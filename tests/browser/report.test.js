@@ -239,6 +239,9 @@ test("hostile_names: names are text, nothing runs", async () => {
   assert.ok(names.includes(`${dir}/<img src=x onerror=alert(1)>`), names.join("\n"));
   assert.ok(names.includes(`${dir}/</script><img src=x onerror=alert(2)>`), names.join("\n"));
   assert.ok(names.includes(`${dir}/a\\nb`), names.join("\n"));
+  // a right-to-left override shows as text and turns nothing around
+  assert.ok(names.includes(`${dir}/report\\u202ecod.exe`), names.join("\n"));
+  assert.ok(!names.some((n) => /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/.test(n)), names.join("\n"));
   await page.fill("#search", "onerror");
   await page.waitForFunction(() => window.compendiumReport.rowCount === 4); // 2 files: open + write each
   const texts = await page.$$eval("#table-rows .row:not([hidden]) .c-text", (cs) => cs.map((c) => c.textContent));
