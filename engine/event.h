@@ -176,6 +176,8 @@ void cmp_host_fail(void);
 /* A file a script writes (c.open_output) could not be written completely:
  * said once, and the run's exit status is 125. */
 void cmp_host_output_failed(const char *name, const char *reason);
+/* What was lost so far: "FILE (REASON), ...", or "" (for --junit). */
+const char *cmp_host_output_lost(void);
 int cmp_host_proc(int32_t tid, cmp_proc_info *out);
 int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out);
 void cmp_host_run(cmp_run_info *out);

@@ -162,3 +162,8 @@ void cmp_host_output_failed(const char *name, const char *reason)
 {
     output_failed(name, reason);
 }
+
+const char *cmp_host_output_lost(void)
+{
+    return lost;
+}

@@ -144,6 +144,11 @@ function M.output_failed(name, reason)
   C.cmp_host_output_failed(name, reason)
 end
 
+-- "FILE (REASON), ..." for every output that failed so far, or "".
+function M.output_lost()
+  return ffi.string(C.cmp_host_output_lost())
+end
+
 local proc_info = ffi.new("cmp_proc_info")
 local fd_info = ffi.new("cmp_fd_info")
 local run_info = ffi.new("cmp_run_info")

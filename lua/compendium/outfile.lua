@@ -63,10 +63,12 @@ function File:setvbuf(...) return self.f:setvbuf(...) end
 function File:seek(...) return self.f:seek(...) end
 function File:__tostring() return "compendium output " .. self.path end
 
--- After the end hooks: closes what scripts left open.
-function M.close_all()
+-- After the end hooks: closes what scripts left open, but `keep`.
+function M.close_all(keep)
   local list = {}
-  for file in pairs(open_files) do list[#list + 1] = file end
+  for file in pairs(open_files) do
+    if file ~= keep then list[#list + 1] = file end
+  end
   table.sort(list, function(a, b) return a.path < b.path end)
   for _, file in ipairs(list) do file:close() end
 end

@@ -303,17 +303,23 @@ function M.finish()
       host.print("  ✗ " .. failure_text(f) .. "\n")
     end
   end
+  -- Before the JUnit file is written, so that it can say what was lost.
+  require("compendium.outfile").close_all(junit_out)
   local list = checks()
   if #list > 0 or junit_out then
     local run = run_object()
     if #list > 0 then host.print(verdict(list, run) .. "\n") end
     if junit_out then
-      junit_out:write(require("compendium.junit").render(list, run, command_status(run)))
+      local cases, lost = list, host.output_lost()
+      if lost ~= "" then
+        cases = { unpack(list) }
+        cases[#cases + 1] = { name = "output", failures = { "the output is incomplete: " .. lost }, errors = {} }
+      end
+      junit_out:write(require("compendium.junit").render(cases, run, command_status(run)))
       junit_out:close()
       junit_out = nil
     end
   end
-  require("compendium.outfile").close_all()
   return #failures + registry.hook_errors
 end
 

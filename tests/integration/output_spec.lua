@@ -265,6 +265,16 @@ describe("output that cannot be written", function()
     end)
   end
 
+  it("--json /dev/full with --junit: the JUnit file has a failing 'output' case", function()
+    local dir = h.tmpdir()
+    local xml = dir .. "/junit.xml"
+    local r = run({ "-q", "--json", "/dev/full", "--junit", xml }, dir, 1)
+    assert_incomplete(r, dir, "/dev/full")
+    local doc = h.read_file(xml)
+    assert.truthy(doc:find('<testcase name="output" classname="compendium"', 1, true), doc)
+    assert.truthy(doc:find('message="the output is incomplete: /dev/full (No space left on device)"', 1, true), doc)
+  end)
+
   it("a check that failed too: 125, and the line names the file", function()
     local dir = h.tmpdir()
     local fails = dir .. "/fails.lua"

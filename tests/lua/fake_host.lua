@@ -109,6 +109,11 @@ function M.new_host()
   function h.print(s) h.out[#h.out + 1] = s end
   function h.fail() h.failures = h.failures + 1 end
   function h.output_failed(name, reason) h.lost[#h.lost + 1] = { name = name, reason = reason } end
+  function h.output_lost()
+    local list = {}
+    for i, l in ipairs(h.lost) do list[i] = l.name .. " (" .. l.reason .. ")" end
+    return table.concat(list, ", ")
+  end
   function h.proc(tid) return deep_copy(h.procs[tid]) end
   function h.fd(pid, fd) return deep_copy(h.fds[pid .. ":" .. fd]) end
   function h.run() return deep_copy(h.run_info) end

@@ -62,4 +62,26 @@ describe("outfile", function()
     rt.finish()
     assert.are.same({ { name = "/dev/full", reason = "No space left on device" } }, host.lost)
   end)
+
+  it("adds a failing 'output' case to the --junit file, after closing what was left open", function()
+    local xml = fake.fresh_path("junit", "xml")
+    host, rt = fake.setup { junit = xml }
+    c = require "compendium"
+    c.open_output("/dev/full"):write("lost")
+    rt.start()
+    rt.finish()
+    local doc = fake.read_file(xml)
+    assert.truthy(doc:find('<testcase name="output" classname="compendium"', 1, true), doc)
+    assert.truthy(doc:find('<failure message="the output is incomplete: /dev/full (No space left on device)"',
+                           1, true), doc)
+    assert.truthy(doc:find('failures="1"', 1, true), doc)
+  end)
+
+  it("adds no 'output' case when nothing was lost", function()
+    local xml = fake.fresh_path("junit", "xml")
+    host, rt = fake.setup { junit = xml }
+    rt.start()
+    rt.finish()
+    assert.is_nil(fake.read_file(xml):find('name="output"', 1, true))
+  end)
 end)
