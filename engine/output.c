@@ -75,15 +75,11 @@ static void record_lost(const char *name, const char *reason)
  * getting holes. */
 static void put(const char *p, size_t n)
 {
+    int stderr_err = 0;
     if (stderr_open) {
-        int err = write_all(STDERR_FILENO, p, n);
-        if (err) {
+        stderr_err = write_all(STDERR_FILENO, p, n);
+        if (stderr_err)
             stderr_open = false;
-            /* A reader that went away (| head) or a terminal that hung up
-             * chose to see no more; a full disk under 2>FILE did not. */
-            if (err != EPIPE && !stderr_tty)
-                record_lost("standard error", strerror(err));
-        }
     }
     if (copy_fd >= 0) {
         int err = write_all(copy_fd, p, n);
@@ -93,6 +89,11 @@ static void put(const char *p, size_t n)
             output_failed(copy_path, strerror(err));
         }
     }
+    /* A reader that went away (| head) or a terminal that hung up chose to
+     * see no more; a full disk under 2>FILE did not (the -o file, if any,
+     * gets the line). */
+    if (stderr_err && stderr_err != EPIPE && !stderr_tty)
+        output_failed("standard error", strerror(stderr_err));
 }
 
 void output_flush(void)

@@ -296,8 +296,12 @@ describe("output that cannot be written", function()
 
   it("standard error itself (2>/dev/full), but not a reader that went away", function()
     local dir = h.tmpdir()
-    local full = h.run(h.quote(h.bin()) .. " -- sh -c 'exit 4' 2>/dev/full")
+    local trace = dir .. "/trace.txt"
+    local full = h.run(h.quote(h.bin()) .. " -o " .. h.quote(trace) .. " -- sh -c 'exit 4' 2>/dev/full")
     assert.are.equal(125, full.status)
+    local text = h.read_file(trace)
+    assert.are.equal(1, count(text, "compendium: writing standard error: No space left on device\n"), text)
+    assert.truthy(text:find(" Exit: 4", 1, true), text)
     -- a pipe whose reader is gone: every write gets EPIPE
     local ffi = require "ffi"
     pcall(ffi.cdef, "int pipe(int fds[2]); int close(int fd);")
