@@ -141,10 +141,14 @@ void output_failed(const char *name, const char *reason)
     record_lost(name, reason);
     char line[1024];
     int n = snprintf(line, sizeof(line), "compendium: writing %s: %s\n", name, reason);
-    if (n >= (int)sizeof(line))
+    if (n < 0)
+        return;
+    if (n >= (int)sizeof(line)) {
         n = (int)sizeof(line) - 1;
-    /* After the lines before it; unless a flush is what failed, buffer is
-     * what came before. */
+        line[n - 1] = '\n';
+    }
+    /* The lines written before it go first (when a flush is what failed,
+     * they are out already and the buffer is empty). */
     output_flush();
     put(line, (size_t)n);
 }
