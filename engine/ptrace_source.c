@@ -21,6 +21,8 @@
 #include "proctable.h"
 #include "sources.h"
 #include "state.h"
+#include "syscall_table.h"
+#include "tracee_mem.h"
 #include "xalloc.h"
 
 #define SYSCALL_STOP (SIGTRAP | 0x80)
@@ -302,6 +304,77 @@ static void finish_syscall_stop(struct task *t, bool at_entry, int64_t rval, uin
     resume(t, 0);
 }
 
+/* ---- foreign ABIs -------------------------------------------------------------- */
+
+/* Syscalls of another ABI that have no decoding: never dropped unseen, but
+ * counted by name for the run object (checks fail closed on them). */
+#define UNDECODED_NAMES 32
+#define X32_SYSCALL_BIT 0x40000000
+static struct {
+    const char *name;
+    uint64_t count;
+} undecoded[UNDECODED_NAMES];
+static uint64_t undecoded_total;
+static char undecoded_text[UNDECODED_NAMES * 48];
+
+static void count_undecoded(const char *name)
+{
+    undecoded_total++;
+    for (size_t i = 0; i < UNDECODED_NAMES; i++) {
+        if (!undecoded[i].name || strcmp(undecoded[i].name, name) == 0) {
+            undecoded[i].name = name;
+            undecoded[i].count++;
+            return;
+        }
+    }
+}
+
+void ptrace_abi_totals(cmp_run_info *out)
+{
+    size_t len = 0;
+    undecoded_text[0] = '\0';
+    for (size_t i = 0; i < UNDECODED_NAMES && undecoded[i].name; i++) {
+        int n = snprintf(undecoded_text + len, sizeof(undecoded_text) - len, "%s%s=%llu",
+                         len ? " " : "", undecoded[i].name, (unsigned long long)undecoded[i].count);
+        if (n < 0 || (size_t)n >= sizeof(undecoded_text) - len)
+            break;
+        len += (size_t)n;
+    }
+    out->undecoded = undecoded_total;
+    out->undecoded_names = (cmp_str){undecoded_text, (uint32_t)len};
+}
+
+static bool read_tracee(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    return tracee_read(*(pid_t *)ctx, addr, buf, len) == (ssize_t)len;
+}
+
+/* The syscall at this entry in x86-64 terms (number, arguments, ABI) in
+ * t->call; false when it is one that cannot be decoded (counted). */
+static bool decode_entry(struct task *t, uint32_t arch, int32_t nr, const uint64_t *args)
+{
+    if (arch == AUDIT_ARCH_X86_64 && !(nr & X32_SYSCALL_BIT)) {
+        t->call.nr = nr;
+        t->call.abi = CMP_ABI_X86_64;
+        memcpy(t->call.args, args, sizeof(t->call.args));
+        return true;
+    }
+    if (arch == AUDIT_ARCH_I386) {
+        struct syscall_i386_call c;
+        pid_t tid = t->tid;
+        if (syscall_i386_translate(nr, args, read_tracee, &tid, &c)) {
+            t->call.nr = c.nr;
+            t->call.abi = CMP_ABI_I386;
+            memcpy(t->call.args, c.args, sizeof(t->call.args));
+            return true;
+        }
+        count_undecoded(c.name ? c.name : "i386:unknown");
+        return false;
+    }
+    count_undecoded(arch == AUDIT_ARCH_X86_64 ? "x32" : "unknown-abi");
+    return false;
+}
+
 static void syscall_stop(struct task *t, uint64_t now)
 {
     struct __ptrace_syscall_info info;
@@ -317,16 +390,14 @@ static void syscall_stop(struct task *t, uint64_t now)
                                                           : (int32_t)info.seccomp.nr;
         const uint64_t *args =
             info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.args : info.seccomp.args;
-        bool ours = info.arch == AUDIT_ARCH_X86_64 && interest_has(nr);
         /* Before its first exec the root runs our own setup code. */
-        if (t->before_exec && nr != SYS_execve && nr != SYS_execveat)
-            ours = false;
+        bool ours = !t->before_exec ||
+                    (info.arch == AUDIT_ARCH_X86_64 && (nr == SYS_execve || nr == SYS_execveat));
+        ours = ours && decode_entry(t, info.arch, nr, args) && interest_has(t->call.nr);
         if (!ours) {
             t->call.active = false;
             break;
         }
-        t->call.nr = nr;
-        memcpy(t->call.args, args, sizeof(t->call.args));
         state_syscall_entry(t, now);
         if (!t->call.want_exit)
             t->call.active = false;

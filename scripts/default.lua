@@ -111,8 +111,11 @@ local function restart(r)
 end
 
 -- A line of its own; merged lines still pending go first, to keep order.
+-- What a syscall made through int $0x80 caused says so.
 local function line(e, text)
   flush()
+  local abi = e.abi
+  if abi then text = text .. " [" .. abi .. "]" end
   emit(e.ts, e.tid, text)
 end
 
@@ -342,6 +345,11 @@ c.on("end", function(run)
   if run.dropped > 0 then
     c.print(" Dropped: %d records the kernel could not queue (%d fault samples, %d BPF)",
             run.dropped, run.dropped_faults, run.dropped_ebpf)
+  end
+  if run.undecoded_syscalls > 0 then
+    c.print(" Undecoded: %d 32-bit syscall%s that compendium could not decode (%s)",
+            run.undecoded_syscalls, run.undecoded_syscalls == 1 and "" or "s",
+            summary.undecoded_text(run.undecoded_by_name))
   end
   c.print(" Exit: %s", summary.exit_text(run))
   c.print(RULE)

@@ -76,7 +76,7 @@ function M.default_run()
     command = "prog --flag", root_pid = 100, attached = false, detached = false,
     interrupted = false, duration = 0.5, exit = { code = 0 }, processes = 1, threads = 0,
     syscalls = 10, dropped = 0, page_size = 4096, faults_traced = false, ebpf_traced = false,
-    dropped_faults = 0, dropped_ebpf = 0,
+    dropped_faults = 0, dropped_ebpf = 0, undecoded_syscalls = 0, undecoded_by_name = {},
     memory = { heap_bytes = 0, mmap_bytes = 0, mmap_regions = 0 },
     io = { file_read_bytes = 0, file_written_bytes = 0 },
     net = { bytes_sent = 0, bytes_received = 0 },

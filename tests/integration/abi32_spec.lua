@@ -1,0 +1,166 @@
+-- 32-bit syscalls (int $0x80) from a 64-bit program: decoded into the same
+-- events as their x86-64 twins, marked abi "i386"; those with no decoding
+-- are counted, and the checks that gate CI fail closed on them.
+local h = require "helpers"
+
+local PROG = "int80"
+local TEXT = "written through int 0x80\n"
+
+-- Whether this kernel runs i386 syscalls at all (it may be built or booted
+-- without the emulation): the program says so with status 77.
+local supported = h.run({ h.prog(PROG), "signal" }).status ~= 77
+
+local function needs_i386()
+  if not supported then pending("this kernel runs no i386 syscalls") end
+  return supported
+end
+
+local function check(name, opts, args)
+  local command = { h.prog(PROG) }
+  for _, a in ipairs(args) do command[#command + 1] = a end
+  return h.check(name, opts, command)
+end
+
+local failures = function(r) return h.failure_lines(r.stderr) end
+
+describe("int 0x80 open and write", function()
+  teardown(h.cleanup)
+
+  -- Both ways of stopping: seccomp picks the stops by default, -v stops at
+  -- every syscall.
+  for _, mode in ipairs { { name = "seccomp", flags = {} }, { name = "every stop", flags = { "-v" } } } do
+    it("are an open and a write of the file, with their bytes (" .. mode.name .. ")", function()
+      if not needs_i386() then return end
+      local file = h.tmpdir() .. "/out.txt"
+      local r = h.trace({ h.prog(PROG), "write", file, TEXT }, { flags = mode.flags })
+      assert.are.equal(0, r.status, r.stderr)
+      assert.are.equal(TEXT, h.read_file(file))
+      local open = h.one(r.events, "open", { path = file })
+      assert.are.equal("i386", open.abi)
+      assert.is_true(open.writable)
+      local write = h.one(r.events, "write", { filename = file })
+      assert.are.equal(#TEXT, write.bytes)
+      assert.are.equal(open.fd, write.fd)
+      assert.are.equal("i386", write.abi)
+      assert.are.equal(#TEXT, r.summary.io.files_written)
+      assert.are.equal(0, r.summary.undecoded_syscalls)
+    end)
+  end
+
+  it("show as the x86-64 syscalls they mean, marked i386, in trace lines", function()
+    if not needs_i386() then return end
+    local file = h.tmpdir() .. "/out.txt"
+    local r = h.run({ h.bin(), "-v", "--", h.prog(PROG), "write", file, TEXT })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.truthy(r.stderr:find("] open " .. file .. " (write) [i386]\n", 1, true), r.stderr)
+    local fd = r.stderr:match('%] %[i386%] open%("' .. file:gsub("%p", "%%%0") ..
+                              '", O_WRONLY|O_CREAT|O_TRUNC, 0644%) = (%d+)\n')
+    assert.truthy(fd, r.stderr)
+    assert.truthy(r.stderr:find(("[i386] write(%s, \"written through int 0x80\\n\", %d) = %d\n")
+                                :format(fd, #TEXT, #TEXT), 1, true), r.stderr)
+    assert.truthy(r.stderr:find(("[i386] close(%s) = 0\n"):format(fd), 1, true), r.stderr)
+  end)
+
+  it("fail check/fs-allow outside the allowed tree, and pass inside it", function()
+    if not needs_i386() then return end
+    local dir, elsewhere = h.tmpdir(), h.tmpdir()
+    local file = dir .. "/out.txt"
+    local r = check("fs-allow", { "fs.allow=" .. elsewhere .. "/**" }, { "write", file, TEXT })
+    assert.are.equal(125, r.status, r.stderr)
+    local list = failures(r)
+    assert.are.equal(1, #list, r.stderr)
+    assert.truthy(list[1]:find("check/fs-allow: write " .. file .. " (outside fs.allow) by " ..
+                               PROG, 1, true), list[1])
+    r = check("fs-allow", { "fs.allow=" .. dir .. "/**" }, { "write", file, TEXT })
+    assert.are.equal(0, r.status, r.stderr)
+  end)
+end)
+
+describe("int 0x80 execve", function()
+  teardown(h.cleanup)
+
+  it("is the exec of the program it names, not of the last file opened", function()
+    if not needs_i386() then return end
+    local r = h.trace({ h.prog(PROG), "exec" })
+    assert.are.equal(0, r.status, r.stderr)
+    local execs = h.select(r.events, "exec")
+    assert.are.equal(2, #execs)
+    assert.are.equal(h.prog(PROG), execs[1].program)
+    assert.is_nil(execs[1].abi)
+    assert.are.equal("/bin/true", execs[2].program)
+    assert.are.same({ "true", "from-int80" }, execs[2].argv)
+    assert.are.equal("i386", execs[2].abi)
+    assert.are.equal(execs[1].pid, execs[2].pid)
+  end)
+
+  it("is checked by check/exec-allow", function()
+    if not needs_i386() then return end
+    local r = check("exec-allow", { "exec.allow=" .. PROG }, { "exec" })
+    assert.are.equal(125, r.status, r.stderr)
+    local list = failures(r)
+    assert.are.equal(1, #list, r.stderr)
+    assert.truthy(list[1]:find("check/exec-allow: exec /bin/true (not in exec.allow)", 1, true),
+                  list[1])
+  end)
+end)
+
+describe("int 0x80 clone of a thread", function()
+  teardown(h.cleanup)
+
+  it("is a thread of the process, with its tid", function()
+    if not needs_i386() then return end
+    local r = h.trace({ h.prog(PROG), "thread" })
+    assert.are.equal(0, r.status, r.stderr)
+    local tid = tonumber(r.stdout:match("^thread (%d+)\n$"))
+    assert.is_number(tid, r.stdout)
+    local spawn = h.one(r.events, "spawn_thread")
+    assert.are.equal(tid, spawn.child_tid)
+    assert.are.equal("i386", spawn.abi)
+    assert.are.same({}, h.select(r.events, "spawn_process"))
+    local exit = h.one(r.events, "exit", { tid = tid })
+    assert.is_true(exit.is_thread)
+    assert.are.equal(spawn.pid, exit.pid)
+    assert.are.equal(1, r.summary.processes)
+    assert.are.equal(1, r.summary.threads)
+  end)
+end)
+
+describe("an int 0x80 syscall compendium cannot decode", function()
+  teardown(h.cleanup)
+
+  it("is counted by name in the summary", function()
+    if not needs_i386() then return end
+    local r = h.trace({ h.prog(PROG), "signal" })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.are.equal(1, r.summary.undecoded_syscalls)
+    assert.are.same({ signal = 1 }, r.summary.undecoded_by_name)
+    r = h.run({ h.bin(), "--", h.prog(PROG), "signal" })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.truthy(r.stderr:find("\n Undecoded: 1 32-bit syscall that compendium could not decode " ..
+                                "(signal)\n", 1, true), r.stderr)
+  end)
+
+  local opts = {
+    ["fs-allow"] = { "fs.allow=/**" },
+    ["fs-deny"] = { "fs.deny=/nowhere/**" },
+    ["exec-allow"] = { "exec.allow=" .. PROG },
+    ["no-network"] = {},
+  }
+  for _, name in ipairs { "fs-allow", "fs-deny", "exec-allow", "no-network" } do
+    it("fails check/" .. name .. " closed, unless -X abi.undecoded=allow", function()
+      if not needs_i386() then return end
+      local r = check(name, opts[name], { "signal" })
+      assert.are.equal(125, r.status, r.stderr)
+      local list = failures(r)
+      assert.are.equal(1, #list, r.stderr)
+      assert.are.equal("check/" .. name .. ": 1 32-bit syscall that compendium could not decode " ..
+                       "(signal); -X abi.undecoded=allow accepts them (check/" .. name .. ".lua:" ..
+                       list[1]:match("%.lua:(%d+)%)$") .. ")", list[1])
+      local allowed = {}
+      for i, o in ipairs(opts[name]) do allowed[i] = o end
+      allowed[#allowed + 1] = "abi.undecoded=allow"
+      r = check(name, allowed, { "signal" })
+      assert.are.equal(0, r.status, r.stderr)
+    end)
+  end
+end)
