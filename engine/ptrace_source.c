@@ -353,7 +353,9 @@ static bool read_tracee(void *ctx, uint64_t addr, void *buf, size_t len)
  * t->call; false when it is one that cannot be decoded (counted). */
 static bool decode_entry(struct task *t, uint32_t arch, int32_t nr, const uint64_t *args)
 {
-    if (arch == AUDIT_ARCH_X86_64 && !(nr & X32_SYSCALL_BIT)) {
+    /* x32 calls come through the x86-64 entry with a high bit set in the
+     * number; a negative number is no syscall at all (ENOSYS). */
+    if (arch == AUDIT_ARCH_X86_64 && nr < X32_SYSCALL_BIT) {
         t->call.nr = nr;
         t->call.abi = CMP_ABI_X86_64;
         memcpy(t->call.args, args, sizeof(t->call.args));

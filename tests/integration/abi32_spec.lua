@@ -140,6 +140,16 @@ describe("an int 0x80 syscall compendium cannot decode", function()
                                 "(signal)\n", 1, true), r.stderr)
   end)
 
+  it("counts an x32 syscall too, with or without seccomp choosing the stops", function()
+    if not needs_i386() then return end
+    for _, flags in ipairs { {}, { "-v" } } do
+      local r = h.trace({ h.prog(PROG), "x32" }, { flags = flags })
+      assert.are.equal(0, r.status, r.stderr)
+      assert.are.equal(1, r.summary.undecoded_syscalls)
+      assert.are.same({ x32 = 1 }, r.summary.undecoded_by_name)
+    end
+  end)
+
   local opts = {
     ["fs-allow"] = { "fs.allow=/**" },
     ["fs-deny"] = { "fs.deny=/nowhere/**" },

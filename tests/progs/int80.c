@@ -8,6 +8,8 @@
  *                           exits at once through int $0x80 exit; prints "thread TID"
  *   int80 signal            signal(SIGUSR1, SIG_IGN) through int $0x80: an old
  *                           i386 call with no x86-64 twin
+ *   int80 x32               getpid through the x32 ABI (the x86-64 entry with
+ *                           bit 30 set in the number; ENOSYS where x32 is off)
  *
  * The i386 ABI takes 32-bit pointers, so everything the kernel reads lives
  * in a MAP_32BIT mapping. Exits 77 when the kernel has no i386 emulation. */
@@ -33,6 +35,9 @@
 #define I386_GETPID 20
 #define I386_SIGNAL 48
 #define I386_CLONE 120
+
+/* x32: x86-64 numbers with this bit set. */
+#define X32_SYSCALL_BIT 0x40000000L
 
 #define LOW_SIZE 65536
 #define STACK_SIZE 16384
@@ -144,10 +149,20 @@ static int do_signal(void)
     return rc < 0 ? fail("signal", rc) : 0;
 }
 
+static int do_x32(void)
+{
+    long ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(X32_SYSCALL_BIT | SYS_getpid)
+                     : "memory", "rcx", "r11");
+    return ret == getpid() || ret == -ENOSYS ? 0 : fail("x32 getpid", ret < 0 ? ret : -EIO);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: int80 write PATH TEXT | exec | thread | signal\n");
+        fprintf(stderr, "usage: int80 write PATH TEXT | exec | thread | signal | x32\n");
         return 2;
     }
     if (int80(I386_GETPID, 0, 0, 0) != getpid()) {
@@ -166,6 +181,8 @@ int main(int argc, char **argv)
         return do_thread();
     if (strcmp(argv[1], "signal") == 0)
         return do_signal();
+    if (strcmp(argv[1], "x32") == 0)
+        return do_x32();
     fprintf(stderr, "int80: unknown action %s\n", argv[1]);
     return 2;
 }
