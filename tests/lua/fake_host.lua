@@ -149,7 +149,7 @@ end
 
 -- Fills the event struct: type name plus fields named as in cmp_event
 -- (strings as Lua strings, argv as a list, target as "file"/"pipe"/"other",
--- booleans for writable/is_thread/core_dumped, ts in seconds).
+-- booleans for writable/is_thread/core_dumped, abi "i386" or nil, ts in seconds).
 function Host:set(type_name, f)
   f = f or {}
   local ev = self.ev
@@ -183,6 +183,7 @@ function Host:set(type_name, f)
   ev.writable = f.writable and 1 or 0
   ev.is_thread = f.is_thread and 1 or 0
   ev.core_dumped = f.core_dumped and 1 or 0
+  ev.abi = f.abi == "i386" and 1 or 0
   ev.target = TARGETS[f.target or "file"]
   return ev.type
 end
