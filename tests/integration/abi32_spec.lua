@@ -125,6 +125,56 @@ describe("int 0x80 clone of a thread", function()
   end)
 end)
 
+describe("int 0x80 mmap2 and munmap", function()
+  teardown(h.cleanup)
+
+  it("are a mapping of the pages, at the address the program got, and its unmapping", function()
+    if not needs_i386() then return end
+    local r = h.trace({ h.prog(PROG), "mmap" })
+    assert.are.equal(0, r.status, r.stderr)
+    local addr = tonumber(r.stdout:match("^mapped (%x+)\n$"), 16)
+    assert.is_number(addr, r.stdout)
+    local maps = h.select(r.events, "mmap", { abi = "i386" })
+    assert.are.equal(1, #maps)
+    assert.are.equal(addr, h.addr(maps[1].addr))
+    assert.are.equal(3 * 4096, maps[1].size)
+    assert.are.equal("anon", maps[1].map_type)
+    assert.are.equal("rw-", maps[1].prot)
+    local unmap = h.one(r.events, "munmap", { abi = "i386" })
+    assert.are.equal(addr, h.addr(unmap.addr))
+    assert.are.equal(3 * 4096, unmap.size)
+  end)
+end)
+
+describe("int 0x80 socketcall", function()
+  teardown(h.cleanup)
+
+  it("is the socket and the connect it stands for, with the peer", function()
+    if not needs_i386() then return end
+    local r = h.trace({ h.prog(PROG), "connect", "127.0.0.1", "9" })
+    assert.are.equal(0, r.status, r.stderr)
+    local err = r.stdout:match("^connect: (%S+)\n$")
+    local connect = h.one(r.events, "connect", { abi = "i386" })
+    assert.are.equal("127.0.0.1:9", connect.remote_addr)
+    assert.are.equal("tcp4", connect.sock_type)
+    assert.are.equal(err ~= "ok" and err or nil, connect.error)
+  end)
+
+  it("fails check/no-network when it goes for another machine", function()
+    if not needs_i386() then return end
+    if h.run({ "unshare", "-n", "true" }).status ~= 0 then
+      pending("unshare -n is not permitted here")
+      return
+    end
+    local r = h.check("no-network", {}, { "unshare", "-n", h.prog(PROG), "connect", "192.0.2.1", "80" })
+    assert.are.equal(125, r.status, r.stderr)
+    local list = failures(r)
+    assert.are.equal(1, #list, r.stderr)
+    assert.truthy(list[1]:find("check/no-network: connect to 192.0.2.1:80 by " .. PROG, 1, true),
+                  list[1])
+  end)
+end)
+
 describe("an int 0x80 syscall compendium cannot decode", function()
   teardown(h.cleanup)
 

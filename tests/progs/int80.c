@@ -8,14 +8,21 @@
  *                           exits at once through int $0x80 exit; prints "thread TID"
  *   int80 signal            signal(SIGUSR1, SIG_IGN) through int $0x80: an old
  *                           i386 call with no x86-64 twin
+ *   int80 mmap              mmap2 of 3 anonymous pages, then munmap, through
+ *                           int $0x80; prints "mapped ADDR" (hex)
+ *   int80 connect IP PORT   socketcall(SYS_SOCKET) for TCP, then
+ *                           socketcall(SYS_CONNECT) to IP:PORT; prints
+ *                           "connect: ERRNO-NAME" or "connect: ok"
  *   int80 x32               getpid through the x32 ABI (the x86-64 entry with
  *                           bit 30 set in the number; ENOSYS where x32 is off)
  *
  * The i386 ABI takes 32-bit pointers, so everything the kernel reads lives
  * in a MAP_32BIT mapping. Exits 77 when the kernel has no i386 emulation. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -34,7 +41,13 @@
 #define I386_EXECVE 11
 #define I386_GETPID 20
 #define I386_SIGNAL 48
+#define I386_MUNMAP 91
+#define I386_SOCKETCALL 102
 #define I386_CLONE 120
+#define I386_MMAP2 192
+/* socketcall's sub-calls (linux/net.h) */
+#define SOCKETCALL_SOCKET 1
+#define SOCKETCALL_CONNECT 3
 
 /* x32: x86-64 numbers with this bit set. */
 #define X32_SYSCALL_BIT 0x40000000L
@@ -149,6 +162,48 @@ static int do_signal(void)
     return rc < 0 ? fail("signal", rc) : 0;
 }
 
+static int do_mmap(void)
+{
+    long addr;
+    /* mmap2(NULL, 3 pages, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0):
+     * the sixth argument goes in ebp, saved below the red zone. */
+    __asm__ volatile("lea -128(%%rsp), %%rsp\n\t"
+                     "push %%rbp\n\t"
+                     "xorl %%ebp, %%ebp\n\t"
+                     "int $0x80\n\t"
+                     "pop %%rbp\n\t"
+                     "lea 128(%%rsp), %%rsp"
+                     : "=a"(addr)
+                     : "a"((long)I386_MMAP2), "b"(0), "c"(3 * 4096), "d"(PROT_READ | PROT_WRITE),
+                       "S"(MAP_PRIVATE | MAP_ANONYMOUS), "D"(-1)
+                     : "memory", "r8", "r9", "r10", "r11");
+    if (addr < 0 && addr > -4096)
+        return fail("mmap2", addr);
+    printf("mapped %lx\n", (unsigned long)(uint32_t)addr);
+    fflush(stdout);
+    long rc = int80(I386_MUNMAP, (uint32_t)addr, 3 * 4096, 0);
+    return rc < 0 ? fail("munmap", rc) : 0;
+}
+
+static int do_connect(const char *ip, const char *port)
+{
+    uint32_t socket_args[3] = {AF_INET, SOCK_STREAM, 0};
+    long fd =
+        int80(I386_SOCKETCALL, SOCKETCALL_SOCKET, low_copy(socket_args, sizeof(socket_args)), 0);
+    if (fd < 0)
+        return fail("socket", fd);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+    if (inet_pton(AF_INET, ip, &sin.sin_addr) != 1) {
+        fprintf(stderr, "int80: not an IPv4 address: %s\n", ip);
+        return 2;
+    }
+    uint32_t connect_args[3] = {(uint32_t)fd, low_copy(&sin, sizeof(sin)), sizeof(sin)};
+    long rc =
+        int80(I386_SOCKETCALL, SOCKETCALL_CONNECT, low_copy(connect_args, sizeof(connect_args)), 0);
+    printf("connect: %s\n", rc == 0 ? "ok" : strerrorname_np((int)-rc));
+    return 0;
+}
+
 static int do_x32(void)
 {
     long ret;
@@ -162,7 +217,8 @@ static int do_x32(void)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: int80 write PATH TEXT | exec | thread | signal | x32\n");
+        fprintf(stderr, "usage: int80 write PATH TEXT | exec | thread | signal | mmap | connect IP "
+                        "PORT | x32\n");
         return 2;
     }
     if (int80(I386_GETPID, 0, 0, 0) != getpid()) {
@@ -181,6 +237,10 @@ int main(int argc, char **argv)
         return do_thread();
     if (strcmp(argv[1], "signal") == 0)
         return do_signal();
+    if (strcmp(argv[1], "mmap") == 0)
+        return do_mmap();
+    if (strcmp(argv[1], "connect") == 0 && argc == 4)
+        return do_connect(argv[2], argv[3]);
     if (strcmp(argv[1], "x32") == 0)
         return do_x32();
     fprintf(stderr, "int80: unknown action %s\n", argv[1]);
