@@ -349,25 +349,32 @@ static bool read_tracee(void *ctx, uint64_t addr, void *buf, size_t len)
     return tracee_read(*(pid_t *)ctx, addr, buf, len) == (ssize_t)len;
 }
 
-/* The syscall at this entry in x86-64 terms (number, arguments, ABI) in
- * t->call; false when it is one that cannot be decoded (counted). */
-static bool decode_entry(struct task *t, uint32_t arch, int32_t nr, const uint64_t *args)
+/* A syscall entry in x86-64 terms: number, arguments and the ABI it came
+ * through. */
+struct entry {
+    int32_t nr;
+    int32_t abi;
+    uint64_t args[6];
+};
+
+/* False for a syscall that cannot be decoded (it is counted). */
+static bool decode_entry(pid_t tid, uint32_t arch, int32_t nr, const uint64_t *args,
+                         struct entry *out)
 {
     /* x32 calls come through the x86-64 entry with a high bit set in the
      * number; a negative number is no syscall at all (ENOSYS). */
     if (arch == AUDIT_ARCH_X86_64 && nr < X32_SYSCALL_BIT) {
-        t->call.nr = nr;
-        t->call.abi = CMP_ABI_X86_64;
-        memcpy(t->call.args, args, sizeof(t->call.args));
+        out->nr = nr;
+        out->abi = CMP_ABI_X86_64;
+        memcpy(out->args, args, sizeof(out->args));
         return true;
     }
     if (arch == AUDIT_ARCH_I386) {
         struct syscall_i386_call c;
-        pid_t tid = t->tid;
         if (syscall_i386_translate(nr, args, read_tracee, &tid, &c)) {
-            t->call.nr = c.nr;
-            t->call.abi = CMP_ABI_I386;
-            memcpy(t->call.args, c.args, sizeof(t->call.args));
+            out->nr = c.nr;
+            out->abi = CMP_ABI_I386;
+            memcpy(out->args, c.args, sizeof(out->args));
             return true;
         }
         count_undecoded(c.name ? c.name : "i386:unknown");
@@ -395,11 +402,15 @@ static void syscall_stop(struct task *t, uint64_t now)
         /* Before its first exec the root runs our own setup code. */
         bool ours = !t->before_exec ||
                     (info.arch == AUDIT_ARCH_X86_64 && (nr == SYS_execve || nr == SYS_execveat));
-        ours = ours && decode_entry(t, info.arch, nr, args) && interest_has(t->call.nr);
+        struct entry e;
+        ours = ours && decode_entry(t->tid, info.arch, nr, args, &e) && interest_has(e.nr);
         if (!ours) {
             t->call.active = false;
             break;
         }
+        t->call.nr = e.nr;
+        t->call.abi = e.abi;
+        memcpy(t->call.args, e.args, sizeof(t->call.args));
         state_syscall_entry(t, now);
         if (!t->call.want_exit)
             t->call.active = false;
