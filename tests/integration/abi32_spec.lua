@@ -61,6 +61,18 @@ describe("int 0x80 open and write", function()
     assert.truthy(r.stderr:find(("[i386] close(%s) = 0\n"):format(fd), 1, true), r.stderr)
   end)
 
+  it("reach the hooks of their x86-64 twins: an injected ENOSPC fails the write", function()
+    if not needs_i386() then return end
+    local file = h.tmpdir() .. "/out.txt"
+    local r = h.run({ h.bin(), "-s", "inject", "-X", "inject.write=ENOSPC", "-X", "inject.path=" .. file,
+                      "--", h.prog(PROG), "write", file, TEXT })
+    assert.are.equal(1, r.status, r.stderr)
+    assert.truthy(r.stderr:find("int80: write: No space left on device\n", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("compendium: inject: failed 1 of 1 write calls with ENOSPC: " .. file,
+                                1, true), r.stderr)
+    assert.are.equal("", h.read_file(file))
+  end)
+
   it("fail check/fs-allow outside the allowed tree, and pass inside it", function()
     if not needs_i386() then return end
     local dir, elsewhere = h.tmpdir(), h.tmpdir()
@@ -172,6 +184,39 @@ describe("int 0x80 socketcall", function()
     assert.are.equal(1, #list, r.stderr)
     assert.truthy(list[1]:find("check/no-network: connect to 192.0.2.1:80 by " .. PROG, 1, true),
                   list[1])
+  end)
+end)
+
+describe("a 32-bit program", function()
+  teardown(h.cleanup)
+
+  it("is traced like a 64-bit one: its file, bytes, mapping and exit", function()
+    if not needs_i386() then return end
+    if not h.exists(h.prog("hello32")) then
+      pending("the compiler here cannot build an i386 program")
+      return
+    end
+    local dir = h.tmpdir()
+    local r = h.trace({ h.prog("hello32") }, { cwd = dir })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.are.equal("hello from i386\n", h.read_file(dir .. "/hello32.out"))
+    local exec = h.one(r.events, "exec")
+    assert.are.equal(h.prog("hello32"), exec.program)
+    local open = h.one(r.events, "open", { path = dir .. "/hello32.out" })
+    assert.are.equal("i386", open.abi)
+    assert.is_true(open.writable)
+    local write = h.one(r.events, "write", { fd = open.fd })
+    assert.are.equal(16, write.bytes)
+    assert.are.equal("i386", write.abi)
+    local map = h.one(r.events, "mmap")
+    assert.are.equal(8192, map.size)
+    assert.are.equal("anon", map.map_type)
+    assert.is_true(h.addr(map.addr) < 2 ^ 32)
+    local unmap = h.one(r.events, "munmap")
+    assert.are.equal(map.addr, unmap.addr)
+    assert.are.equal(0, h.one(r.events, "exit").code)
+    assert.are.equal(0, r.summary.undecoded_syscalls)
+    assert.are.equal(16, r.summary.io.files_written)
   end)
 end)
 
