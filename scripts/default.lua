@@ -60,6 +60,7 @@ local function io_text(p)
     text = format("%s %s %s", p.type, c.escape(p.name), c.bytes(p.bytes))
   end
   if p.calls > 1 then text = text .. format(" (%d calls)", p.calls) end
+  if p.abi then text = text .. " [" .. p.abi .. "]" end
   return text
 end
 
@@ -122,14 +123,14 @@ end
 local function on_io(e)
   if not shown(e) then return end
   local p = io_run
-  local tid, kind, fd = e.tid, e.type, e.fd
-  if p.active and p.tid == tid and p.type == kind and p.fd == fd then
+  local tid, kind, fd, abi = e.tid, e.type, e.fd, e.abi
+  if p.active and p.tid == tid and p.type == kind and p.fd == fd and p.abi == abi then
     p.bytes = p.bytes + e.bytes
     p.calls = p.calls + 1
     return
   end
   restart(p)
-  p.tid, p.type, p.fd = tid, kind, fd
+  p.tid, p.type, p.fd, p.abi = tid, kind, fd, abi
   p.ts, p.bytes, p.calls = e.ts, e.bytes, 1
   p.name = e.filename or ("fd " .. fd)
   p.peer = e.remote_addr

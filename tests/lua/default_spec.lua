@@ -163,11 +163,16 @@ describe("the default script", function()
     rt.start()
     h:emit("open", { ts = 0.001, path = "/tmp/out", fd = 3, writable = true, abi = "i386" })
     h:emit("open", { ts = 0.002, path = "/tmp/in", fd = 4 })
+    h:emit("write", { ts = 0.0021, filename = "/tmp/out", fd = 3, bytes = 10, abi = "i386" })
+    h:emit("write", { ts = 0.0022, filename = "/tmp/out", fd = 3, bytes = 20, abi = "i386" })
+    h:emit("write", { ts = 0.0023, filename = "/tmp/out", fd = 3, bytes = 5 })
     h:emit("exec", { ts = 0.003, program = "/bin/true", abi = "i386" })
     rt.finish()
     assert.are.same({
       "[+0.001s] open /tmp/out (write) [i386]",
       "[+0.002s] open /tmp/in (read)",
+      "[+0.002s] write /tmp/out 30 B (2 calls) [i386]",
+      "[+0.002s] write /tmp/out 5 B",
       "[+0.003s] ─── true exec ─── [i386]",
     }, live_lines(h))
     local summary = box(h)
