@@ -61,6 +61,33 @@ describe("int 0x80 open and write", function()
     assert.truthy(r.stderr:find(("[i386] close(%s) = 0\n"):format(fd), 1, true), r.stderr)
   end)
 
+  it("read as strace decodes the same int 0x80 calls", function()
+    if not needs_i386() then return end
+    if h.run({ "strace", "-V" }).status ~= 0 then
+      pending("strace is not installed")
+      return
+    end
+    local file = h.tmpdir() .. "/out.txt"
+    -- The open of the file and the two calls after it: "name(args) = ret".
+    local function calls(text, prefix)
+      local out = {}
+      for _, line in ipairs(h.lines(text)) do
+        local call = line:match(prefix .. "(%a+%(.*)$")
+        if call and (#out > 0 or call:find(file, 1, true)) and #out < 3 then
+          out[#out + 1] = (call:gsub("%s+= ", " = "))
+        end
+      end
+      return out
+    end
+    local s = h.run({ "strace", "-qq", "-e", "trace=open,write,close", h.prog(PROG), "write", file, "abc" })
+    assert.are.equal(0, s.status, s.stderr)
+    local r = h.run({ h.bin(), "-v", "--", h.prog(PROG), "write", file, "abc" })
+    assert.are.equal(0, r.status, r.stderr)
+    local want = calls(s.stderr, "^")
+    assert.are.equal(3, #want, s.stderr)
+    assert.are.same(want, calls(r.stderr, "%] %[i386%] "))
+  end)
+
   it("reach the hooks of their x86-64 twins: an injected ENOSPC fails the write", function()
     if not needs_i386() then return end
     local file = h.tmpdir() .. "/out.txt"
