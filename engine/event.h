@@ -41,6 +41,10 @@ enum cmp_event_type {
     CMP_EV_COUNT = 21
 };
 
+/* The ABI a syscall was made through. Events of an i386 syscall (int $0x80)
+ * carry the x86-64 number and argument order of the syscall it means. */
+enum cmp_abi { CMP_ABI_X86_64 = 0, CMP_ABI_I386 = 1 };
+
 /* What an enter/exit hook asked for, through cmp_host_inject (bit flags). */
 enum cmp_inject_action { CMP_INJECT_RETURN = 1, CMP_INJECT_DELAY = 2 };
 
@@ -91,6 +95,7 @@ typedef struct cmp_event {
     int32_t signal;       /* exit: fatal signal; signal: the signal number */
     int32_t is_thread;    /* exit: the task was a thread, not a process */
     int32_t core_dumped;  /* exit */
+    int32_t abi;          /* syscall-derived events: enum cmp_abi */
 } cmp_event;
 
 /* What the engine knows about a task, for c.proc(). */
@@ -167,6 +172,8 @@ typedef struct cmp_run_info {
     uint64_t faults_dropped; /* fault samples the perf rings lost */
     uint64_t ebpf_dropped;   /* records the BPF ring buffer could not take */
     cmp_str command;         /* the traced command line, space-joined */
+    uint64_t undecoded;      /* syscalls of another ABI (int $0x80, x32) not decoded */
+    cmp_str undecoded_names; /* which, with counts: "signal=2 socketcall:recvmmsg=1" */
 } cmp_run_info;
 
 /* Engine services the Lua side calls. */

@@ -435,6 +435,9 @@ size_t cmp_format_syscall(const cmp_event *ev, char *buf, size_t cap)
     if (!ev || ev->nr < 0)
         return 0;
 
+    /* An int $0x80 call shows as the x86-64 syscall it means, marked. */
+    if (ev->abi == CMP_ABI_I386)
+        line_str(&l, "[i386] ");
     const struct syscall_desc *desc = syscall_desc(ev->nr);
     if (desc)
         line_printf(&l, "%s(", desc->name);

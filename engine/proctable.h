@@ -27,7 +27,8 @@ struct process {
 
 /* A syscall between its entry and exit stops. */
 struct syscall_call {
-    int32_t nr;
+    int32_t nr;  /* x86-64 number, also for a call made through another ABI */
+    int32_t abi; /* enum cmp_abi: the ABI it was made through */
     uint64_t args[6];
     uint64_t entry_ns;
     bool active;             /* entry seen, exit not yet */

@@ -21,6 +21,8 @@
 #include "proctable.h"
 #include "sources.h"
 #include "state.h"
+#include "syscall_table.h"
+#include "tracee_mem.h"
 #include "xalloc.h"
 
 #define SYSCALL_STOP (SIGTRAP | 0x80)
@@ -302,6 +304,86 @@ static void finish_syscall_stop(struct task *t, bool at_entry, int64_t rval, uin
     resume(t, 0);
 }
 
+/* ---- foreign ABIs -------------------------------------------------------------- */
+
+/* Syscalls of another ABI that have no decoding: never dropped unseen, but
+ * counted by name for the run object (checks fail closed on them). */
+#define UNDECODED_NAMES 32
+#define X32_SYSCALL_BIT 0x40000000
+static struct {
+    const char *name;
+    uint64_t count;
+} undecoded[UNDECODED_NAMES];
+static uint64_t undecoded_total;
+static char undecoded_text[UNDECODED_NAMES * 48];
+
+static void count_undecoded(const char *name)
+{
+    undecoded_total++;
+    for (size_t i = 0; i < UNDECODED_NAMES; i++) {
+        if (!undecoded[i].name || strcmp(undecoded[i].name, name) == 0) {
+            undecoded[i].name = name;
+            undecoded[i].count++;
+            return;
+        }
+    }
+}
+
+void ptrace_abi_totals(cmp_run_info *out)
+{
+    size_t len = 0;
+    undecoded_text[0] = '\0';
+    for (size_t i = 0; i < UNDECODED_NAMES && undecoded[i].name; i++) {
+        int n = snprintf(undecoded_text + len, sizeof(undecoded_text) - len, "%s%s=%llu",
+                         len ? " " : "", undecoded[i].name, (unsigned long long)undecoded[i].count);
+        if (n < 0 || (size_t)n >= sizeof(undecoded_text) - len)
+            break;
+        len += (size_t)n;
+    }
+    out->undecoded = undecoded_total;
+    out->undecoded_names = (cmp_str){undecoded_text, (uint32_t)len};
+}
+
+static bool read_tracee(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    return tracee_read(*(pid_t *)ctx, addr, buf, len) == (ssize_t)len;
+}
+
+/* A syscall entry in x86-64 terms: number, arguments and the ABI it came
+ * through. */
+struct entry {
+    int32_t nr;
+    int32_t abi;
+    uint64_t args[6];
+};
+
+/* False for a syscall that cannot be decoded (it is counted). */
+static bool decode_entry(pid_t tid, uint32_t arch, int32_t nr, const uint64_t *args,
+                         struct entry *out)
+{
+    /* x32 calls come through the x86-64 entry with a high bit set in the
+     * number; a negative number is no syscall at all (ENOSYS). */
+    if (arch == AUDIT_ARCH_X86_64 && nr < X32_SYSCALL_BIT) {
+        out->nr = nr;
+        out->abi = CMP_ABI_X86_64;
+        memcpy(out->args, args, sizeof(out->args));
+        return true;
+    }
+    if (arch == AUDIT_ARCH_I386) {
+        struct syscall_i386_call c;
+        if (syscall_i386_translate(nr, args, read_tracee, &tid, &c)) {
+            out->nr = c.nr;
+            out->abi = CMP_ABI_I386;
+            memcpy(out->args, c.args, sizeof(out->args));
+            return true;
+        }
+        count_undecoded(c.name ? c.name : "i386:unknown");
+        return false;
+    }
+    count_undecoded(arch == AUDIT_ARCH_X86_64 ? "x32" : "unknown-abi");
+    return false;
+}
+
 static void syscall_stop(struct task *t, uint64_t now)
 {
     struct __ptrace_syscall_info info;
@@ -317,16 +399,18 @@ static void syscall_stop(struct task *t, uint64_t now)
                                                           : (int32_t)info.seccomp.nr;
         const uint64_t *args =
             info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.args : info.seccomp.args;
-        bool ours = info.arch == AUDIT_ARCH_X86_64 && interest_has(nr);
         /* Before its first exec the root runs our own setup code. */
-        if (t->before_exec && nr != SYS_execve && nr != SYS_execveat)
-            ours = false;
+        bool ours = !t->before_exec ||
+                    (info.arch == AUDIT_ARCH_X86_64 && (nr == SYS_execve || nr == SYS_execveat));
+        struct entry e;
+        ours = ours && decode_entry(t->tid, info.arch, nr, args, &e) && interest_has(e.nr);
         if (!ours) {
             t->call.active = false;
             break;
         }
-        t->call.nr = nr;
-        memcpy(t->call.args, args, sizeof(t->call.args));
+        t->call.nr = e.nr;
+        t->call.abi = e.abi;
+        memcpy(t->call.args, e.args, sizeof(t->call.args));
         state_syscall_entry(t, now);
         if (!t->call.want_exit)
             t->call.active = false;

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "event.h"
+
 /* How the traced root ended, once it has. */
 struct root_status {
     bool ended;
@@ -36,6 +38,8 @@ void ptrace_detach_all(void);
 void ptrace_kill_all(void);
 
 const struct root_status *ptrace_root_status(void);
+/* The run object's count of syscalls of another ABI that were not decoded. */
+void ptrace_abi_totals(cmp_run_info *out);
 pid_t ptrace_root_pid(void);
 
 #endif

@@ -148,6 +148,7 @@ void session_run_info(cmp_run_info *out)
     out->io_traced = interest_io();
     state_totals(out);
     sources_totals(out);
+    ptrace_abi_totals(out);
     out->command = (cmp_str){run.command, (uint32_t)strlen(run.command ? run.command : "")};
 }
 

@@ -130,6 +130,7 @@ static cmp_event *event_begin(struct task *t, int type, uint64_t now, bool with_
     if (with_call) {
         struct syscall_call *c = &t->call;
         e->nr = c->nr;
+        e->abi = c->abi;
         memcpy(e->args, c->args, sizeof(e->args));
         e->path = str_of(c->path, c->path_len);
         e->path2 = str_of(c->path2, c->path2_len);

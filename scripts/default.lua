@@ -60,6 +60,7 @@ local function io_text(p)
     text = format("%s %s %s", p.type, c.escape(p.name), c.bytes(p.bytes))
   end
   if p.calls > 1 then text = text .. format(" (%d calls)", p.calls) end
+  if p.abi then text = text .. " [" .. p.abi .. "]" end
   return text
 end
 
@@ -111,22 +112,25 @@ local function restart(r)
 end
 
 -- A line of its own; merged lines still pending go first, to keep order.
+-- What a syscall made through int $0x80 caused says so.
 local function line(e, text)
   flush()
+  local abi = e.abi
+  if abi then text = text .. " [" .. abi .. "]" end
   emit(e.ts, e.tid, text)
 end
 
 local function on_io(e)
   if not shown(e) then return end
   local p = io_run
-  local tid, kind, fd = e.tid, e.type, e.fd
-  if p.active and p.tid == tid and p.type == kind and p.fd == fd then
+  local tid, kind, fd, abi = e.tid, e.type, e.fd, e.abi
+  if p.active and p.tid == tid and p.type == kind and p.fd == fd and p.abi == abi then
     p.bytes = p.bytes + e.bytes
     p.calls = p.calls + 1
     return
   end
   restart(p)
-  p.tid, p.type, p.fd = tid, kind, fd
+  p.tid, p.type, p.fd, p.abi = tid, kind, fd, abi
   p.ts, p.bytes, p.calls = e.ts, e.bytes, 1
   p.name = e.filename or ("fd " .. fd)
   p.peer = e.remote_addr
@@ -342,6 +346,11 @@ c.on("end", function(run)
   if run.dropped > 0 then
     c.print(" Dropped: %d records the kernel could not queue (%d fault samples, %d BPF)",
             run.dropped, run.dropped_faults, run.dropped_ebpf)
+  end
+  if run.undecoded_syscalls > 0 then
+    c.print(" Undecoded: %d 32-bit syscall%s that compendium could not decode (%s)",
+            run.undecoded_syscalls, run.undecoded_syscalls == 1 and "" or "s",
+            summary.undecoded_text(run.undecoded_by_name))
   end
   c.print(" Exit: %s", summary.exit_text(run))
   c.print(RULE)

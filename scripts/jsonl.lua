@@ -75,6 +75,8 @@ c.on("end", function(run)
     dropped = run.dropped,
     dropped_faults = run.dropped_faults,
     dropped_ebpf = run.dropped_ebpf,
+    undecoded_syscalls = run.undecoded_syscalls,
+    undecoded_by_name = run.undecoded_syscalls > 0 and run.undecoded_by_name or nil,
     failures = #run.failures,
   }, "\n")
   out:close()

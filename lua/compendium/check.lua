@@ -14,6 +14,7 @@ local ffi = require "ffi"
 local c = require "compendium"
 local glob = require "compendium.glob"
 local registry = require "compendium.registry"
+local summary = require "compendium.summary"
 
 local format = string.format
 
@@ -191,6 +192,29 @@ function M.path(e)
   local path = e.path
   if path == nil or path:sub(1, 1) == "/" then return path end
   return M.absolute(e, path, DIRFD_FIRST[e.name] and e:arg(1) or nil)
+end
+
+-- ---- syscalls of another ABI ---------------------------------------------------
+
+-- Fails the check when the program made syscalls through another ABI
+-- (int $0x80, x32) that compendium could not decode: any of them may have
+-- done what the check looks for, so a check that gates CI fails closed.
+-- -X abi.undecoded=allow accepts them. Call while the script loads.
+function Check:fail_closed_on_undecoded()
+  local allow = c.opt("abi.undecoded", "fail")
+  if allow ~= "allow" and allow ~= "fail" then
+    opt_error("abi.undecoded", allow, "expected allow or fail")
+  end
+  if allow == "allow" then return end
+  local where = registry.where(2) -- the failure points at the check, not at this file
+  c.on("end", function(run)
+    local n = run.undecoded_syscalls or 0
+    if n == 0 then return end
+    local message = format("%d 32-bit syscall%s that compendium could not decode (%s); " ..
+                           "-X abi.undecoded=allow accepts them", n, n == 1 and "" or "s",
+                           summary.undecoded_text(run.undecoded_by_name))
+    if self:violation(nil, message) then self.seen[message].where = where end
+  end)
 end
 
 return M

@@ -40,6 +40,8 @@ local INJECT = M.type_ids.inject
 local SPAWN_PROCESS, SPAWN_THREAD = M.type_ids.spawn_process, M.type_ids.spawn_thread
 
 local TARGETS = { [0] = "file", "pipe", "other" }
+-- enum cmp_abi; the native x86-64 ABI is no name at all
+local ABIS = { [0] = nil, "i386" }
 
 -- ---- the view type, defined and given its metatype once per Lua state ----
 
@@ -205,6 +207,8 @@ function getters.addr(e)
 end
 
 function getters.writable(e) return e._writable ~= 0 end
+-- "i386" for what a syscall made through int $0x80 caused, nil otherwise
+function getters.abi(e) return ABIS[e._abi] end
 function getters.is_thread(e) return e._is_thread ~= 0 end
 function getters.core_dumped(e) return e._core_dumped ~= 0 end
 
@@ -351,6 +355,7 @@ function methods.table(e)
   local t = { ts = micro(e.ts), pid = e._pid, tid = e._tid, type = kind }
   local fill = tables[kind]
   if fill then fill(e, t) end
+  t.abi = ABIS[e._abi]
   return t
 end
 

@@ -73,6 +73,13 @@ function M.fd_table(d)
   }
 end
 
+-- "signal=2 socketcall:recvmmsg=1" → { signal = 2, ["socketcall:recvmmsg"] = 1 }
+function M.undecoded_names(text)
+  local names = {}
+  for name, n in (text or ""):gmatch("(%S+)=(%d+)") do names[name] = tonumber(n) end
+  return names
+end
+
 -- The run object hooks get (start and end), minus `failures`, which the
 -- runtime adds.
 function M.run_table(r, signame)
@@ -101,6 +108,8 @@ function M.run_table(r, signame)
     ebpf_traced = r.ebpf_traced ~= 0,
     dropped_faults = tonumber(r.faults_dropped),
     dropped_ebpf = tonumber(r.ebpf_dropped),
+    undecoded_syscalls = tonumber(r.undecoded),
+    undecoded_by_name = M.undecoded_names(str(r.undecoded_names)),
     memory = {
       heap_bytes = tonumber(r.heap_bytes),
       mmap_bytes = tonumber(r.mmap_bytes),

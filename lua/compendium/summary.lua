@@ -144,6 +144,18 @@ function M.exit_text(run)
   return "unknown"
 end
 
+-- "signal ×2, socketcall:recvmmsg": the run's undecoded_by_name, sorted.
+function M.undecoded_text(by_name)
+  local names = {}
+  for name in pairs(by_name or {}) do names[#names + 1] = name end
+  table.sort(names)
+  for i, name in ipairs(names) do
+    local n = by_name[name]
+    names[i] = n > 1 and ("%s ×%d"):format(name, n) or name
+  end
+  return table.concat(names, ", ")
+end
+
 -- Registers the hooks that feed this accumulator.
 function Acc:hook(c)
   for _, kind in ipairs(M.kinds) do

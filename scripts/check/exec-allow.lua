@@ -8,6 +8,7 @@
 local c = require "compendium"
 local check = require "compendium.check"
 local rule = check.new()
+rule:fail_closed_on_undecoded()
 local allowed = check.globs("exec.allow", nil, false)
 local command_start = check.command_start()
 

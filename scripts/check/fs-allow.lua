@@ -11,6 +11,7 @@ local c = require "compendium"
 local check = require "compendium.check"
 local glob = require "compendium.glob"
 local rule = check.new()
+rule:fail_closed_on_undecoded()
 local allowed = check.globs("fs.allow")
 
 -- Devices that are not files: writing to them changes nothing on disk.

@@ -8,6 +8,7 @@
 local c = require "compendium"
 local check = require "compendium.check"
 local rule = check.new()
+rule:fail_closed_on_undecoded()
 local denied = check.globs("fs.deny", "~/.ssh/**,~/.gnupg/**,~/.aws/**,~/.netrc,~/.docker/config.json")
 
 -- Every open that succeeded, for reading or writing.

@@ -7,6 +7,7 @@
 -- program tried. Unix sockets and netlink stay on the machine.
 local c = require "compendium"
 local check = require("compendium.check").new()
+check:fail_closed_on_undecoded()
 
 -- "192.0.2.1:80", "[2001:db8::1]:443": an IP peer that is not this machine
 local function remote(peer)

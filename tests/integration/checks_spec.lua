@@ -7,16 +7,11 @@ local ACTIONS = "check_actions"
 
 -- compendium -s check/NAME [-X opt ...] -- check_actions ACTIONS...
 local function check(name, opts, actions, run_opts)
-  local argv = { h.bin(), "-s", "check/" .. name }
-  for _, o in ipairs(opts) do
-    argv[#argv + 1] = "-X"
-    argv[#argv + 1] = o
-  end
-  argv[#argv + 1] = "--"
-  for _, a in ipairs(actions.prefix or {}) do argv[#argv + 1] = a end
-  argv[#argv + 1] = h.prog(ACTIONS)
-  for _, a in ipairs(actions) do argv[#argv + 1] = a end
-  return h.run(argv, run_opts)
+  local command = {}
+  for _, a in ipairs(actions.prefix or {}) do command[#command + 1] = a end
+  command[#command + 1] = h.prog(ACTIONS)
+  for _, a in ipairs(actions) do command[#command + 1] = a end
+  return h.check(name, opts, command, run_opts)
 end
 
 local function passes(r, name)
@@ -30,12 +25,7 @@ local function fails(r, name)
   local lines = h.lines(r.stderr)
   assert.are.equal("compendium: 1 of 1 check failed (check/" .. name .. "); the command exited 0",
                    lines[#lines], r.stderr)
-  local failures = {}
-  for _, line in ipairs(lines) do
-    local f = line:match("^  ✗ (.*)$")
-    if f then failures[#failures + 1] = f end
-  end
-  return failures
+  return h.failure_lines(r.stderr)
 end
 
 -- "what by check_actions (pid N) at +T.TTTs (check/NAME.lua:L)", with the

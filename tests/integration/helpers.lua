@@ -223,6 +223,29 @@ function M.trace(args, opts)
   return r
 end
 
+-- Runs compendium -s check/NAME -X OPT... -- COMMAND... (opts: the -X
+-- values; run_opts as for run()).
+function M.check(name, opts, command, run_opts)
+  local argv = { M.bin(), "-s", "check/" .. name }
+  for _, o in ipairs(opts) do
+    argv[#argv + 1] = "-X"
+    argv[#argv + 1] = o
+  end
+  argv[#argv + 1] = "--"
+  for _, a in ipairs(command) do argv[#argv + 1] = a end
+  return M.run(argv, run_opts)
+end
+
+-- The failures a run listed on stderr, without their "  ✗ ".
+function M.failure_lines(stderr)
+  local failures = {}
+  for _, line in ipairs(M.lines(stderr)) do
+    local f = line:match("^  ✗ (.*)$")
+    if f then failures[#failures + 1] = f end
+  end
+  return failures
+end
+
 -- Every line of a JSON-lines file, decoded with cjson; fails on a line that
 -- does not parse, naming it.
 function M.read_jsonl(path)

@@ -99,6 +99,42 @@ describe("a check", function()
   end)
 end)
 
+describe("a check that fails closed on undecoded 32-bit syscalls", function()
+  local SCRIPT = [[
+    local check = require("compendium.check").new()
+    check:fail_closed_on_undecoded()
+  ]]
+
+  it("fails once at the end, naming them, pointing at the check", function()
+    local h, rt = fake.setup()
+    local ok, err, path = load(rt, "gate", SCRIPT)
+    assert.is_true(ok, err)
+    h.run_info.undecoded_syscalls = 3
+    h.run_info.undecoded_by_name = { signal = 2, x32 = 1 }
+    rt.start()
+    assert.are.equal(1, rt.finish())
+    assert.are.same({
+      "compendium: 1 failure:",
+      "  ✗ gate: 3 32-bit syscalls that compendium could not decode (signal ×2, x32); " ..
+      "-X abi.undecoded=allow accepts them (" .. path .. ":2)",
+      "compendium: 1 of 1 check failed (gate); the command exited 0",
+    }, h:lines())
+  end)
+
+  it("passes when there were none, or with -X abi.undecoded=allow", function()
+    local h, rt = fake.setup()
+    assert.is_true((load(rt, "gate", SCRIPT)))
+    rt.start()
+    assert.are.equal(0, rt.finish())
+    h, rt = fake.setup { options = { { key = "abi.undecoded", value = "allow" } } }
+    assert.is_true((load(rt, "gate", SCRIPT)))
+    h.run_info.undecoded_syscalls = 1
+    h.run_info.undecoded_by_name = { signal = 1 }
+    rt.start()
+    assert.are.equal(0, rt.finish())
+  end)
+end)
+
 describe("check options", function()
   local check
   setup(function()

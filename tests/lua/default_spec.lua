@@ -156,6 +156,30 @@ describe("the default script", function()
     }, h:lines())
   end)
 
+  it("marks what int $0x80 syscalls did, and counts the undecoded ones in the summary", function()
+    local h, rt = default()
+    h.run_info.undecoded_syscalls = 3
+    h.run_info.undecoded_by_name = { signal = 2, ["socketcall:recvmmsg"] = 1 }
+    rt.start()
+    h:emit("open", { ts = 0.001, path = "/tmp/out", fd = 3, writable = true, abi = "i386" })
+    h:emit("open", { ts = 0.002, path = "/tmp/in", fd = 4 })
+    h:emit("write", { ts = 0.0021, filename = "/tmp/out", fd = 3, bytes = 10, abi = "i386" })
+    h:emit("write", { ts = 0.0022, filename = "/tmp/out", fd = 3, bytes = 20, abi = "i386" })
+    h:emit("write", { ts = 0.0023, filename = "/tmp/out", fd = 3, bytes = 5 })
+    h:emit("exec", { ts = 0.003, program = "/bin/true", abi = "i386" })
+    rt.finish()
+    assert.are.same({
+      "[+0.001s] open /tmp/out (write) [i386]",
+      "[+0.002s] open /tmp/in (read)",
+      "[+0.002s] write /tmp/out 30 B (2 calls) [i386]",
+      "[+0.002s] write /tmp/out 5 B",
+      "[+0.003s] ─── true exec ─── [i386]",
+    }, live_lines(h))
+    local summary = box(h)
+    assert.are.equal(" Undecoded: 3 32-bit syscalls that compendium could not decode " ..
+                     "(signal ×2, socketcall:recvmmsg)", summary[#summary - 2])
+  end)
+
   it("shows noise and every raw syscall with -v", function()
     local h, rt = default { verbose = true }
     rt.start()

@@ -47,6 +47,11 @@ describe("event", function()
       assert.has_error(function() e:arg(7) end, "arg: index 7 is not 1..6")
     end)
 
+    it("give the ABI of an int $0x80 syscall, nil for x86-64 ones", function()
+      assert.are.equal("i386", set("open", { path = "/tmp/x", abi = "i386" }).abi)
+      assert.is_nil(set("open", { path = "/tmp/x" }).abi)
+    end)
+
     it("name syscalls the engine does not know", function()
       set("enter", { nr = 400 })
       assert.are.equal("syscall_400", e.name)
@@ -171,6 +176,13 @@ describe("event", function()
     it("open", function()
       assert.are.same(common("open", { path = "/etc/hosts", writable = false, fd = 3 }),
                       tbl("open", { path = "/etc/hosts", fd = 3, nr = 257, args = { 1 } }))
+    end)
+
+    it("abi, for what an int $0x80 syscall caused", function()
+      assert.are.same(common("open", { path = "/tmp/x", writable = true, fd = 3, abi = "i386" }),
+                      tbl("open", { path = "/tmp/x", fd = 3, writable = true, abi = "i386" }))
+      assert.are.same(common("spawn_thread", { child_tid = 7, abi = "i386" }),
+                      tbl("spawn_thread", { child = 7, abi = "i386" }))
     end)
 
     it("connect, with error only when set", function()

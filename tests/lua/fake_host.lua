@@ -76,7 +76,7 @@ function M.default_run()
     command = "prog --flag", root_pid = 100, attached = false, detached = false,
     interrupted = false, duration = 0.5, exit = { code = 0 }, processes = 1, threads = 0,
     syscalls = 10, dropped = 0, page_size = 4096, faults_traced = false, ebpf_traced = false,
-    dropped_faults = 0, dropped_ebpf = 0,
+    dropped_faults = 0, dropped_ebpf = 0, undecoded_syscalls = 0, undecoded_by_name = {},
     memory = { heap_bytes = 0, mmap_bytes = 0, mmap_regions = 0 },
     io = { file_read_bytes = 0, file_written_bytes = 0 },
     net = { bytes_sent = 0, bytes_received = 0 },
@@ -156,7 +156,7 @@ end
 
 -- Fills the event struct: type name plus fields named as in cmp_event
 -- (strings as Lua strings, argv as a list, target as "file"/"pipe"/"other",
--- booleans for writable/is_thread/core_dumped, ts in seconds).
+-- booleans for writable/is_thread/core_dumped, abi "i386" or nil, ts in seconds).
 function Host:set(type_name, f)
   f = f or {}
   local ev = self.ev
@@ -190,6 +190,7 @@ function Host:set(type_name, f)
   ev.writable = f.writable and 1 or 0
   ev.is_thread = f.is_thread and 1 or 0
   ev.core_dumped = f.core_dumped and 1 or 0
+  ev.abi = f.abi == "i386" and 1 or 0
   ev.target = TARGETS[f.target or "file"]
   return ev.type
 end

@@ -37,7 +37,7 @@ describe("host conversions", function()
       duration = 0.34, exit = { code = 3 },
       processes = 2, threads = 1, syscalls = 12345, dropped = 0,
       faults_traced = true, ebpf_traced = false, page_size = 4096,
-      dropped_faults = 7, dropped_ebpf = 0,
+      dropped_faults = 7, dropped_ebpf = 0, undecoded_syscalls = 0, undecoded_by_name = {},
       memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24 },
       io = { file_read_bytes = 10, file_written_bytes = 20 },
       net = { bytes_sent = 30, bytes_received = 40 },
@@ -54,6 +54,15 @@ describe("host conversions", function()
     assert.are.equal("", run.command)
     r.exit_code, r.exit_signal = -1, 0
     assert.are.same({}, host.run_table(r, signame).exit)
+  end)
+
+  it("counts the syscalls of another ABI that could not be decoded, by name", function()
+    local r = ffi.new("cmp_run_info")
+    r.undecoded = 3
+    str(r.undecoded_names, "signal=2 socketcall:recvmmsg=1")
+    local run = host.run_table(r, signame)
+    assert.are.equal(3, run.undecoded_syscalls)
+    assert.are.same({ signal = 2, ["socketcall:recvmmsg"] = 1 }, run.undecoded_by_name)
   end)
 
   it("builds c.proc's table", function()

@@ -63,7 +63,7 @@ describe("the jsonl script", function()
     h.run_info = {
       command = "curl -s https://example.com", root_pid = 100, attached = false, detached = false,
       interrupted = false, duration = 0.345678, exit = { code = 0 }, processes = 2, threads = 1,
-      syscalls = 420, dropped = 0,
+      syscalls = 420, dropped = 0, undecoded_syscalls = 2, undecoded_by_name = { signal = 2 },
       memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24 },
       io = { file_read_bytes = 1, file_written_bytes = 2 }, net = { bytes_sent = 3, bytes_received = 4 },
     }
@@ -115,6 +115,7 @@ describe("the jsonl script", function()
         io = { files_read = 100, files_written = 0, net_sent = 517, net_received = 2663 },
         connections = { { sock_type = "tcp4", remote_addr = "93.184.216.34:443" } },
         processes = 2, threads = 1, syscalls = 420, dropped = 0, failures = 0,
+        undecoded_syscalls = 2, undecoded_by_name = { signal = 2 },
       },
     }, decoded(path))
     assert.truthy(lines[#lines]:find('"connections":[{', 1, true))

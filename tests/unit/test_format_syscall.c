@@ -411,6 +411,19 @@ static void test_unknown(void)
     CHECK_INT(cmp_format_syscall(NULL, line, sizeof(line)), 0);
 }
 
+/* An int $0x80 call arrives as the x86-64 syscall it means, marked. */
+static void test_i386(void)
+{
+    cmp_event ev = syscall_event(NR_WRITE, 6);
+    ev.abi = CMP_ABI_I386;
+    ev.args[0] = 1;
+    ev.args[1] = addr_of("hello\n");
+    ev.args[2] = 6;
+    CHECK_STR(format(&ev), "[i386] write(1, \"hello\\n\", 6) = 6");
+    ev.type = CMP_EV_ENTER;
+    CHECK_STR(format(&ev), "[i386] write(1, \"hello\\n\", 6)");
+}
+
 static void test_truncation(void)
 {
     cmp_event ev = syscall_event(NR_WRITE, 6);
@@ -448,6 +461,7 @@ int main(void)
     test_process();
     test_commands_and_ints();
     test_unknown();
+    test_i386();
     test_truncation();
     return check_finish();
 }
