@@ -855,6 +855,7 @@ void state_exec(struct task *t, uint64_t now)
         procfs_readlink(t->pid, "exe", program, sizeof(program));
     }
     learn_program(t->proc, t->pid, program);
+    tracee_mem_forget(t->tid); /* a new address space */
 
     /* exec unshares the fd table and drops close-on-exec fds. */
     struct fdtable *fds = fdtable_clone(t->fds);
@@ -889,6 +890,7 @@ void state_exit(struct task *t, int code, int signal, bool core_dumped, uint64_t
         t->proc->exit_signal = signal;
     }
     t->exited = true;
+    tracee_mem_forget(t->tid);
     if (t->before_exec || !script_host_wants(CMP_EV_EXIT))
         return;
     cmp_event *e = event_begin(t, CMP_EV_EXIT, now, false);
@@ -921,6 +923,7 @@ static void fold_live(struct task *t, void *arg)
 void state_finish(void)
 {
     proctable_each(fold_live, NULL);
+    tracee_mem_forget_all();
 }
 
 void state_totals(cmp_run_info *out)

@@ -1,0 +1,24 @@
+-- Reading the tracee's memory never waits for the tracee: tests/progs/uffd_path
+-- passes open() a path in a userfaultfd page that its own handler thread
+-- fills only after the kernel's copy of the path has faulted (and a second
+-- later). A tracer that waited for the page would wait forever (the handler
+-- is a traced thread, stopped at its next syscall until the tracer moves on).
+local h = require "helpers"
+
+describe("a path argument in a userfaultfd page nobody filled yet", function()
+  local file, untraced
+  setup(function()
+    file = h.tmpdir() .. "/target"
+    h.write_file(file, "x")
+    untraced = h.run({ h.prog("uffd_path"), file })
+  end)
+  teardown(h.cleanup)
+
+  it("does not stop the trace: the program ends with its own status", function()
+    if untraced.status == 77 then return pending(untraced.stderr:gsub("\n$", "")) end
+    assert.are.equal(7, untraced.status)
+    local r = h.trace({ h.prog("uffd_path"), file })
+    assert.are.equal(7, r.status, r.stderr)
+    assert.are.same({ code = 7 }, r.summary.exit)
+  end)
+end)
