@@ -1,18 +1,25 @@
 #include "procfs.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
+
+int procfs_readlink_err(pid_t pid, const char *entry, char *out, size_t cap)
+{
+    char link[64];
+    if (cap < 2)
+        return ENAMETOOLONG;
+    snprintf(link, sizeof(link), "/proc/%d/%s", (int)pid, entry);
+    ssize_t n = readlink(link, out, cap);
+    int err = n < 0 ? errno : n == 0 ? ENOENT : (size_t)n >= cap ? ENAMETOOLONG : 0;
+    out[err ? 0 : n] = '\0';
+    return err;
+}
 
 size_t procfs_readlink(pid_t pid, const char *entry, char *out, size_t cap)
 {
-    char link[64];
-    snprintf(link, sizeof(link), "/proc/%d/%s", (int)pid, entry);
-    ssize_t n = cap > 0 ? readlink(link, out, cap - 1) : -1;
-    if (n < 0)
-        n = 0;
-    if (cap > 0)
-        out[n] = '\0';
-    return (size_t)n;
+    return procfs_readlink_err(pid, entry, out, cap) == 0 ? strlen(out) : 0;
 }
 
 size_t procfs_read(pid_t pid, const char *entry, char *out, size_t cap)

@@ -16,14 +16,22 @@ local allowed = check.globs("fs.allow")
 -- Devices that are not files: writing to them changes nothing on disk.
 local devices = assert(glob.list("/dev/null,/dev/zero,/dev/full,/dev/tty,/dev/pts/*"))
 
-local function changed(e, what, path)
-  if path and not allowed:match(path) and not devices:match(path) then
+-- path nil: it could not be known (why says why); that might be anywhere,
+-- so it fails the check.
+local function changed(e, what, path, why)
+  if path == nil then
+    rule:violation(e, "%s of a path that cannot be checked: %s", what, why or "?")
+  elseif not allowed:match(path) and not devices:match(path) then
     rule:violation(e, "%s %s (outside fs.allow)", what, c.escape(path))
   end
 end
 
+-- By the file the kernel opened: a symlink in an allowed place may lead
+-- anywhere.
 c.on("open", function(e)
-  if e.writable then changed(e, "write", e.path) end
+  if not e.writable then return end
+  local names = check.open_names(e)
+  changed(e, "write", names.real, names.unknown)
 end)
 
 -- Each syscall that changes the tree: what it does, then which of its
@@ -51,7 +59,8 @@ for name, change in pairs(CHANGES) do
     if e.ret < 0 then return end
     for i = 2, #change do
       local field, dirfd = change[i][1], change[i][2]
-      changed(e, change[1], check.absolute(e, e[field], dirfd and e:arg(dirfd)))
+      local path, why = check.absolute(e, e[field], dirfd and e:arg(dirfd))
+      changed(e, change[1], path, why and (why .. (e[field] and ": " .. c.escape(e[field]) or "")))
     end
   end)
 end

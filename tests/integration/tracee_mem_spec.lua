@@ -20,5 +20,17 @@ describe("a path argument in a userfaultfd page nobody filled yet", function()
     local r = h.trace({ h.prog("uffd_path"), file })
     assert.are.equal(7, r.status, r.stderr)
     assert.are.same({ code = 7 }, r.summary.exit)
+    -- the argument could not be read; the file opened is known from its fd
+    local open = h.one(r.events, "open", { path = file })
+    assert.is_nil(open.requested)
+    assert.are.equal("EFAULT", open.requested_error)
+  end)
+
+  it("says so in the default view", function()
+    if untraced.status == 77 then return pending(untraced.stderr:gsub("\n$", "")) end
+    local r = h.run({ h.bin(), "--", h.prog("uffd_path"), file })
+    assert.are.equal(7, r.status, r.stderr)
+    assert.truthy(r.stderr:find("open " .. file .. " (read; path argument unreadable: EFAULT)", 1, true),
+                  r.stderr)
   end)
 end)
