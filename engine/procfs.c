@@ -1,6 +1,8 @@
 #include "procfs.h"
+#include "xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +34,33 @@ size_t procfs_read(pid_t pid, const char *entry, char *out, size_t cap)
     size_t n = fread(out, 1, cap, f);
     fclose(f);
     return n;
+}
+
+char *procfs_read_all(pid_t pid, const char *entry, size_t *len)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, entry);
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    char *buf = xrealloc(NULL, cap);
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    *len = n;
+    return buf;
 }
 
 int procfs_sysctl_int(const char *name, int fallback)

@@ -776,12 +776,14 @@ void state_syscall_exit(struct task *t, int64_t ret, uint64_t now)
 
 /* ---- processes -------------------------------------------------------------- */
 
-/* Takes the program's arguments from /proc, fresh after an exec. */
+/* Takes the program's arguments from /proc, fresh after an exec: all of
+ * them (the kernel bounds them, at a quarter of the stack limit). */
 static void learn_program(struct process *p, pid_t pid, const char *exe)
 {
-    static char argv[65536];
-    size_t argv_len = procfs_read(pid, "cmdline", argv, sizeof(argv));
+    size_t argv_len;
+    char *argv = procfs_read_all(pid, "cmdline", &argv_len);
     process_set_program(p, exe, argv, argv_len);
+    free(argv);
 }
 
 static void fold_memory(struct mm *mm)
