@@ -80,6 +80,7 @@ if not pcall(function() return ffi.C.readlink end) then -- once per Lua state
   ffi.cdef [[
   char *getcwd(char *buf, size_t size);
   long readlink(const char *path, char *buf, size_t size);
+  char *realpath(const char *path, char *resolved);
   ]]
 end
 local path_buf = ffi.new("char[4096]")
@@ -160,6 +161,51 @@ local function link(path)
   return ffi.string(path_buf, n)
 end
 
+-- A dirfd argument: an int in a 64-bit register, only the low half counts.
+local function low_int(n)
+  if not n then return nil end
+  n = n % 2 ^ 32
+  if n >= 2 ^ 31 then n = n - 2 ^ 32 end
+  return n
+end
+
+-- "a/b/c/" → "a/b", "c"; "c" → ".", "c"; "/c" → "/", "c"; "/" → "/", nil
+local function split_last(path)
+  local trimmed = path:gsub("/+$", "")
+  if trimmed == "" then return path, nil end
+  local dir, name = trimmed:match("^(.*)/([^/]*)$")
+  if not dir then return ".", trimmed end
+  return dir == "" and "/" or dir, name
+end
+
+-- The file a path argument of a syscall that just returned names now, with
+-- the symlinks on its way resolved the way the kernel resolves them (as the
+-- tree stands at the syscall's exit): through the thread's own root,
+-- working directory or directory fd in /proc. The last component is kept
+-- as it is (unlink, rename, mkdir, symlink act on the name itself) unless
+-- `follow` (truncate follows a symlink). Returns nil and why when it cannot
+-- be resolved: the argument was unreadable, a directory on the way is gone
+-- or the kernel cannot name it within PATH_MAX.
+function M.resolved(e, path, dirfd, follow)
+  if path == nil then return nil, "the path argument could not be read" end
+  dirfd = low_int(dirfd)
+  local base = "/proc/" .. e.tid .. "/cwd"
+  if path:sub(1, 1) == "/" then
+    base = "/proc/" .. e.tid .. "/root"
+  elseif dirfd and dirfd ~= AT_FDCWD then
+    base = "/proc/" .. e.tid .. "/fd/" .. dirfd
+  end
+  local dir, name = path, nil
+  if not follow then dir, name = split_last(path) end
+  if name == "." or name == ".." then dir, name = path, nil end
+  if ffi.C.realpath(base .. "/" .. dir, path_buf) == nil then
+    return nil, format("%s cannot be resolved (%s)", c.escape(path), c.errname(ffi.errno()) or "?")
+  end
+  local real = ffi.string(path_buf)
+  if name then real = (real == "/" and "" or real) .. "/" .. name end
+  return real
+end
+
 -- The absolute form of a path argument of a syscall event: relative to the
 -- directory fd `dirfd` (AT_FDCWD or nil: the thread's working directory,
 -- read while it is stopped). It is lexical (symlinks are not followed).
@@ -169,10 +215,7 @@ end
 function M.absolute(e, path, dirfd)
   if path == nil then return nil, "the path argument could not be read" end
   if path:sub(1, 1) == "/" then return normalize(path) end
-  if dirfd then -- an int in a 64-bit register: only the low half counts
-    dirfd = dirfd % 2 ^ 32
-    if dirfd >= 2 ^ 31 then dirfd = dirfd - 2 ^ 32 end
-  end
+  dirfd = low_int(dirfd)
   local base, what
   if dirfd and dirfd ~= AT_FDCWD then
     local fd = c.fd(e.pid, dirfd)

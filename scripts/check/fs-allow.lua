@@ -35,7 +35,10 @@ c.on("open", function(e)
 end)
 
 -- Each syscall that changes the tree: what it does, then which of its
--- paths it changes, with the argument holding their directory fd if any.
+-- paths it changes, with the argument holding their directory fd if any
+-- (and true when the call follows a symlink in the last component). Paths
+-- count as the tree resolves them once the call has returned: a symlinked
+-- directory in an allowed place may lead anywhere.
 local CHANGES = {
   mkdir = { "mkdir", { "path" } },
   mkdirat = { "mkdir", { "path", 1 } },
@@ -51,16 +54,16 @@ local CHANGES = {
   linkat = { "link", { "path2", 3 } },
   symlink = { "symlink", { "path2" } },
   symlinkat = { "symlink", { "path2", 2 } },
-  truncate = { "truncate", { "path" } },
+  truncate = { "truncate", { "path", nil, true } },
 }
 
 for name, change in pairs(CHANGES) do
   c.on("syscall:" .. name, function(e)
     if e.ret < 0 then return end
     for i = 2, #change do
-      local field, dirfd = change[i][1], change[i][2]
-      local path, why = check.absolute(e, e[field], dirfd and e:arg(dirfd))
-      changed(e, change[1], path, why and (why .. (e[field] and ": " .. c.escape(e[field]) or "")))
+      local field, dirfd, follow = change[i][1], change[i][2], change[i][3]
+      local path, why = check.resolved(e, e[field], dirfd and e:arg(dirfd), follow)
+      changed(e, change[1], path, why)
     end
   end)
 end

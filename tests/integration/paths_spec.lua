@@ -46,8 +46,8 @@ describe("a working directory deeper than PATH_MAX", function()
     local r = check("check/fs-allow", "fs.allow=/tmp/**", { h.prog("deep_cwd"), dir, "run" })
     assert.are.equal(125, r.status, r.stderr)
     assert.are.same({
-      "check/fs-allow: mkdir of a path that cannot be checked: relative to a working directory "
-        .. "with no name within PATH_MAX: tmp/sub",
+      "check/fs-allow: mkdir of a path that cannot be checked: tmp/sub cannot be resolved "
+        .. "(ENAMETOOLONG)",
       "check/fs-allow: write of a path that cannot be checked: the kernel cannot name the file "
         .. "(ENAMETOOLONG); asked for tmp/evil",
     }, failures(r))
@@ -96,5 +96,22 @@ describe("symlinks", function()
     assert.are.same({ ("check/fs-allow: write %s/outside/f (outside fs.allow)"):format(dir) },
                     failures(r))
     assert.are.equal("x\n", h.read_file(dir .. "/outside/f"))
+  end)
+
+  it("so does removing or renaming through one, by the name the kernel acted on", function()
+    h.write_file(dir .. "/outside/g", "g")
+    h.write_file(dir .. "/outside/h", "h")
+    local r = check("check/fs-allow", "fs.allow=" .. dir .. "/allowed/**",
+                    { "sh", "-c", ("rm %s/allowed/out/g && mv %s/allowed/out/h %s/allowed/h && " ..
+                                   "ln -s /etc/passwd %s/allowed/out/l && ln -s x %s/allowed/l2")
+                                  :format(dir, dir, dir, dir, dir) })
+    assert.are.equal(125, r.status, r.stderr)
+    local got = failures(r)
+    table.sort(got)
+    assert.are.same({
+      ("check/fs-allow: rename %s/outside/h (outside fs.allow)"):format(dir),
+      ("check/fs-allow: symlink %s/outside/l (outside fs.allow)"):format(dir),
+      ("check/fs-allow: unlink %s/outside/g (outside fs.allow)"):format(dir),
+    }, got)
   end)
 end)
