@@ -115,3 +115,20 @@ describe("symlinks", function()
     }, got)
   end)
 end)
+
+describe("a path buffer rewritten by another thread after the entry", function()
+  teardown(h.cleanup)
+
+  it("is reported as the file the kernel opened; requested is what was read at entry", function()
+    local dir = h.tmpdir()
+    h.write_file(dir .. "/decoy", "decoy")
+    h.write_file(dir .. "/real", "real")
+    local r = h.trace({ h.prog("path_swap"), dir }, {
+      flags = { "-q", "-s", h.source() .. "/tests/integration/scripts/path_swap.lua", "-X",
+                "dir=" .. dir } })
+    assert.are.equal(0, r.status, r.stderr) -- it opened the real file
+    local open = h.one(r.events, "open", { requested = dir .. "/decoy" })
+    assert.are.equal(dir .. "/real", open.path)
+    assert.are.same({}, h.select(r.events, "open", { path = dir .. "/decoy" }))
+  end)
+end)
