@@ -468,7 +468,7 @@ static const char *absolute_path(struct task *t, int dirfd)
 /* A successful open: the file of record is the one the kernel opened, as
  * its fd names it now; the argument, read at entry (and maybe rewritten by
  * another thread since, or naming a symlink), is only what was asked for. */
-static void handle_open(struct task *t, int64_t ret, uint64_t now)
+static void handle_open(struct task *t, int64_t ret, uint64_t flags, uint64_t now)
 {
     int fd = (int)ret;
     struct syscall_call *c = &t->call;
@@ -477,7 +477,10 @@ static void handle_open(struct task *t, int64_t ret, uint64_t now)
     struct ofd *d = fdtable_probe(t->fds, t->tid, fd);
     int err = d ? (d->path[0] ? 0 : ENAMETOOLONG) : errno;
     if (!d) /* closed already by another thread sharing the table */
-        d = fdtable_install(t->fds, fd, CMP_FD_FILE, NULL, false);
+        d = fdtable_install(t->fds, fd, CMP_FD_FILE, NULL, (flags & O_CLOEXEC) != 0);
+    /* fdinfo says how the file was opened; the flags argument counts too,
+     * should fdinfo have been unreadable: a write is never missed. */
+    d->writable = d->writable || (flags & O_ACCMODE) != O_RDONLY;
     if (!script_host_wants(CMP_EV_OPEN))
         return;
     cmp_event *e = event_begin(t, CMP_EV_OPEN, now, true);
@@ -581,11 +584,20 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
     int newfd = (int)ret;
     switch (t->call.nr) {
     case SYS_open:
-    case SYS_creat:
-    case SYS_openat:
-    case 437: /* openat2 */
-        handle_open(t, ret, now);
+        handle_open(t, ret, a[1], now);
         return true;
+    case SYS_creat:
+        handle_open(t, ret, O_CREAT | O_WRONLY | O_TRUNC, now);
+        return true;
+    case SYS_openat:
+        handle_open(t, ret, a[2], now);
+        return true;
+    case 437: { /* openat2: struct open_how starts with the flags */
+        uint64_t flags = 0;
+        tracee_read(t->tid, a[2], &flags, sizeof(flags));
+        handle_open(t, ret, flags, now);
+        return true;
+    }
     case SYS_close:
         fdtable_close(t->fds, (int)a[0]);
         return true;
