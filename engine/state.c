@@ -488,8 +488,8 @@ static void handle_open(struct task *t, int64_t ret, uint64_t flags, uint64_t no
     e->path = err ? (cmp_str){NULL, 0} : cstr(d->path);
     e->path_error = err ? cstr(cmp_errno_name(err)) : (cmp_str){NULL, 0};
     e->requested = str_of(c->path, c->path_len);
-    if (c->path_len < 0)
-        e->arg_error = cstr(cmp_errno_name(c->path_err ? c->path_err : EFAULT));
+    if (c->path_err) /* open_by_handle_at has no path to read */
+        e->arg_error = cstr(cmp_errno_name(c->path_err));
     e->writable = d->writable;
     e->fd = fd;
     script_host_dispatch();
@@ -590,6 +590,9 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         handle_open(t, ret, O_CREAT | O_WRONLY | O_TRUNC, now);
         return true;
     case SYS_openat:
+        handle_open(t, ret, a[2], now);
+        return true;
+    case SYS_open_by_handle_at: /* a file opened with no path at all */
         handle_open(t, ret, a[2], now);
         return true;
     case 437: { /* openat2: struct open_how starts with the flags */

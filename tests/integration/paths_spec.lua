@@ -132,3 +132,29 @@ describe("a path buffer rewritten by another thread after the entry", function()
     assert.are.same({}, h.select(r.events, "open", { path = dir .. "/decoy" }))
   end)
 end)
+
+describe("a file opened by handle, with no path", function()
+  local dir
+  setup(function()
+    dir = h.tmpdir()
+    assert.are.equal(0, h.run("mkdir " .. dir .. "/secret && echo key >" .. dir .. "/secret/key").status)
+  end)
+  teardown(h.cleanup)
+
+  it("is an open of that file, and fails check/fs-deny", function()
+    local untraced = h.run({ h.prog("by_handle"), dir, dir .. "/secret/key" })
+    if untraced.status == 77 then return pending(untraced.stderr:gsub("\n$", "")) end
+    assert.are.equal(0, untraced.status, untraced.stderr)
+    local r = h.trace({ h.prog("by_handle"), dir, dir .. "/secret/key" })
+    assert.are.equal(0, r.status, r.stderr)
+    local open = h.one(r.events, "open", { path = dir .. "/secret/key" })
+    assert.is_false(open.writable)
+    assert.is_nil(open.requested)
+    assert.is_nil(open.requested_error)
+    r = check("check/fs-deny", "fs.deny=" .. dir .. "/secret/**",
+              { h.prog("by_handle"), dir, dir .. "/secret/key" })
+    assert.are.equal(125, r.status, r.stderr)
+    assert.are.same({ ("check/fs-deny: open %s/secret/key (fs.deny %s/secret/**)"):format(dir, dir) },
+                    failures(r))
+  end)
+end)
