@@ -34,3 +34,30 @@ describe("a path argument in a userfaultfd page nobody filled yet", function()
                   r.stderr)
   end)
 end)
+
+describe("the fds compendium keeps to read tracees' memory", function()
+  teardown(h.cleanup)
+
+  it("name live tasks only: an exited task's is closed", function()
+    local dir = h.tmpdir()
+    local fifo, ready = dir .. "/fifo", dir .. "/ready"
+    assert.are.equal(0, h.run({ "mkfifo", fifo }).status)
+    -- 40 processes that open a file (their path arguments are read), gone
+    -- before the shell waits on the fifo
+    local p = h.spawn({ h.bin(), "-q", "-s", "default", "--", "sh", "-c",
+      "for i in $(seq 40); do cat /etc/hostname >/dev/null; done; : >\"$1\"; read x <\"$2\"",
+      "sh", ready, fifo })
+    assert.truthy(h.wait_for(function() return h.exists(ready) end, h.TIMEOUT))
+    local fds = h.run("ls -l /proc/" .. p.pid .. "/fd | grep -o '/proc/[0-9]*/mem' || true").stdout
+    local pids = {}
+    for pid in fds:gmatch("/proc/(%d+)/mem") do
+      -- only the shell is alive now, waiting on the fifo
+      assert.is_true(h.exists("/proc/" .. pid), "a mem fd of exited task " .. pid)
+      pids[#pids + 1] = pid
+    end
+    h.write_file(fifo, "x\n")
+    local r = p:wait()
+    assert.are.equal(0, r.status, r.stderr)
+    assert.is_true(#pids <= 1, fds)
+  end)
+end)
