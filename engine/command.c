@@ -57,10 +57,16 @@ char *command_join(char *const argv[])
     for (int i = 0; argv[i]; i++)
         len += strlen(argv[i]) + 1;
     char *text = xcalloc(1, len);
+    /* Appending at the end, not strcat (which walks the text each time):
+     * linear in the size of a megabyte argv. */
+    char *end = text;
     for (int i = 0; argv[i]; i++) {
         if (i)
-            strcat(text, " ");
-        strcat(text, argv[i]);
+            *end++ = ' ';
+        size_t n = strlen(argv[i]);
+        memcpy(end, argv[i], n);
+        end += n;
     }
+    *end = '\0';
     return text;
 }

@@ -63,13 +63,16 @@ typedef struct cmp_event {
     uint64_t args[6];
 
     /* decoded syscall context, empty when not applicable */
-    cmp_str path;     /* first path argument, as the program passed it */
+    cmp_str path;     /* first path argument, as passed; open: the file opened */
     cmp_str path2;    /* second path argument (rename, link, symlink) */
     cmp_str fd_path;  /* what the first fd argument refers to */
     cmp_str sockaddr; /* decoded socket address argument */
 
     /* semantic fields (names follow the JSON schema) */
-    cmp_str filename;     /* open: absolute path; read/write/mmap: file */
+    cmp_str filename;     /* read/write/mmap: file */
+    cmp_str requested;    /* open: the path argument, as the program passed it */
+    cmp_str path_error;   /* open: errno name when path is unknown (ENAMETOOLONG) */
+    cmp_str arg_error;    /* open: errno name when the argument was unreadable */
     cmp_str sock_type;    /* connect: tcp4, udp6, unix, netlink, ... */
     cmp_str remote_addr;  /* connect/send/recv: peer */
     cmp_str prot;         /* mmap/fault: "rw-" */

@@ -1,6 +1,7 @@
 #include "fdtable.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "sockinfo.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -307,15 +309,24 @@ struct ofd *fdtable_probe(struct fdtable *t, pid_t pid, int fd)
 {
     if (!fd_trackable(fd))
         return NULL;
-    char link[64];
+    char link[64], entry[32];
     char target[PATH_MAX];
     snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
-    ssize_t n = readlink(link, target, sizeof(target) - 1);
-    if (n < 0)
+    snprintf(entry, sizeof(entry), "fd/%d", fd);
+    int err = procfs_readlink_err(pid, entry, target, sizeof(target));
+    if (err && err != ENAMETOOLONG) {
+        errno = err;
         return NULL;
-    target[n] = '\0';
-
-    int kind = classify(link, target);
+    }
+    /* A file the kernel cannot name within PATH_MAX is still a file (the
+     * link can be followed): it gets an empty path, never a shortened one. */
+    int kind;
+    if (err) {
+        struct stat st;
+        kind = stat(link, &st) == 0 && S_ISDIR(st.st_mode) ? CMP_FD_DIR : CMP_FD_FILE;
+    } else {
+        kind = classify(link, target);
+    }
     unsigned long long inode = kind == CMP_FD_SOCKET ? bracketed_inode(target, "socket:") : 0;
     int flags = read_fd_flags(pid, fd);
     bool cloexec = flags >= 0 && (flags & O_CLOEXEC);

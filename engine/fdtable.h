@@ -54,7 +54,8 @@ void ofd_set_remote(struct ofd *d, const char *remote);
 
 /* For an fd the table has never seen (inherited, or opened before attach):
  * learns it from /proc/PID/fd/FD (and for sockets from /proc/PID/net/...),
- * installs it and returns it; NULL when the fd is not open. */
+ * installs it and returns it; NULL (errno set) when the fd is not open. A
+ * file the kernel cannot name within PATH_MAX gets the path "". */
 struct ofd *fdtable_probe(struct fdtable *t, pid_t pid, int fd);
 
 #endif

@@ -31,12 +31,13 @@ static const int32_t state_syscalls[] = {
     SYS_epoll_create, SYS_epoll_create1,
     SYS_inotify_init, SYS_inotify_init1,
     SYS_memfd_create, 434 /* pidfd_open */,
-    SYS_brk,          SYS_mmap,
+    SYS_mmap,         304 /* open_by_handle_at: an open with no path */,
     SYS_munmap,       SYS_mremap,
     SYS_mprotect,     SYS_pkey_mprotect,
     SYS_clone,        SYS_fork,
     SYS_vfork,        435 /* clone3 */,
     SYS_execve,       SYS_execveat,
+    SYS_brk,
 };
 
 /* Only needed when a script wants read/write/send/recv events. */

@@ -4,7 +4,7 @@
 
 size_t path_join_normalize(const char *base, const char *path, char *out, size_t cap)
 {
-    if (cap == 0)
+    if (cap < 2)
         return 0;
     size_t len = 0;
     out[0] = '\0';
@@ -27,11 +27,15 @@ size_t path_join_normalize(const char *base, const char *path, char *out, size_t
                 out[len++] = '/';
                 memcpy(out + len, s, n);
                 len += n;
+            } else {
+                /* Dropping a component would name another file. */
+                out[0] = '\0';
+                return 0;
             }
             s = end;
         }
     }
-    if (len == 0 && cap > 1)
+    if (len == 0)
         out[len++] = '/';
     out[len] = '\0';
     return len;

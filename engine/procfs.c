@@ -1,18 +1,27 @@
 #include "procfs.h"
+#include "xalloc.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
+
+int procfs_readlink_err(pid_t pid, const char *entry, char *out, size_t cap)
+{
+    char link[64];
+    if (cap < 2)
+        return ENAMETOOLONG;
+    snprintf(link, sizeof(link), "/proc/%d/%s", (int)pid, entry);
+    ssize_t n = readlink(link, out, cap);
+    int err = n < 0 ? errno : n == 0 ? ENOENT : (size_t)n >= cap ? ENAMETOOLONG : 0;
+    out[err ? 0 : n] = '\0';
+    return err;
+}
 
 size_t procfs_readlink(pid_t pid, const char *entry, char *out, size_t cap)
 {
-    char link[64];
-    snprintf(link, sizeof(link), "/proc/%d/%s", (int)pid, entry);
-    ssize_t n = cap > 0 ? readlink(link, out, cap - 1) : -1;
-    if (n < 0)
-        n = 0;
-    if (cap > 0)
-        out[n] = '\0';
-    return (size_t)n;
+    return procfs_readlink_err(pid, entry, out, cap) == 0 ? strlen(out) : 0;
 }
 
 size_t procfs_read(pid_t pid, const char *entry, char *out, size_t cap)
@@ -25,6 +34,33 @@ size_t procfs_read(pid_t pid, const char *entry, char *out, size_t cap)
     size_t n = fread(out, 1, cap, f);
     fclose(f);
     return n;
+}
+
+char *procfs_read_all(pid_t pid, const char *entry, size_t *len)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, entry);
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    char *buf = xrealloc(NULL, cap);
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    *len = n;
+    return buf;
 }
 
 int procfs_sysctl_int(const char *name, int fallback)

@@ -6,11 +6,19 @@
 #include <sys/types.h>
 
 /* readlink of /proc/PID/ENTRY ("exe", "cwd", "fd/3"), NUL-terminated;
- * returns its length, 0 when it cannot be read. */
+ * returns its length, 0 when it cannot be read (whole: a link longer than
+ * cap-1 is not read either). */
 size_t procfs_readlink(pid_t pid, const char *entry, char *out, size_t cap);
+/* The same, returning 0 or the errno saying why it cannot be read
+ * (ENAMETOOLONG: the kernel cannot name it within PATH_MAX). */
+int procfs_readlink_err(pid_t pid, const char *entry, char *out, size_t cap);
 
 /* The bytes of /proc/PID/ENTRY ("cmdline"), up to cap; returns how many. */
 size_t procfs_read(pid_t pid, const char *entry, char *out, size_t cap);
+
+/* All the bytes of /proc/PID/ENTRY, however many, in a buffer the caller
+ * frees (NULL and *len 0 when it cannot be read). */
+char *procfs_read_all(pid_t pid, const char *entry, size_t *len);
 
 /* The integer in /proc/sys/NAME ("kernel/perf_event_paranoid"), or
  * fallback when it cannot be read. */

@@ -36,6 +36,7 @@ struct syscall_call {
     char path[PATH_MAX];     /* first path argument, as given */
     char path2[PATH_MAX];    /* second path argument */
     int path_len, path2_len; /* -1: not read (or unreadable) */
+    int path_err;            /* why path could not be read (errno), 0 */
     char sockaddr[160];
     int sockaddr_len;
     int sock_family;

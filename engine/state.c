@@ -62,9 +62,16 @@ static uint64_t page_round(uint64_t len)
 
 /* ---- reading the tracee ------------------------------------------------ */
 
-static int read_path(pid_t tid, uint64_t addr, char *buf, size_t cap)
+/* The path's length, or -1 with *err saying why it cannot be read: a path
+ * that does not fit in PATH_MAX (which the kernel refuses too) is not cut. */
+static int read_path(pid_t tid, uint64_t addr, char *buf, size_t cap, int *err)
 {
-    ssize_t n = tracee_read_string(tid, addr, buf, cap, NULL);
+    int truncated;
+    ssize_t n = tracee_read_string(tid, addr, buf, cap, &truncated);
+    if (n >= 0 && truncated)
+        n = -ENAMETOOLONG;
+    if (err)
+        *err = n < 0 ? (int)-n : 0;
     if (n < 0) {
         buf[0] = '\0';
         return -1;
@@ -108,8 +115,10 @@ static cmp_str describe_fd(struct task *t, int fd)
     if (d->kind == CMP_FD_SOCKET)
         n = snprintf(fd_path_text, sizeof(fd_path_text), "socket:%s%s%s", d->sock_type,
                      d->remote ? ":" : "", d->remote ? d->remote : "");
-    else
+    else if (d->path[0])
         n = snprintf(fd_path_text, sizeof(fd_path_text), "%s", d->path);
+    else
+        return (cmp_str){NULL, 0}; /* a file with no name we could read */
     if (n >= (int)sizeof(fd_path_text))
         n = (int)sizeof(fd_path_text) - 1;
     return (cmp_str){fd_path_text, (uint32_t)n};
@@ -151,9 +160,9 @@ static void decode_for_hooks(struct task *t)
         switch (desc->args[i]) {
         case 'p':
             if (paths == 0 && c->path_len < 0)
-                c->path_len = read_path(t->tid, c->args[i], c->path, sizeof(c->path));
+                c->path_len = read_path(t->tid, c->args[i], c->path, sizeof(c->path), &c->path_err);
             else if (paths == 1 && c->path2_len < 0)
-                c->path2_len = read_path(t->tid, c->args[i], c->path2, sizeof(c->path2));
+                c->path2_len = read_path(t->tid, c->args[i], c->path2, sizeof(c->path2), NULL);
             paths++;
             break;
         case 'a':
@@ -243,6 +252,7 @@ void state_syscall_entry(struct task *t, uint64_t now)
     c->want_exit = true;
     c->entry_ns = now;
     c->path_len = c->path2_len = c->sockaddr_len = -1;
+    c->path_err = 0;
     c->sock_family = 0;
     c->clone_flags = 0;
     c->skip = c->set_ret = false;
@@ -253,12 +263,12 @@ void state_syscall_entry(struct task *t, uint64_t now)
     case SYS_open:
     case SYS_creat:
     case SYS_execve:
-        c->path_len = read_path(t->tid, a[0], c->path, sizeof(c->path));
+        c->path_len = read_path(t->tid, a[0], c->path, sizeof(c->path), &c->path_err);
         break;
     case SYS_openat:
     case 437: /* openat2 */
     case SYS_execveat:
-        c->path_len = read_path(t->tid, a[1], c->path, sizeof(c->path));
+        c->path_len = read_path(t->tid, a[1], c->path, sizeof(c->path), &c->path_err);
         break;
     case SYS_connect:
         read_sockaddr(t, a[1], a[2]);
@@ -330,7 +340,8 @@ static void io_event(struct task *t, int fd, uint64_t bytes, bool is_write, cons
         e->sock_type = cstr(d->sock_type);
         e->remote_addr = cstr(peer && *peer ? peer : d->remote);
     } else if (d) {
-        e->filename = cstr(d->path);
+        if (d->path[0])
+            e->filename = cstr(d->path);
         switch (d->kind) {
         case CMP_FD_FILE:
         case CMP_FD_DIR:
@@ -431,7 +442,9 @@ static bool handle_io(struct task *t, int64_t ret, uint64_t now)
 
 /* ---- fds ----------------------------------------------------------------- */
 
-/* Absolute form of the path argument of an open-like call. */
+/* Absolute form of the path argument of an exec, lexically; NULL when it
+ * cannot be made absolute (a working directory the kernel cannot name within
+ * PATH_MAX, a directory fd with no path): never a guess. */
 static const char *absolute_path(struct task *t, int dirfd)
 {
     const char *path = t->call.path;
@@ -443,39 +456,43 @@ static const char *absolute_path(struct task *t, int dirfd)
         struct ofd *d = dirfd == AT_FDCWD ? NULL : fd_lookup(t, dirfd);
         if (d && (d->kind == CMP_FD_DIR || d->kind == CMP_FD_FILE))
             snprintf(base, sizeof(base), "%s", d->path);
-        else
+        else if (dirfd == AT_FDCWD)
             procfs_readlink(t->tid, "cwd", base, sizeof(base));
+        if (base[0] != '/')
+            return NULL;
     }
-    path_join_normalize(base, path, abs_path, sizeof(abs_path));
+    if (path_join_normalize(base, path, abs_path, sizeof(abs_path)) == 0)
+        return NULL;
     return abs_path;
 }
 
-static void resolve_proc_link(struct task *t, int fd, struct ofd *d)
+/* A successful open: the file of record is the one the kernel opened, as
+ * its fd names it now; the argument, read at entry (and maybe rewritten by
+ * another thread since, or naming a symlink), is only what was asked for. */
+static void handle_open(struct task *t, int64_t ret, uint64_t flags, uint64_t now)
 {
-    char entry[32], target[PATH_MAX];
-    snprintf(entry, sizeof(entry), "fd/%d", fd);
-    if (procfs_readlink(t->pid, entry, target, sizeof(target)) > 0 && target[0] == '/' &&
-        strncmp(target, "/proc/", 6) != 0)
-        ofd_set_path(d, target);
-}
-
-static void handle_open(struct task *t, int64_t ret, uint64_t flags, int dirfd, uint64_t now)
-{
-    const char *path = absolute_path(t, dirfd);
-    int kind = (flags & O_DIRECTORY) ? CMP_FD_DIR : CMP_FD_FILE;
-    struct ofd *d = fdtable_install(t->fds, (int)ret, kind, path, (flags & O_CLOEXEC) != 0);
-    d->writable = (flags & O_ACCMODE) != O_RDONLY;
-    /* /proc/self/exe, /proc/PID/fd/N, ... are links to the file really
-     * opened: reads and mappings of the fd name that file. */
-    if (path && strncmp(path, "/proc/", 6) == 0)
-        resolve_proc_link(t, (int)ret, d);
+    int fd = (int)ret;
+    struct syscall_call *c = &t->call;
+    fdtable_close(t->fds, fd);
+    /* The tid's own /proc entry: a thread may have unshared its fd table. */
+    struct ofd *d = fdtable_probe(t->fds, t->tid, fd);
+    int err = d ? (d->path[0] ? 0 : ENAMETOOLONG) : errno;
+    if (!d) /* closed already by another thread sharing the table */
+        d = fdtable_install(t->fds, fd, CMP_FD_FILE, NULL, (flags & O_CLOEXEC) != 0);
+    /* fdinfo says how the file was opened; the flags argument counts too,
+     * should fdinfo have been unreadable: a write is never missed. */
+    d->writable = d->writable || (flags & O_ACCMODE) != O_RDONLY;
     if (!script_host_wants(CMP_EV_OPEN))
         return;
     cmp_event *e = event_begin(t, CMP_EV_OPEN, now, true);
     e->ret = ret;
-    e->path = cstr(path);
+    e->path = err ? (cmp_str){NULL, 0} : cstr(d->path);
+    e->path_error = err ? cstr(cmp_errno_name(err)) : (cmp_str){NULL, 0};
+    e->requested = str_of(c->path, c->path_len);
+    if (c->path_err) /* open_by_handle_at has no path to read */
+        e->arg_error = cstr(cmp_errno_name(c->path_err));
     e->writable = d->writable;
-    e->fd = (int)ret;
+    e->fd = fd;
     script_host_dispatch();
 }
 
@@ -568,18 +585,21 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
     int newfd = (int)ret;
     switch (t->call.nr) {
     case SYS_open:
-        handle_open(t, ret, a[1], AT_FDCWD, now);
+        handle_open(t, ret, a[1], now);
         return true;
     case SYS_creat:
-        handle_open(t, ret, O_CREAT | O_WRONLY | O_TRUNC, AT_FDCWD, now);
+        handle_open(t, ret, O_CREAT | O_WRONLY | O_TRUNC, now);
         return true;
     case SYS_openat:
-        handle_open(t, ret, a[2], (int)a[0], now);
+        handle_open(t, ret, a[2], now);
+        return true;
+    case SYS_open_by_handle_at: /* a file opened with no path at all */
+        handle_open(t, ret, a[2], now);
         return true;
     case 437: { /* openat2: struct open_how starts with the flags */
         uint64_t flags = 0;
         tracee_read(t->tid, a[2], &flags, sizeof(flags));
-        handle_open(t, ret, flags, (int)a[0], now);
+        handle_open(t, ret, flags, now);
         return true;
     }
     case SYS_close:
@@ -772,12 +792,14 @@ void state_syscall_exit(struct task *t, int64_t ret, uint64_t now)
 
 /* ---- processes -------------------------------------------------------------- */
 
-/* Takes the program's arguments from /proc, fresh after an exec. */
+/* Takes the program's arguments from /proc, fresh after an exec: all of
+ * them (the kernel bounds them, at a quarter of the stack limit). */
 static void learn_program(struct process *p, pid_t pid, const char *exe)
 {
-    static char argv[65536];
-    size_t argv_len = procfs_read(pid, "cmdline", argv, sizeof(argv));
+    size_t argv_len;
+    char *argv = procfs_read_all(pid, "cmdline", &argv_len);
     process_set_program(p, exe, argv, argv_len);
+    free(argv);
 }
 
 static void fold_memory(struct mm *mm)
@@ -856,6 +878,7 @@ void state_exec(struct task *t, uint64_t now)
         procfs_readlink(t->pid, "exe", program, sizeof(program));
     }
     learn_program(t->proc, t->pid, program);
+    tracee_mem_forget(t->tid); /* a new address space */
 
     /* exec unshares the fd table and drops close-on-exec fds. */
     struct fdtable *fds = fdtable_clone(t->fds);
@@ -890,6 +913,7 @@ void state_exit(struct task *t, int code, int signal, bool core_dumped, uint64_t
         t->proc->exit_signal = signal;
     }
     t->exited = true;
+    tracee_mem_forget(t->tid);
     if (t->before_exec || !script_host_wants(CMP_EV_EXIT))
         return;
     cmp_event *e = event_begin(t, CMP_EV_EXIT, now, false);
@@ -922,6 +946,7 @@ static void fold_live(struct task *t, void *arg)
 void state_finish(void)
 {
     proctable_each(fold_live, NULL);
+    tracee_mem_forget_all();
 }
 
 void state_totals(cmp_run_info *out)

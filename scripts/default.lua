@@ -194,7 +194,13 @@ end)
 
 c.on("open", function(e)
   if not shown(e) then return end
-  line(e, format("open %s (%s)", c.escape(e.path or "?"), e.writable and "write" or "read"))
+  local notes = { e.writable and "write" or "read" }
+  if e.path_error then
+    notes[#notes + 1] = format("file unnamed: %s; asked for %s", e.path_error,
+                               c.escape(e.requested or "?"))
+  end
+  if e.requested_error then notes[#notes + 1] = "path argument unreadable: " .. e.requested_error end
+  line(e, format("open %s (%s)", c.escape(e.path or "?"), table.concat(notes, "; ")))
 end)
 
 c.on("connect", function(e)

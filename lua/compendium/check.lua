@@ -13,6 +13,7 @@
 local ffi = require "ffi"
 local c = require "compendium"
 local glob = require "compendium.glob"
+local host = require "compendium.host"
 local registry = require "compendium.registry"
 local summary = require "compendium.summary"
 
@@ -80,6 +81,7 @@ if not pcall(function() return ffi.C.readlink end) then -- once per Lua state
   ffi.cdef [[
   char *getcwd(char *buf, size_t size);
   long readlink(const char *path, char *buf, size_t size);
+  char *realpath(const char *path, char *resolved);
   ]]
 end
 local path_buf = ffi.new("char[4096]")
@@ -155,28 +157,77 @@ end
 
 local function link(path)
   local n = tonumber(ffi.C.readlink(path, path_buf, 4096))
-  if n <= 0 then return nil end
+  -- a name that fills the buffer may have been cut: not a name
+  if n <= 0 or n >= 4096 then return nil end
   return ffi.string(path_buf, n)
+end
+
+-- A dirfd argument: an int in a 64-bit register, only the low half counts.
+local function low_int(n)
+  if not n then return nil end
+  n = n % 2 ^ 32
+  if n >= 2 ^ 31 then n = n - 2 ^ 32 end
+  return n
+end
+
+-- "a/b/c/" → "a/b", "c"; "c" → ".", "c"; "/c" → "/", "c"; "/" → "/", nil
+local function split_last(path)
+  local trimmed = path:gsub("/+$", "")
+  if trimmed == "" then return path, nil end
+  local dir, name = trimmed:match("^(.*)/([^/]*)$")
+  if not dir then return ".", trimmed end
+  return dir == "" and "/" or dir, name
+end
+
+-- The file a path argument of a syscall that just returned names now, with
+-- the symlinks on its way resolved the way the kernel resolves them (as the
+-- tree stands at the syscall's exit): through the thread's own root,
+-- working directory or directory fd in /proc. The last component is kept
+-- as it is (unlink, rename, mkdir, symlink act on the name itself) unless
+-- `follow` (truncate follows a symlink). Returns nil and why when it cannot
+-- be resolved: the argument was unreadable, a directory on the way is gone
+-- or the kernel cannot name it within PATH_MAX.
+function M.resolved(e, path, dirfd, follow)
+  if path == nil then return nil, "the path argument could not be read" end
+  dirfd = low_int(dirfd)
+  local base = "/proc/" .. e.tid .. "/cwd"
+  if path:sub(1, 1) == "/" then
+    base = "/proc/" .. e.tid .. "/root"
+  elseif dirfd and dirfd ~= AT_FDCWD then
+    base = "/proc/" .. e.tid .. "/fd/" .. dirfd
+  end
+  local dir, name = path, nil
+  if not follow then dir, name = split_last(path) end
+  if name == "." or name == ".." then dir, name = path, nil end
+  if ffi.C.realpath(base .. "/" .. dir, path_buf) == nil then
+    return nil, format("%s cannot be resolved (%s)", c.escape(path), c.errname(ffi.errno()) or "?")
+  end
+  local real = ffi.string(path_buf)
+  if name then real = (real == "/" and "" or real) .. "/" .. name end
+  return real
 end
 
 -- The absolute form of a path argument of a syscall event: relative to the
 -- directory fd `dirfd` (AT_FDCWD or nil: the thread's working directory,
--- read while it is stopped). nil when path is nil.
+-- read while it is stopped). It is lexical (symlinks are not followed).
+-- Returns nil and why when the path cannot be made absolute: the argument
+-- could not be read (path nil), the directory has no name the kernel can
+-- give within PATH_MAX, or dirfd is not a known directory. Never a guess.
 function M.absolute(e, path, dirfd)
-  if path == nil then return nil end
+  if path == nil then return nil, "the path argument could not be read" end
   if path:sub(1, 1) == "/" then return normalize(path) end
-  if dirfd then -- an int in a 64-bit register: only the low half counts
-    dirfd = dirfd % 2 ^ 32
-    if dirfd >= 2 ^ 31 then dirfd = dirfd - 2 ^ 32 end
-  end
-  local base
+  dirfd = low_int(dirfd)
+  local base, what
   if dirfd and dirfd ~= AT_FDCWD then
     local fd = c.fd(e.pid, dirfd)
-    base = fd and fd.path
+    base, what = fd and fd.path, "directory fd " .. dirfd
   else
-    base = link("/proc/" .. e.tid .. "/cwd")
+    base, what = link("/proc/" .. e.tid .. "/cwd"), "working directory"
   end
-  return normalize((base or "/") .. "/" .. path)
+  if not base or base:sub(1, 1) ~= "/" then
+    return nil, format("relative to a %s with no name within PATH_MAX", what)
+  end
+  return normalize(base .. "/" .. path)
 end
 
 -- Syscalls whose first path argument is relative to the dirfd before it.
@@ -187,10 +238,11 @@ for _, name in ipairs { "openat", "openat2", "mkdirat", "mknodat", "fchownat", "
   DIRFD_FIRST[name] = true
 end
 
--- The absolute form of a syscall event's first path argument, or nil.
+-- The absolute form of a syscall event's first path argument, or nil (and
+-- why, as M.absolute).
 function M.path(e)
   local path = e.path
-  if path == nil or path:sub(1, 1) == "/" then return path end
+  if path ~= nil and path:sub(1, 1) == "/" then return path end
   return M.absolute(e, path, DIRFD_FIRST[e.name] and e:arg(1) or nil)
 end
 
@@ -215,6 +267,25 @@ function Check:fail_closed_on_undecoded()
                            summary.undecoded_text(run.undecoded_by_name))
     if self:violation(nil, message) then self.seen[message].where = where end
   end)
+end
+
+-- An open event's file by the names a rule may know it by: `real`, the file
+-- the kernel opened (nil when the kernel cannot name it), and `asked`, the
+-- path argument made absolute (lexically, so a symlink on the way makes
+-- them differ; nil when it cannot be). `unknown` says why real is nil.
+function M.open_names(e)
+  local asked = e.requested
+  if asked ~= nil then
+    local name = host.syscall_name(e.nr)
+    asked = M.absolute(e, asked, DIRFD_FIRST[name] and e:arg(1) or nil)
+  end
+  local unknown
+  if e.path == nil then
+    unknown = format("the kernel cannot name the file (%s); asked for %s",
+                     e.path_error or "?", e.requested and c.escape(e.requested) or
+                     "an unreadable path (" .. (e.requested_error or "?") .. ")")
+  end
+  return { real = e.path, asked = asked, unknown = unknown }
 end
 
 return M

@@ -159,8 +159,9 @@ local function is_raw(e)
 end
 
 -- cmp_str fields: nil when the engine set no string
-for _, f in ipairs({ "path", "path2", "fd_path", "sockaddr", "filename", "sock_type",
-                     "remote_addr", "prot", "map_type", "program", "region", "op", "error" }) do
+for _, f in ipairs({ "path", "path2", "fd_path", "sockaddr", "filename", "requested",
+                     "path_error", "arg_error", "sock_type", "remote_addr", "prot",
+                     "map_type", "program", "region", "op", "error" }) do
   local raw = "_" .. f
   getters[f] = function(e)
     local s = e[raw]
@@ -168,6 +169,10 @@ for _, f in ipairs({ "path", "path2", "fd_path", "sockaddr", "filename", "sock_t
     return ffi_string(s.ptr, s.len)
   end
 end
+
+-- open: the schema's name for why the path argument could not be read
+getters.requested_error = getters.arg_error
+getters.arg_error = nil
 
 -- 64-bit fields as Lua numbers (exact up to 2^53), from their halves
 local function wide(f)
@@ -268,8 +273,12 @@ end
 -- Per type: the JSON schema fields beyond ts, pid, tid, type.
 local tables = {}
 
+-- path: the file the kernel opened (nil, with path_error, when it cannot be
+-- named); requested: the argument as the program passed it (nil, with
+-- requested_error, when its memory could not be read)
 function tables.open(e, t)
   t.path, t.writable, t.fd = e.path, e.writable, e.fd
+  t.requested, t.path_error, t.requested_error = e.requested, e.path_error, e.requested_error
 end
 
 function tables.connect(e, t)

@@ -7,8 +7,10 @@ local M = {}
 -- Directories whose every file is noise.
 local SYSTEM_DIRS = { "/proc", "/sys", "/dev" }
 
--- Locale data the C library loads at start-up for every program.
-local LOCALE_DIRS = { "/usr/lib/locale", "/usr/share/locale" }
+-- Locale data the C library loads at start-up for every program (opens are
+-- named by the file opened: /usr/share/locale/locale.alias is often a link
+-- to /etc/locale.alias).
+local LOCALE_DIRS = { "/usr/lib/locale", "/usr/share/locale", "/etc/locale.alias" }
 
 -- Where shared libraries live.
 local LIB_DIRS = { "/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/", "/nix/store/" }

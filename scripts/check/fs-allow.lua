@@ -17,18 +17,29 @@ local allowed = check.globs("fs.allow")
 -- Devices that are not files: writing to them changes nothing on disk.
 local devices = assert(glob.list("/dev/null,/dev/zero,/dev/full,/dev/tty,/dev/pts/*"))
 
-local function changed(e, what, path)
-  if path and not allowed:match(path) and not devices:match(path) then
+-- path nil: it could not be known (why says why); that might be anywhere,
+-- so it fails the check.
+local function changed(e, what, path, why)
+  if path == nil then
+    rule:violation(e, "%s of a path that cannot be checked: %s", what, why or "?")
+  elseif not allowed:match(path) and not devices:match(path) then
     rule:violation(e, "%s %s (outside fs.allow)", what, c.escape(path))
   end
 end
 
+-- By the file the kernel opened: a symlink in an allowed place may lead
+-- anywhere.
 c.on("open", function(e)
-  if e.writable then changed(e, "write", e.path) end
+  if not e.writable then return end
+  local names = check.open_names(e)
+  changed(e, "write", names.real, names.unknown)
 end)
 
 -- Each syscall that changes the tree: what it does, then which of its
--- paths it changes, with the argument holding their directory fd if any.
+-- paths it changes, with the argument holding their directory fd if any
+-- (and true when the call follows a symlink in the last component). Paths
+-- count as the tree resolves them once the call has returned: a symlinked
+-- directory in an allowed place may lead anywhere.
 local CHANGES = {
   mkdir = { "mkdir", { "path" } },
   mkdirat = { "mkdir", { "path", 1 } },
@@ -44,15 +55,16 @@ local CHANGES = {
   linkat = { "link", { "path2", 3 } },
   symlink = { "symlink", { "path2" } },
   symlinkat = { "symlink", { "path2", 2 } },
-  truncate = { "truncate", { "path" } },
+  truncate = { "truncate", { "path", nil, true } },
 }
 
 for name, change in pairs(CHANGES) do
   c.on("syscall:" .. name, function(e)
     if e.ret < 0 then return end
     for i = 2, #change do
-      local field, dirfd = change[i][1], change[i][2]
-      changed(e, change[1], check.absolute(e, e[field], dirfd and e:arg(dirfd)))
+      local field, dirfd, follow = change[i][1], change[i][2], change[i][3]
+      local path, why = check.resolved(e, e[field], dirfd and e:arg(dirfd), follow)
+      changed(e, change[1], path, why)
     end
   end)
 end

@@ -11,8 +11,22 @@ local rule = check.new()
 rule:fail_closed_on_undecoded()
 local denied = check.globs("fs.deny", "~/.ssh/**,~/.gnupg/**,~/.aws/**,~/.netrc,~/.docker/config.json")
 
--- Every open that succeeded, for reading or writing.
+-- Every open that succeeded, for reading or writing: by the file the kernel
+-- opened, and by the name it was asked for (a symlink into a denied place,
+-- or a denied name that links elsewhere). A file the kernel cannot name
+-- might be any file: it fails the check.
 c.on("open", function(e)
-  local glob = denied:match(e.path)
-  if glob then rule:violation(e, "open %s (fs.deny %s)", c.escape(e.path), c.escape(glob)) end
+  local names = check.open_names(e)
+  if names.unknown then
+    rule:violation(e, "open of a file that cannot be checked: %s", names.unknown)
+  end
+  for _, path in ipairs({ names.real or false, names.asked or false }) do
+    local glob = path and denied:match(path)
+    if glob then
+      local via = path == names.asked and names.real and names.real ~= path
+      rule:violation(e, "open %s%s (fs.deny %s)", c.escape(path),
+                     via and " (the file " .. c.escape(names.real) .. ")" or "", c.escape(glob))
+      return
+    end
+  end
 end)

@@ -1,6 +1,9 @@
 -- Checks: qualified options, compendium.check (one report per distinct
 -- violation, with a count), the verdict line and the JUnit document.
 local fake = require "fake_host"
+local ffi = require "ffi"
+pcall(ffi.cdef, "int getpid(void);")
+local function ffi_getpid() return ffi.C.getpid() end
 
 teardown(fake.cleanup)
 
@@ -170,6 +173,36 @@ describe("check options", function()
       assert.is_false(ok)
       assert.are.equal(case[3], err)
     end
+  end)
+end)
+
+describe("check paths", function()
+  local check
+  setup(function()
+    fake.setup()
+    check = require "compendium.check"
+  end)
+
+  -- a tid with no /proc entry: its working directory cannot be read
+  local gone = { pid = 2 ^ 30, tid = 2 ^ 30 }
+
+  it("make paths absolute lexically, or say why they cannot", function()
+    assert.are.equal("/a/c", check.absolute(gone, "/a/b/../c"))
+    local path, why = check.absolute(gone, "tmp/evil")
+    assert.is_nil(path)
+    assert.are.equal("relative to a working directory with no name within PATH_MAX", why)
+    path, why = check.absolute(gone, nil)
+    assert.is_nil(path)
+    assert.are.equal("the path argument could not be read", why)
+  end)
+
+  it("resolve what a path names, or say why they cannot", function()
+    local self = { pid = 0, tid = "self" }
+    assert.are.equal("/proc/" .. tostring(ffi_getpid()), check.resolved(self, "/proc/self", nil, true))
+    assert.are.equal("/proc/self", check.resolved(self, "/proc/self"))
+    local path, why = check.resolved(gone, "x/y")
+    assert.is_nil(path)
+    assert.are.equal("x/y cannot be resolved (ENOENT)", why)
   end)
 end)
 

@@ -237,6 +237,19 @@ describe("the default script", function()
     assert.are.equal(" Subprocesses: 3 processes, 0 threads", box(h)[13])
   end)
 
+  it("says when an open's file or path argument could not be known", function()
+    local h, rt = default {}
+    rt.start()
+    h:emit("open", { ts = 0, path = "/tmp/f", arg_error = "EFAULT", fd = 3 })
+    h:emit("open", { ts = 0, requested = "tmp/\27evil", path_error = "ENAMETOOLONG", fd = 4,
+                     writable = true })
+    rt.finish()
+    assert.are.same({
+      "[+0.000s] open /tmp/f (read; path argument unreadable: EFAULT)",
+      "[+0.000s] open ? (write; file unnamed: ENAMETOOLONG; asked for tmp/\\x1bevil)",
+    }, live_lines(h))
+  end)
+
   it("escapes what the program controls", function()
     local h, rt = default()
     h.run_info.command = "evil\27[2J"

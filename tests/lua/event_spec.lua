@@ -185,6 +185,19 @@ describe("event", function()
                       tbl("spawn_thread", { child = 7, abi = "i386" }))
     end)
 
+    it("open: the file opened, the path asked for, and why either is missing", function()
+      assert.are.same(common("open", { path = "/etc/hosts", requested = "../hosts", writable = true,
+                                       fd = 3 }),
+                      tbl("open", { path = "/etc/hosts", requested = "../hosts", fd = 3,
+                                    writable = true }))
+      assert.are.same(common("open", { requested = "tmp/evil", path_error = "ENAMETOOLONG",
+                                       writable = false, fd = 4 }),
+                      tbl("open", { requested = "tmp/evil", path_error = "ENAMETOOLONG", fd = 4 }))
+      assert.are.same(common("open", { path = "/etc/hosts", requested_error = "EFAULT",
+                                       writable = false, fd = 5 }),
+                      tbl("open", { path = "/etc/hosts", arg_error = "EFAULT", fd = 5 }))
+    end)
+
     it("connect, with error only when set", function()
       assert.are.same(common("connect", { sock_type = "tcp4", remote_addr = "1.2.3.4:443", fd = 5 }),
                       tbl("connect", { sock_type = "tcp4", remote_addr = "1.2.3.4:443", fd = 5 }))

@@ -58,8 +58,9 @@ local function deep_copy(v)
 end
 M.deep_copy = deep_copy
 
-local STRING_FIELDS = { "path", "path2", "fd_path", "sockaddr", "filename", "sock_type", "remote_addr",
-                        "prot", "map_type", "program", "region", "op", "error" }
+local STRING_FIELDS = { "path", "path2", "fd_path", "sockaddr", "filename", "requested",
+                        "path_error", "arg_error", "sock_type", "remote_addr", "prot", "map_type",
+                        "program", "region", "op", "error" }
 local NUMBER_FIELDS = { "addr", "end_addr", "size", "bytes", "growth_bytes", "delay_ns", "latency_ns",
                         "count", "child", "code", "signal" }
 local TARGETS = { file = 0, pipe = 1, other = 2 }

@@ -1,5 +1,5 @@
 /* Syscall lines built from hand-made events. The "tracee" is this process:
- * process_vm_readv works on oneself, so buffers and strings the formatter
+ * reading one's own memory works the same, so buffers and strings the formatter
  * reads live in the test's own memory. */
 #include "check.h"
 
