@@ -54,6 +54,7 @@ struct task {
     bool group_stopped;
     bool exited;
     bool held;        /* a new task stopped before its parent's clone event */
+    bool stopped;     /* in a ptrace-stop that nothing has ended yet: no stop to wait for */
     bool mm_borrowed; /* shares its parent's memory (vfork) until exec */
     struct process *proc;
     struct fdtable *fds;

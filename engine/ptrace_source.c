@@ -51,6 +51,7 @@ pid_t ptrace_root_pid(void)
  * seccomp choosing the stops, the tracee runs free until the next one. */
 static void resume(struct task *t, int sig)
 {
+    t->stopped = false;
     int req = (use_seccomp && !t->call.active) ? PTRACE_CONT : PTRACE_SYSCALL;
     ptrace(req, t->tid, 0L, (long)sig);
 }
@@ -428,8 +429,10 @@ void ptrace_handle(pid_t tid, int status)
          * until we know what it is. */
         t = proctable_add(tid);
         t->held = true;
-        return;
     }
+    t->stopped = true;
+    if (t->held)
+        return;
     int sig = WSTOPSIG(status);
     int event = status >> 16;
     if (sig == SYSCALL_STOP) {
@@ -459,11 +462,10 @@ void ptrace_handle(pid_t tid, int status)
         resume(t, 0);
         return;
     case PTRACE_EVENT_STOP:
-        if (t->held)
-            return;
         if (is_group_stop_signal(sig)) {
             /* Stay stopped like an untraced job, but hear about SIGCONT. */
             t->group_stopped = true;
+            t->stopped = false; /* it reports again: on SIGCONT, or when interrupted */
             ptrace(PTRACE_LISTEN, tid, 0L, 0L);
         } else {
             t->group_stopped = false;
@@ -478,52 +480,116 @@ void ptrace_handle(pid_t tid, int status)
 
 /* ---- ending -------------------------------------------------------------- */
 
-static void interrupt_task(struct task *t, void *arg)
+/* Tids detached while their parent's clone event was still to come: when
+ * the event names them, they are not waited for again. */
+struct tid_list {
+    pid_t *tids;
+    size_t count, cap;
+};
+
+static void tid_list_add(struct tid_list *l, pid_t tid)
 {
-    (void)arg;
-    ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L);
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->tids = xrealloc(l->tids, l->cap * sizeof(*l->tids));
+    }
+    l->tids[l->count++] = tid;
 }
+
+static bool tid_list_has(const struct tid_list *l, pid_t tid)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (l->tids[i] == tid)
+            return true;
+    return false;
+}
+
+static void forget_task(pid_t tid)
+{
+    struct task *t = proctable_find(tid);
+    if (t)
+        proctable_remove(t);
+}
+
+/* A task in a stop we have not ended is detached at once: it would report
+ * nothing more to wait for. The others are asked to stop; one that cannot
+ * be asked is gone. */
+static void release_or_interrupt(struct task *t, void *arg)
+{
+    struct tid_list *done = arg;
+    if (t->stopped) {
+        ptrace(PTRACE_DETACH, t->tid, 0L, 0L);
+        tid_list_add(done, t->tid);
+    } else if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) != 0 && errno == ESRCH) {
+        tid_list_add(done, t->tid);
+    }
+}
+
+/* How long the detach waits for a task that neither stops nor exits (a
+ * vfork parent until its child execs, a task in uninterruptible sleep).
+ * Those stay traced only until compendium exits: the kernel detaches
+ * whatever a tracer leaves behind, and drops the pending stop request. */
+#define DETACH_PATIENCE_NS 500000000u
 
 void ptrace_detach_all(void)
 {
-    /* Tasks a delay holds are stopped already and would report no stop to
-     * wait for: release them first (an injected result stays in place). */
-    while (held_count > 0) {
-        pid_t tid = held_tasks[--held_count].tid;
-        ptrace(PTRACE_DETACH, tid, 0L, 0L);
-        struct task *t = proctable_find(tid);
-        if (t)
-            proctable_remove(t);
-    }
-    proctable_each(interrupt_task, NULL);
+    held_count = 0; /* the tasks a delay holds are stopped: released below */
+    struct tid_list done = {0};
+    proctable_each(release_or_interrupt, &done);
+    for (size_t i = 0; i < done.count; i++)
+        forget_task(done.tids[i]);
+    uint64_t last_progress = now_ns();
     while (proctable_count() > 0) {
         int status;
-        pid_t tid = waitpid(-1, &status, __WALL);
-        if (tid < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
+        pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+        if (tid < 0 && errno == EINTR)
+            continue;
+        if (tid < 0)
+            break; /* ECHILD: none left */
+        if (tid == 0) {
+            if (now_ns() - last_progress > DETACH_PATIENCE_NS)
+                break;
+            struct timespec ms = {0, 1000000L};
+            nanosleep(&ms, NULL);
+            continue;
         }
+        last_progress = now_ns();
         struct task *t = proctable_find(tid);
         if (WIFEXITED(status) || WIFSIGNALED(status)) {
             if (t) {
                 record_root_end(t, status);
                 state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                            WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-                           WIFSIGNALED(status) && WCOREDUMP(status), now_ns());
+                           WIFSIGNALED(status) && WCOREDUMP(status), last_progress);
                 proctable_remove(t);
             }
             continue;
         }
         if (!WIFSTOPPED(status))
             continue;
-        /* A pending signal must not be lost on the way out. */
         int sig = WSTOPSIG(status);
-        int inject = ((status >> 16) == 0 && sig != SYSCALL_STOP) ? sig : 0;
+        int event = status >> 16;
+        unsigned long msg = 0;
+        if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+            event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_EXEC)
+            ptrace(PTRACE_GETEVENTMSG, tid, 0L, &msg);
+        /* A pending signal must not be lost on the way out. */
+        int inject = (event == 0 && sig != SYSCALL_STOP) ? sig : 0;
         ptrace(PTRACE_DETACH, tid, 0L, (long)inject);
         if (t)
             proctable_remove(t);
+        else
+            tid_list_add(&done, tid); /* a new task, ahead of its parent's event */
+        pid_t other = (pid_t)msg;
+        if (event == PTRACE_EVENT_EXEC && other != tid) {
+            forget_task(other); /* the execing thread, now known by the leader's tid */
+        } else if (other > 0 && event != PTRACE_EVENT_EXEC && !proctable_find(other) &&
+                   !tid_list_has(&done, other)) {
+            /* The new task is traced too and will stop: wait for it. */
+            proctable_add(other);
+        }
     }
+    free(done.tids);
 }
 
 static void kill_task(struct task *t, void *arg)

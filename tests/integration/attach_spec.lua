@@ -124,3 +124,58 @@ describe("--pid errors", function()
     assert.is_true(h.one_line_error(r.stderr), r.stderr)
   end)
 end)
+
+describe("--pid detach while the process waits in vfork", function()
+  local dir, prog, child, r, parent_after, child_after, done
+
+  local function status_of(pid)
+    local text = h.read_file("/proc/" .. pid .. "/status") or ""
+    return text:match("\nState:%s+(%a)"), tonumber(text:match("\nTracerPid:%s+(%d+)"))
+  end
+
+  setup(function()
+    dir = h.tmpdir()
+    prog = h.spawn({ h.prog("vfork_wait"), dir })
+    assert(h.wait_for(function() return prog:stdout() == "ready\n" end, 30), "vfork_wait never got ready")
+    local c = h.spawn({ h.bin(), "--pid", tostring(prog.pid) })
+    assert(wait_attached(prog.pid, c.pid), "compendium never attached")
+    h.write_file(dir .. "/go", "")
+    child = h.wait_for(function()
+      local text = h.read_file("/proc/" .. prog.pid .. "/task/" .. prog.pid .. "/children") or ""
+      return tonumber(text:match("%d+"))
+    end, 30)
+    assert(child, "no vfork child")
+    -- the child is traced from its first instruction, as children are
+    assert(h.wait_for(function() return select(2, status_of(child)) == c.pid end, 30),
+           "the vfork child was never traced")
+    -- the parent stays in vfork until the child leaves: the detach must not wait for that
+    local saved = h.TIMEOUT
+    h.TIMEOUT = 20
+    h.kill(c.pid, h.SIGINT)
+    local ok, res = pcall(c.wait, c)
+    h.TIMEOUT = saved
+    r = ok and res or { status = -1, stderr = tostring(res) }
+    parent_after, child_after = { status_of(prog.pid) }, { status_of(child) }
+    h.write_file(dir .. "/release", "")
+    done = prog:wait()
+  end)
+  teardown(h.cleanup)
+
+  it("detaches and exits 0 while the child still holds the parent", function()
+    assert.are.equal(0, r.status, r.stderr)
+    assert.truthy(r.stderr:find("detached", 1, true), r.stderr)
+  end)
+
+  it("leaves the parent and the child untraced and not stopped", function()
+    assert.are.equal(0, parent_after[2])
+    assert.are.equal(0, child_after[2])
+    assert.are_not.equal("t", parent_after[1])
+    assert.are_not.equal("t", child_after[1])
+    assert.are_not.equal("T", child_after[1])
+  end)
+
+  it("lets both finish normally", function()
+    assert.are.equal(0, done.status, done.stderr)
+    assert.are.equal("ready\nchild exited 7\n", done.stdout)
+  end)
+end)
