@@ -65,6 +65,30 @@ static bool has_cap_sys_admin(void)
     return (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)) != 0;
 }
 
+/* The signal state compendium was started with, which the command must
+ * start with too: an ignored signal stays ignored across exec (nohup's
+ * SIGHUP, a caller's SIGPIPE), and so does the mask. */
+static sigset_t inherited_mask;
+static bool inherited_ignored[NSIG];
+
+void ptrace_inherit_signals(void)
+{
+    sigprocmask(SIG_BLOCK, NULL, &inherited_mask);
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        inherited_ignored[sig] = sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+    }
+}
+
+/* Our handlers (and our own SIG_IGN of SIGPIPE) give way to what was
+ * inherited; exec would reset handlers but keep an ignore. */
+static void restore_dispositions(void)
+{
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, inherited_ignored[sig] ? SIG_IGN : SIG_DFL);
+}
+
 static void report_child_error(int fd, int err)
 {
     ssize_t unused = write(fd, &err, sizeof(err));
@@ -74,10 +98,7 @@ static void report_child_error(int fd, int err)
 /* The child: wait to be seized, let seccomp pick the stops, then exec. */
 static void run_child(const char *path, char *const argv[], int error_fd, bool nnp)
 {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL);
+    restore_dispositions();
     kill(getpid(), SIGSTOP);
     if (use_seccomp) {
         int rc = interest_install_seccomp(nnp);
@@ -86,6 +107,7 @@ static void run_child(const char *path, char *const argv[], int error_fd, bool n
             _exit(126);
         }
     }
+    sigprocmask(SIG_SETMASK, &inherited_mask, NULL);
     execv(path, argv);
     if (errno == ENOEXEC) {
         /* Like execvp: a file without #! is a shell script. */

@@ -93,6 +93,14 @@ static void install_signal_handlers(void)
     alarm_sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &alarm_sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* The timers and Ctrl-C need these whatever mask we inherited; the
+     * command still gets the inherited one. */
+    sigset_t ours;
+    sigemptyset(&ours);
+    sigaddset(&ours, SIGALRM);
+    for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+        sigaddset(&ours, handled[i]);
+    sigprocmask(SIG_UNBLOCK, &ours, NULL);
 }
 
 /* Where the bundled Lua lives: share/compendium beside bin/, both when
@@ -262,6 +270,7 @@ static int trace(const struct cli_options *opts, const char *data_dir, const cha
 int session_run(const struct cli_options *opts)
 {
     run.start_ns = now_ns();
+    ptrace_inherit_signals();
     own_fds_snapshot();
     char data_dir[PATH_MAX];
     if (!find_data_dir(data_dir, sizeof(data_dir))) {
