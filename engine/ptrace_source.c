@@ -18,6 +18,7 @@
 #include "inject.h"
 #include "interest.h"
 #include "own_fds.h"
+#include "procfs.h"
 #include "proctable.h"
 #include "sources.h"
 #include "state.h"
@@ -56,13 +57,13 @@ static void resume(struct task *t, int sig)
     ptrace(req, t->tid, 0L, (long)sig);
 }
 
-static bool has_cap_sys_admin(void)
+static bool has_cap(int cap)
 {
     struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct data[2];
     if (syscall(SYS_capget, &hdr, data) != 0)
         return false;
-    return (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)) != 0;
+    return (data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap)) != 0;
 }
 
 /* The signal state compendium was started with, which the command must
@@ -137,7 +138,7 @@ pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)
         return -1;
     }
     use_seccomp = !interest_all();
-    bool nnp = !has_cap_sys_admin();
+    bool nnp = !has_cap(CAP_SYS_ADMIN);
     own_fds_cloexec();
     pid_t pid = fork();
     if (pid < 0) {
@@ -209,6 +210,126 @@ static bool seize_thread(pid_t pid, pid_t tid, uint64_t now, bool *denied)
     return true;
 }
 
+/* The value after "NAME:" in a /proc/PID/status text, or "" if absent. */
+static const char *status_field(const char *status, const char *name, char *out, size_t cap)
+{
+    out[0] = '\0';
+    size_t len = strlen(name);
+    for (const char *line = status; line && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncmp(line, name, len) == 0 && line[len] == ':') {
+            const char *v = line + len + 1;
+            v += strspn(v, " \t");
+            size_t n = strcspn(v, "\n");
+            if (n >= cap)
+                n = cap - 1;
+            memcpy(out, v, n);
+            out[n] = '\0';
+            break;
+        }
+    }
+    return out;
+}
+
+/* The kernel's task flags: the 9th field of /proc/PID/stat. */
+static unsigned long task_flags(pid_t pid)
+{
+    char stat[1024];
+    size_t n = procfs_read(pid, "stat", stat, sizeof(stat) - 1);
+    stat[n] = '\0';
+    const char *p = strrchr(stat, ')'); /* the name may hold spaces and ')' */
+    unsigned long flags = 0;
+    if (p)
+        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags);
+    return flags;
+}
+
+static void comm_of(pid_t pid, char *out, size_t cap)
+{
+    size_t n = procfs_read(pid, "comm", out, cap - 1);
+    while (n > 0 && out[n - 1] == '\n')
+        n--;
+    out[n] = '\0';
+}
+
+#define PF_KTHREAD_FLAG 0x00200000ul
+
+/* Why PTRACE_SEIZE of pid failed with EPERM: the kernel gives one errno for
+ * a kernel thread, a zombie, a tracee of someone else and a lack of
+ * privilege; /proc tells them apart. */
+static void explain_attach_denied(pid_t pid)
+{
+    char status[4096], state[64], tracer[32], threads[32], ppid[32], comm[64];
+    size_t n = procfs_read(pid, "status", status, sizeof(status) - 1);
+    status[n] = '\0';
+    status_field(status, "State", state, sizeof(state));
+    status_field(status, "TracerPid", tracer, sizeof(tracer));
+    status_field(status, "Threads", threads, sizeof(threads));
+    status_field(status, "PPid", ppid, sizeof(ppid));
+    comm_of(pid, comm, sizeof(comm));
+    int p = (int)pid;
+    if (task_flags(pid) & PF_KTHREAD_FLAG) {
+        fprintf(stderr, "compendium: PID %d (%s) is a kernel thread: it runs no program to trace\n",
+                p, comm);
+        return;
+    }
+    if (state[0] == 'Z' || state[0] == 'X') {
+        int others = atoi(threads) - 1;
+        if (others == 1)
+            fprintf(stderr,
+                    "compendium: the main thread of PID %d (%s) has exited and ptrace cannot "
+                    "attach through it; its other thread runs on\n",
+                    p, comm);
+        else if (others > 1)
+            fprintf(stderr,
+                    "compendium: the main thread of PID %d (%s) has exited and ptrace cannot "
+                    "attach through it; its %d other threads run on\n",
+                    p, comm, others);
+        else
+            fprintf(stderr,
+                    "compendium: PID %d (%s) is a zombie: it has exited and waits for its "
+                    "parent (PID %s) to collect its status; there is nothing to trace\n",
+                    p, comm, ppid[0] ? ppid : "?");
+        return;
+    }
+    int tracer_pid = atoi(tracer);
+    if (tracer_pid > 0) {
+        char tracer_comm[64];
+        comm_of(tracer_pid, tracer_comm, sizeof(tracer_comm));
+        fprintf(stderr,
+                "compendium: PID %d (%s) is already traced by PID %d (%s); a process has one "
+                "tracer at a time\n",
+                p, comm, tracer_pid, tracer_comm[0] ? tracer_comm : "?");
+        return;
+    }
+    int yama = procfs_sysctl_int("kernel/yama/ptrace_scope", -1);
+    if (yama >= 3) {
+        fprintf(stderr,
+                "compendium: not permitted to attach to PID %d: kernel.yama.ptrace_scope is %d, "
+                "which forbids attaching to any process until the next boot\n",
+                p, yama);
+    } else if (has_cap(CAP_SYS_PTRACE)) {
+        fprintf(stderr,
+                "compendium: not permitted to attach to PID %d although compendium has "
+                "CAP_SYS_PTRACE: a security module (SELinux, AppArmor), a seccomp filter or "
+                "the container forbids it\n",
+                p);
+    } else if (yama >= 1) {
+        fprintf(stderr,
+                "compendium: not permitted to attach to PID %d: kernel.yama.ptrace_scope is %d, "
+                "which allows it only %s; run as root or with CAP_SYS_PTRACE%s\n",
+                p, yama, yama == 1 ? "to a process's ancestors" : "with CAP_SYS_PTRACE",
+                yama == 1 ? ", or set kernel.yama.ptrace_scope=0 (sysctl)" : "");
+    } else {
+        fprintf(stderr,
+                "compendium: not permitted to attach to PID %d: it belongs to another user or "
+                "runs a privileged (setuid or non-dumpable) program; run as root or with "
+                "CAP_SYS_PTRACE\n",
+                p);
+    }
+}
+
 bool ptrace_attach(pid_t pid, uint64_t now)
 {
     if (pid == getpid()) {
@@ -225,13 +346,13 @@ bool ptrace_attach(pid_t pid, uint64_t now)
     /* The leader first, so threads can share its state; then rescan until
      * no thread appeared that we have not seized. */
     if (!seize_thread(pid, pid, now, &denied)) {
+        int err = errno;
         if (denied)
-            fprintf(stderr,
-                    "compendium: not permitted to attach to PID %d: run as root or as its "
-                    "user with CAP_SYS_PTRACE, or set kernel.yama.ptrace_scope=0 (sysctl)\n",
-                    (int)pid);
+            explain_attach_denied(pid);
+        else if (err == ESRCH)
+            fprintf(stderr, "compendium: no process with PID %d\n", (int)pid);
         else
-            fprintf(stderr, "compendium: cannot attach to PID %d: %s\n", (int)pid, strerror(errno));
+            fprintf(stderr, "compendium: cannot attach to PID %d: %s\n", (int)pid, strerror(err));
         return false;
     }
     root_pid = pid;

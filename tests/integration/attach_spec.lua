@@ -125,6 +125,99 @@ describe("--pid errors", function()
   end)
 end)
 
+-- Each of these failed with "not permitted … run as root" while running as
+-- root: the message must say what is actually the case.
+describe("--pid on a process that cannot be traced", function()
+  teardown(h.cleanup)
+
+  local function state_of(pid)
+    local text = h.read_file("/proc/" .. pid .. "/status") or ""
+    return text:match("\nState:%s+(%a)"), tonumber(text:match("\nTracerPid:%s+(%d+)"))
+  end
+
+  local function comm_of(pid)
+    return ((h.read_file("/proc/" .. pid .. "/comm") or ""):gsub("\n$", ""))
+  end
+
+  -- fails with 1 and one line, never blaming permissions
+  local function refused(pid)
+    local r = h.run({ h.bin(), "--pid", tostring(pid) })
+    assert.are.equal(1, r.status, r.stderr)
+    assert.is_true(h.one_line_error(r.stderr), r.stderr)
+    assert.is_nil(r.stderr:find("permitted", 1, true), r.stderr)
+    assert.is_nil(r.stderr:find("yama", 1, true), r.stderr)
+    return r.stderr
+  end
+
+  it("says a zombie has exited and waits for its parent", function()
+    local p = h.spawn({ h.prog("make_zombie") })
+    local zombie = h.wait_for(function() return tonumber(p:stdout():match("^(%d+)\n")) end, 30)
+    assert(h.wait_for(function() return state_of(zombie) == "Z" end, 30), "no zombie")
+    local err = refused(zombie)
+    assert.are.equal(("compendium: PID %d (%s) is a zombie: it has exited and waits for its parent " ..
+                      "(PID %d) to collect its status; there is nothing to trace\n"):format(
+                      zombie, comm_of(zombie), p.pid), err)
+    h.kill(p.pid, h.SIGKILL)
+  end)
+
+  it("names the tracer of a process strace already traces", function()
+    local target = h.spawn({ "sleep", "30" })
+    local strace = h.spawn({ "strace", "-o", "/dev/null", "-p", tostring(target.pid) })
+    assert(h.wait_for(function() return select(2, state_of(target.pid)) == strace.pid end, 30),
+           "strace never attached")
+    local err = refused(target.pid)
+    assert.are.equal(("compendium: PID %d (sleep) is already traced by PID %d (strace); a process " ..
+                      "has one tracer at a time\n"):format(target.pid, strace.pid), err)
+    h.kill(strace.pid, h.SIGKILL)
+    h.kill(target.pid, h.SIGKILL)
+  end)
+
+  it("names the tracer of a process another compendium traces", function()
+    local target = h.spawn({ "sleep", "30" })
+    local first = h.spawn({ h.bin(), "-q", "--pid", tostring(target.pid) })
+    assert(h.wait_for(function() return select(2, state_of(target.pid)) == first.pid end, 30),
+           "the first compendium never attached")
+    local err = refused(target.pid)
+    assert.truthy(err:find(("is already traced by PID %d (%s)"):format(first.pid, comm_of(first.pid)),
+                           1, true), err)
+    h.kill(first.pid, h.SIGINT)
+    assert.are.equal(0, first:wait().status)
+    h.kill(target.pid, h.SIGKILL)
+  end)
+
+  it("says a kernel thread runs no program (kthreadd, PID 2)", function()
+    local err = refused(2)
+    assert.are.equal(("compendium: PID 2 (%s) is a kernel thread: it runs no program to trace\n"):format(
+                     comm_of(2)), err)
+  end)
+
+  it("says the main thread has exited when only other threads run on", function()
+    local p = h.spawn({ h.prog("leader_exit") })
+    assert(h.wait_for(function() return state_of(p.pid) == "Z" end, 30), "the main thread never exited")
+    local err = refused(p.pid)
+    assert.are.equal(("compendium: the main thread of PID %d (leader_exit) has exited and ptrace " ..
+                      "cannot attach through it; its other thread runs on\n"):format(p.pid), err)
+    h.kill(p.pid, h.SIGKILL)
+  end)
+
+  it("blames permissions only when they are the reason, and Yama only where it exists", function()
+    local target = h.spawn({ "sleep", "30" })
+    local r = h.run({ "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", h.bin(),
+                      "--pid", tostring(target.pid) })
+    h.kill(target.pid, h.SIGKILL)
+    assert.are.equal(1, r.status, r.stderr)
+    assert.is_true(h.one_line_error(r.stderr), r.stderr)
+    assert.truthy(r.stderr:find("not permitted to attach to PID " .. target.pid, 1, true), r.stderr)
+    local scope = tonumber(h.read_file("/proc/sys/kernel/yama/ptrace_scope") or "")
+    if scope and scope > 0 then
+      assert.truthy(r.stderr:find("kernel.yama.ptrace_scope is " .. scope, 1, true), r.stderr)
+    else
+      assert.is_nil(r.stderr:find("yama", 1, true), r.stderr)
+      assert.truthy(r.stderr:find("belongs to another user", 1, true), r.stderr)
+    end
+  end)
+end)
+
 describe("--pid detach while the process waits in vfork", function()
   local dir, prog, child, r, parent_after, child_after, done
 
