@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "event.h"
 #include "interest.h"
 #include "output.h"
 #include "own_fds.h"
@@ -35,6 +36,7 @@ enum {
 static struct {
     uint64_t start_ns, end_ns;
     bool attached, detached, interrupted;
+    bool leftovers_announced; /* the command exited and left processes behind */
     char *command;
 } run;
 
@@ -152,11 +154,65 @@ void session_run_info(cmp_run_info *out)
     out->core_dumped = rs->ended && rs->core_dumped;
     out->attached = run.attached;
     out->detached = run.detached;
-    out->interrupted = run.interrupted;
+    /* A root that had exited when the second Ctrl-C came was not killed. */
+    out->interrupted = run.interrupted && (!rs->ended || rs->exit_signal == SIGKILL);
     out->io_traced = interest_io();
     state_totals(out);
     sources_totals(out);
     out->command = (cmp_str){run.command, (uint32_t)strlen(run.command ? run.command : "")};
+}
+
+/* The processes still traced, by pid (a process is listed once, however
+ * many threads it has). */
+struct leftovers {
+    pid_t pids[8];
+    const char *comms[8];
+    size_t count; /* all of them, also those past the array */
+};
+
+static void add_leftover(struct task *t, void *arg)
+{
+    struct leftovers *l = arg;
+    if (t->held || !t->proc)
+        return;
+    size_t kept = l->count < 8 ? l->count : 8;
+    for (size_t i = 0; i < kept; i++)
+        if (l->pids[i] == t->pid)
+            return;
+    if (l->count < 8) {
+        l->pids[l->count] = t->pid;
+        l->comms[l->count] = t->proc->comm;
+    }
+    l->count++;
+}
+
+/* "exited 0", "was killed by SIGTERM" */
+static void describe_root_end(char *out, size_t cap)
+{
+    const struct root_status *rs = ptrace_root_status();
+    if (rs->exit_signal)
+        snprintf(out, cap, "was killed by %s", cmp_signal_name(rs->exit_signal));
+    else
+        snprintf(out, cap, "exited %d", rs->exit_code);
+}
+
+/* What the command started outlives it (a daemon): say so once, or the
+ * wait looks like a hang. */
+static void announce_leftovers(void)
+{
+    struct leftovers l = {0};
+    proctable_each(add_leftover, &l);
+    if (l.count == 0)
+        return;
+    char how[64];
+    describe_root_end(how, sizeof(how));
+    output_flush();
+    fprintf(stderr, "compendium: the command %s; still tracing %zu process%s it started:", how,
+            l.count, l.count == 1 ? "" : "es");
+    for (size_t i = 0; i < l.count && i < 8; i++)
+        fprintf(stderr, " %d %s%s", (int)l.pids[i], l.comms[i], i + 1 < l.count ? "," : "");
+    fprintf(stderr, "%s — Ctrl-C to stop\n", l.count > 8 ? " …" : "");
+    run.leftovers_announced = true;
 }
 
 /* Signals compendium received since the last look: Ctrl-C rules. */
@@ -176,6 +232,18 @@ static void handle_requests(int *seen_stops)
     if (run.attached && (stop || hangup)) {
         ptrace_detach_all();
         run.detached = true;
+    } else if (stop && ptrace_root_status()->ended) {
+        /* Only what the command left behind is traced: one request ends
+         * it. They are killed, not released: when seccomp chooses the
+         * stops they carry our filter, under which no syscall of theirs
+         * could run without a tracer. */
+        struct leftovers l = {0};
+        proctable_each(add_leftover, &l);
+        if (l.count > 0)
+            fprintf(stderr,
+                    "compendium: stopping: killing the %zu process%s the command left running\n",
+                    l.count, l.count == 1 ? "" : "es");
+        ptrace_kill_all();
     } else if (*seen_stops >= 2 && !run.interrupted) {
         run.interrupted = true;
         ptrace_kill_all();
@@ -213,6 +281,9 @@ static void wait_loop(void)
             break; /* ECHILD: nothing left to wait for */
         }
         ptrace_handle(tid, status);
+        if (!run.attached && !run.leftovers_announced && ptrace_root_status()->ended &&
+            proctable_count() > 0)
+            announce_leftovers();
     }
 }
 
