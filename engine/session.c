@@ -235,8 +235,8 @@ static void handle_requests(int *seen_stops)
     } else if (stop && ptrace_root_status()->ended) {
         /* Only what the command left behind is traced: one request ends
          * it. They are killed, not released: when seccomp chooses the
-         * stops they carry our filter, under which no syscall of theirs
-         * could run without a tracer. */
+         * stops they carry our filter, which fails the syscalls it
+         * traps (ENOSYS) once no tracer is there. */
         struct leftovers l = {0};
         proctable_each(add_leftover, &l);
         if (l.count > 0)
