@@ -35,7 +35,8 @@ describe("--pid on a two-thread process", function()
   setup(function()
     local dir = h.tmpdir()
     ticks, json = dir .. "/ticks.txt", dir .. "/events.jsonl"
-    prog = h.spawn({ h.prog("threads_loop"), ticks, "5" })
+    -- it runs until told to end (SIGUSR1), however slowly the machine goes
+    prog = h.spawn({ h.prog("threads_loop"), ticks, "60" })
     assert(h.wait_for(function() return prog:stdout() == "ready\n" end, 30), "threads_loop never got ready")
 
     -- attach, let it run a while, detach with SIGINT
@@ -54,6 +55,12 @@ describe("--pid on a two-thread process", function()
     second = c:wait()
     after_second = task_status(prog.pid)
 
+    -- enough ticks after both detaches to show that none was lost
+    assert(h.wait_for(function()
+      local text = h.read_file(ticks) or ""
+      return text:find("thread 1 tick 20\n", 1, true) and text:find("thread 2 tick 20\n", 1, true)
+    end, 30), "threads_loop stopped ticking")
+    h.kill(prog.pid, 10) -- SIGUSR1: end now
     done = prog:wait()
   end)
   teardown(h.cleanup)
