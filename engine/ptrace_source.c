@@ -245,12 +245,15 @@ static unsigned long task_flags(pid_t pid)
     return flags;
 }
 
+/* The task's name, escaped: the process chooses it. */
 static void comm_of(pid_t pid, char *out, size_t cap)
 {
-    size_t n = procfs_read(pid, "comm", out, cap - 1);
-    while (n > 0 && out[n - 1] == '\n')
+    char raw[64];
+    size_t n = procfs_read(pid, "comm", raw, sizeof(raw) - 1);
+    while (n > 0 && raw[n - 1] == '\n')
         n--;
-    out[n] = '\0';
+    raw[n] = '\0';
+    process_safe_name(raw, out, cap);
 }
 
 #define PF_KTHREAD_FLAG 0x00200000ul
@@ -260,7 +263,7 @@ static void comm_of(pid_t pid, char *out, size_t cap)
  * privilege; /proc tells them apart. */
 static void explain_attach_denied(pid_t pid)
 {
-    char status[4096], state[64], tracer[32], threads[32], ppid[32], comm[64];
+    char status[4096], state[64], tracer[32], threads[32], ppid[32], comm[128];
     size_t n = procfs_read(pid, "status", status, sizeof(status) - 1);
     status[n] = '\0';
     status_field(status, "State", state, sizeof(state));
@@ -295,7 +298,7 @@ static void explain_attach_denied(pid_t pid)
     }
     int tracer_pid = atoi(tracer);
     if (tracer_pid > 0) {
-        char tracer_comm[64];
+        char tracer_comm[128];
         comm_of(tracer_pid, tracer_comm, sizeof(tracer_comm));
         fprintf(stderr,
                 "compendium: PID %d (%s) is already traced by PID %d (%s); a process has one "

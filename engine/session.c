@@ -209,8 +209,11 @@ static void announce_leftovers(void)
     output_flush();
     fprintf(stderr, "compendium: the command %s; still tracing %zu process%s it started:", how,
             l.count, l.count == 1 ? "" : "es");
-    for (size_t i = 0; i < l.count && i < 8; i++)
-        fprintf(stderr, " %d %s%s", (int)l.pids[i], l.comms[i], i + 1 < l.count ? "," : "");
+    for (size_t i = 0; i < l.count && i < 8; i++) {
+        char name[256];
+        fprintf(stderr, " %d %s%s", (int)l.pids[i],
+                process_safe_name(l.comms[i], name, sizeof(name)), i + 1 < l.count ? "," : "");
+    }
     fprintf(stderr, "%s — Ctrl-C to stop\n", l.count > 8 ? " …" : "");
     run.leftovers_announced = true;
 }

@@ -179,6 +179,17 @@ describe("--pid on a process that cannot be traced", function()
     h.kill(target.pid, h.SIGKILL)
   end)
 
+  it("escapes the name of the process it reports on", function()
+    local program = h.tmpdir() .. "/z\27[2J"
+    assert(os.execute("cp " .. h.quote(h.prog("leader_exit")) .. " " .. h.quote(program)) == 0)
+    local p = h.spawn({ program })
+    assert(h.wait_for(function() return state_of(p.pid) == "Z" end, 30), "the main thread never exited")
+    local err = refused(p.pid)
+    assert.truthy(err:find(("PID %d (z\\x1b[2J)"):format(p.pid), 1, true), err)
+    assert.is_nil(err:find("\27", 1, true))
+    h.kill(p.pid, h.SIGKILL)
+  end)
+
   it("names the tracer of a process another compendium traces", function()
     local target = h.spawn({ "sleep", "30" })
     local first = h.spawn({ h.bin(), "-q", "--pid", tostring(target.pid) })

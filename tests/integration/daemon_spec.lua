@@ -5,9 +5,9 @@ local h = require "helpers"
 
 -- Runs `daemonize CODE` under compendium, waits for the notice, sends the
 -- signals in `sigs` and returns the result, the daemon's pid and the notice.
-local function leave_daemon(code, sigs)
+local function leave_daemon(code, sigs, program)
   local json = h.tmpdir() .. "/events.jsonl"
-  local p = h.spawn({ h.bin(), "--json", json, "--", h.prog("daemonize"), tostring(code) })
+  local p = h.spawn({ h.bin(), "--json", json, "--", program or h.prog("daemonize"), tostring(code) })
   local daemon = h.wait_for(function() return tonumber(p:stdout():match("^(%d+)\n")) end, 30)
   assert(daemon, "daemonize printed no pid: " .. p:stderr())
   local notice = h.wait_for(function() return p:stderr():match("compendium: the command [^\n]*\n") end, 30)
@@ -60,6 +60,19 @@ describe("a command that exits leaving a daemon", function()
     assert.truthy(r.stderr:find(" Exit: 0\n", 1, true), r.stderr)
     assert.are.same({ code = 0 }, r.events[#r.events].exit)
     assert.truthy(gone(daemon), "the daemon still runs")
+  end)
+end)
+
+describe("a daemon with a hostile name", function()
+  teardown(h.cleanup)
+
+  it("is named escaped in the notice", function()
+    local program = h.tmpdir() .. "/evil\27[2Jname"
+    assert(os.execute("cp " .. h.quote(h.prog("daemonize")) .. " " .. h.quote(program)) == 0)
+    local r, daemon, notice = leave_daemon(0, { h.SIGTERM }, program)
+    assert.are.equal(("compendium: the command exited 0; still tracing 1 process it started: " ..
+                      "%d evil\\x1b[2Jname — Ctrl-C to stop\n"):format(daemon), notice)
+    assert.is_nil(r.stderr:find("\27", 1, true))
   end)
 end)
 
