@@ -493,6 +493,77 @@ static void syscall_stop(struct task *t, uint64_t now)
     resume(t, 0);
 }
 
+/* A set of tids, small enough to search. */
+struct tid_list {
+    pid_t *tids;
+    size_t count, cap;
+};
+
+static void tid_list_add(struct tid_list *l, pid_t tid)
+{
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->tids = xrealloc(l->tids, l->cap * sizeof(*l->tids));
+    }
+    l->tids[l->count++] = tid;
+}
+
+static bool tid_list_has(const struct tid_list *l, pid_t tid)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (l->tids[i] == tid)
+            return true;
+    return false;
+}
+
+/* New tasks stopped before their parent's clone event (task.held). */
+static size_t unclaimed;
+
+/* Whether a clone event will still name this new task. A thread's creator
+ * reports it, or the whole group dies, the thread too. A process's parent
+ * reports it only if it lives: one killed in the middle of fork never
+ * does, and its child, reparented, would wait in its stop for ever. */
+static bool parent_will_claim(pid_t tid)
+{
+    char status[4096], field[32];
+    size_t n = procfs_read(tid, "status", status, sizeof(status) - 1);
+    status[n] = '\0';
+    if (n == 0 || atoi(status_field(status, "Tgid", field, sizeof(field))) != tid)
+        return true; /* gone (its exit is on the way) or a thread */
+    struct task *parent = proctable_find(atoi(status_field(status, "PPid", field, sizeof(field))));
+    return parent && !parent->exited && !parent->held;
+}
+
+/* A process whose parent died before reporting it: traced on as a process
+ * of unknown origin, like one attached to. */
+static void adopt(struct task *t, uint64_t now)
+{
+    t->held = false;
+    unclaimed--;
+    state_track_root(t, NULL, now);
+    sources_track_child(t->pid, t->tid);
+    resume(t, 0);
+}
+
+static void collect_unclaimed(struct task *t, void *arg)
+{
+    struct tid_list *l = arg;
+    if (t->held)
+        tid_list_add(l, t->tid);
+}
+
+static void adopt_orphans(uint64_t now)
+{
+    struct tid_list l = {0};
+    proctable_each(collect_unclaimed, &l);
+    for (size_t i = 0; i < l.count; i++) {
+        struct task *t = proctable_find(l.tids[i]);
+        if (t && t->held && !parent_will_claim(t->tid))
+            adopt(t, now);
+    }
+    free(l.tids);
+}
+
 static void clone_event(struct task *parent, uint64_t now)
 {
     unsigned long msg = 0;
@@ -508,6 +579,7 @@ static void clone_event(struct task *parent, uint64_t now)
     sources_track_child(child->pid, child->tid);
     if (was_held) {
         child->held = false;
+        unclaimed--;
         resume(child, 0);
     }
 }
@@ -561,11 +633,17 @@ void ptrace_handle(pid_t tid, int status)
             return;
         forget_held(tid);
         record_root_end(t, status);
-        state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                   WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-                   WIFSIGNALED(status) && WCOREDUMP(status), now);
-        sources_untrack(tid);
+        if (t->held) {
+            unclaimed--; /* never reported as started: its end is no event either */
+        } else {
+            state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                       WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+                       WIFSIGNALED(status) && WCOREDUMP(status), now);
+            sources_untrack(tid);
+        }
         proctable_remove(t);
+        if (unclaimed > 0)
+            adopt_orphans(now);
         return;
     }
     if (!WIFSTOPPED(status))
@@ -575,6 +653,11 @@ void ptrace_handle(pid_t tid, int status)
          * until we know what it is. */
         t = proctable_add(tid);
         t->held = true;
+        unclaimed++;
+        t->stopped = true;
+        if (!parent_will_claim(tid))
+            adopt(t, now);
+        return;
     }
     t->stopped = true;
     if (t->held)
@@ -626,30 +709,6 @@ void ptrace_handle(pid_t tid, int status)
 
 /* ---- ending -------------------------------------------------------------- */
 
-/* Tids detached while their parent's clone event was still to come: when
- * the event names them, they are not waited for again. */
-struct tid_list {
-    pid_t *tids;
-    size_t count, cap;
-};
-
-static void tid_list_add(struct tid_list *l, pid_t tid)
-{
-    if (l->count == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        l->tids = xrealloc(l->tids, l->cap * sizeof(*l->tids));
-    }
-    l->tids[l->count++] = tid;
-}
-
-static bool tid_list_has(const struct tid_list *l, pid_t tid)
-{
-    for (size_t i = 0; i < l->count; i++)
-        if (l->tids[i] == tid)
-            return true;
-    return false;
-}
-
 static void forget_task(pid_t tid)
 {
     struct task *t = proctable_find(tid);
@@ -680,6 +739,9 @@ static void release_or_interrupt(struct task *t, void *arg)
 void ptrace_detach_all(void)
 {
     held_count = 0; /* the tasks a delay holds are stopped: released below */
+    unclaimed = 0;  /* so are the new tasks no clone event named yet */
+    /* Tids released while their parent's clone event was still to come:
+     * when the event names them, they are not waited for. */
     struct tid_list done = {0};
     proctable_each(release_or_interrupt, &done);
     for (size_t i = 0; i < done.count; i++)

@@ -200,6 +200,7 @@ static void describe_root_end(char *out, size_t cap)
  * wait looks like a hang. */
 static void announce_leftovers(void)
 {
+    run.leftovers_announced = true;
     struct leftovers l = {0};
     proctable_each(add_leftover, &l);
     if (l.count == 0)
@@ -215,7 +216,6 @@ static void announce_leftovers(void)
                 process_safe_name(l.comms[i], name, sizeof(name)), i + 1 < l.count ? "," : "");
     }
     fprintf(stderr, "%s — Ctrl-C to stop\n", l.count > 8 ? " …" : "");
-    run.leftovers_announced = true;
 }
 
 /* Signals compendium received since the last look: Ctrl-C rules. */
@@ -253,9 +253,20 @@ static void handle_requests(int *seen_stops)
     }
 }
 
+/* The earlier of two deadlines, 0 meaning none. */
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+    return a && (!b || a < b) ? a : b;
+}
+
+/* How long what the command left behind must outlive it before the notice:
+ * a child that ends a moment after its parent is no daemon. */
+#define LEFTOVER_NOTICE_NS 1000000000u
+
 static void wait_loop(void)
 {
     int seen_stops = 0;
+    uint64_t notice_due = 0;
     while (proctable_count() > 0) {
         if (signals_pending) {
             handle_requests(&seen_stops);
@@ -263,8 +274,14 @@ static void wait_loop(void)
                 break;
         }
         uint64_t now = now_ns();
-        uint64_t delay_due = ptrace_resume_due(now), pump_due = sources_next_pump(now);
-        wakeup_arm(delay_due && (!pump_due || delay_due < pump_due) ? delay_due : pump_due);
+        if (!run.attached && !run.leftovers_announced && ptrace_root_status()->ended) {
+            if (!notice_due)
+                notice_due = now + LEFTOVER_NOTICE_NS;
+            else if (now >= notice_due)
+                announce_leftovers();
+        }
+        uint64_t due = earlier(ptrace_resume_due(now), sources_next_pump(now));
+        wakeup_arm(run.leftovers_announced ? due : earlier(due, notice_due));
         int status;
         pid_t tid = 0;
         /* Before blocking, show what is buffered; without output pending,
@@ -284,9 +301,6 @@ static void wait_loop(void)
             break; /* ECHILD: nothing left to wait for */
         }
         ptrace_handle(tid, status);
-        if (!run.attached && !run.leftovers_announced && ptrace_root_status()->ended &&
-            proctable_count() > 0)
-            announce_leftovers();
     }
 }
 
