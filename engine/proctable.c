@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "fdtable.h"
 #include "memregions.h"
 
@@ -182,4 +183,19 @@ void process_set_program(struct process *p, const char *exe, const char *argv, s
         memcpy(p->argv, argv, argv_len);
         p->argv_len = argv_len;
     }
+}
+
+const char *process_safe_name(const char *name, char *out, size_t cap)
+{
+    char quoted[256];
+    size_t n = decode_quote(name, strlen(name), 0, quoted, sizeof(quoted));
+    if (n >= sizeof(quoted))
+        n = sizeof(quoted) - 1;
+    /* drop the quotes; a cut-off rendering loses its closing one */
+    size_t len = n >= 2 && quoted[n - 1] == '"' ? n - 2 : (n > 0 ? n - 1 : 0);
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(out, quoted + (n > 0 ? 1 : 0), len);
+    out[len] = '\0';
+    return out;
 }

@@ -56,6 +56,7 @@ struct task {
     bool group_stopped;
     bool exited;
     bool held;        /* a new task stopped before its parent's clone event */
+    bool stopped;     /* in a ptrace-stop that nothing has ended yet: no stop to wait for */
     bool mm_borrowed; /* shares its parent's memory (vfork) until exec */
     struct process *proc;
     struct fdtable *fds;
@@ -75,6 +76,10 @@ size_t proctable_count(void);
 void proctable_each(void (*fn)(struct task *t, void *arg), void *arg);
 /* Collects the live tasks' tids into out (up to cap); returns the count. */
 size_t proctable_tids(pid_t *out, size_t cap);
+
+/* A process name (comm, program) as it may be printed on a terminal: the
+ * escapes of decode_quote, without its quotes. Returns out. */
+const char *process_safe_name(const char *name, char *out, size_t cap);
 
 struct process *process_new(pid_t pid, pid_t ppid, const char *exe);
 struct process *process_ref(struct process *p);

@@ -18,6 +18,7 @@
 #include "inject.h"
 #include "interest.h"
 #include "own_fds.h"
+#include "procfs.h"
 #include "proctable.h"
 #include "sources.h"
 #include "state.h"
@@ -53,17 +54,42 @@ pid_t ptrace_root_pid(void)
  * seccomp choosing the stops, the tracee runs free until the next one. */
 static void resume(struct task *t, int sig)
 {
+    t->stopped = false;
     int req = (use_seccomp && !t->call.active) ? PTRACE_CONT : PTRACE_SYSCALL;
     ptrace(req, t->tid, 0L, (long)sig);
 }
 
-static bool has_cap_sys_admin(void)
+static bool has_cap(int cap)
 {
     struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct data[2];
     if (syscall(SYS_capget, &hdr, data) != 0)
         return false;
-    return (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN)) != 0;
+    return (data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap)) != 0;
+}
+
+/* The signal state compendium was started with, which the command must
+ * start with too: an ignored signal stays ignored across exec (nohup's
+ * SIGHUP, a caller's SIGPIPE), and so does the mask. */
+static sigset_t inherited_mask;
+static bool inherited_ignored[NSIG];
+
+void ptrace_inherit_signals(void)
+{
+    sigprocmask(SIG_BLOCK, NULL, &inherited_mask);
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        inherited_ignored[sig] = sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+    }
+}
+
+/* Our handlers (and our own SIG_IGN of SIGPIPE) give way to what was
+ * inherited; exec would reset handlers but keep an ignore. */
+static void restore_dispositions(void)
+{
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, inherited_ignored[sig] ? SIG_IGN : SIG_DFL);
 }
 
 static void report_child_error(int fd, int err)
@@ -75,10 +101,7 @@ static void report_child_error(int fd, int err)
 /* The child: wait to be seized, let seccomp pick the stops, then exec. */
 static void run_child(const char *path, char *const argv[], int error_fd, bool nnp)
 {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL);
+    restore_dispositions();
     kill(getpid(), SIGSTOP);
     if (use_seccomp) {
         int rc = interest_install_seccomp(nnp);
@@ -87,6 +110,7 @@ static void run_child(const char *path, char *const argv[], int error_fd, bool n
             _exit(126);
         }
     }
+    sigprocmask(SIG_SETMASK, &inherited_mask, NULL);
     execv(path, argv);
     if (errno == ENOEXEC) {
         /* Like execvp: a file without #! is a shell script. */
@@ -116,7 +140,7 @@ pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)
         return -1;
     }
     use_seccomp = !interest_all();
-    bool nnp = !has_cap_sys_admin();
+    bool nnp = !has_cap(CAP_SYS_ADMIN);
     own_fds_cloexec();
     pid_t pid = fork();
     if (pid < 0) {
@@ -188,6 +212,129 @@ static bool seize_thread(pid_t pid, pid_t tid, uint64_t now, bool *denied)
     return true;
 }
 
+/* The value after "NAME:" in a /proc/PID/status text, or "" if absent. */
+static const char *status_field(const char *status, const char *name, char *out, size_t cap)
+{
+    out[0] = '\0';
+    size_t len = strlen(name);
+    for (const char *line = status; line && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncmp(line, name, len) == 0 && line[len] == ':') {
+            const char *v = line + len + 1;
+            v += strspn(v, " \t");
+            size_t n = strcspn(v, "\n");
+            if (n >= cap)
+                n = cap - 1;
+            memcpy(out, v, n);
+            out[n] = '\0';
+            break;
+        }
+    }
+    return out;
+}
+
+/* The kernel's task flags: the 9th field of /proc/PID/stat. */
+static unsigned long task_flags(pid_t pid)
+{
+    char stat[1024];
+    size_t n = procfs_read(pid, "stat", stat, sizeof(stat) - 1);
+    stat[n] = '\0';
+    const char *p = strrchr(stat, ')'); /* the name may hold spaces and ')' */
+    unsigned long flags = 0;
+    if (p)
+        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags);
+    return flags;
+}
+
+/* The task's name, escaped: the process chooses it. */
+static void comm_of(pid_t pid, char *out, size_t cap)
+{
+    char raw[64];
+    size_t n = procfs_read(pid, "comm", raw, sizeof(raw) - 1);
+    while (n > 0 && raw[n - 1] == '\n')
+        n--;
+    raw[n] = '\0';
+    process_safe_name(raw, out, cap);
+}
+
+#define PF_KTHREAD_FLAG 0x00200000ul
+
+/* Why PTRACE_SEIZE of pid failed with EPERM: the kernel gives one errno for
+ * a kernel thread, a zombie, a tracee of someone else and a lack of
+ * privilege; /proc tells them apart. */
+static void explain_attach_denied(pid_t pid)
+{
+    char status[4096], state[64], tracer[32], threads[32], ppid[32], comm[128];
+    size_t n = procfs_read(pid, "status", status, sizeof(status) - 1);
+    status[n] = '\0';
+    status_field(status, "State", state, sizeof(state));
+    status_field(status, "TracerPid", tracer, sizeof(tracer));
+    status_field(status, "Threads", threads, sizeof(threads));
+    status_field(status, "PPid", ppid, sizeof(ppid));
+    comm_of(pid, comm, sizeof(comm));
+    int p = (int)pid;
+    if (task_flags(pid) & PF_KTHREAD_FLAG) {
+        fprintf(stderr, "compendium: PID %d (%s) is a kernel thread: it runs no program to trace\n",
+                p, comm);
+        return;
+    }
+    if (state[0] == 'Z' || state[0] == 'X') {
+        int others = atoi(threads) - 1;
+        if (others == 1)
+            fprintf(stderr,
+                    "compendium: the main thread of PID %d (%s) has exited and ptrace cannot "
+                    "attach through it; its other thread runs on\n",
+                    p, comm);
+        else if (others > 1)
+            fprintf(stderr,
+                    "compendium: the main thread of PID %d (%s) has exited and ptrace cannot "
+                    "attach through it; its %d other threads run on\n",
+                    p, comm, others);
+        else
+            fprintf(stderr,
+                    "compendium: PID %d (%s) is a zombie: it has exited and waits for its "
+                    "parent (PID %s) to collect its status; there is nothing to trace\n",
+                    p, comm, ppid[0] ? ppid : "?");
+        return;
+    }
+    int tracer_pid = atoi(tracer);
+    if (tracer_pid > 0) {
+        char tracer_comm[128];
+        comm_of(tracer_pid, tracer_comm, sizeof(tracer_comm));
+        fprintf(stderr,
+                "compendium: PID %d (%s) is already traced by PID %d (%s); a process has one "
+                "tracer at a time\n",
+                p, comm, tracer_pid, tracer_comm[0] ? tracer_comm : "?");
+        return;
+    }
+    int yama = procfs_sysctl_int("kernel/yama/ptrace_scope", -1);
+    if (yama >= 3) {
+        fprintf(stderr,
+                "compendium: not permitted to attach to PID %d: kernel.yama.ptrace_scope is %d, "
+                "which forbids attaching to any process until the next boot\n",
+                p, yama);
+    } else if (has_cap(CAP_SYS_PTRACE)) {
+        fprintf(stderr,
+                "compendium: not permitted to attach to PID %d although compendium has "
+                "CAP_SYS_PTRACE: a security module (SELinux, AppArmor), a seccomp filter or "
+                "the container forbids it\n",
+                p);
+    } else if (yama >= 1) {
+        fprintf(stderr,
+                "compendium: not permitted to attach to PID %d: kernel.yama.ptrace_scope is %d, "
+                "which allows it only %s; run as root or with CAP_SYS_PTRACE%s\n",
+                p, yama, yama == 1 ? "to a process's ancestors" : "with CAP_SYS_PTRACE",
+                yama == 1 ? ", or set kernel.yama.ptrace_scope=0 (sysctl)" : "");
+    } else {
+        fprintf(stderr,
+                "compendium: not permitted to attach to PID %d: it belongs to another user or "
+                "runs a privileged (setuid or non-dumpable) program; run as root or with "
+                "CAP_SYS_PTRACE\n",
+                p);
+    }
+}
+
 bool ptrace_attach(pid_t pid, uint64_t now)
 {
     if (pid == getpid()) {
@@ -204,13 +351,13 @@ bool ptrace_attach(pid_t pid, uint64_t now)
     /* The leader first, so threads can share its state; then rescan until
      * no thread appeared that we have not seized. */
     if (!seize_thread(pid, pid, now, &denied)) {
+        int err = errno;
         if (denied)
-            fprintf(stderr,
-                    "compendium: not permitted to attach to PID %d: run as root or as its "
-                    "user with CAP_SYS_PTRACE, or set kernel.yama.ptrace_scope=0 (sysctl)\n",
-                    (int)pid);
+            explain_attach_denied(pid);
+        else if (err == ESRCH)
+            fprintf(stderr, "compendium: no process with PID %d\n", (int)pid);
         else
-            fprintf(stderr, "compendium: cannot attach to PID %d: %s\n", (int)pid, strerror(errno));
+            fprintf(stderr, "compendium: cannot attach to PID %d: %s\n", (int)pid, strerror(err));
         return false;
     }
     root_pid = pid;
@@ -430,6 +577,77 @@ static void syscall_stop(struct task *t, uint64_t now)
     resume(t, 0);
 }
 
+/* A set of tids, small enough to search. */
+struct tid_list {
+    pid_t *tids;
+    size_t count, cap;
+};
+
+static void tid_list_add(struct tid_list *l, pid_t tid)
+{
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->tids = xrealloc(l->tids, l->cap * sizeof(*l->tids));
+    }
+    l->tids[l->count++] = tid;
+}
+
+static bool tid_list_has(const struct tid_list *l, pid_t tid)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (l->tids[i] == tid)
+            return true;
+    return false;
+}
+
+/* New tasks stopped before their parent's clone event (task.held). */
+static size_t unclaimed;
+
+/* Whether a clone event will still name this new task. A thread's creator
+ * reports it, or the whole group dies, the thread too. A process's parent
+ * reports it only if it lives: one killed in the middle of fork never
+ * does, and its child, reparented, would wait in its stop for ever. */
+static bool parent_will_claim(pid_t tid)
+{
+    char status[4096], field[32];
+    size_t n = procfs_read(tid, "status", status, sizeof(status) - 1);
+    status[n] = '\0';
+    if (n == 0 || atoi(status_field(status, "Tgid", field, sizeof(field))) != tid)
+        return true; /* gone (its exit is on the way) or a thread */
+    struct task *parent = proctable_find(atoi(status_field(status, "PPid", field, sizeof(field))));
+    return parent && !parent->exited && !parent->held;
+}
+
+/* A process whose parent died before reporting it: traced on as a process
+ * of unknown origin, like one attached to. */
+static void adopt(struct task *t, uint64_t now)
+{
+    t->held = false;
+    unclaimed--;
+    state_track_root(t, NULL, now);
+    sources_track_child(t->pid, t->tid);
+    resume(t, 0);
+}
+
+static void collect_unclaimed(struct task *t, void *arg)
+{
+    struct tid_list *l = arg;
+    if (t->held)
+        tid_list_add(l, t->tid);
+}
+
+static void adopt_orphans(uint64_t now)
+{
+    struct tid_list l = {0};
+    proctable_each(collect_unclaimed, &l);
+    for (size_t i = 0; i < l.count; i++) {
+        struct task *t = proctable_find(l.tids[i]);
+        if (t && t->held && !parent_will_claim(t->tid))
+            adopt(t, now);
+    }
+    free(l.tids);
+}
+
 static void clone_event(struct task *parent, uint64_t now)
 {
     unsigned long msg = 0;
@@ -445,6 +663,7 @@ static void clone_event(struct task *parent, uint64_t now)
     sources_track_child(child->pid, child->tid);
     if (was_held) {
         child->held = false;
+        unclaimed--;
         resume(child, 0);
     }
 }
@@ -498,11 +717,17 @@ void ptrace_handle(pid_t tid, int status)
             return;
         forget_held(tid);
         record_root_end(t, status);
-        state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                   WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-                   WIFSIGNALED(status) && WCOREDUMP(status), now);
-        sources_untrack(tid);
+        if (t->held) {
+            unclaimed--; /* never reported as started: its end is no event either */
+        } else {
+            state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                       WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+                       WIFSIGNALED(status) && WCOREDUMP(status), now);
+            sources_untrack(tid);
+        }
         proctable_remove(t);
+        if (unclaimed > 0)
+            adopt_orphans(now);
         return;
     }
     if (!WIFSTOPPED(status))
@@ -512,8 +737,15 @@ void ptrace_handle(pid_t tid, int status)
          * until we know what it is. */
         t = proctable_add(tid);
         t->held = true;
+        unclaimed++;
+        t->stopped = true;
+        if (!parent_will_claim(tid))
+            adopt(t, now);
         return;
     }
+    t->stopped = true;
+    if (t->held)
+        return;
     int sig = WSTOPSIG(status);
     int event = status >> 16;
     if (sig == SYSCALL_STOP) {
@@ -543,11 +775,10 @@ void ptrace_handle(pid_t tid, int status)
         resume(t, 0);
         return;
     case PTRACE_EVENT_STOP:
-        if (t->held)
-            return;
         if (is_group_stop_signal(sig)) {
             /* Stay stopped like an untraced job, but hear about SIGCONT. */
             t->group_stopped = true;
+            t->stopped = false; /* it reports again: on SIGCONT, or when interrupted */
             ptrace(PTRACE_LISTEN, tid, 0L, 0L);
         } else {
             t->group_stopped = false;
@@ -562,52 +793,95 @@ void ptrace_handle(pid_t tid, int status)
 
 /* ---- ending -------------------------------------------------------------- */
 
-static void interrupt_task(struct task *t, void *arg)
+static void forget_task(pid_t tid)
 {
-    (void)arg;
-    ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L);
+    struct task *t = proctable_find(tid);
+    if (t)
+        proctable_remove(t);
 }
+
+/* A task in a stop we have not ended is detached at once: it would report
+ * nothing more to wait for. The others are asked to stop; one that cannot
+ * be asked is gone. */
+static void release_or_interrupt(struct task *t, void *arg)
+{
+    struct tid_list *done = arg;
+    if (t->stopped) {
+        ptrace(PTRACE_DETACH, t->tid, 0L, 0L);
+        tid_list_add(done, t->tid);
+    } else if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) != 0 && errno == ESRCH) {
+        tid_list_add(done, t->tid);
+    }
+}
+
+/* How long the detach waits for a task that neither stops nor exits (a
+ * vfork parent until its child execs, a task in uninterruptible sleep).
+ * Those stay traced only until compendium exits: the kernel detaches
+ * whatever a tracer leaves behind, and drops the pending stop request. */
+#define DETACH_PATIENCE_NS 500000000u
 
 void ptrace_detach_all(void)
 {
-    /* Tasks a delay holds are stopped already and would report no stop to
-     * wait for: release them first (an injected result stays in place). */
-    while (held_count > 0) {
-        pid_t tid = held_tasks[--held_count].tid;
-        ptrace(PTRACE_DETACH, tid, 0L, 0L);
-        struct task *t = proctable_find(tid);
-        if (t)
-            proctable_remove(t);
-    }
-    proctable_each(interrupt_task, NULL);
+    held_count = 0; /* the tasks a delay holds are stopped: released below */
+    unclaimed = 0;  /* so are the new tasks no clone event named yet */
+    /* Tids released while their parent's clone event was still to come:
+     * when the event names them, they are not waited for. */
+    struct tid_list done = {0};
+    proctable_each(release_or_interrupt, &done);
+    for (size_t i = 0; i < done.count; i++)
+        forget_task(done.tids[i]);
+    uint64_t last_progress = now_ns();
     while (proctable_count() > 0) {
         int status;
-        pid_t tid = waitpid(-1, &status, __WALL);
-        if (tid < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
+        pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+        if (tid < 0 && errno == EINTR)
+            continue;
+        if (tid < 0)
+            break; /* ECHILD: none left */
+        if (tid == 0) {
+            if (now_ns() - last_progress > DETACH_PATIENCE_NS)
+                break;
+            struct timespec ms = {0, 1000000L};
+            nanosleep(&ms, NULL);
+            continue;
         }
+        last_progress = now_ns();
         struct task *t = proctable_find(tid);
         if (WIFEXITED(status) || WIFSIGNALED(status)) {
             if (t) {
                 record_root_end(t, status);
                 state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                            WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-                           WIFSIGNALED(status) && WCOREDUMP(status), now_ns());
+                           WIFSIGNALED(status) && WCOREDUMP(status), last_progress);
                 proctable_remove(t);
             }
             continue;
         }
         if (!WIFSTOPPED(status))
             continue;
-        /* A pending signal must not be lost on the way out. */
         int sig = WSTOPSIG(status);
-        int inject = ((status >> 16) == 0 && sig != SYSCALL_STOP) ? sig : 0;
+        int event = status >> 16;
+        unsigned long msg = 0;
+        if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+            event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_EXEC)
+            ptrace(PTRACE_GETEVENTMSG, tid, 0L, &msg);
+        /* A pending signal must not be lost on the way out. */
+        int inject = (event == 0 && sig != SYSCALL_STOP) ? sig : 0;
         ptrace(PTRACE_DETACH, tid, 0L, (long)inject);
         if (t)
             proctable_remove(t);
+        else
+            tid_list_add(&done, tid); /* a new task, ahead of its parent's event */
+        pid_t other = (pid_t)msg;
+        if (event == PTRACE_EVENT_EXEC && other != tid) {
+            forget_task(other); /* the execing thread, now known by the leader's tid */
+        } else if (other > 0 && event != PTRACE_EVENT_EXEC && !proctable_find(other) &&
+                   !tid_list_has(&done, other)) {
+            /* The new task is traced too and will stop: wait for it. */
+            proctable_add(other);
+        }
     }
+    free(done.tids);
 }
 
 static void kill_task(struct task *t, void *arg)

@@ -18,6 +18,9 @@ struct root_status {
     int exec_errno; /* the command could not be executed: its errno */
 };
 
+/* Records the signal mask and ignored signals compendium was started with,
+ * for the command to start with; call before installing any handler. */
+void ptrace_inherit_signals(void);
 /* Forks, makes the child wait, seizes it and lets it exec path with argv.
  * Returns the root pid, or -1 after printing why. */
 pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now);

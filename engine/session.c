@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "event.h"
 #include "interest.h"
 #include "output.h"
 #include "own_fds.h"
@@ -35,6 +36,7 @@ enum {
 static struct {
     uint64_t start_ns, end_ns;
     bool attached, detached, interrupted;
+    bool leftovers_announced; /* the command exited and left processes behind */
     char *command;
 } run;
 
@@ -93,6 +95,14 @@ static void install_signal_handlers(void)
     alarm_sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &alarm_sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* The timers and Ctrl-C need these whatever mask we inherited; the
+     * command still gets the inherited one. */
+    sigset_t ours;
+    sigemptyset(&ours);
+    sigaddset(&ours, SIGALRM);
+    for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+        sigaddset(&ours, handled[i]);
+    sigprocmask(SIG_UNBLOCK, &ours, NULL);
 }
 
 /* Where the bundled Lua lives: share/compendium beside bin/, both when
@@ -144,12 +154,69 @@ void session_run_info(cmp_run_info *out)
     out->core_dumped = rs->ended && rs->core_dumped;
     out->attached = run.attached;
     out->detached = run.detached;
-    out->interrupted = run.interrupted;
+    /* A root that had exited when the second Ctrl-C came was not killed. */
+    out->interrupted = run.interrupted && (!rs->ended || rs->exit_signal == SIGKILL);
     out->io_traced = interest_io();
     state_totals(out);
     sources_totals(out);
     ptrace_abi_totals(out);
     out->command = (cmp_str){run.command, (uint32_t)strlen(run.command ? run.command : "")};
+}
+
+/* The processes still traced, by pid (a process is listed once, however
+ * many threads it has). */
+struct leftovers {
+    pid_t pids[8];
+    const char *comms[8];
+    size_t count; /* all of them, also those past the array */
+};
+
+static void add_leftover(struct task *t, void *arg)
+{
+    struct leftovers *l = arg;
+    if (t->held || !t->proc)
+        return;
+    size_t kept = l->count < 8 ? l->count : 8;
+    for (size_t i = 0; i < kept; i++)
+        if (l->pids[i] == t->pid)
+            return;
+    if (l->count < 8) {
+        l->pids[l->count] = t->pid;
+        l->comms[l->count] = t->proc->comm;
+    }
+    l->count++;
+}
+
+/* "exited 0", "was killed by SIGTERM" */
+static void describe_root_end(char *out, size_t cap)
+{
+    const struct root_status *rs = ptrace_root_status();
+    if (rs->exit_signal)
+        snprintf(out, cap, "was killed by %s", cmp_signal_name(rs->exit_signal));
+    else
+        snprintf(out, cap, "exited %d", rs->exit_code);
+}
+
+/* What the command started outlives it (a daemon): say so once, or the
+ * wait looks like a hang. */
+static void announce_leftovers(void)
+{
+    run.leftovers_announced = true;
+    struct leftovers l = {0};
+    proctable_each(add_leftover, &l);
+    if (l.count == 0)
+        return;
+    char how[64];
+    describe_root_end(how, sizeof(how));
+    output_flush();
+    fprintf(stderr, "compendium: the command %s; still tracing %zu process%s it started:", how,
+            l.count, l.count == 1 ? "" : "es");
+    for (size_t i = 0; i < l.count && i < 8; i++) {
+        char name[256];
+        fprintf(stderr, " %d %s%s", (int)l.pids[i],
+                process_safe_name(l.comms[i], name, sizeof(name)), i + 1 < l.count ? "," : "");
+    }
+    fprintf(stderr, "%s — Ctrl-C to stop\n", l.count > 8 ? " …" : "");
 }
 
 /* Signals compendium received since the last look: Ctrl-C rules. */
@@ -169,15 +236,38 @@ static void handle_requests(int *seen_stops)
     if (run.attached && (stop || hangup)) {
         ptrace_detach_all();
         run.detached = true;
+    } else if (stop && ptrace_root_status()->ended) {
+        /* Only what the command left behind is traced: one request ends
+         * it. They are killed, not released: when seccomp chooses the
+         * stops they carry our filter, which fails the syscalls it
+         * traps (ENOSYS) once no tracer is there. */
+        struct leftovers l = {0};
+        proctable_each(add_leftover, &l);
+        if (l.count > 0)
+            fprintf(stderr,
+                    "compendium: stopping: killing the %zu process%s the command left running\n",
+                    l.count, l.count == 1 ? "" : "es");
+        ptrace_kill_all();
     } else if (*seen_stops >= 2 && !run.interrupted) {
         run.interrupted = true;
         ptrace_kill_all();
     }
 }
 
+/* The earlier of two deadlines, 0 meaning none. */
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+    return a && (!b || a < b) ? a : b;
+}
+
+/* How long what the command left behind must outlive it before the notice:
+ * a child that ends a moment after its parent is no daemon. */
+#define LEFTOVER_NOTICE_NS 1000000000u
+
 static void wait_loop(void)
 {
     int seen_stops = 0;
+    uint64_t notice_due = 0;
     while (proctable_count() > 0) {
         if (signals_pending) {
             handle_requests(&seen_stops);
@@ -185,8 +275,14 @@ static void wait_loop(void)
                 break;
         }
         uint64_t now = now_ns();
-        uint64_t delay_due = ptrace_resume_due(now), pump_due = sources_next_pump(now);
-        wakeup_arm(delay_due && (!pump_due || delay_due < pump_due) ? delay_due : pump_due);
+        if (!run.attached && !run.leftovers_announced && ptrace_root_status()->ended) {
+            if (!notice_due)
+                notice_due = now + LEFTOVER_NOTICE_NS;
+            else if (now >= notice_due)
+                announce_leftovers();
+        }
+        uint64_t due = earlier(ptrace_resume_due(now), sources_next_pump(now));
+        wakeup_arm(run.leftovers_announced ? due : earlier(due, notice_due));
         int status;
         pid_t tid = 0;
         /* Before blocking, show what is buffered; without output pending,
@@ -280,6 +376,7 @@ static int trace(const struct cli_options *opts, const char *data_dir, const cha
 int session_run(const struct cli_options *opts)
 {
     run.start_ns = now_ns();
+    ptrace_inherit_signals();
     own_fds_snapshot();
     char data_dir[PATH_MAX];
     if (!find_data_dir(data_dir, sizeof(data_dir))) {

@@ -9,11 +9,29 @@ local function state_of(pid)
   return status:match("\nState:%s+(%a)"), tonumber(status:match("\nTracerPid:%s+(%d+)"))
 end
 
--- The first child of pid, from /proc (the traced command under compendium).
-local function child_of(pid)
+-- The child of pid that runs `comm`, from /proc (the traced command under
+-- compendium). Matching the name matters: until the spawn helper's shell
+-- execs compendium, its own short-lived children (mv) are children of the
+-- same pid.
+local function child_of(pid, comm)
   return h.wait_for(function()
     local text = h.read_file("/proc/" .. pid .. "/task/" .. pid .. "/children") or ""
-    return tonumber(text:match("%d+"))
+    for child in text:gmatch("%d+") do
+      if (h.read_file("/proc/" .. child .. "/comm") or "") == comm .. "\n" then return tonumber(child) end
+    end
+  end, 30)
+end
+
+-- True once no SIGINT waits for compendium (pid) to take it: two signals
+-- sent while the first still waits would be one.
+local function sigint_taken(pid)
+  return h.wait_for(function()
+    local status = h.read_file("/proc/" .. pid .. "/status") or ""
+    local shared, own = status:match("\nShdPnd:%s+(%x+)"), status:match("\nSigPnd:%s+(%x+)")
+    if not shared then return false end
+    local bit = 2 -- 1 << (SIGINT - 1)
+    return math.floor(tonumber(shared:sub(-2), 16) / bit) % 2 == 0 and
+           math.floor(tonumber(own:sub(-2), 16) / bit) % 2 == 0
   end, 30)
 end
 
@@ -22,7 +40,7 @@ describe("compendium killed while tracing a command", function()
 
   it("takes the command with it instead of leaving it stopped", function()
     local c = h.spawn({ h.bin(), "--", "sleep", "30" })
-    local child = assert(child_of(c.pid), "the command never started")
+    local child = assert(child_of(c.pid, "sleep"), "the command never started")
     assert(h.wait_for(function()
       local _, tracer = state_of(child)
       return tracer == c.pid
@@ -42,9 +60,9 @@ describe("compendium killed while attached", function()
   teardown(h.cleanup)
 
   it("leaves the process running, untraced, to finish normally", function()
-    local ticks = h.tmpdir() .. "/ticks.txt"
-    local prog = h.spawn({ h.prog("threads_loop"), ticks, "3" })
-    assert(h.wait_for(function() return prog:stdout() == "ready\n" end, 30), "threads_loop never got ready")
+    -- it runs until told to end (SIGUSR1), however slowly the machine goes
+    local prog = h.spawn({ h.prog("thread_churn"), "60" })
+    assert(h.wait_for(function() return prog:stdout() == "ready\n" end, 30), "thread_churn never got ready")
     local c = h.spawn({ h.bin(), "--pid", tostring(prog.pid) })
     assert(h.wait_for(function()
       local _, tracer = state_of(prog.pid)
@@ -57,6 +75,7 @@ describe("compendium killed while attached", function()
     assert.are.equal(0, tracer)
     assert.are_not.equal("T", state)
     assert.are_not.equal("t", state)
+    h.kill(prog.pid, 10) -- SIGUSR1
     local done = prog:wait()
     assert.are.equal(0, done.status)
     assert.are.equal("ready\ndone\n", done.stdout)
@@ -72,6 +91,7 @@ describe("a second SIGINT", function()
     assert(h.wait_for(function() return p:stdout() == "ready\n" end, 30), "never got ready")
     h.sleep(0.2)
     h.kill(p.pid, h.SIGINT)
+    assert(sigint_taken(p.pid), "compendium never took the first SIGINT")
     h.sleep(0.3)
     assert.is_false(p:done(), "one SIGINT must not end a program that ignores it")
     h.kill(p.pid, h.SIGINT)
@@ -92,9 +112,9 @@ describe("SIGHUP to compendium while attached", function()
   teardown(h.cleanup)
 
   it("detaches: the terminal is gone, the process runs on untraced", function()
-    local ticks = h.tmpdir() .. "/ticks.txt"
-    local prog = h.spawn({ h.prog("threads_loop"), ticks, "3" })
-    assert(h.wait_for(function() return prog:stdout() == "ready\n" end, 30), "threads_loop never got ready")
+    -- it runs until told to end (SIGUSR1), however slowly the machine goes
+    local prog = h.spawn({ h.prog("thread_churn"), "60" })
+    assert(h.wait_for(function() return prog:stdout() == "ready\n" end, 30), "thread_churn never got ready")
     local c = h.spawn({ h.bin(), "--pid", tostring(prog.pid) })
     assert(h.wait_for(function()
       local _, tracer = state_of(prog.pid)
@@ -107,6 +127,7 @@ describe("SIGHUP to compendium while attached", function()
     local state, tracer = state_of(prog.pid)
     assert.are.equal(0, tracer)
     assert.are_not.equal("t", state)
+    h.kill(prog.pid, 10) -- SIGUSR1
     local done = prog:wait()
     assert.are.equal(0, done.status)
     assert.are.equal("ready\ndone\n", done.stdout)

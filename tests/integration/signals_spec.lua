@@ -48,3 +48,59 @@ describe("SIGINT sent to compendium", function()
     assert.are.same({ code = 42 }, events[#events].exit)
   end)
 end)
+
+describe("the signal state compendium was started with", function()
+  teardown(h.cleanup)
+
+  -- sigstate's report, run directly and under compendium, both started
+  -- with `setup` (sigstate options) applied.
+  local function both(setup)
+    local direct = { h.prog("sigstate") }
+    local traced = { h.prog("sigstate") }
+    for _, a in ipairs(setup) do
+      direct[#direct + 1] = a
+      traced[#traced + 1] = a
+    end
+    direct[#direct + 1] = "--"
+    direct[#direct + 1] = h.prog("sigstate")
+    for _, a in ipairs({ "--", h.bin(), "-q", "--", h.prog("sigstate") }) do traced[#traced + 1] = a end
+    return h.run(direct), h.run(traced)
+  end
+
+  it("is the command's: a blocked signal stays blocked, an ignored one ignored", function()
+    local direct, traced = both({ "-b", "10", "-b", "12", "-i", "1", "-i", "13" })
+    assert.are.equal("blocked: 10 12\nignored: 1 13\nwrite: EPIPE\n", direct.stdout)
+    assert.are.equal(0, direct.status)
+    assert.are.equal(direct.stdout, traced.stdout)
+    assert.are.equal(0, traced.status, traced.stderr)
+  end)
+
+  it("gives an inherited SIGPIPE ignore to the writer: EPIPE, not death by SIGPIPE", function()
+    local direct, traced = both({ "-i", "13" })
+    assert.are.equal("blocked:\nignored: 13\nwrite: EPIPE\n", direct.stdout)
+    assert.are.equal(direct.stdout, traced.stdout)
+    assert.are.equal(0, traced.status, traced.stderr)
+  end)
+
+  it("keeps a command under nohup alive through SIGHUP, as untraced", function()
+    local script = "kill -HUP $$; echo survived"
+    local direct = h.run({ "nohup", "sh", "-c", script })
+    local traced = h.run({ "nohup", h.bin(), "-q", "--", "sh", "-c", script })
+    assert.are.equal(0, direct.status)
+    assert.are.equal("survived\n", direct.stdout)
+    assert.are.equal(0, traced.status, traced.stderr)
+    assert.are.equal("survived\n", traced.stdout)
+  end)
+
+  it("still ends on a second SIGINT when the caller blocked SIGINT", function()
+    -- compendium still stops on a second SIGINT; the command keeps SIGINT blocked
+    local p = h.spawn({ h.prog("sigstate"), "-b", "2", "--", h.bin(), "--", "sh", "-c",
+                        "echo ready; exec sleep 30" })
+    assert(h.wait_for(function() return p:stdout() == "ready\n" end, 30), "never got ready")
+    h.kill(p.pid, h.SIGINT)
+    h.sleep(0.2)
+    h.kill(p.pid, h.SIGINT)
+    local r = p:wait()
+    assert.are.equal(128 + 9, r.status, r.stderr)
+  end)
+end)

@@ -3,11 +3,12 @@
  * Starts 2 threads that each append a line ("thread N tick K\n", N = 1 or 2)
  * to FILE every 50 ms, then prints "ready\n" on stdout (flushed). After
  * SECONDS seconds (counted on CLOCK_MONOTONIC from the start, so a tracer
- * attaching or detaching does not change it) the threads stop, the main thread
- * joins them, prints "done\n" and exits 0. */
+ * attaching or detaching does not change it), or at once on SIGUSR1, the
+ * threads stop, the main thread joins them, prints "done\n" and exits 0. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,12 @@ int main(int argc, char **argv)
     if (fd < 0)
         die("open", errno);
 
+    /* Only the main thread takes SIGUSR1, in sigtimedwait. */
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+
     pthread_t th[2];
     for (long i = 0; i < 2; i++) {
         int err = pthread_create(&th[i], NULL, ticker, (void *)(i + 1));
@@ -82,7 +89,17 @@ int main(int argc, char **argv)
     printf("ready\n");
     fflush(stdout);
 
-    sleep_until(&end);
+    for (;;) {
+        struct timespec now, left;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long ns = (long)(end.tv_sec - now.tv_sec) * 1000000000L + (end.tv_nsec - now.tv_nsec);
+        if (ns <= 0)
+            break;
+        left.tv_sec = ns / 1000000000L;
+        left.tv_nsec = ns % 1000000000L;
+        if (sigtimedwait(&usr1, NULL, &left) == SIGUSR1)
+            break;
+    }
     atomic_store(&stop, 1);
     for (int i = 0; i < 2; i++) {
         int err = pthread_join(th[i], NULL);
