@@ -36,7 +36,7 @@ end
 
 local FD_KINDS = {
   [0] = "unknown", "file", "dir", "socket", "pipe", "eventfd", "timerfd",
-  "signalfd", "epoll", "memfd", "inotify", "pidfd", "other",
+  "signalfd", "epoll", "memfd", "inotify", "pidfd", "other", "io_uring",
 }
 
 -- ---- conversions from the engine's structs (exported for the specs) ------
@@ -101,6 +101,7 @@ function M.run_table(r, signame)
     ebpf_traced = r.ebpf_traced ~= 0,
     dropped_faults = tonumber(r.faults_dropped),
     dropped_ebpf = tonumber(r.ebpf_dropped),
+    io_urings = tonumber(r.io_urings), -- io_uring instances: the I/O through them is not seen
     memory = {
       heap_bytes = tonumber(r.heap_bytes),
       mmap_bytes = tonumber(r.mmap_bytes),

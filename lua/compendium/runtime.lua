@@ -267,6 +267,13 @@ local function command_status(run)
   return "the command's status is unknown"
 end
 
+-- "; the I/O through 1 io_uring was not seen", or "": no check saw it.
+local function unseen(run)
+  local n = run.io_urings or 0
+  if n == 0 then return "" end
+  return format("; the I/O through %d io_uring%s was not seen", n, n == 1 and "" or "s")
+end
+
 -- "compendium: 1 of 2 checks failed (check/fs-allow); the command exited 0"
 local function verdict(list, run)
   local failed, names = {}, {}
@@ -277,11 +284,11 @@ local function verdict(list, run)
   local n = #list
   local checks_word = n == 1 and "check" or "checks"
   if #failed == 0 then
-    return format("compendium: %d %s passed (%s); %s", n, checks_word, table.concat(names, ", "),
-                  command_status(run))
+    return format("compendium: %d %s passed (%s); %s%s", n, checks_word, table.concat(names, ", "),
+                  command_status(run), unseen(run))
   end
-  return format("compendium: %d of %d %s failed (%s); %s", #failed, n, checks_word,
-                table.concat(failed, ", "), command_status(run))
+  return format("compendium: %d of %d %s failed (%s); %s%s", #failed, n, checks_word,
+                table.concat(failed, ", "), command_status(run), unseen(run))
 end
 
 -- Runs the end hooks, reports repeated hook errors and the failures, and
