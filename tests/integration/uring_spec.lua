@@ -11,9 +11,10 @@ local function literal(s)
   return (s:gsub("%p", "%%%0"))
 end
 
--- The ring's fd, from the program's own line (asserts it did its I/O).
+-- The ring's fd, from the program's own line (asserts it did its I/O); a
+-- program told to wait said "ready" first.
 local function ring_fd(r)
-  local fd = r.stdout:match("^io_uring fd (%d+): wrote 65536, read 65536 bytes\n$")
+  local fd = r.stdout:gsub("^ready\n", ""):match("^io_uring fd (%d+): wrote 65536, read 65536 bytes\n$")
   assert.truthy(fd, "uring_io did not finish its I/O: " .. r.stdout .. r.stderr)
   return tonumber(fd)
 end
@@ -122,6 +123,33 @@ describe("io_uring", function()
   it("is named in the verdict of checks it does not fail", function()
     if not available then return end
     assert_passes_but_says(traced({ "-s", "check/no-exec" }, outside), "check/no-exec")
+  end)
+
+  it("--pid: a ring set up before the attach is reported at its first use, and fails the check", function()
+    if not available then return end
+    local go, json = dir .. "/go", dir .. "/attached.jsonl"
+    os.remove(go)
+    local prog = h.spawn({ h.prog(PROG), outside, go })
+    assert(h.wait_for(function() return prog:stdout() == "ready\n" end, 30), "uring_io never got ready")
+    local c = h.spawn({ h.bin(), "--json", json, "-s", "check/fs-allow", "-X",
+                        "fs.allow=" .. dir .. "/allowed/**", "--pid", tostring(prog.pid) })
+    assert(h.wait_for(function()
+      local status = h.read_file("/proc/" .. prog.pid .. "/status") or ""
+      return tonumber(status:match("\nTracerPid:%s+(%d+)")) == c.pid
+    end, 30), "compendium never attached")
+    h.write_file(go, "")
+    local done, r = prog:wait(), c:wait()
+    assert.are.equal(0, done.status, done.stderr)
+    local fd = ring_fd(done)
+    local lines = h.lines(r.stderr)
+    assert.are.equal(125, r.status, r.stderr)
+    local pid = lines[#lines - 1]:match("^  ✗ check/fs%-allow: io_uring in use, set up before tracing: " ..
+                                        "file I/O through it cannot be seen %(%-X fs%.uring=allow " ..
+                                        "accepts it%) by uring_io %(pid (%d+)%) at ")
+    assert.are.equal(prog.pid, tonumber(pid), r.stderr)
+    local ring = h.one(h.read_jsonl(json), "io_uring")
+    assert.are.same({ type = "io_uring", pid = prog.pid, tid = prog.pid, ts = ring.ts, fd = fd,
+                      entries = 4, sqpoll = false, inherited = true }, ring)
   end)
 
   it("refuses a value other than allow or deny before anything runs", function()

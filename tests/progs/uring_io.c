@@ -1,6 +1,7 @@
-/* uring_io PATH: through one io_uring, and no open, write or read syscall,
- * creates PATH (truncated), writes 64 KiB to it, reads them back, checks
- * them and closes it.
+/* uring_io PATH [GO]: through one io_uring, and no open, write or read
+ * syscall, creates PATH (truncated), writes 64 KiB to it, reads them back,
+ * checks them and closes it. With GO, it sets the ring up, prints "ready"
+ * and waits until the file GO exists before the I/O (time to attach to it).
  *
  * Prints "io_uring fd N: wrote 65536, read 65536 bytes" (N: the ring's fd)
  * and exits 0; exit 1 on any failure, with the reason on stderr; exit 3 when
@@ -123,11 +124,17 @@ static int do_io(struct ring *r, const char *path)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: uring_io PATH\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: uring_io PATH [GO]\n");
         return 1;
     }
     struct ring r;
     setup(&r);
+    if (argc == 3) {
+        printf("ready\n");
+        fflush(stdout);
+        while (access(argv[2], F_OK) != 0)
+            usleep(10000);
+    }
     return do_io(&r, argv[1]);
 }
