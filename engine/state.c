@@ -242,6 +242,9 @@ static int64_t take_injection(struct task *t, bool at_entry, int64_t ret, uint64
  * ring is reported once, as an io_uring event, and counted in the totals;
  * the scripts say what could not be seen and the checks fail closed. */
 #define IO_URING_LINK "anon_inode:[io_uring]"
+/* io_uring_register's opcode flag IORING_REGISTER_USE_REGISTERED_RING (6.3),
+ * which older headers lack: the fd is then an index, not an fd. */
+#define USE_REGISTERED_RING (1ull << 31)
 
 static void emit_io_uring(struct task *t, int fd, int entries, bool sqpoll, bool inherited,
                           uint64_t now)
@@ -344,9 +347,13 @@ void state_syscall_entry(struct task *t, uint64_t now)
     case SYS_exit_group:
         c->want_exit = false;
         break;
-    case SYS_io_uring_enter: /* before it submits anything */
+    case SYS_io_uring_enter:                        /* before it submits anything */
+        if (!(a[3] & IORING_ENTER_REGISTERED_RING)) /* else a[0] indexes registered rings */
+            notice_ring(t, (int)a[0], now);
+        break;
     case SYS_io_uring_register:
-        notice_ring(t, (int)a[0], now);
+        if (!(a[1] & USE_REGISTERED_RING))
+            notice_ring(t, (int)a[0], now);
         break;
     default:
         break;

@@ -3,6 +3,7 @@
 local host = require "compendium.host"
 local registry = require "compendium.registry"
 local event = require "compendium.event"
+local summary = require "compendium.summary"
 local c = require "compendium"
 
 local pcall, setfenv, setmetatable, getmetatable, tostring, format =
@@ -269,9 +270,8 @@ end
 
 -- "; the I/O through 1 io_uring was not seen", or "": no check saw it.
 local function unseen(run)
-  local n = run.io_urings or 0
-  if n == 0 then return "" end
-  return format("; the I/O through %d io_uring%s was not seen", n, n == 1 and "" or "s")
+  local text = summary.unseen_text(run)
+  return text and ("; " .. text .. " was not seen") or ""
 end
 
 -- "compendium: 1 of 2 checks failed (check/fs-allow); the command exited 0"

@@ -149,6 +149,15 @@ function M.exit_text(run)
   return "unknown"
 end
 
+-- What the trace could not see, in words, or nil: "the I/O through 1
+-- io_uring" (run.io_urings, from the engine, counts rings whatever the
+-- scripts hooked).
+function M.unseen_text(run)
+  local n = run.io_urings or 0
+  if n == 0 then return nil end
+  return ("the I/O through %d io_uring%s"):format(n, n == 1 and "" or "s")
+end
+
 -- Registers the hooks that feed this accumulator.
 function Acc:hook(c)
   for _, kind in ipairs(M.kinds) do

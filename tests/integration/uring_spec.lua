@@ -120,9 +120,12 @@ describe("io_uring", function()
                            "check/no-network")
   end)
 
-  it("is named in the verdict of checks it does not fail", function()
+  it("is named in the verdict of checks it does not fail, and in the JUnit report", function()
     if not available then return end
-    assert_passes_but_says(traced({ "-s", "check/no-exec" }, outside), "check/no-exec")
+    local xml = dir .. "/checks.xml"
+    assert_passes_but_says(traced({ "--junit", xml, "-s", "check/no-exec" }, outside), "check/no-exec")
+    assert.truthy(h.read_file(xml):find('\n      <property name="not seen" value="the I/O through 1 ' ..
+                                        'io_uring"/>\n', 1, true), h.read_file(xml))
   end)
 
   it("--pid: a ring set up before the attach is reported at its first use, and fails the check", function()

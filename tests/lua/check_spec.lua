@@ -262,5 +262,16 @@ describe("the JUnit document", function()
     assert.truthy(doc:find('<testcase name="exit status" classname="compendium" time="0.500">\n' ..
                            '      <failure message="the command exited 2" type="exit status">', 1, true), doc)
     assert.truthy(doc:find('<property name="command" value="prog --flag"/>', 1, true), doc)
+    assert.falsy(doc:find("not seen", 1, true), doc)
+  end)
+
+  it("says what the trace could not see: the I/O through io_urings", function()
+    local run = fake.default_run()
+    run.io_urings = 2
+    local doc = junit.render({ { name = "check/no-exec", failures = {}, errors = {} } }, run,
+                             "the command exited 0")
+    assert.truthy(doc:find('\n      <property name="status" value="the command exited 0"/>\n' ..
+                           '      <property name="not seen" value="the I/O through 2 io_urings"/>\n',
+                           1, true), doc)
   end)
 end)
