@@ -155,6 +155,19 @@ describe("io_uring", function()
                       entries = 4, sqpoll = false, inherited = true }, ring)
   end)
 
+  it("gives the ring's fd the kind io_uring in c.fd", function()
+    if not available then return end
+    local script = dir .. "/ring_fd.lua"
+    h.write_file(script, 'local c = require "compendium"\n' ..
+                         'c.on("io_uring", function(e)\n' ..
+                         '  local d = c.fd(e.pid, e.fd)\n' ..
+                         '  c.print("%d %s %s %s", d.fd, d.kind, d.path, tostring(d.cloexec))\n' ..
+                         'end)\n')
+    local r = traced({ "-s", script }, outside)
+    assert.are.equal(0, r.status, r.stderr)
+    assert.are.equal(ring_fd(r) .. " io_uring anon_inode:[io_uring] true\n", r.stderr)
+  end)
+
   it("refuses a value other than allow or deny before anything runs", function()
     if not available then return end
     local r = traced({ "-s", "check/fs-deny", "-X", "fs.uring=yes" }, outside)
