@@ -276,6 +276,7 @@ static __always_inline __u8 request_op(struct request *rq)
 struct walk {
     struct bio *bio; /* the next bio */
     __u32 left;      /* bytes the walk still covers */
+    __u8 done;       /* the bio that used up `left` was walked */
     __u32 pid, tid;  /* completion: the run of bios being summed up */
     __u64 since;     /* ... its issue time */
     __u64 bytes;     /* ... and size */
@@ -288,7 +289,7 @@ static long issue_step(__u32 i, void *ctx)
 {
     struct walk *w = ctx;
     struct bio *bio = w->bio;
-    if (!bio || !w->left)
+    if (!bio || w->done)
         return 1;
     __u64 key = (__u64)bio;
     struct bio_info *b = bpf_map_lookup_elem(&bios, &key);
@@ -299,25 +300,30 @@ static long issue_step(__u32 i, void *ctx)
     }
     __u32 size = BPF_CORE_READ(bio, bi_iter.bi_size);
     w->left = size < w->left ? w->left - size : 0;
+    w->done = !w->left;
     w->bio = BPF_CORE_READ(bio, bi_next);
     return 0;
 }
 
+/* A run of no bytes is a cache flush (an empty REQ_PREFLUSH write). */
 static __always_inline void end_run(struct walk *w)
 {
     if (w->tid)
-        emit(LATENCY_BLOCK_IO, w->now, w->now - w->since, w->bytes, w->pid, w->tid, w->op);
+        emit(LATENCY_BLOCK_IO, w->now, w->now - w->since, w->bytes, w->pid, w->tid,
+             w->bytes ? w->op : LATENCY_OP_OTHER);
 }
 
 /* Completion: reports the traced bios, one record for each run of bios of
  * one task (and one issue). The tracepoint comes before the request is
  * updated, so the bios are whole; a partial completion reports what it
- * completed and the rest comes later. */
+ * completed and the rest comes later. Like the kernel's blk_update_request,
+ * the walk ends after the bio that uses up the completed bytes, so the one
+ * empty bio of a flush (0 bytes completed) is ended too. */
 static long complete_step(__u32 i, void *ctx)
 {
     struct walk *w = ctx;
     struct bio *bio = w->bio;
-    if (!bio || !w->left)
+    if (!bio || w->done)
         return 1;
     __u64 key = (__u64)bio;
     __u32 size = BPF_CORE_READ(bio, bi_iter.bi_size);
@@ -342,6 +348,7 @@ static long complete_step(__u32 i, void *ctx)
     }
     w->bytes += take;
     w->left -= take;
+    w->done = !w->left;
     w->bio = BPF_CORE_READ(bio, bi_next);
     return 0;
 }
