@@ -2,10 +2,17 @@
  *
  * The engine fills `traced` with the tids it traces; the programs add the
  * children of traced tasks at fork (before the tracer hears of them) and drop
- * tasks at exit. The scheduler hooks run on every context switch of the
- * machine: they make one lookup in `traced` and return at once for anything
- * else. The block hooks run once per bio or request, and return at once
- * while no bio of a traced task is in flight.
+ * tasks at exit. `traced` says only whether a task is measured: a record's
+ * pid and tid are read from the task itself when the record is made, never
+ * from the map. An entry can outlive its task (a tid the tracer learns of
+ * late, a tid reused), and a value looked up in a preallocated hash map can
+ * be recycled for another key while a program on another CPU still reads
+ * it: a pid kept there could charge one process's work to another.
+ *
+ * The scheduler hooks run on every context switch of the machine: they make
+ * one lookup in `traced` and return at once for anything else. The block
+ * hooks run once per bio or request, and return at once while no bio of a
+ * traced task is in flight.
  *
  * Run-queue delay: from the moment a task becomes runnable (woken, created,
  * or switched out while still runnable, i.e. preempted) to the moment it is
@@ -157,7 +164,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
     __u64 delay = now - t->runnable_ns;
     t->runnable_ns = 0;
     if (delay >= sched_threshold_ns)
-        emit(LATENCY_SCHED_DELAY, now, delay, 0, t->pid, tid, 0);
+        emit(LATENCY_SCHED_DELAY, now, delay, 0, next->tgid, tid, 0);
     return 0;
 }
 
@@ -170,7 +177,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
     if (!bpf_map_lookup_elem(&traced, &ptid))
         return 0;
     __u32 ctid = BPF_CORE_READ(child, pid);
-    struct latency_task info = {.pid = BPF_CORE_READ(child, tgid)};
+    struct latency_task info = {};
     bpf_map_update_elem(&traced, &ctid, &info, BPF_ANY);
     return 0;
 }
@@ -189,12 +196,9 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid)
 {
     __u32 tid = BPF_CORE_READ(p, pid), old = old_pid;
-    if (tid == old)
+    if (tid == old || !bpf_map_lookup_elem(&traced, &old))
         return 0;
-    struct latency_task *t = bpf_map_lookup_elem(&traced, &old);
-    if (!t)
-        return 0;
-    struct latency_task info = {.pid = t->pid};
+    struct latency_task info = {};
     bpf_map_update_elem(&traced, &tid, &info, BPF_ANY);
     bpf_map_delete_elem(&traced, &old);
     return 0;
@@ -217,10 +221,11 @@ static __always_inline void forget_bio(__u64 key)
 static __always_inline void bio_submitted(struct bio *bio)
 {
     __u64 key = (__u64)bio;
-    __u32 tid = (__u32)bpf_get_current_pid_tgid();
-    struct latency_task *t = bpf_map_lookup_elem(&traced, &tid);
-    if (t) {
-        struct bio_info info = {.submit_ns = bpf_ktime_get_ns(), .pid = t->pid, .tid = tid};
+    __u64 id = bpf_get_current_pid_tgid();
+    __u32 tid = (__u32)id;
+    if (bpf_map_lookup_elem(&traced, &tid)) {
+        struct bio_info info = {
+            .submit_ns = bpf_ktime_get_ns(), .pid = (__u32)(id >> 32), .tid = tid};
         if (bpf_map_update_elem(&bios, &key, &info, BPF_NOEXIST) == 0) {
             __sync_fetch_and_add(&bios_in_flight, 1);
         } else {
@@ -271,6 +276,7 @@ static __always_inline __u8 request_op(struct request *rq)
 struct walk {
     struct bio *bio; /* the next bio */
     __u32 left;      /* bytes the walk still covers */
+    __u8 done;       /* the bio that used up `left` was walked */
     __u32 pid, tid;  /* completion: the run of bios being summed up */
     __u64 since;     /* ... its issue time */
     __u64 bytes;     /* ... and size */
@@ -283,7 +289,7 @@ static long issue_step(__u32 i, void *ctx)
 {
     struct walk *w = ctx;
     struct bio *bio = w->bio;
-    if (!bio || !w->left)
+    if (!bio || w->done)
         return 1;
     __u64 key = (__u64)bio;
     struct bio_info *b = bpf_map_lookup_elem(&bios, &key);
@@ -294,25 +300,30 @@ static long issue_step(__u32 i, void *ctx)
     }
     __u32 size = BPF_CORE_READ(bio, bi_iter.bi_size);
     w->left = size < w->left ? w->left - size : 0;
+    w->done = !w->left;
     w->bio = BPF_CORE_READ(bio, bi_next);
     return 0;
 }
 
+/* A run of no bytes is a cache flush (an empty REQ_PREFLUSH write). */
 static __always_inline void end_run(struct walk *w)
 {
     if (w->tid)
-        emit(LATENCY_BLOCK_IO, w->now, w->now - w->since, w->bytes, w->pid, w->tid, w->op);
+        emit(LATENCY_BLOCK_IO, w->now, w->now - w->since, w->bytes, w->pid, w->tid,
+             w->bytes ? w->op : LATENCY_OP_OTHER);
 }
 
 /* Completion: reports the traced bios, one record for each run of bios of
  * one task (and one issue). The tracepoint comes before the request is
  * updated, so the bios are whole; a partial completion reports what it
- * completed and the rest comes later. */
+ * completed and the rest comes later. Like the kernel's blk_update_request,
+ * the walk ends after the bio that uses up the completed bytes, so the one
+ * empty bio of a flush (0 bytes completed) is ended too. */
 static long complete_step(__u32 i, void *ctx)
 {
     struct walk *w = ctx;
     struct bio *bio = w->bio;
-    if (!bio || !w->left)
+    if (!bio || w->done)
         return 1;
     __u64 key = (__u64)bio;
     __u32 size = BPF_CORE_READ(bio, bi_iter.bi_size);
@@ -326,7 +337,7 @@ static long complete_step(__u32 i, void *ctx)
         if (take == size)
             forget_bio(key);
     }
-    if (owner.tid != w->tid || owner.issue_ns != w->since) {
+    if (owner.tid != w->tid || owner.pid != w->pid || owner.issue_ns != w->since) {
         end_run(w);
         if (owner.tid && !w->now)
             w->now = bpf_ktime_get_ns();
@@ -337,6 +348,7 @@ static long complete_step(__u32 i, void *ctx)
     }
     w->bytes += take;
     w->left -= take;
+    w->done = !w->left;
     w->bio = BPF_CORE_READ(bio, bi_next);
     return 0;
 }
@@ -348,11 +360,12 @@ static __always_inline bool passthrough_issued(struct request *rq)
     __u32 op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_BITS_MASK;
     if (op != REQ_OP_DRV_IN && op != REQ_OP_DRV_OUT)
         return false;
-    __u32 tid = (__u32)bpf_get_current_pid_tgid();
-    struct latency_task *t = bpf_map_lookup_elem(&traced, &tid);
-    if (t) {
+    __u64 id = bpf_get_current_pid_tgid();
+    __u32 tid = (__u32)id;
+    if (bpf_map_lookup_elem(&traced, &tid)) {
         __u64 key = (__u64)rq;
-        struct request_info info = {.issue_ns = bpf_ktime_get_ns(), .pid = t->pid, .tid = tid};
+        struct request_info info = {
+            .issue_ns = bpf_ktime_get_ns(), .pid = (__u32)(id >> 32), .tid = tid};
         bpf_map_update_elem(&passthrough, &key, &info, BPF_ANY);
     }
     return true;

@@ -15,10 +15,9 @@ enum latency_op {
     LATENCY_OP_WRITE = 2,
 };
 
-/* The value of the `traced` map, keyed by tid. */
+/* The value of the `traced` map, keyed by tid. No pid: records take theirs
+ * from the task when they are made (see latency.bpf.c). */
 struct latency_task {
-    __u32 pid; /* thread group id */
-    __u32 pad;
     __u64 runnable_ns; /* since when it waits for a CPU; 0: it does not */
 };
 

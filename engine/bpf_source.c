@@ -140,14 +140,14 @@ bool bpf_source_open(uint64_t sched_threshold_ns, char *why, size_t cap)
     return true;
 }
 
-void bpf_source_track(pid_t pid, pid_t tid)
+void bpf_source_track(pid_t tid)
 {
     if (traced_fd < 0 || tid <= 0)
         return;
     __u32 key = (__u32)tid;
     /* A child the programs added at fork keeps its entry, and the wakeup
      * it may already carry. */
-    struct latency_task value = {.pid = (__u32)pid};
+    struct latency_task value = {0};
     bpf_map_update_elem(traced_fd, &key, &value, BPF_NOEXIST);
 }
 

@@ -17,8 +17,9 @@
  * BTF) into why and returns false. Called before any tracee runs. */
 bool bpf_source_open(uint64_t sched_threshold_ns, char *why, size_t cap);
 /* Keeps the kernel's set of traced tasks in step with the tracer's (the
- * programs also follow forks of traced tasks themselves). */
-void bpf_source_track(pid_t pid, pid_t tid);
+ * programs also follow forks of traced tasks themselves). Records name the
+ * pid the kernel gives the task, so only the tid is needed. */
+void bpf_source_track(pid_t tid);
 void bpf_source_untrack(pid_t tid);
 /* Appends every record the ring buffer holds now; no syscall when empty. */
 void bpf_source_drain(struct native_buf *out);

@@ -37,8 +37,9 @@ enum cmp_event_type {
     CMP_EV_FAULT = 17,
     CMP_EV_SCHED_DELAY = 18,
     CMP_EV_BLOCK_IO = 19,
-    CMP_EV_INJECT = 20, /* a hook changed a syscall's result or delayed it */
-    CMP_EV_COUNT = 21
+    CMP_EV_INJECT = 20,   /* a hook changed a syscall's result or delayed it */
+    CMP_EV_IO_URING = 21, /* an io_uring came into use: the I/O through it is not seen */
+    CMP_EV_COUNT = 22
 };
 
 /* The ABI a syscall was made through. Events of an i386 syscall (int $0x80)
@@ -99,6 +100,9 @@ typedef struct cmp_event {
     int32_t is_thread;    /* exit: the task was a thread, not a process */
     int32_t core_dumped;  /* exit */
     int32_t abi;          /* syscall-derived events: enum cmp_abi */
+    int32_t entries;      /* io_uring: submission queue entries, 0 if unknown */
+    int32_t sqpoll;       /* io_uring: a kernel thread submits (IORING_SETUP_SQPOLL) */
+    int32_t inherited;    /* io_uring: first seen in use, its setup not traced */
 } cmp_event;
 
 /* What the engine knows about a task, for c.proc(). */
@@ -132,7 +136,8 @@ enum cmp_fd_kind {
     CMP_FD_MEMFD = 9,
     CMP_FD_INOTIFY = 10,
     CMP_FD_PIDFD = 11,
-    CMP_FD_OTHER = 12
+    CMP_FD_OTHER = 12,
+    CMP_FD_IO_URING = 13 /* a ring the trace has reported (an io_uring event) */
 };
 
 /* What one fd refers to, for c.fd(). */
@@ -177,6 +182,7 @@ typedef struct cmp_run_info {
     cmp_str command;         /* the traced command line, space-joined */
     uint64_t undecoded;      /* syscalls of another ABI (int $0x80, x32) not decoded */
     cmp_str undecoded_names; /* which, with counts: "signal=2 socketcall:recvmmsg=1" */
+    uint64_t io_urings;      /* io_uring instances seen: the I/O through them is not */
 } cmp_run_info;
 
 /* Engine services the Lua side calls. */

@@ -40,6 +40,14 @@ static const int32_t state_syscalls[] = {
     SYS_brk,
 };
 
+/* The state reports each io_uring (whose I/O it cannot see) and the first
+ * use of one it did not see set up. */
+static const int32_t uring_syscalls[] = {
+    SYS_io_uring_setup,
+    SYS_io_uring_enter,
+    SYS_io_uring_register,
+};
+
 /* Only needed when a script wants read/write/send/recv events. */
 static const int32_t io_syscalls[] = {
     SYS_read,    SYS_write,    SYS_pread64,         SYS_pwrite64, SYS_readv,    SYS_writev,
@@ -59,6 +67,7 @@ void interest_init(void)
     memset(wanted, 0, sizeof(wanted));
     wanted_all = io_wanted = false;
     add_list(state_syscalls, sizeof(state_syscalls) / sizeof(state_syscalls[0]));
+    add_list(uring_syscalls, sizeof(uring_syscalls) / sizeof(uring_syscalls[0]));
 }
 
 void interest_add_event(int type)

@@ -183,7 +183,7 @@ pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)
     t->before_exec = true;
     /* Perf and BPF must watch it before it runs a single instruction of the
      * command, as ptrace does. */
-    if (!sources_track_root(pid, pid)) {
+    if (!sources_track_root(pid)) {
         kill(pid, SIGKILL);
         return -1;
     }
@@ -208,7 +208,7 @@ static bool seize_thread(pid_t pid, pid_t tid, uint64_t now, bool *denied)
     struct task *t = proctable_add(tid);
     struct task *leader = proctable_find(pid);
     state_track_root(t, leader && leader != t ? leader : NULL, now);
-    sources_track_root(pid, tid);
+    sources_track_root(tid);
     return true;
 }
 
@@ -660,7 +660,7 @@ static void clone_event(struct task *parent, uint64_t now)
     if (!parent->call.active) /* entry not seen (attached mid-call) */
         parent->call.clone_flags = SIGCHLD;
     state_spawn(parent, child, now);
-    sources_track_child(child->pid, child->tid);
+    sources_track_child(child->tid);
     if (was_held) {
         child->held = false;
         unclaimed--;

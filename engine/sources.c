@@ -46,19 +46,19 @@ bool sources_open(bool faults, bool ebpf)
     return true;
 }
 
-bool sources_track_root(pid_t pid, pid_t tid)
+bool sources_track_root(pid_t tid)
 {
     if (faults_on && !perf_source_track(tid))
         return false;
     if (ebpf_on)
-        bpf_source_track(pid, tid);
+        bpf_source_track(tid);
     return true;
 }
 
-void sources_track_child(pid_t pid, pid_t tid)
+void sources_track_child(pid_t tid)
 {
     if (ebpf_on)
-        bpf_source_track(pid, tid);
+        bpf_source_track(tid);
 }
 
 void sources_untrack(pid_t tid)

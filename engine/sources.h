@@ -16,9 +16,9 @@
 bool sources_open(bool faults, bool ebpf);
 /* A task traced from the start (the spawned root before it runs, or an
  * attached thread): every source starts watching it. */
-bool sources_track_root(pid_t pid, pid_t tid);
+bool sources_track_root(pid_t tid);
 /* A task created by a traced one; perf follows it by inheritance. */
-void sources_track_child(pid_t pid, pid_t tid);
+void sources_track_child(pid_t tid);
 void sources_untrack(pid_t tid);
 /* Hands every record waiting in the sources to the scripts, oldest first.
  * Cheap when nothing is waiting; call before each tracee stop is handled. */

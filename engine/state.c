@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/io_uring.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ static struct {
     uint64_t processes, threads, syscalls;
     uint64_t heap_bytes, mmap_bytes, mmap_regions;
     uint64_t file_read, file_written, net_sent, net_recv;
+    uint64_t io_urings;
 } totals;
 
 /* Scratch text for the event being built; valid until the next event. */
@@ -243,6 +245,67 @@ static int64_t take_injection(struct task *t, bool at_entry, int64_t ret, uint64
     return req.value;
 }
 
+/* ---- io_uring ------------------------------------------------------------ */
+
+/* What a ring's submissions do is not seen: the kernel reads them from
+ * memory shared with the program (with SQPOLL, without any syscall). So each
+ * ring is reported once, as an io_uring event, and counted in the totals;
+ * the scripts say what could not be seen and the checks fail closed. */
+#define IO_URING_LINK "anon_inode:[io_uring]"
+/* io_uring_register's opcode flag IORING_REGISTER_USE_REGISTERED_RING (6.3),
+ * which older headers lack: the fd is then an index, not an fd. */
+#define USE_REGISTERED_RING (1ull << 31)
+
+static void emit_io_uring(struct task *t, int fd, int entries, bool sqpoll, bool inherited,
+                          uint64_t now)
+{
+    totals.io_urings++;
+    if (!script_host_wants(CMP_EV_IO_URING))
+        return;
+    cmp_event *e = event_begin(t, CMP_EV_IO_URING, now, true);
+    e->fd = fd;
+    e->entries = entries;
+    e->sqpoll = sqpoll;
+    e->inherited = inherited;
+    script_host_dispatch();
+}
+
+static void handle_io_uring_setup(struct task *t, int64_t ret, uint64_t now)
+{
+    struct io_uring_params params;
+    bool known =
+        tracee_read(t->tid, t->call.args[1], &params, sizeof(params)) == (ssize_t)sizeof(params);
+    /* The kernel makes the fd O_RDWR | O_CLOEXEC. */
+    struct ofd *d = fdtable_install(t->fds, (int)ret, CMP_FD_IO_URING, IO_URING_LINK, true);
+    d->writable = true;
+    emit_io_uring(t, (int)ret, known ? (int)params.sq_entries : 0,
+                  known && (params.flags & IORING_SETUP_SQPOLL), false, now);
+}
+
+/* A ring used (io_uring_enter, io_uring_register, mmap) whose setup the
+ * trace did not see: made before --pid attached, or received from another
+ * process. Its fdinfo tells the size and whether a kernel thread polls it. */
+static void notice_ring(struct task *t, int fd, uint64_t now)
+{
+    struct ofd *d = fd_lookup(t, fd);
+    if (!d || d->kind == CMP_FD_IO_URING || strcmp(d->path, IO_URING_LINK) != 0)
+        return;
+    d->kind = CMP_FD_IO_URING;
+    char name[32], info[4096];
+    snprintf(name, sizeof(name), "fdinfo/%d", fd);
+    size_t n = procfs_read(t->pid, name, info, sizeof(info) - 1);
+    info[n] = '\0';
+    unsigned mask = 0;
+    int sq_thread = -1;
+    const char *m = strstr(info, "SqMask:");
+    if (m)
+        sscanf(m + 7, "%x", &mask);
+    const char *th = strstr(info, "SqThread:");
+    if (th)
+        sscanf(th + 9, "%d", &sq_thread);
+    emit_io_uring(t, fd, m ? (int)mask + 1 : 0, sq_thread >= 0, true, now);
+}
+
 /* ---- entry --------------------------------------------------------------- */
 
 void state_syscall_entry(struct task *t, uint64_t now)
@@ -294,6 +357,14 @@ void state_syscall_entry(struct task *t, uint64_t now)
     case SYS_exit:
     case SYS_exit_group:
         c->want_exit = false;
+        break;
+    case SYS_io_uring_enter:                        /* before it submits anything */
+        if (!(a[3] & IORING_ENTER_REGISTERED_RING)) /* else a[0] indexes registered rings */
+            notice_ring(t, (int)a[0], now);
+        break;
+    case SYS_io_uring_register:
+        if (!(a[1] & USE_REGISTERED_RING))
+            notice_ring(t, (int)a[0], now);
         break;
     default:
         break;
@@ -669,6 +740,9 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         if ((int)a[0] == -1) /* otherwise it updates an existing signalfd */
             learn_fd(t, newfd);
         return true;
+    case SYS_io_uring_setup:
+        handle_io_uring_setup(t, ret, now);
+        return true;
     default:
         return false;
     }
@@ -723,6 +797,7 @@ static bool handle_memory(struct task *t, int64_t ret, uint64_t now)
     case SYS_mmap: {
         const char *file = NULL;
         if (!(a[3] & MAP_ANONYMOUS)) {
+            notice_ring(t, (int)a[4], now);
             struct ofd *d = fd_lookup(t, (int)a[4]);
             file = d ? d->path : "?";
         }
@@ -961,4 +1036,5 @@ void state_totals(cmp_run_info *out)
     out->file_written_bytes = totals.file_written;
     out->net_sent_bytes = totals.net_sent;
     out->net_recv_bytes = totals.net_recv;
+    out->io_urings = totals.io_urings;
 }

@@ -22,6 +22,11 @@ if c.quiet then return end
 
 local format = string.format
 
+-- "1 process", "3 threads"
+local function count(n, one, many)
+  return format("%d %s", n, n == 1 and one or many)
+end
+
 -- Without -v, hide what every program does (dynamic linker, shared
 -- libraries, /proc, loopback): the rules are in compendium/noise.lua.
 local function shown(e)
@@ -269,6 +274,18 @@ c.on("inject", function(e)
   end
 end)
 
+-- An io_uring: the kernel takes the program's I/O requests from memory it
+-- shares with the program, so what goes through the ring is not seen (and
+-- not in the summary's totals). Said once per ring, and in the summary.
+c.on("io_uring", function(e)
+  local about = {}
+  if e.entries > 0 then about[#about + 1] = count(e.entries, "entry", "entries") end
+  if e.sqpoll then about[#about + 1] = "SQPOLL" end
+  if e.inherited then about[#about + 1] = "set up before it was traced" end
+  local detail = #about > 0 and (" (" .. table.concat(about, ", ") .. ")") or ""
+  line(e, format("io_uring fd %d%s: the I/O through it is not seen", e.fd, detail))
+end)
+
 -- -v: every syscall too, as strace would show it. Hooked only under -v:
 -- "syscall" makes the engine stop the program at every syscall.
 if c.verbose then
@@ -291,10 +308,6 @@ end)
 
 local RULE = string.rep("━", 64)
 local MAX_CONNECTIONS = 10
-
-local function count(n, one, many)
-  return format("%d %s", n, n == 1 and one or many)
-end
 
 -- ": total 3.20 ms, p50 40.0 µs, p99 1.20 ms, max 2.00 ms", or nothing.
 local function latency_text(s)
@@ -319,6 +332,10 @@ c.on("end", function(run)
   c.print("   %-14s%10s", "Files written:", c.bytes(totals.files_written))
   c.print("   %-14s%10s", "Net sent:", c.bytes(totals.net_sent))
   c.print("   %-14s%10s", "Net received:", c.bytes(totals.net_received))
+  if totals.io_urings > 0 then
+    c.print("   %-14s%s", "Not seen:", format("I/O through %s (not in these totals)",
+                                              count(totals.io_urings, "io_uring", "io_urings")))
+  end
   local conns = totals.connections
   if #conns > 0 then
     c.print(" Network connections:")

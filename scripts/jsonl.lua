@@ -72,6 +72,8 @@ c.on("end", function(run)
     page_faults = faults,
     scheduler = sched,
     block_io = block,
+    -- the I/O through an io_uring is not seen: not in io above
+    io_uring = totals.io_urings > 0 and { rings = totals.io_urings, io_seen = false } or nil,
     dropped = run.dropped,
     dropped_faults = run.dropped_faults,
     dropped_ebpf = run.dropped_ebpf,

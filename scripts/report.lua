@@ -54,6 +54,7 @@ local CATEGORY = {
   spawn_process = "process", spawn_thread = "process", exec = "process", exit = "process",
   signal = "process",
   fault = "faults", sched_delay = "scheduler", block_io = "block_io", inject = "injected",
+  io_uring = "io",
 }
 
 -- ---- processes and threads: one swimlane each ---------------------------
@@ -141,6 +142,11 @@ function describe.inject(e)
   local what = (e.name or "syscall") .. (target and (" " .. escape(tostring(target))) or "")
   if e.op == "delay" then return what .. " → delayed " .. c.duration(e.delay_ns) .. " (injected)" end
   return what .. " → " .. (e.error or tostring(e.ret)) .. " (injected)"
+end
+
+-- the I/O through a ring is not seen: the report says so where it starts
+function describe.io_uring(e)
+  return format("fd %d: the I/O through this io_uring is not seen", e.fd)
 end
 
 -- ---- the tables: files, network peers -------------------------------------

@@ -37,13 +37,18 @@ end
 -- (string.format when arguments follow). Returns true the first time.
 function Check:violation(e, fmt, ...)
   local message = select("#", ...) > 0 and format(fmt, ...) or fmt
+  return self:add(e, message, registry.where(2))
+end
+
+-- One violation with its message, reported from `where` ("file:line").
+function Check:add(e, message, where)
   local known = self.seen[message]
   if known then
     known.count = known.count + 1
     return false
   end
   local entry = { message = message, rule = self.script.label, script = self.script,
-                  where = registry.where(2) }
+                  where = where }
   if e then
     entry.pid, entry.ts = e.pid, e.ts
     local p = (e.tid or e.pid) and c.proc(e.tid or e.pid)
@@ -136,6 +141,24 @@ function M.count(key, default, min)
     opt_error(key, value, "expected a whole number >= " .. (min or 0))
   end
   return n
+end
+
+-- Makes the check fail closed on io_uring: the kernel takes what a program
+-- submits to a ring from memory it shares with the program, so the files it
+-- opens and writes (or the peers it reaches) that way are not seen, and the
+-- check cannot vouch for them. Each ring is a violation ("file" or
+-- "network" says what is not seen) unless the run sets -X KEY=allow.
+-- Call while the script loads; the failure names the line that called it.
+function Check:uring(key, what)
+  local value = c.opt(key, "deny")
+  if value ~= "allow" and value ~= "deny" then opt_error(key, value, "expected allow or deny") end
+  if value == "allow" then return end
+  local where = registry.where(2)
+  c.on("io_uring", function(e)
+    self:add(e, format("io_uring %s: %s I/O through it cannot be seen (-X %s=allow accepts it)",
+                       e.inherited and "in use, set up before tracing" or "set up", what, key),
+             where)
+  end)
 end
 
 -- ---- paths ----------------------------------------------------------------------

@@ -23,7 +23,7 @@ local M = {}
 M.kinds = {
   "open", "connect", "read", "write", "send", "recv", "brk", "mmap", "munmap",
   "spawn_process", "spawn_thread", "exec", "exit", "signal", "fault",
-  "sched_delay", "block_io", "inject",
+  "sched_delay", "block_io", "inject", "io_uring",
 }
 local type_names = { [0] = "none" }
 M.type_ids = {}
@@ -214,6 +214,9 @@ end
 function getters.writable(e) return e._writable ~= 0 end
 -- "i386" for what a syscall made through int $0x80 caused, nil otherwise
 function getters.abi(e) return ABIS[e._abi] end
+function getters.entries(e) return e._entries end
+function getters.sqpoll(e) return e._sqpoll ~= 0 end
+function getters.inherited(e) return e._inherited ~= 0 end
 function getters.is_thread(e) return e._is_thread ~= 0 end
 function getters.core_dumped(e) return e._core_dumped ~= 0 end
 
@@ -342,6 +345,13 @@ function tables.inject(e, t)
   t.name, t.op, t.ret, t.error = e.name, e.op, e.ret, e.error
   if e.op == "delay" then t.delay_ns = e.delay_ns end
   t.path, t.fd_path, t.addr = e.path, e.fd_path, e.sockaddr
+end
+
+-- a ring whose submissions are not seen: fd, entries (nil when unknown),
+-- sqpoll, inherited (its setup was not traced)
+function tables.io_uring(e, t)
+  t.fd, t.sqpoll, t.inherited = e.fd, e.sqpoll, e.inherited
+  if e.entries > 0 then t.entries = e.entries end
 end
 
 local function raw_table(e, t)

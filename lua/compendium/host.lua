@@ -36,7 +36,7 @@ end
 
 local FD_KINDS = {
   [0] = "unknown", "file", "dir", "socket", "pipe", "eventfd", "timerfd",
-  "signalfd", "epoll", "memfd", "inotify", "pidfd", "other",
+  "signalfd", "epoll", "memfd", "inotify", "pidfd", "other", "io_uring",
 }
 
 -- ---- conversions from the engine's structs (exported for the specs) ------
@@ -110,6 +110,7 @@ function M.run_table(r, signame)
     dropped_ebpf = tonumber(r.ebpf_dropped),
     undecoded_syscalls = tonumber(r.undecoded),
     undecoded_by_name = M.undecoded_names(str(r.undecoded_names)),
+    io_urings = tonumber(r.io_urings), -- io_uring instances: the I/O through them is not seen
     memory = {
       heap_bytes = tonumber(r.heap_bytes),
       mmap_bytes = tonumber(r.mmap_bytes),

@@ -8,6 +8,7 @@
 --
 -- A testcase has at most one <failure> (some readers take only the first):
 -- its message is the first violation, its text lists them all.
+local summary = require "compendium.summary"
 local text = require "compendium.text"
 
 local format, concat = string.format, table.concat
@@ -82,6 +83,8 @@ function M.render(checks, run, status)
   out[#out + 1] = "    <properties>"
   element(out, "      ", "property", { "name", "command", "value", run.command or "" })
   element(out, "      ", "property", { "name", "status", "value", status })
+  local unseen = summary.unseen_text(run)
+  if unseen then element(out, "      ", "property", { "name", "not seen", "value", unseen }) end
   out[#out + 1] = "    </properties>"
   for _, case in ipairs(checks) do
     local head = "    <testcase " .. attrs { "name", case.name, "classname", "compendium", "time", seconds }

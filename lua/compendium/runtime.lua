@@ -3,6 +3,7 @@
 local host = require "compendium.host"
 local registry = require "compendium.registry"
 local event = require "compendium.event"
+local summary = require "compendium.summary"
 local c = require "compendium"
 
 local pcall, setfenv, setmetatable, getmetatable, tostring, format =
@@ -267,6 +268,12 @@ local function command_status(run)
   return "the command's status is unknown"
 end
 
+-- "; the I/O through 1 io_uring was not seen", or "": no check saw it.
+local function unseen(run)
+  local text = summary.unseen_text(run)
+  return text and ("; " .. text .. " was not seen") or ""
+end
+
 -- "compendium: 1 of 2 checks failed (check/fs-allow); the command exited 0"
 local function verdict(list, run)
   local failed, names = {}, {}
@@ -277,11 +284,11 @@ local function verdict(list, run)
   local n = #list
   local checks_word = n == 1 and "check" or "checks"
   if #failed == 0 then
-    return format("compendium: %d %s passed (%s); %s", n, checks_word, table.concat(names, ", "),
-                  command_status(run))
+    return format("compendium: %d %s passed (%s); %s%s", n, checks_word, table.concat(names, ", "),
+                  command_status(run), unseen(run))
   end
-  return format("compendium: %d of %d %s failed (%s); %s", #failed, n, checks_word,
-                table.concat(failed, ", "), command_status(run))
+  return format("compendium: %d of %d %s failed (%s); %s%s", #failed, n, checks_word,
+                table.concat(failed, ", "), command_status(run), unseen(run))
 end
 
 -- Runs the end hooks, reports repeated hook errors and the failures, and

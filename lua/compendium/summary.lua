@@ -31,6 +31,7 @@ function M.new(opts)
     block_latencies = {}, -- ns per block I/O request (--ebpf)
     block_read = 0,     -- bytes the block I/O requests read
     block_written = 0,
+    io_urings = 0,      -- io_uring instances: their I/O is in none of these totals
   }, Acc)
 end
 
@@ -121,6 +122,10 @@ function add.block_io(acc, e)
   end
 end
 
+function add.io_uring(acc)
+  acc.io_urings = acc.io_urings + 1
+end
+
 -- Counts one event; events of other kinds are ignored.
 function Acc:add(e)
   local f = add[e.type]
@@ -129,7 +134,7 @@ end
 
 -- The event kinds an accumulator counts.
 M.kinds = { "read", "write", "send", "recv", "connect", "spawn_process", "spawn_thread", "exit",
-            "fault", "sched_delay", "block_io" }
+            "fault", "sched_delay", "block_io", "io_uring" }
 
 -- How the run ended, as the summary's "Exit:" line says it: "0",
 -- "killed by SIGSEGV (core dumped)", "detached, 1234 still running", ...
@@ -154,6 +159,15 @@ function M.undecoded_text(by_name)
     names[i] = n > 1 and ("%s ×%d"):format(name, n) or name
   end
   return table.concat(names, ", ")
+end
+
+-- What the trace could not see, in words, or nil: "the I/O through 1
+-- io_uring" (run.io_urings, from the engine, counts rings whatever the
+-- scripts hooked).
+function M.unseen_text(run)
+  local n = run.io_urings or 0
+  if n == 0 then return nil end
+  return ("the I/O through %d io_uring%s"):format(n, n == 1 and "" or "s")
 end
 
 -- Registers the hooks that feed this accumulator.

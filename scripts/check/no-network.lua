@@ -4,10 +4,13 @@
 --
 -- A connect or a sendto to an IPv4/IPv6 peer that is not this machine
 -- (loopback, 0.0.0.0, ::) breaks the rule, even when it failed: the
--- program tried. Unix sockets and netlink stay on the machine.
+-- program tried. Unix sockets and netlink stay on the machine. Connections
+-- and sends through an io_uring are not seen, so a ring fails the check
+-- unless -X net.uring=allow.
 local c = require "compendium"
 local check = require("compendium.check").new()
 check:fail_closed_on_undecoded()
+check:uring("net.uring", "network")
 
 -- "192.0.2.1:80", "[2001:db8::1]:443": an IP peer that is not this machine
 local function remote(peer)

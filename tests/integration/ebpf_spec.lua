@@ -109,6 +109,37 @@ describe("--ebpf", function()
     end)
   end)
 
+  describe("a cache flush", function()
+    local dir, r, pid
+    setup(function()
+      if missing then return end
+      dir = block_device_dir()
+      if not dir then return end
+      r = h.trace({ h.prog("bpf_direct_write"), dir, "4", "131072", "fsync" }, { flags = { "--ebpf" } })
+      pid = root_pid(r.events)
+    end)
+    teardown(function()
+      if dir then os.execute("rm -rf " .. h.quote(dir)) end
+    end)
+
+    -- fsync makes the program submit an empty flush bio, whose completion
+    -- covers no bytes: it is a record like any other, and nothing is lost.
+    it("is an 'other' request of 0 bytes, and nothing is counted as dropped", function()
+      if not needs_ebpf() then return end
+      if not dir then
+        pending("no directory on a block device")
+        return
+      end
+      assert.are.equal(0, r.status, r.stderr)
+      assert.are.equal("wrote 524288 bytes\n", r.stdout)
+      assert.are.equal(0, r.summary.dropped_ebpf)
+      for _, e in ipairs(h.select(r.events, "block_io", { bytes = 0 })) do
+        assert.are.equal("other", e.op)
+        assert.are.equal(pid, e.tid)
+      end
+    end)
+  end)
+
   describe("run-queue delays", function()
     local r, pid, tids, busy = nil, nil, nil, {}
     setup(function()

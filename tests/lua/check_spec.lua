@@ -230,6 +230,79 @@ describe("the bundled no-network check", function()
   end)
 end)
 
+describe("io_uring in a check", function()
+  -- The bundled checks that a ring makes blind, with the option that lets
+  -- one through and what it says is not seen.
+  local CASES = {
+    { "check/fs-allow", { ["fs.allow"] = "/tmp/**" }, "fs.uring", "file" },
+    { "check/fs-deny", {}, "fs.uring", "file" },
+    { "check/no-network", {}, "net.uring", "network" },
+  }
+
+  local function setup_check(case, extra)
+    local opts = {}
+    for k, v in pairs(case[2]) do opts[k] = v end
+    for k, v in pairs(extra or {}) do opts[k] = v end
+    local h, rt = fake.setup { options = options(opts) }
+    h.procs[7] = { pid = 7, tid = 7, comm = "ringer" }
+    local ok, err = rt.load(fake.bundled(case[1]), case[1])
+    return h, rt, ok, err
+  end
+
+  for _, case in ipairs(CASES) do
+    local name, key, what = case[1], case[3], case[4]
+
+    it(name .. " fails closed on each ring, once per kind of ring, naming " .. key, function()
+      local h, rt, ok, err = setup_check(case)
+      assert.is_true(ok, err)
+      assert.is_nil(rt.check_options())
+      rt.start()
+      h:emit("io_uring", { pid = 7, ts = 0.5, fd = 3, entries = 8 })
+      h:emit("io_uring", { pid = 7, ts = 0.6, fd = 4, entries = 8 })
+      h:emit("io_uring", { pid = 7, ts = 0.7, fd = 5, inherited = true })
+      assert.are.equal(2, h.failures) -- a message once: the second ring only counts
+      h.run_info.io_urings = 3
+      assert.are.equal(2, rt.finish())
+      local lines = h:lines()
+      local line = "  ✗ " .. name .. ": io_uring set up: " .. what .. " I/O through it cannot " ..
+                   "be seen (-X " .. key .. "=allow accepts it) by ringer (pid 7) at +0.500s, 2 times (" ..
+                   name .. ".lua:"
+      assert.are.equal(line, lines[2]:sub(1, #line), lines[2])
+      assert.truthy(lines[3]:find(name .. ": io_uring in use, set up before tracing: " .. what ..
+                                  " I/O", 1, true), lines[3])
+      assert.are.equal("compendium: 1 of 1 check failed (" .. name .. "); the command exited 0; " ..
+                       "the I/O through 3 io_urings was not seen", lines[4])
+    end)
+
+    it(name .. " lets a ring through with -X " .. key .. "=allow, and the verdict still says it", function()
+      local h, rt, ok, err = setup_check(case, { [key] = "allow" })
+      assert.is_true(ok, err)
+      assert.is_nil(rt.check_options())
+      rt.start()
+      h:emit("io_uring", { pid = 7, fd = 3, entries = 8 })
+      assert.are.equal(0, h.failures)
+      h.run_info.io_urings = 1
+      assert.are.equal(0, rt.finish())
+      assert.are.same({ "compendium: 1 check passed (" .. name .. "); the command exited 0; " ..
+                        "the I/O through 1 io_uring was not seen" }, h:lines())
+    end)
+
+    it(name .. " refuses -X " .. key .. " other than allow or deny", function()
+      local _, _, ok, err = setup_check(case, { [key] = "yes" })
+      assert.is_false(ok)
+      assert.are.equal("option " .. key .. "=yes: expected allow or deny", err)
+    end)
+  end
+
+  it("says nothing of io_uring in the verdict of a run without one", function()
+    local h, rt, ok, err = setup_check(CASES[1])
+    assert.is_true(ok, err)
+    rt.start()
+    assert.are.equal(0, rt.finish())
+    assert.are.same({ "compendium: 1 check passed (check/fs-allow); the command exited 0" }, h:lines())
+  end)
+end)
+
 describe("the JUnit document", function()
   local junit
   setup(function()
@@ -259,5 +332,16 @@ describe("the JUnit document", function()
     assert.truthy(doc:find('<testcase name="exit status" classname="compendium" time="0.500">\n' ..
                            '      <failure message="the command exited 2" type="exit status">', 1, true), doc)
     assert.truthy(doc:find('<property name="command" value="prog --flag"/>', 1, true), doc)
+    assert.falsy(doc:find("not seen", 1, true), doc)
+  end)
+
+  it("says what the trace could not see: the I/O through io_urings", function()
+    local run = fake.default_run()
+    run.io_urings = 2
+    local doc = junit.render({ { name = "check/no-exec", failures = {}, errors = {} } }, run,
+                             "the command exited 0")
+    assert.truthy(doc:find('\n      <property name="status" value="the command exited 0"/>\n' ..
+                           '      <property name="not seen" value="the I/O through 2 io_urings"/>\n',
+                           1, true), doc)
   end)
 end)

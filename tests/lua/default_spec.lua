@@ -180,6 +180,25 @@ describe("the default script", function()
                      "(signal ×2, socketcall:recvmmsg)", summary[#summary - 2])
   end)
 
+  it("says where an io_uring starts and, in the summary, that its I/O is not seen", function()
+    local h, rt = default()
+    h.run_info.memory = { heap_bytes = 0, mmap_bytes = 4096, mmap_regions = 1 }
+    rt.start()
+    h:emit("io_uring", { ts = 0.002, fd = 3, entries = 8 })
+    h:emit("io_uring", { ts = 0.003, fd = 5, entries = 1, sqpoll = true })
+    h:emit("io_uring", { ts = 0.004, fd = 6, inherited = true })
+    rt.finish()
+    assert.are.same({
+      "[+0.002s] io_uring fd 3 (8 entries): the I/O through it is not seen",
+      "[+0.003s] io_uring fd 5 (1 entry, SQPOLL): the I/O through it is not seen",
+      "[+0.004s] io_uring fd 6 (set up before it was traced): the I/O through it is not seen",
+    }, live_lines(h))
+    local summary = box(h)
+    assert.are.equal("   Net received:        0 B", summary[12])
+    assert.are.equal("   Not seen:     I/O through 3 io_urings (not in these totals)", summary[13])
+    assert.are.equal(" Exit: 0", summary[14])
+  end)
+
   it("shows noise and every raw syscall with -v", function()
     local h, rt = default { verbose = true }
     rt.start()

@@ -40,6 +40,10 @@ M.syscalls = {
   [0] = "read", [1] = "write", [2] = "open", [3] = "close", [9] = "mmap",
   [42] = "connect", [44] = "sendto", [59] = "execve", [231] = "exit_group", [257] = "openat",
   [74] = "fsync", [82] = "rename", [87] = "unlink", [263] = "unlinkat", [264] = "renameat",
+  -- what check/fs-allow hooks
+  [76] = "truncate", [83] = "mkdir", [84] = "rmdir", [86] = "link", [88] = "symlink",
+  [133] = "mknod", [258] = "mkdirat", [259] = "mknodat", [265] = "linkat", [266] = "symlinkat",
+  [316] = "renameat2",
 }
 M.errnos = { [1] = "EPERM", [2] = "ENOENT", [4] = "EINTR", [5] = "EIO", [13] = "EACCES", [28] = "ENOSPC", [111] = "ECONNREFUSED", [115] = "EINPROGRESS" }
 M.signals = { [2] = "SIGINT", [9] = "SIGKILL", [11] = "SIGSEGV", [15] = "SIGTERM", [17] = "SIGCHLD" }
@@ -62,7 +66,7 @@ local STRING_FIELDS = { "path", "path2", "fd_path", "sockaddr", "filename", "req
                         "path_error", "arg_error", "sock_type", "remote_addr", "prot", "map_type",
                         "program", "region", "op", "error" }
 local NUMBER_FIELDS = { "addr", "end_addr", "size", "bytes", "growth_bytes", "delay_ns", "latency_ns",
-                        "count", "child", "code", "signal" }
+                        "count", "child", "code", "signal", "entries" }
 local TARGETS = { file = 0, pipe = 1, other = 2 }
 
 -- Every module of lua/ that holds state: forgotten so that each setup
@@ -78,6 +82,7 @@ function M.default_run()
     interrupted = false, duration = 0.5, exit = { code = 0 }, processes = 1, threads = 0,
     syscalls = 10, dropped = 0, page_size = 4096, faults_traced = false, ebpf_traced = false,
     dropped_faults = 0, dropped_ebpf = 0, undecoded_syscalls = 0, undecoded_by_name = {},
+    io_urings = 0,
     memory = { heap_bytes = 0, mmap_bytes = 0, mmap_regions = 0 },
     io = { file_read_bytes = 0, file_written_bytes = 0 },
     net = { bytes_sent = 0, bytes_received = 0 },
@@ -157,7 +162,8 @@ end
 
 -- Fills the event struct: type name plus fields named as in cmp_event
 -- (strings as Lua strings, argv as a list, target as "file"/"pipe"/"other",
--- booleans for writable/is_thread/core_dumped, abi "i386" or nil, ts in seconds).
+-- booleans for writable/is_thread/core_dumped/sqpoll/inherited, abi "i386" or nil,
+-- ts in seconds).
 function Host:set(type_name, f)
   f = f or {}
   local ev = self.ev
@@ -192,6 +198,8 @@ function Host:set(type_name, f)
   ev.is_thread = f.is_thread and 1 or 0
   ev.core_dumped = f.core_dumped and 1 or 0
   ev.abi = f.abi == "i386" and 1 or 0
+  ev.sqpoll = f.sqpoll and 1 or 0
+  ev.inherited = f.inherited and 1 or 0
   ev.target = TARGETS[f.target or "file"]
   return ev.type
 end

@@ -30,6 +30,7 @@ describe("host conversions", function()
     r.io_traced = 1
     r.faults_traced, r.ebpf_traced, r.page_size, r.faults_dropped, r.ebpf_dropped = 1, 0, 4096, 7, 0
     r.file_read_bytes, r.file_written_bytes, r.net_sent_bytes, r.net_recv_bytes = 10, 20, 30, 40
+    r.io_urings = 2
     str(r.command, "curl -s https://example.com")
     assert.are.same({
       command = "curl -s https://example.com", root_pid = 4242,
@@ -38,6 +39,7 @@ describe("host conversions", function()
       processes = 2, threads = 1, syscalls = 12345, dropped = 0,
       faults_traced = true, ebpf_traced = false, page_size = 4096,
       dropped_faults = 7, dropped_ebpf = 0, undecoded_syscalls = 0, undecoded_by_name = {},
+      io_urings = 2,
       memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24 },
       io = { file_read_bytes = 10, file_written_bytes = 20 },
       net = { bytes_sent = 30, bytes_received = 40 },

@@ -1,6 +1,7 @@
-/* bpf_direct_write DIR [COUNT [SIZE]]: writes COUNT blocks of SIZE bytes
- * (default 32 x 131072 = 4 MiB) to DIR/direct.bin with O_DIRECT, so every
- * byte goes to the block device from this process, then removes the file.
+/* bpf_direct_write DIR [COUNT [SIZE [fsync]]]: writes COUNT blocks of SIZE
+ * bytes (default 32 x 131072 = 4 MiB) to DIR/direct.bin with O_DIRECT, so
+ * every byte goes to the block device from this process, then (with fsync)
+ * fsyncs it, then removes the file.
  *
  * DIR must be on a real block device (not tmpfs). Prints one line,
  * "wrote N bytes", N being exactly the sum of what write(2) returned;
@@ -21,8 +22,8 @@ static void die(const char *what)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: bpf_direct_write DIR [COUNT [SIZE]]\n");
+    if (argc < 2 || argc > 5 || (argc == 5 && strcmp(argv[4], "fsync") != 0)) {
+        fprintf(stderr, "usage: bpf_direct_write DIR [COUNT [SIZE [fsync]]]\n");
         return 1;
     }
     long count = argc > 2 ? atol(argv[2]) : 32;
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
         }
         total += n;
     }
+    if (argc == 5 && fsync(fd) != 0)
+        die("fsync");
     if (close(fd) != 0)
         die("close");
     if (unlink(path) != 0)
