@@ -625,7 +625,7 @@ static void adopt(struct task *t, uint64_t now)
     t->held = false;
     unclaimed--;
     state_track_root(t, NULL, now);
-    sources_track_child(t->pid, t->tid);
+    sources_track_child(t->tid);
     resume(t, 0);
 }
 
