@@ -47,7 +47,7 @@ char *procfs_read_all(pid_t pid, const char *entry, size_t *len)
     size_t cap = 65536, n = 0;
     char *buf = xrealloc(NULL, cap);
     for (;;) {
-        if (n == cap) {
+        if (n + 1 >= cap) {
             cap *= 2;
             buf = xrealloc(buf, cap);
         }
@@ -59,6 +59,7 @@ char *procfs_read_all(pid_t pid, const char *entry, size_t *len)
         n += (size_t)got;
     }
     close(fd);
+    buf[n] = '\0'; /* a process may have rewritten its cmdline without one */
     *len = n;
     return buf;
 }

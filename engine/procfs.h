@@ -16,8 +16,8 @@ int procfs_readlink_err(pid_t pid, const char *entry, char *out, size_t cap);
 /* The bytes of /proc/PID/ENTRY ("cmdline"), up to cap; returns how many. */
 size_t procfs_read(pid_t pid, const char *entry, char *out, size_t cap);
 
-/* All the bytes of /proc/PID/ENTRY, however many, in a buffer the caller
- * frees (NULL and *len 0 when it cannot be read). */
+/* All the bytes of /proc/PID/ENTRY, however many, NUL-terminated, in a
+ * buffer the caller frees (NULL and *len 0 when it cannot be read). */
 char *procfs_read_all(pid_t pid, const char *entry, size_t *len);
 
 /* The integer in /proc/sys/NAME ("kernel/perf_event_paranoid"), or

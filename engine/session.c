@@ -131,15 +131,17 @@ static bool find_data_dir(char *out, size_t cap)
 
 static char *attached_command(pid_t pid)
 {
-    char buf[4096];
-    size_t n = procfs_read(pid, "cmdline", buf, sizeof(buf) - 1);
-    if (n == 0)
+    size_t n = 0;
+    char *text = procfs_read_all(pid, "cmdline", &n);
+    if (!text || n == 0) {
+        free(text);
         return strdup("?");
-    buf[n] = '\0';
+    }
+    /* The arguments end in NULs; the last one ends the text. */
     for (size_t i = 0; i + 1 < n; i++)
-        if (buf[i] == '\0')
-            buf[i] = ' ';
-    return strdup(buf);
+        if (text[i] == '\0')
+            text[i] = ' ';
+    return text;
 }
 
 void session_run_info(cmp_run_info *out)

@@ -47,3 +47,27 @@ describe("a command line of 100,001 arguments given to compendium", function()
     assert.are.equal(table.concat(args, " "), events[#events].command)
   end)
 end)
+
+describe("a process attached with --pid whose command line is longer than a page", function()
+  teardown(h.cleanup)
+
+  it("is the run's command, whole", function()
+    -- sleep adds up its arguments: 3000 zeros make 6 KB of command line
+    local args = { "sleep", "60" }
+    for _ = 1, 3000 do args[#args + 1] = "0" end
+    local prog = h.spawn(args)
+    local json = h.tmpdir() .. "/events.jsonl"
+    local c = h.spawn({ h.bin(), "-q", "--json", json, "--pid", tostring(prog.pid) })
+    assert(h.wait_for(function()
+      local status = h.read_file("/proc/" .. prog.pid .. "/status") or ""
+      return status:find("\nTracerPid:%s+" .. c.pid .. "\n")
+    end, 30), "compendium never attached")
+    h.kill(c.pid, h.SIGINT)
+    local r = c:wait()
+    h.kill(prog.pid, h.SIGKILL)
+    prog:wait()
+    assert.are.equal(0, r.status, r.stderr)
+    local events = h.read_jsonl(json)
+    assert.are.equal(table.concat(args, " "), events[#events].command)
+  end)
+end)
