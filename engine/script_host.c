@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <lua.h>
 #include <lualib.h>
+#include <luajit.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +47,14 @@ static size_t library_len;
  * (or the hook_timeout tick, or the allocator) sets a count hook with
  * lua_sethook, which Lua allows from a signal handler; the count hook
  * raises an error at the next instruction of script code, never inside
- * compendium's own modules. Script code runs interpreted (the runtime
- * turns the JIT off for it), because LuaJIT's compiled loops never look at
- * hooks. The error keeps coming back until the runtime has it, so a
- * script's own pcall cannot swallow it. */
+ * compendium's own modules. The error keeps coming back until the runtime
+ * has it, so a script's own pcall cannot swallow it.
+ *
+ * LuaJIT's compiled code never looks at debug hooks: a compiled loop would
+ * run on. Its profiler, in line mode, compiles a check into every line of
+ * every trace, and each tick of it (every PROFILE_MODE interval of CPU
+ * time) leaves compiled code for the interpreter, where the count hook
+ * then fires. */
 
 enum { INTERRUPT_NONE, INTERRUPT_REQUESTED, INTERRUPT_RAISED };
 
@@ -106,6 +111,13 @@ static void interrupt_done(void)
         interrupt_by_signal = 0;
         lua_sethook(L, NULL, 0, 0);
     }
+}
+
+static const char PROFILE_MODE[] = "li100"; /* line checks, a tick per 100 ms of CPU */
+
+static void profile_tick(void *data, lua_State *l, int samples, int vmstate)
+{
+    (void)data, (void)l, (void)samples, (void)vmstate;
 }
 
 /* Timers of their own signal: the grace after an interrupting signal, and
@@ -587,6 +599,7 @@ bool script_host_init(const char *data_dir, const struct cli_options *opts, cons
     lua_alloc = lua_getallocf(L, &alloc_ud);
     lua_setallocf(L, alloc_with_reserve, alloc_ud);
     luaL_openlibs(L);
+    luaJIT_profile_start(L, PROFILE_MODE, profile_tick, NULL);
     make_timers();
     snprintf(library_source, sizeof(library_source), "@%s/lua/", data_dir);
     library_len = strlen(library_source);
@@ -701,8 +714,10 @@ void script_host_close(void)
         timer_delete(tick_timer);
     }
     timers_made = false;
-    if (L)
+    if (L) {
+        luaJIT_profile_stop(L);
         lua_close(L);
+    }
     L = NULL;
     if (reserve)
         munmap(reserve, RESERVE_BYTES);

@@ -195,50 +195,15 @@ end
 -- status and leave tracees behind: these are errors at the caller's line.
 local FORBIDDEN = { { "os", "exit" }, { "os", "execute" }, { "io", "popen" } }
 
--- LuaJIT's compiled loops never look at hooks, so the engine could not
--- interrupt one: code of scripts, and what they load, runs interpreted.
--- compendium's own modules (the hot path) stay compiled.
-local function interpreted(fn)
-  if jit and type(fn) == "function" then jit.off(fn, true) end
-  return fn
-end
-
-local library_source = nil -- "@DATA/lua/": chunk names of compendium's modules
-
-local function script_code(fn)
-  local info = debug.getinfo(fn, "S")
-  return info.what ~= "C" and info.source:sub(1, #library_source) ~= library_source
-end
-
 -- Called by the engine once, on its own Lua state (busted, which runs the
--- specs, needs os.exit): replaces the forbidden calls, and makes every
--- chunk loaded later interpreted unless it is one of compendium's modules.
--- env: the globals to change (_G by default).
+-- specs, needs os.exit): replaces the forbidden calls. env: the globals to
+-- change (_G by default).
 function M.protect(env)
   env = env or _G
   for _, f in ipairs(FORBIDDEN) do
     local name = f[1] .. "." .. f[2]
     env[f[1]][f[2]] = function()
       error(name .. " is not available to scripts (compendium ends when the traced command does)", 2)
-    end
-  end
-  local loadstring, loadfile, load = env.loadstring, env.loadfile, env.load
-  local function wrap(loader)
-    return function(...)
-      local f, err = loader(...)
-      return interpreted(f), err
-    end
-  end
-  env.loadstring, env.load, env.loadfile = wrap(loadstring), wrap(load), wrap(loadfile)
-  env.dofile = function(path) return interpreted(assert(loadfile(path)))() end
-  local api = env.package.searchpath("compendium", env.package.path) or ""
-  library_source = "@" .. api:gsub("compendium%.lua$", "")
-  local loaders = env.package.loaders
-  for i, loader in ipairs(loaders) do
-    loaders[i] = function(name)
-      local f, extra = loader(name)
-      if type(f) == "function" and script_code(f) then interpreted(f) end
-      return f, extra
     end
   end
 end
@@ -254,7 +219,6 @@ function M.load(path, name, text)
   local chunk, err
   if text then chunk, err = loadstring(text, "@" .. path) else chunk, err = loadfile(path) end
   if not chunk then return false, one_line(err) end
-  interpreted(chunk)
   local script = { path = path, name = name or path, scope = scope_name(path) }
   -- bundled scripts are given by name ("check/no-network"), files by path
   script.bundled = name ~= nil and name ~= path
