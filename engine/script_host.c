@@ -52,9 +52,9 @@ static size_t library_len;
  *
  * LuaJIT's compiled code never looks at debug hooks: a compiled loop would
  * run on. Its profiler, in line mode, compiles a check into every line of
- * every trace, and each tick of it (every PROFILE_MODE interval of CPU
- * time) leaves compiled code for the interpreter, where the count hook
- * then fires. */
+ * every trace, and each tick of it (SIGPROF) leaves compiled code for the
+ * interpreter, where the count hook then fires. A request raises a tick
+ * itself rather than wait for the next one. */
 
 enum { INTERRUPT_NONE, INTERRUPT_REQUESTED, INTERRUPT_RAISED };
 
@@ -78,6 +78,8 @@ static void request_interrupt(const char *reason)
     interrupt_reason = reason;
     interrupt_state = INTERRUPT_REQUESTED;
     lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 1);
+    /* a profiler tick now: compiled code leaves at its next line */
+    raise(SIGPROF);
 }
 
 static void interrupt_hook(lua_State *l, lua_Debug *ar)
@@ -113,7 +115,9 @@ static void interrupt_done(void)
     }
 }
 
-static const char PROFILE_MODE[] = "li100"; /* line checks, a tick per 100 ms of CPU */
+/* Line checks; the profiler's own ticks (every 100 ms of CPU time) matter
+ * only if a request's tick fell just before the code got compiled. */
+static const char PROFILE_MODE[] = "li100";
 
 static void profile_tick(void *data, lua_State *l, int samples, int vmstate)
 {
@@ -255,7 +259,7 @@ int cmp_host_hook_timeout(uint64_t ns)
  * allocation succeed once; the count hook then raises the error at the
  * script's line. An allocation bigger than the reserve still fails the
  * plain way (the runtime then names the hook). */
-enum { RESERVE_BYTES = 64 << 20 };
+enum { RESERVE_BYTES = 16 << 20 };
 static lua_Alloc lua_alloc;
 static void *reserve;
 

@@ -99,6 +99,11 @@ end
 -- interrupted hook is not called again: it would most likely run on again.
 local function hook_failed(hook, err, e)
   host.hook_next()
+  -- what a hook that ran out of memory allocated is garbage now, and LuaJIT
+  -- collects none when an allocation fails: make room for what comes next
+  if err == NO_MEMORY or (is_interrupt(err) and err.interrupted == "memory") then
+    collectgarbage()
+  end
   if is_interrupt(err) then
     hook.disabled = true
     rebuild()

@@ -42,9 +42,10 @@ local function proc_status(pid)
 end
 
 -- Sends sig and waits until the process took it (no longer pending), so
--- that two signals in a row are never merged into one.
+-- that two signals in a row are never merged into one. False when the
+-- process was gone.
 local function signal(pid, sig)
-  assert(h.kill(pid, sig))
+  if not h.kill(pid, sig) then return false end
   local bit = 2 ^ (sig - 1)
   assert(h.wait_for(function()
     local text = h.read_file("/proc/" .. pid .. "/status")
@@ -55,6 +56,7 @@ local function signal(pid, sig)
     end
     return true
   end, 30), "signal " .. sig .. " never delivered")
+  return true
 end
 
 local function error_line(path, line, why)
@@ -70,8 +72,8 @@ describe("a runaway hook in a command compendium started", function()
       local path = script(dir, loop[2])
       local p = h.spawn({ h.bin(), "-s", path, "--", h.prog("hook_target"), "loop" })
       local tracee = wait_marker(dir)
-      signal(p.pid, h.SIGINT)
-      signal(p.pid, h.SIGINT)
+      assert(signal(p.pid, h.SIGINT))
+      assert(signal(p.pid, h.SIGINT))
       local r = p:wait()
       assert.are.equal(125, r.status, r.stderr)
       assert.truthy(r.stderr:find(error_line(path, LOOP_LINE,
@@ -87,7 +89,7 @@ describe("a runaway hook in a command compendium started", function()
     local path = script(dir, LOOPS[2][2])
     local p = h.spawn({ h.bin(), "-s", "default", "-s", path, "--", h.prog("hook_target"), "loop" })
     local tracee = wait_marker(dir)
-    signal(p.pid, h.SIGTERM)
+    assert(signal(p.pid, h.SIGTERM))
     local r = p:wait()
     assert.are.equal(125, r.status, r.stderr)
     assert.truthy(r.stderr:find(error_line(path, LOOP_LINE, "hook interrupted by SIGTERM") .. tracee,
@@ -104,7 +106,7 @@ describe("a runaway hook in a command compendium started", function()
     local p = h.spawn({ "env", "LUA_PATH=" .. dir .. "/?.lua;;", h.bin(), "-s", path, "--",
                         h.prog("hook_target"), "loop" })
     local tracee = wait_marker(dir)
-    signal(p.pid, h.SIGTERM)
+    assert(signal(p.pid, h.SIGTERM))
     local r = p:wait()
     assert.are.equal(125, r.status, r.stderr)
     assert.truthy(r.stderr:find(error_line(dir .. "/spinner.lua", 2, "hook interrupted by SIGTERM"),
@@ -119,8 +121,7 @@ describe("a runaway hook in a command compendium started", function()
     local p = h.spawn({ h.bin(), "-s", path, "--", h.prog("hook_target"), "loop" })
     local tracee = wait_marker(dir)
     for _ = 1, 10 do
-      if p:done() then break end
-      signal(p.pid, h.SIGINT)
+      if not signal(p.pid, h.SIGINT) then break end
     end
     local r = p:wait()
     assert.are.equal(128 + h.SIGINT, r.status, r.stderr)
@@ -142,7 +143,7 @@ describe("a runaway hook with --pid", function()
       assert(h.wait_for(function() return target:stdout() == "ready\n" end, 30), "never ready")
       local p = h.spawn({ h.bin(), "-s", path, "--pid", tostring(target.pid) })
       assert.are.equal(target.pid, wait_marker(dir))
-      for _, sig in ipairs(sigs) do signal(p.pid, sig) end
+      for _, sig in ipairs(sigs) do assert(signal(p.pid, sig)) end
       local r = p:wait()
       local why = #sigs == 2 and "hook interrupted by a second SIGINT (Ctrl-C)"
                   or "hook interrupted by SIGTERM"
