@@ -78,8 +78,13 @@ static void request_interrupt(const char *reason)
     interrupt_reason = reason;
     interrupt_state = INTERRUPT_REQUESTED;
     lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 1);
-    /* a profiler tick now: compiled code leaves at its next line */
-    raise(SIGPROF);
+    /* A profiler tick now: compiled code leaves at its next line. Only
+     * while the profiler handles SIGPROF (a script may have stopped it),
+     * whose default would end compendium. */
+    struct sigaction prof;
+    if (sigaction(SIGPROF, NULL, &prof) == 0 && prof.sa_handler != SIG_DFL &&
+        prof.sa_handler != SIG_IGN)
+        raise(SIGPROF);
 }
 
 static void interrupt_hook(lua_State *l, lua_Debug *ar)

@@ -15,15 +15,15 @@ local LOOPS = {
   { "a loop that catches errors", "while true do pcall(error, 'again') end" },
 }
 
--- A script whose syscall:write hook writes the tracee's pid to `marker`,
--- then runs `loop` on LOOP_LINE.
+-- A script whose syscall:write hook writes the tracee's pid to `marker`
+-- (whole, by a rename), then runs `loop` on LOOP_LINE.
 local function script(dir, loop)
   local path = dir .. "/spin.lua"
   h.write_file(path, table.concat({
     'local c = require "compendium"',
     'c.on("syscall:write", function(e)',
-    '  local f = assert(io.open(' .. ("%q"):format(dir .. "/marker") .. ', "w"))',
-    '  f:write(e.pid) f:close()',
+    '  local f = assert(io.open(' .. ("%q"):format(dir .. "/marker.tmp") .. ', "w"))',
+    '  f:write(e.pid) f:close() os.rename(' .. ("%q, %q"):format(dir .. "/marker.tmp", dir .. "/marker") .. ')',
     '  ' .. loop,
     'end)',
   }, "\n") .. "\n")
