@@ -207,6 +207,12 @@ void cmp_host_inject(int32_t action, int64_t value, uint64_t delay_ns);
 /* sched_delay events shorter than ns are not reported (the smallest value
  * any script asks for wins; 10 us when none asks). Only before tracing. */
 void cmp_host_sched_threshold(uint64_t ns);
+/* -X hook_timeout: interrupt a hook that runs longer than ns (0 = no limit);
+ * 0 when no timer could be made. */
+int cmp_host_hook_timeout(uint64_t ns);
+/* The runtime goes on to the next hook (and has the interrupt error, if one
+ * was raised): the hook_timeout clock starts again. */
+void cmp_host_hook_next(void);
 const char *cmp_syscall_name(int32_t nr);
 int32_t cmp_syscall_number(const char *name);
 const char *cmp_errno_name(int32_t err);

@@ -2,12 +2,19 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <lauxlib.h>
+#include <limits.h>
 #include <lua.h>
 #include <lualib.h>
+#include <luajit.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "interest.h"
@@ -28,6 +35,274 @@ static uint8_t wanted_exit[SYSCALL_TABLE_SIZE];
 static bool wanted_exit_all;
 static int failures;
 static bool dispatch_broken;
+
+/* Chunk names of compendium's own modules start with this ("@DATA/lua/"):
+ * everything else is script code. */
+static char library_source[PATH_MAX + 8];
+static size_t library_len;
+
+/* ---- interrupting a hook ----------------------------------------------
+ *
+ * A hook that never returns keeps its tracee stopped. The signal handler
+ * (or the hook_timeout tick, or the allocator) sets a count hook with
+ * lua_sethook, which Lua allows from a signal handler; the count hook
+ * raises an error at the next instruction of script code, never inside
+ * compendium's own modules. The error keeps coming back until the runtime
+ * has it, so a script's own pcall cannot swallow it.
+ *
+ * LuaJIT's compiled code never looks at debug hooks: a compiled loop would
+ * run on. Its profiler, in line mode, compiles a check into every line of
+ * every trace, and each tick of it (SIGPROF) leaves compiled code for the
+ * interpreter, where the count hook then fires. A request raises a tick
+ * itself rather than wait for the next one. */
+
+enum { INTERRUPT_NONE, INTERRUPT_REQUESTED, INTERRUPT_RAISED };
+
+static volatile sig_atomic_t lua_running; /* a pcall into the Lua state is under way */
+static volatile sig_atomic_t interrupt_state;
+static volatile sig_atomic_t interrupt_by_signal; /* the request came from a signal */
+static const char *volatile interrupt_reason;     /* "sigint", "timeout", … */
+static volatile sig_atomic_t hook_seq;            /* bumped for each hook run */
+
+static bool is_library(const char *source)
+{
+    return library_len && strncmp(source, library_source, library_len) == 0;
+}
+
+static void interrupt_hook(lua_State *l, lua_Debug *ar);
+
+static void request_interrupt(const char *reason)
+{
+    if (!lua_running)
+        return;
+    interrupt_reason = reason;
+    interrupt_state = INTERRUPT_REQUESTED;
+    lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, 1);
+    /* A profiler tick now: compiled code leaves at its next line. Only
+     * while the profiler handles SIGPROF (a script may have stopped it),
+     * whose default would end compendium. */
+    struct sigaction prof;
+    if (sigaction(SIGPROF, NULL, &prof) == 0 && prof.sa_handler != SIG_DFL &&
+        prof.sa_handler != SIG_IGN)
+        raise(SIGPROF);
+}
+
+static void interrupt_hook(lua_State *l, lua_Debug *ar)
+{
+    if (!lua_running || interrupt_state == INTERRUPT_NONE) {
+        lua_sethook(l, NULL, 0, 0);
+        /* a request that came while this ran must not be lost */
+        if (lua_running && interrupt_state == INTERRUPT_REQUESTED)
+            lua_sethook(l, interrupt_hook, LUA_MASKCOUNT, 1);
+        return;
+    }
+    if (!lua_getinfo(l, "Sl", ar) || is_library(ar->source))
+        return; /* fires again at the next instruction */
+    interrupt_state = INTERRUPT_RAISED;
+    lua_createtable(l, 0, 3);
+    lua_pushstring(l, interrupt_reason);
+    lua_setfield(l, -2, "interrupted");
+    lua_pushstring(l, ar->source);
+    lua_setfield(l, -2, "source");
+    lua_pushinteger(l, ar->currentline);
+    lua_setfield(l, -2, "line");
+    lua_error(l);
+}
+
+/* After a pcall into Lua returned: nothing may interrupt what runs next. */
+static void interrupt_done(void)
+{
+    lua_running = 0;
+    if (interrupt_state != INTERRUPT_NONE) {
+        interrupt_state = INTERRUPT_NONE;
+        interrupt_by_signal = 0;
+        lua_sethook(L, NULL, 0, 0);
+    }
+}
+
+/* Line checks; the profiler's own ticks (every 100 ms of CPU time) matter
+ * only if a request's tick fell just before the code got compiled. */
+static const char PROFILE_MODE[] = "li100";
+
+static void profile_tick(void *data, lua_State *l, int samples, int vmstate)
+{
+    (void)data, (void)l, (void)samples, (void)vmstate;
+}
+
+/* Timers of their own signal: the grace after an interrupting signal, and
+ * the hook_timeout tick. */
+static timer_t grace_timer, tick_timer;
+static bool timers_made;
+
+/* The second Ctrl-C often arrives while a quick hook runs: only a hook that
+ * is still the same one this long after the signal is interrupted. */
+static const long GRACE_NS = 500000000;
+static volatile sig_atomic_t grace_armed, grace_seq;
+static const char *volatile grace_reason;
+
+static void die_of(int sig)
+{
+    /* Asked before and still running: a C function or compiled code that
+     * no hook reaches. Die of the signal; the kernel then kills a command
+     * compendium started and releases an attached process. */
+    static const char msg[] = "\ncompendium: the hook does not stop (it runs a C function or "
+                              "compiled code); quitting without the summary\n";
+    ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)ignored;
+    signal(sig, SIG_DFL);
+    raise(sig); /* delivered when the handler returns */
+}
+
+static void interrupt_for_signal(const char *reason)
+{
+    grace_armed = 0;
+    interrupt_by_signal = 1;
+    request_interrupt(reason);
+}
+
+void script_host_interrupt(int sig)
+{
+    if (!lua_running)
+        return;
+    const char *reason = sig == SIGTERM ? "sigterm" : sig == SIGHUP ? "sighup" : "sigint";
+    if (interrupt_state != INTERRUPT_NONE && interrupt_by_signal) {
+        die_of(sig);
+    } else if (grace_armed && grace_seq == hook_seq) {
+        interrupt_for_signal(reason); /* asked twice: no more grace */
+    } else if (timers_made) {
+        grace_seq = hook_seq;
+        grace_reason = reason;
+        grace_armed = 1;
+        struct itimerspec its;
+        memset(&its, 0, sizeof(its));
+        its.it_value.tv_nsec = GRACE_NS;
+        timer_settime(grace_timer, 0, &its, NULL);
+    } else {
+        interrupt_for_signal(reason);
+    }
+}
+
+void cmp_host_hook_next(void)
+{
+    hook_seq++;
+    if (interrupt_state == INTERRUPT_RAISED) {
+        interrupt_state = INTERRUPT_NONE; /* the count hook clears itself */
+        interrupt_by_signal = 0;
+    }
+}
+
+/* hook_timeout: a tick every quarter of it; a hook seen running at five
+ * ticks in a row has run at least the whole timeout. Nothing on the hot
+ * path but the counter. */
+enum { TICKS_PER_TIMEOUT = 4 };
+static volatile sig_atomic_t tick_seq, ticks_seen;
+
+static void on_timer(int sig, siginfo_t *info, void *ctx)
+{
+    (void)sig;
+    (void)ctx;
+    if (!lua_running || interrupt_state != INTERRUPT_NONE)
+        return;
+    if (info->si_code == SI_TIMER && info->si_value.sival_int == 0) {
+        if (grace_armed && grace_seq == hook_seq)
+            interrupt_for_signal(grace_reason);
+        grace_armed = 0;
+    } else if (info->si_code == SI_TIMER) {
+        if (hook_seq != tick_seq) {
+            tick_seq = hook_seq;
+            ticks_seen = 0;
+        } else if (++ticks_seen == TICKS_PER_TIMEOUT) {
+            request_interrupt("timeout");
+        }
+    }
+}
+
+static bool make_timer(timer_t *timer, int id)
+{
+    struct sigevent sev;
+    memset(&sev, 0, sizeof(sev));
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGVTALRM;
+    sev.sigev_value.sival_int = id;
+    return timer_create(CLOCK_MONOTONIC, &sev, timer) == 0;
+}
+
+static void make_timers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_timer;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART; /* the engine's own syscalls go on */
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGVTALRM, &sa, NULL) != 0 || !make_timer(&grace_timer, 0))
+        return;
+    if (!make_timer(&tick_timer, 1)) {
+        timer_delete(grace_timer);
+        return;
+    }
+    timers_made = true;
+}
+
+int cmp_host_hook_timeout(uint64_t ns)
+{
+    if (ns == 0)
+        return 1;
+    if (!timers_made)
+        return 0;
+    uint64_t period = ns / TICKS_PER_TIMEOUT;
+    if (period == 0)
+        period = 1;
+    struct itimerspec its;
+    memset(&its, 0, sizeof(its));
+    its.it_value.tv_sec = its.it_interval.tv_sec = (time_t)(period / 1000000000u);
+    its.it_value.tv_nsec = its.it_interval.tv_nsec = (long)(period % 1000000000u);
+    return timer_settime(tick_timer, 0, &its, NULL) == 0;
+}
+
+/* Out of memory: LuaJIT raises "not enough memory" with no position and
+ * calls no error handler. Memory held back for this lets the failed
+ * allocation succeed once; the count hook then raises the error at the
+ * script's line. An allocation bigger than the reserve still fails the
+ * plain way (the runtime then names the hook). */
+enum { RESERVE_BYTES = 16 << 20 };
+static lua_Alloc lua_alloc;
+static void *reserve;
+
+static void take_reserve(void)
+{
+    if (reserve)
+        return;
+    reserve =
+        mmap(NULL, RESERVE_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (reserve == MAP_FAILED)
+        reserve = NULL;
+}
+
+static void *alloc_with_reserve(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    void *p = lua_alloc(ud, ptr, osize, nsize);
+    if (p || nsize == 0 || !reserve)
+        return p;
+    munmap(reserve, RESERVE_BYTES);
+    reserve = NULL;
+    p = lua_alloc(ud, ptr, osize, nsize);
+    if (p) {
+        interrupt_by_signal = 0;
+        request_interrupt("memory");
+    }
+    return p;
+}
+
+/* lua_pcall, marked as running so that it can be interrupted. */
+static int protected_call(int nargs, int nres)
+{
+    take_reserve();
+    hook_seq++;
+    lua_running = 1;
+    int rc = lua_pcall(L, nargs, nres, 0);
+    interrupt_done();
+    return rc;
+}
 
 /* ---- services scripts call through ffi.C ---------------------------- */
 
@@ -79,7 +354,7 @@ static int preload_cdef(lua_State *l)
 /* Calls rt[name](args...) expecting nres results; on a Lua error prints it. */
 static bool call_runtime(int nargs, int nres)
 {
-    if (lua_pcall(L, nargs, nres, 0) != 0) {
+    if (protected_call(nargs, nres) != 0) {
         fprintf(stderr, "compendium: %s\n", lua_tostring(L, -1));
         lua_pop(L, 1);
         return false;
@@ -226,22 +501,100 @@ static bool resolve_script(const char *data_dir, const char *name, char *out, si
     return true;
 }
 
+/* What -s names, if it is a regular file; anything else (a FIFO would block
+ * the open, a device could be endless) is refused with one line. */
+static char *read_script(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        fprintf(stderr, "compendium: cannot read script %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fprintf(stderr, "compendium: script %s is not a regular file (%s)\n", path,
+                S_ISDIR(st.st_mode)    ? "a directory"
+                : S_ISFIFO(st.st_mode) ? "a FIFO"
+                : S_ISSOCK(st.st_mode) ? "a socket"
+                                       : "a device");
+        close(fd);
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *text = malloc(cap);
+    ssize_t got = 0;
+    while (text && (got = read(fd, text + n, cap - n)) > 0) {
+        n += (size_t)got;
+        if (n == cap) {
+            char *more = realloc(text, cap *= 2);
+            if (!more)
+                free(text);
+            text = more;
+        }
+    }
+    int err = got < 0 ? errno : ENOMEM;
+    close(fd);
+    if (!text || got < 0) {
+        fprintf(stderr, "compendium: cannot read script %s: %s\n", path, strerror(err));
+        free(text);
+        return NULL;
+    }
+    *len = n;
+    return text;
+}
+
 static bool load_script(const char *data_dir, const char *name)
 {
     char path[4096];
     if (!resolve_script(data_dir, name, path, sizeof(path)))
         return false;
-    if (!push_runtime_function("load"))
+    size_t len;
+    char *text = read_script(path, &len);
+    if (!text)
         return false;
+    if (!push_runtime_function("load")) {
+        free(text);
+        return false;
+    }
     lua_pushstring(L, path);
     lua_pushstring(L, name);
-    if (!call_runtime(2, 2))
+    lua_pushlstring(L, text, len);
+    free(text);
+    if (!call_runtime(3, 2))
         return false;
     bool ok = lua_toboolean(L, -2);
     if (!ok)
         fprintf(stderr, "compendium: %s\n", lua_tostring(L, -1));
     lua_pop(L, 2);
     return ok;
+}
+
+/* package[field] keeping only absolute entries, after prefix: "./?.lua",
+ * the default's first, would run code from the working directory inside
+ * compendium (often root, in a directory others may write). A relative
+ * entry in LUA_PATH means the same directory and goes too. */
+static void drop_relative_entries(const char *field, const char *prefix)
+{
+    lua_getfield(L, -1, field);
+    const char *s = lua_tostring(L, -1);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, prefix);
+    while (s && *s) {
+        size_t n = strcspn(s, ";");
+        if (s[0] == '/') {
+            luaL_addlstring(&b, s, n);
+            luaL_addchar(&b, ';');
+        }
+        s += n;
+        if (*s == ';')
+            s++;
+    }
+    luaL_pushresult(&b);
+    lua_setfield(L, -3, field);
+    lua_pop(L, 1);
 }
 
 bool script_host_init(const char *data_dir, const struct cli_options *opts, const char *command)
@@ -251,13 +604,20 @@ bool script_host_init(const char *data_dir, const struct cli_options *opts, cons
         fprintf(stderr, "compendium: cannot create the Lua state (out of memory?)\n");
         return false;
     }
+    void *alloc_ud;
+    lua_alloc = lua_getallocf(L, &alloc_ud);
+    lua_setallocf(L, alloc_with_reserve, alloc_ud);
     luaL_openlibs(L);
+    luaJIT_profile_start(L, PROFILE_MODE, profile_tick, NULL);
+    make_timers();
+    snprintf(library_source, sizeof(library_source), "@%s/lua/", data_dir);
+    library_len = strlen(library_source);
 
     lua_getglobal(L, "package");
-    lua_pushfstring(L, "%s/lua/?.lua;%s/lua/?/init.lua;", data_dir, data_dir);
-    lua_getfield(L, -2, "path");
-    lua_concat(L, 2);
-    lua_setfield(L, -2, "path");
+    char own[2 * PATH_MAX + 32];
+    snprintf(own, sizeof(own), "%s/lua/?.lua;%s/lua/?/init.lua;", data_dir, data_dir);
+    drop_relative_entries("path", own);
+    drop_relative_entries("cpath", "");
     lua_getfield(L, -1, "preload");
     lua_pushcfunction(L, preload_cdef);
     lua_setfield(L, -2, "compendium.cdef");
@@ -267,6 +627,8 @@ bool script_host_init(const char *data_dir, const struct cli_options *opts, cons
         return false;
     set_options(opts, command);
     if (!call_runtime(1, 0))
+        return false;
+    if (!push_runtime_function("protect") || !call_runtime(0, 0))
         return false;
 
     if (opts->nscripts == 0 && !load_script(data_dir, "default"))
@@ -335,7 +697,7 @@ void script_host_dispatch(void)
     lua_pushinteger(L, script_event.type);
     /* Hook errors are caught and reported inside the runtime; an error here
      * means the runtime itself failed, so stop calling it rather than flood. */
-    if (lua_pcall(L, 1, 0, 0) != 0) {
+    if (protected_call(1, 0) != 0) {
         output_flush(); /* after the lines that came before it */
         fprintf(stderr, "compendium: script runtime failed: %s\n", lua_tostring(L, -1));
         lua_pop(L, 1);
@@ -356,7 +718,17 @@ int script_host_finish(void)
 
 void script_host_close(void)
 {
-    if (L)
+    if (timers_made) {
+        timer_delete(grace_timer);
+        timer_delete(tick_timer);
+    }
+    timers_made = false;
+    if (L) {
+        luaJIT_profile_stop(L);
         lua_close(L);
+    }
     L = NULL;
+    if (reserve)
+        munmap(reserve, RESERVE_BYTES);
+    reserve = NULL;
 }

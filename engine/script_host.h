@@ -30,4 +30,9 @@ void script_host_dispatch(void);
 int script_host_finish(void);
 void script_host_close(void);
 
+/* From a signal handler that ends the trace (a second Ctrl-C, SIGTERM, a
+ * hangup while attached): a hook running now raises an error at its next
+ * line, naming it. Asked again before it stopped, compendium dies of sig. */
+void script_host_interrupt(int sig);
+
 #endif

@@ -65,6 +65,10 @@ static void on_signal(int sig, siginfo_t *info, void *ctx)
         stop_requests++;
     if (sig == SIGHUP)
         hangup = 1;
+    /* A hook that runs on keeps the tracees stopped and this loop away:
+     * what ends the trace interrupts it. */
+    if (sig == SIGTERM || (sig == SIGINT && stop_requests >= 2) || (sig == SIGHUP && run.attached))
+        script_host_interrupt(sig);
     /* A terminal's signal already reached the whole foreground job; one sent
      * to compendium alone (kill) is passed on to the traced command. */
     if (info->si_code == SI_USER || info->si_code == SI_QUEUE || info->si_code == SI_TKILL)

@@ -197,6 +197,18 @@ function M.inject(action, value, delay_ns)
   C.cmp_host_inject(action, value, delay_ns)
 end
 
+-- -X hook_timeout: a hook running longer than ns is interrupted; false
+-- when the engine could not make its timer.
+function M.hook_timeout(ns)
+  return C.cmp_host_hook_timeout(ns) ~= 0
+end
+
+-- The runtime goes on to the next hook, holding the interrupt error if a
+-- hook was interrupted: the engine stops raising it, the timeout restarts.
+function M.hook_next()
+  C.cmp_host_hook_next()
+end
+
 -- CLOCK_MONOTONIC ns when tracing began (a uint64_t cdata)
 function M.start_ns()
   return C.cmp_host_start_ns()

@@ -22,7 +22,7 @@ function M.reset(config)
   M.quiet = config.quiet and true or false
   M.command = config.command or ""
   M.known = {}      -- option keys some script looked up
-  M.hooks = {}      -- registrations in order: {kind=, type=, nr=, fn=, script=, errors=}
+  M.hooks = {}      -- registrations in order: {kind=, type=, nr=, fn=, script=, errors=, disabled=}
   M.failures = {}   -- c.fail() calls and check violations: {message=, where=, script=, count=, ...}
   M.hook_errors = 0 -- hook errors, repeats included
   M.loading = nil   -- the script being loaded: {path=, name=, scope=, label=, check=}
@@ -31,19 +31,26 @@ function M.reset(config)
   M.junit = config.junit -- --junit FILE, or nil
 end
 
--- "path:line" of the function `level` levels above the caller of where().
--- A bundled script is named as -s names it: "check/no-network.lua:12".
-function M.where(level)
-  local info = debug.getinfo(level + 1, "Sl")
-  if not info then return "?" end
-  local script = M.scripts[info.source]
+-- "path:line" for a chunk name ("@/path/x.lua") and a line. A bundled
+-- script is named as -s names it: "check/no-network.lua:12".
+function M.location(source, line)
+  local script = M.scripts[source]
   local file
   if script and script.bundled then
     file = script.name .. ".lua"
+  elseif source:sub(1, 1) == "@" then
+    file = source:sub(2)
   else
-    file = info.source:sub(1, 1) == "@" and info.source:sub(2) or info.short_src
+    file = "[string]"
   end
-  return file .. ":" .. (info.currentline or 0)
+  return file .. ":" .. (line or 0)
+end
+
+-- "path:line" of the function `level` levels above the caller of where().
+function M.where(level)
+  local info = debug.getinfo(level + 1, "Sl")
+  if not info then return "?" end
+  return M.location(info.source, info.currentline)
 end
 
 -- The script calling into the API: the one loading, or the one whose hook

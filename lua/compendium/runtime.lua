@@ -6,8 +6,8 @@ local event = require "compendium.event"
 local summary = require "compendium.summary"
 local c = require "compendium"
 
-local pcall, setfenv, setmetatable, getmetatable, tostring, format =
-  pcall, setfenv, setmetatable, getmetatable, tostring, string.format
+local pcall, setfenv, setmetatable, getmetatable, tostring, format, type =
+  pcall, setfenv, setmetatable, getmetatable, tostring, string.format, type
 
 local M = {}
 
@@ -30,11 +30,13 @@ local function push(list, hook)
   list.hooks[list.n] = hook
 end
 
--- Rebuilt after each script loads; the per-syscall lists fill lazily.
+-- Rebuilt after each script loads (and when a hook is disabled); the
+-- per-syscall lists fill lazily.
 local function rebuild()
   by_type, exit_lists, enter_lists = {}, {}, {}
   for _, hook in ipairs(registry.hooks) do
-    if type(hook.type) == "number" and hook.type ~= SYSCALL and hook.type ~= ENTER then
+    if type(hook.type) == "number" and hook.type ~= SYSCALL and hook.type ~= ENTER and
+       not hook.disabled then
       by_type[hook.type] = by_type[hook.type] or new_list()
       push(by_type[hook.type], hook)
     end
@@ -44,7 +46,9 @@ end
 local function syscall_list(cache, type, nr)
   local list = new_list()
   for _, hook in ipairs(registry.hooks) do
-    if hook.type == type and (hook.nr == -1 or hook.nr == nr) then push(list, hook) end
+    if hook.type == type and (hook.nr == -1 or hook.nr == nr) and not hook.disabled then
+      push(list, hook)
+    end
   end
   if list.n == 0 then list = EMPTY end
   cache[nr] = list
@@ -57,18 +61,59 @@ local function one_line(msg)
   return (tostring(msg):gsub("%s*\n%s*", " "))
 end
 
-local function error_text(err)
+-- What the engine raised in an interrupted hook: {interrupted = why,
+-- source =, line =} (engine/script_host.c).
+local function is_interrupt(err)
+  return type(err) == "table" and type(err.interrupted) == "string"
+end
+
+local hook_timeout_text -- the -X hook_timeout value, for the message
+
+local INTERRUPTED = {
+  sigint = "hook interrupted by a second SIGINT (Ctrl-C)",
+  sigterm = "hook interrupted by SIGTERM",
+  sighup = "hook interrupted: the terminal hung up",
+  memory = "not enough memory",
+}
+
+-- LuaJIT's out-of-memory error has no position (and calls no handler).
+local NO_MEMORY = "not enough memory"
+
+-- The error as one line. An error without a position gets the hook's
+-- own: where the hook function starts.
+local function error_text(err, hook)
   if registry.is_usage_error(err) then return one_line(err.message) end
+  if is_interrupt(err) then
+    local why = INTERRUPTED[err.interrupted] or
+                ("hook ran longer than hook_timeout=" .. tostring(hook_timeout_text))
+    return registry.location(err.source, err.line) .. ": " .. why
+  end
+  if err == NO_MEMORY and hook then
+    local info = debug.getinfo(hook.fn, "S")
+    return registry.location(info.source, info.linedefined) ..
+           ": not enough memory (in the hook that starts there)"
+  end
   return one_line(err)
 end
 
--- First time: one line. Repeats are counted and summed up at finish.
+-- First time: one line. Repeats are counted and summed up at finish. An
+-- interrupted hook is not called again: it would most likely run on again.
 local function hook_failed(hook, err, e)
+  host.hook_next()
+  -- what a hook that ran out of memory allocated is garbage now, and LuaJIT
+  -- collects none when an allocation fails: make room for what comes next
+  if err == NO_MEMORY or (is_interrupt(err) and err.interrupted == "memory") then
+    collectgarbage()
+  end
+  if is_interrupt(err) then
+    hook.disabled = true
+    rebuild()
+  end
   hook.errors = hook.errors + 1
   registry.hook_errors = registry.hook_errors + 1
   host.fail()
   if hook.errors > 1 then return end
-  hook.message = error_text(err)
+  hook.message = error_text(err, hook)
   local context
   if e then
     context = format("in '%s' hook, pid %d, +%.3fs", hook.kind, e.pid, e.ts)
@@ -118,6 +163,22 @@ end
 
 local junit_out -- the --junit file, opened before tracing starts
 
+-- -X hook_timeout=DURATION, read by the runtime itself.
+local function configure_hook_timeout()
+  local value
+  for _, o in ipairs(registry.options) do
+    if o.key == "hook_timeout" then value = o.value end -- the last -X wins
+  end
+  registry.known.hook_timeout = true
+  hook_timeout_text = value
+  if value == nil then return end
+  local ns = c.parse_duration(value)
+  if not ns or ns <= 0 then
+    error("option hook_timeout=" .. value .. ": expected a duration (2s, 500ms)", 0)
+  end
+  if not host.hook_timeout(ns) then error("hook_timeout: cannot create a timer", 0) end
+end
+
 -- cfg: {options = {{key=, value=}, ...}, verbose=, quiet=, command=, junit=}
 function M.configure(cfg)
   registry.reset(cfg)
@@ -125,11 +186,31 @@ function M.configure(cfg)
   c.quiet = registry.quiet
   ev = event.view(host.event())
   rebuild()
+  configure_hook_timeout()
   junit_out = nil
   if registry.junit then
     local ok, f = pcall(c.open_output, registry.junit)
     if not ok then error(error_text(f), 0) end
     junit_out = f
+  end
+end
+
+-- ---- what scripts may not do -------------------------------------------------------
+
+-- Ending or forking compendium from a hook would hide the command's own
+-- status and leave tracees behind: these are errors at the caller's line.
+local FORBIDDEN = { { "os", "exit" }, { "os", "execute" }, { "io", "popen" } }
+
+-- Called by the engine once, on its own Lua state (busted, which runs the
+-- specs, needs os.exit): replaces the forbidden calls. env: the globals to
+-- change (_G by default).
+function M.protect(env)
+  env = env or _G
+  for _, f in ipairs(FORBIDDEN) do
+    local name = f[1] .. "." .. f[2]
+    env[f[1]][f[2]] = function()
+      error(name .. " is not available to scripts (compendium ends when the traced command does)", 2)
+    end
   end
 end
 
@@ -140,8 +221,9 @@ end
 -- Loads one script into its own environment (globals stay private to it).
 -- Returns true, or false and one line: "file:line: message", or the
 -- message given to c.error().
-function M.load(path, name)
-  local chunk, err = loadfile(path)
+function M.load(path, name, text)
+  local chunk, err
+  if text then chunk, err = loadstring(text, "@" .. path) else chunk, err = loadfile(path) end
   if not chunk then return false, one_line(err) end
   local script = { path = path, name = name or path, scope = scope_name(path) }
   -- bundled scripts are given by name ("check/no-network"), files by path
@@ -154,6 +236,7 @@ function M.load(path, name)
   local ok, result = pcall(chunk)
   registry.loading = nil
   rebuild()
+  if result == NO_MEMORY then return false, path .. ": " .. NO_MEMORY end
   if not ok then return false, error_text(result) end
   return true
 end
@@ -183,6 +266,7 @@ local function run_phase(kind)
   if #hooks == 0 then return end
   local run = run_object()
   for _, hook in ipairs(hooks) do
+    host.hook_next()
     local ok, err = pcall(hook.fn, run)
     if not ok then hook_failed(hook, err, nil) end
   end

@@ -131,6 +131,8 @@ function M.new_host()
   function h.inject(action, value, delay_ns)
     h.injected[#h.injected + 1] = { action = action, value = value, delay_ns = delay_ns }
   end
+  function h.hook_timeout(ns) h.hook_timeout_ns = ns return true end
+  function h.hook_next() h.hooks_begun = (h.hooks_begun or 0) + 1 end
   function h.start_ns() return ffi.new("uint64_t", M.START_NS) end
   function h.syscall_name(nr) return M.syscalls[nr] end
   function h.syscall_number(name) return names[name] end
