@@ -8,6 +8,9 @@
 #
 #   tests/bench/run.sh                  compendium from $COMPENDIUM or build/bin/compendium
 #   REPS=9 tests/bench/run.sh           more repetitions
+#   BASELINE=old/bin/compendium tests/bench/run.sh
+#                                       also an earlier build, interleaved, to
+#                                       tell what a change costs in one run
 #
 # Not a ctest test: timings depend on the machine; read them side by side.
 set -euo pipefail
@@ -16,10 +19,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 compendium=${COMPENDIUM:-$root/build/bin/compendium}
 reps=${REPS:-5}
+baseline=${BASELINE:-}
 rss_target_kb=$((20 * 1024))
 
 if [[ ! -x $compendium ]]; then
     echo "run.sh: no compendium binary at $compendium (build it, or set COMPENDIUM)" >&2
+    exit 1
+fi
+if [[ -n $baseline && ! -x $baseline ]]; then
+    echo "run.sh: no baseline binary at $baseline" >&2
     exit 1
 fi
 have_strace=0
@@ -86,6 +94,9 @@ for flag in --faults --ebpf; do
 done
 
 echo "compendium: $compendium"
+if [[ -n $baseline ]]; then
+    echo "baseline:   $baseline"
+fi
 echo "repetitions: $reps (median shown; runs interleaved)"
 echo
 
@@ -95,12 +106,16 @@ for w in "${!commands[@]}"; do
     : >"$work/plain"
     : >"$work/strace"
     : >"$work/comp"
+    : >"$work/base"
     for _ in $(seq "$reps"); do
         time_ns "$cmd" >>"$work/plain"
         if ((have_strace)); then
             time_ns "strace -f -o /dev/null $cmd" >>"$work/strace"
         fi
         time_ns "$(q "$compendium") -o /dev/null -- $cmd 2>/dev/null" >>"$work/comp"
+        if [[ -n $baseline ]]; then
+            time_ns "$(q "$baseline") -o /dev/null -- $cmd 2>/dev/null" >>"$work/base"
+        fi
         for flag in "${extra_flags[@]}"; do
             time_ns "$(q "$compendium") $flag -o /dev/null -- $cmd 2>/dev/null" >>"$work/comp$flag"
         done
@@ -117,6 +132,12 @@ for w in "${!commands[@]}"; do
     fi
     printf '%-30s %10s %20s %20s %16s\n' "${names[$w]}" "$(seconds "$plain")" "$st_text" \
         "$(seconds "$comp") ($(ratio "$comp" "$plain"))" "$vs"
+    if [[ -n $baseline ]]; then
+        base=$(median <"$work/base")
+        changed=$(awk -v a="$comp" -v b="$base" 'BEGIN { printf "%+.1f%%", (a - b) * 100 / b }')
+        printf '%-30s %10s %20s %20s %16s\n' "  baseline" "" "" \
+            "$(seconds "$base") ($(ratio "$base" "$plain"))" "$changed vs baseline"
+    fi
     for flag in "${extra_flags[@]}"; do
         extra=$(median <"$work/comp$flag")
         : >"$work/comp$flag"
