@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "event.h"
+
 /* Indexed by x86-64 syscall number. Numbers 335-423 were never assigned on
  * x86-64 (the 424+ range is shared by every architecture), so they stay
  * empty, as does everything past the newest syscall. Kinds are given for the
@@ -456,4 +458,20 @@ unsigned syscall_class_by_name(const char *name)
         if (strcmp(name, class_names[i]) == 0)
             return 1u << i;
     return 0;
+}
+
+/* The script API's view (ffi_api): classes are named by the engine. */
+uint32_t cmp_syscall_classes(int32_t nr)
+{
+    return syscall_classes(nr);
+}
+
+const char *cmp_syscall_class_name(uint32_t bit)
+{
+    return syscall_class_name(bit);
+}
+
+int32_t cmp_syscall_table_size(void)
+{
+    return SYSCALL_TABLE_SIZE;
 }
