@@ -215,6 +215,11 @@ int cmp_host_hook_timeout(uint64_t ns);
 void cmp_host_hook_next(void);
 const char *cmp_syscall_name(int32_t nr);
 int32_t cmp_syscall_number(const char *name);
+/* The syscall's class bits; a bit's name ("file", "network", ...), NULL for
+ * no class; one past the highest syscall number. */
+uint32_t cmp_syscall_classes(int32_t nr);
+const char *cmp_syscall_class_name(uint32_t bit);
+int32_t cmp_syscall_table_size(void);
 const char *cmp_errno_name(int32_t err);
 int32_t cmp_errno_number(const char *name);
 const char *cmp_signal_name(int32_t sig);

@@ -1,5 +1,6 @@
-/* Which syscalls must stop the tracee: those the engine's state needs plus
- * those scripts hook. Everything else runs at full speed (seccomp). */
+/* Which syscalls must stop the tracee: those the engine's state needs (as
+ * the syscall table's SYSCALL_NEED_* bits say) plus those scripts hook.
+ * Everything else runs at full speed (seccomp). */
 #ifndef COMPENDIUM_INTEREST_H
 #define COMPENDIUM_INTEREST_H
 

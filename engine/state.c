@@ -39,6 +39,19 @@ static char fd_path_text[PATH_MAX + 200];
 static char abs_path[PATH_MAX];
 static char peer_text[160];
 
+/* state_needs() runs the dispatch with this task: each case says what it
+ * needs of its syscalls (SYSCALL_NEED_*) and returns before doing anything,
+ * so that the answer is the dispatch itself, not a list kept beside it. */
+static struct task needs_probe;
+static unsigned probed_needs;
+#define STATE_NEEDS(needs)                                                                         \
+    do {                                                                                           \
+        if (t == &needs_probe) {                                                                   \
+            probed_needs |= (needs);                                                               \
+            return true;                                                                           \
+        }                                                                                          \
+    } while (0)
+
 void state_init(uint64_t start_ns)
 {
     memset(&totals, 0, sizeof(totals));
@@ -308,6 +321,72 @@ static void notice_ring(struct task *t, int fd, uint64_t now)
 
 /* ---- entry --------------------------------------------------------------- */
 
+/* What the state takes from a syscall at its entry. */
+static bool read_at_entry(struct task *t, uint64_t now)
+{
+    struct syscall_call *c = &t->call;
+    const uint64_t *a = c->args;
+    switch (c->nr) {
+    case SYS_open:
+    case SYS_creat:
+    case SYS_execve:
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        c->path_len = read_path(t->tid, a[0], c->path, sizeof(c->path), &c->path_err);
+        break;
+    case SYS_openat:
+    case 437: /* openat2 */
+    case SYS_execveat:
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        c->path_len = read_path(t->tid, a[1], c->path, sizeof(c->path), &c->path_err);
+        break;
+    case SYS_connect:
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        read_sockaddr(t, a[1], a[2]);
+        break;
+    case SYS_sendto:
+        STATE_NEEDS(SYSCALL_NEED_ENTRY);
+        read_sockaddr(t, a[4], a[5]);
+        break;
+    case SYS_clone:
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        c->clone_flags = a[0];
+        break;
+    case 435: { /* clone3: flags are the first field of struct clone_args */
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        uint64_t flags = 0;
+        if (tracee_read(t->tid, a[0], &flags, sizeof(flags)) == (ssize_t)sizeof(flags))
+            c->clone_flags = flags;
+        break;
+    }
+    case SYS_fork:
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        c->clone_flags = SIGCHLD;
+        break;
+    case SYS_vfork:
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        c->clone_flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+        break;
+    case SYS_exit:
+    case SYS_exit_group:
+        STATE_NEEDS(SYSCALL_NEED_NO_EXIT);
+        c->want_exit = false;
+        break;
+    case SYS_io_uring_enter: /* before it submits anything */
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        if (!(a[3] & IORING_ENTER_REGISTERED_RING)) /* else a[0] indexes registered rings */
+            notice_ring(t, (int)a[0], now);
+        break;
+    case SYS_io_uring_register:
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        if (!(a[1] & USE_REGISTERED_RING))
+            notice_ring(t, (int)a[0], now);
+        break;
+    default:
+        return false;
+    }
+    return true;
+}
+
 void state_syscall_entry(struct task *t, uint64_t now)
 {
     struct syscall_call *c = &t->call;
@@ -320,55 +399,7 @@ void state_syscall_entry(struct task *t, uint64_t now)
     c->clone_flags = 0;
     c->skip = c->set_ret = false;
     c->delay_ns = 0;
-    const uint64_t *a = c->args;
-
-    switch (c->nr) {
-    case SYS_open:
-    case SYS_creat:
-    case SYS_execve:
-        c->path_len = read_path(t->tid, a[0], c->path, sizeof(c->path), &c->path_err);
-        break;
-    case SYS_openat:
-    case 437: /* openat2 */
-    case SYS_execveat:
-        c->path_len = read_path(t->tid, a[1], c->path, sizeof(c->path), &c->path_err);
-        break;
-    case SYS_connect:
-        read_sockaddr(t, a[1], a[2]);
-        break;
-    case SYS_sendto:
-        read_sockaddr(t, a[4], a[5]);
-        break;
-    case SYS_clone:
-        c->clone_flags = a[0];
-        break;
-    case 435: { /* clone3: flags are the first field of struct clone_args */
-        uint64_t flags = 0;
-        if (tracee_read(t->tid, a[0], &flags, sizeof(flags)) == (ssize_t)sizeof(flags))
-            c->clone_flags = flags;
-        break;
-    }
-    case SYS_fork:
-        c->clone_flags = SIGCHLD;
-        break;
-    case SYS_vfork:
-        c->clone_flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
-        break;
-    case SYS_exit:
-    case SYS_exit_group:
-        c->want_exit = false;
-        break;
-    case SYS_io_uring_enter:                        /* before it submits anything */
-        if (!(a[3] & IORING_ENTER_REGISTERED_RING)) /* else a[0] indexes registered rings */
-            notice_ring(t, (int)a[0], now);
-        break;
-    case SYS_io_uring_register:
-        if (!(a[1] & USE_REGISTERED_RING))
-            notice_ring(t, (int)a[0], now);
-        break;
-    default:
-        break;
-    }
+    read_at_entry(t, now);
 
     bool at_entry = script_host_wants_entry(c->nr);
     if (at_entry || script_host_wants_exit(c->nr))
@@ -463,6 +494,7 @@ static bool handle_io(struct task *t, int64_t ret, uint64_t now)
     case SYS_preadv2:
     case SYS_recvfrom:
     case SYS_recvmsg:
+        STATE_NEEDS(SYSCALL_NEED_IO);
         if (ret > 0)
             io_event(t, fd, n, false, NULL, now);
         return true;
@@ -473,21 +505,25 @@ static bool handle_io(struct task *t, int64_t ret, uint64_t now)
     case SYS_pwritev2:
     case SYS_sendmsg:
     case SYS_vmsplice:
+        STATE_NEEDS(SYSCALL_NEED_IO);
         if (ret > 0)
             io_event(t, fd, n, true, NULL, now);
         return true;
     case SYS_sendto:
+        STATE_NEEDS(SYSCALL_NEED_IO);
         if (ret > 0)
             io_event(t, fd, n, true, t->call.sockaddr_len > 0 ? t->call.sockaddr : NULL, now);
         return true;
     case SYS_recvmmsg:
     case SYS_sendmmsg:
+        STATE_NEEDS(SYSCALL_NEED_IO);
         if (ret > 0) {
             uint64_t bytes = mmsg_bytes(t, a[1], ret);
             io_event(t, fd, bytes, t->call.nr == SYS_sendmmsg, NULL, now);
         }
         return true;
     case SYS_sendfile: /* (out_fd, in_fd, ...) */
+        STATE_NEEDS(SYSCALL_NEED_IO);
         if (ret > 0) {
             io_event(t, (int)a[1], n, false, NULL, now);
             io_event(t, (int)a[0], n, true, NULL, now);
@@ -495,12 +531,14 @@ static bool handle_io(struct task *t, int64_t ret, uint64_t now)
         return true;
     case SYS_copy_file_range: /* (fd_in, off_in, fd_out, ...) */
     case SYS_splice:
+        STATE_NEEDS(SYSCALL_NEED_IO);
         if (ret > 0) {
             io_event(t, (int)a[0], n, false, NULL, now);
             io_event(t, (int)a[2], n, true, NULL, now);
         }
         return true;
     case SYS_tee: /* (fd_in, fd_out, ...) */
+        STATE_NEEDS(SYSCALL_NEED_IO);
         if (ret > 0) {
             io_event(t, (int)a[0], n, false, NULL, now);
             io_event(t, (int)a[1], n, true, NULL, now);
@@ -656,27 +694,34 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
     int newfd = (int)ret;
     switch (t->call.nr) {
     case SYS_open:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         handle_open(t, ret, a[1], now);
         return true;
     case SYS_creat:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         handle_open(t, ret, O_CREAT | O_WRONLY | O_TRUNC, now);
         return true;
     case SYS_openat:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         handle_open(t, ret, a[2], now);
         return true;
     case SYS_open_by_handle_at: /* a file opened with no path at all */
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         handle_open(t, ret, a[2], now);
         return true;
     case 437: { /* openat2: struct open_how starts with the flags */
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         uint64_t flags = 0;
         tracee_read(t->tid, a[2], &flags, sizeof(flags));
         handle_open(t, ret, flags, now);
         return true;
     }
     case SYS_close:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         fdtable_close(t->fds, (int)a[0]);
         return true;
     case 436: /* close_range */
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         if (a[2] & CLOSE_RANGE_UNSHARE) {
             struct fdtable *own = fdtable_clone(t->fds);
             fdtable_unref(t->fds);
@@ -685,21 +730,25 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         fdtable_close_range(t->fds, (unsigned)a[0], (unsigned)a[1], (unsigned)a[2]);
         return true;
     case SYS_dup:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         if (fd_lookup(t, (int)a[0]))
             fdtable_dup(t->fds, (int)a[0], newfd, false);
         return true;
     case SYS_dup2:
     case SYS_dup3:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         if ((int)a[0] != newfd && fd_lookup(t, (int)a[0]))
             fdtable_dup(t->fds, (int)a[0], newfd, t->call.nr == SYS_dup3 && (a[2] & O_CLOEXEC));
         return true;
     case SYS_fcntl:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         if ((a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC) && fd_lookup(t, (int)a[0]))
             fdtable_dup(t->fds, (int)a[0], newfd, a[1] == F_DUPFD_CLOEXEC);
         else if (a[1] == F_SETFD)
             fdtable_set_cloexec(t->fds, (int)a[0], (a[2] & FD_CLOEXEC) != 0);
         return true;
     case SYS_socket: {
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         struct ofd *d =
             fdtable_install(t->fds, newfd, CMP_FD_SOCKET, "socket", (a[1] & SOCK_CLOEXEC) != 0);
         d->writable = true;
@@ -709,19 +758,24 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         return true;
     }
     case SYS_socketpair:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         install_socket_pair(t, a);
         return true;
     case SYS_accept:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         handle_accept(t, ret, false);
         return true;
     case SYS_accept4:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         handle_accept(t, ret, (a[3] & SOCK_CLOEXEC) != 0);
         return true;
     case SYS_connect:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         handle_connect(t, ret, now);
         return true;
     case SYS_pipe:
     case SYS_pipe2:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         learn_fd_pair(t, a[0]);
         return true;
     case SYS_eventfd:
@@ -733,14 +787,17 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
     case SYS_inotify_init1:
     case 434: /* pidfd_open */
     case SYS_memfd_create:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         learn_fd(t, newfd);
         return true;
     case SYS_signalfd:
     case SYS_signalfd4:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         if ((int)a[0] == -1) /* otherwise it updates an existing signalfd */
             learn_fd(t, newfd);
         return true;
     case SYS_io_uring_setup:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         handle_io_uring_setup(t, ret, now);
         return true;
     default:
@@ -795,6 +852,7 @@ static bool handle_memory(struct task *t, int64_t ret, uint64_t now)
     const uint64_t *a = t->call.args;
     switch (t->call.nr) {
     case SYS_mmap: {
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         const char *file = NULL;
         if (!(a[3] & MAP_ANONYMOUS)) {
             notice_ring(t, (int)a[4], now);
@@ -806,6 +864,7 @@ static bool handle_memory(struct task *t, int64_t ret, uint64_t now)
         return true;
     }
     case SYS_munmap: {
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         char name[PATH_MAX];
         const char *file = mapped_file(t, a[0], name, sizeof(name));
         mm_unmap(t->mm, a[0], a[1]);
@@ -813,6 +872,7 @@ static bool handle_memory(struct task *t, int64_t ret, uint64_t now)
         return true;
     }
     case SYS_mremap: {
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         struct region scratch;
         const struct region *old = mm_find(t->mm, a[0], &scratch);
         int prot = old ? old->prot : 0;
@@ -825,9 +885,11 @@ static bool handle_memory(struct task *t, int64_t ret, uint64_t now)
     }
     case SYS_mprotect:
     case SYS_pkey_mprotect:
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         mm_protect(t->mm, a[0], a[1], (int)a[2]);
         return true;
     case SYS_brk: {
+        STATE_NEEDS(SYSCALL_NEED_STOP);
         int64_t growth = mm_brk(t->mm, (uint64_t)ret);
         if (growth != 0 && script_host_wants(CMP_EV_BRK)) {
             cmp_event *e = event_begin(t, CMP_EV_BRK, now, true);
@@ -843,6 +905,12 @@ static bool handle_memory(struct task *t, int64_t ret, uint64_t now)
 }
 
 /* ---- exit of a syscall ------------------------------------------------------ */
+
+/* What a returned syscall changes: a syscall is one of these three at most. */
+static bool apply_at_exit(struct task *t, int64_t ret, uint64_t now)
+{
+    return handle_io(t, ret, now) || handle_fd_syscall(t, ret, now) || handle_memory(t, ret, now);
+}
 
 void state_syscall_exit(struct task *t, int64_t ret, uint64_t now)
 {
@@ -860,9 +928,16 @@ void state_syscall_exit(struct task *t, int64_t ret, uint64_t now)
     }
     if (ret < 0 && c->nr != SYS_connect)
         return;
-    if (handle_io(t, ret, now) || handle_fd_syscall(t, ret, now))
-        return;
-    handle_memory(t, ret, now);
+    apply_at_exit(t, ret, now);
+}
+
+unsigned state_needs(int32_t nr)
+{
+    needs_probe.call.nr = nr;
+    probed_needs = 0;
+    read_at_entry(&needs_probe, 0);
+    apply_at_exit(&needs_probe, 0, 0);
+    return probed_needs;
 }
 
 /* ---- processes -------------------------------------------------------------- */

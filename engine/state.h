@@ -17,6 +17,9 @@ void state_init(uint64_t start_ns);
 void state_syscall_entry(struct task *t, uint64_t now);
 /* The matching exit (no-op without an active entry). */
 void state_syscall_exit(struct task *t, int64_t ret, uint64_t now);
+/* What the state's dispatch does with syscall nr, as SYSCALL_NEED_* bits:
+ * the syscall table must say the same (a unit test checks every number). */
+unsigned state_needs(int32_t nr);
 
 /* A task traced from the start of the run (the spawned command or an
  * attached process's threads): gives it process, fd and memory state. */

@@ -1,5 +1,5 @@
-/* x86-64 syscall numbers, names and argument shapes, and how the i386 ABI's
- * syscalls map onto them. */
+/* x86-64 syscall numbers, names, argument shapes, classes and what the
+ * state needs of each, and how the i386 ABI's syscalls map onto them. */
 #ifndef COMPENDIUM_SYSCALL_TABLE_H
 #define COMPENDIUM_SYSCALL_TABLE_H
 
@@ -19,12 +19,65 @@
  *   A sockaddr out (len pointer next)                   S signal number
  *   c clone flags   f fcntl/other command               - unused */
 struct syscall_desc {
-    const char *name; /* NULL for unassigned numbers */
-    const char *args; /* up to 6 kind letters; NULL means six hex args */
+    const char *name;    /* NULL for unassigned numbers */
+    const char *args;    /* up to 6 kind letters; NULL means six hex args */
+    uint16_t classes;    /* SYSCALL_CLASS_* bits */
+    uint8_t needs;       /* SYSCALL_NEED_* bits: what the state needs of it */
+    const char *capture; /* SYSCALL_CAPTURE_* letters by argument; NULL: none */
 };
+
+/* What a syscall is about, as strace's classes (-e trace=%file, ...) say. */
+enum {
+    SYSCALL_CLASS_FD = 1u << 0,      /* takes or makes a file descriptor (strace's %desc) */
+    SYSCALL_CLASS_FILE = 1u << 1,    /* takes a file name */
+    SYSCALL_CLASS_NETWORK = 1u << 2, /* sockets */
+    SYSCALL_CLASS_PROCESS = 1u << 3, /* process management: clone, exec, exit, wait, kill */
+    SYSCALL_CLASS_MEMORY = 1u << 4,  /* the address space: mmap, brk, mprotect, ... */
+    SYSCALL_CLASS_SIGNAL = 1u << 5,
+    SYSCALL_CLASS_IPC = 1u << 6, /* SysV IPC */
+    SYSCALL_CLASS_CREDS = 1u << 7,
+    SYSCALL_CLASS_CLOCK = 1u << 8,
+};
+
+/* What the engine's state needs of a syscall. Which syscalls must stop the
+ * tracee is derived from these (interest.c), and they are exactly what the
+ * state's dispatch says it handles (state_needs()). */
+enum {
+    /* Every call changes the state (fds, memory, processes): it always stops. */
+    SYSCALL_NEED_STOP = 1u << 0,
+    /* The state counts its bytes (read/write/send/recv events and totals): it
+     * stops when a script wants I/O events. */
+    SYSCALL_NEED_IO = 1u << 1,
+    /* The state reads it at entry, before the kernel runs it (paths, clone
+     * flags, addresses): a source must capture it then. */
+    SYSCALL_NEED_ENTRY = 1u << 2,
+    /* It never returns (exit, exit_group): no exit is waited for. */
+    SYSCALL_NEED_NO_EXIT = 1u << 3,
+};
+
+/* What the state takes from the memory an argument points to, one letter
+ * per argument in syscall_desc.capture ('-' for nothing), so that a source
+ * can capture it into the record: at entry for what the caller passes, at
+ * exit for what the kernel fills in. */
+#define SYSCALL_CAPTURE_PATH 'p'         /* NUL-terminated path, at entry */
+#define SYSCALL_CAPTURE_SOCKADDR_IN 'a'  /* sockaddr, its length in the next argument */
+#define SYSCALL_CAPTURE_SOCKADDR_OUT 'A' /* sockaddr at exit, its length pointer next */
+#define SYSCALL_CAPTURE_FD_PAIR 'F'      /* int[2] of new fds, at exit */
+#define SYSCALL_CAPTURE_CLONE_ARGS 'C'   /* struct clone_args (its flags), at entry */
+#define SYSCALL_CAPTURE_OPEN_HOW 'H'     /* struct open_how (its flags) */
+#define SYSCALL_CAPTURE_MMSG_VEC 'M'     /* struct mmsghdr[ret]: the byte counts, at exit */
+#define SYSCALL_CAPTURE_URING_PARAMS 'U' /* struct io_uring_params, at exit */
+#define SYSCALL_CAPTURE_LETTERS "-paAFCHMU"
 
 /* NULL for numbers outside the table or unassigned. */
 const struct syscall_desc *syscall_desc(int32_t nr);
+/* The SYSCALL_CLASS_* and SYSCALL_NEED_* bits of nr; 0 when unknown. */
+unsigned syscall_classes(int32_t nr);
+unsigned syscall_needs(int32_t nr);
+/* A class bit's name ("file", "network", ...), NULL for anything else; and
+ * the bit of a name, 0 when there is no such class. */
+const char *syscall_class_name(unsigned bit);
+unsigned syscall_class_by_name(const char *name);
 
 /* One past the highest i386 syscall number the i386 table knows. */
 #define SYSCALL_I386_TABLE_SIZE 470

@@ -11,6 +11,7 @@
 --                         returned by an enter:/syscall: hook, change the syscall
 --   c.errno(name)         28 for "ENOSPC"
 --   c.proc(pid), c.fd(pid, fd), c.errname(n), c.signame(n)
+--   c.syscall_classes(name), c.syscalls_in(class)   strace's %file, %network, ...
 --   c.bytes(n), c.escape(s), c.hex(n), c.format_syscall(e), c.json(v)
 --   c.open_output(path, mode)
 --   c.verbose, c.quiet, c.event_kinds
@@ -280,6 +281,27 @@ end
 
 function c.signame(n)
   return host.signal_name(n)
+end
+
+-- c.syscall_classes("openat") → {"fd", "file"}; nil and why for a syscall
+-- the engine does not know.
+function c.syscall_classes(name)
+  local nr = type(name) == "string" and host.syscall_number(name)
+  if not nr then return nil, "unknown syscall '" .. tostring(name) .. "'" end
+  return host.syscall_classes(nr)
+end
+
+-- c.syscalls_in("network") → {"socket", "connect", ...}, every syscall of
+-- that class (as strace's -e trace=%network), in number order; nil and why
+-- for a class that does not exist.
+function c.syscalls_in(class)
+  local list = type(class) == "string" and host.syscalls_in(class)
+  if not list then
+    local names = host.syscall_class_names()
+    return nil, "unknown syscall class '" .. tostring(class) .. "'; use "
+      .. table.concat(names, ", ", 1, #names - 1) .. " or " .. names[#names]
+  end
+  return list
 end
 
 -- ---- formatting ---------------------------------------------------------------

@@ -1,6 +1,7 @@
 -- The one module that talks to the engine (through the LuaJIT FFI). The rest
 -- of lua/ reaches the engine only through these functions, so tests can
 -- replace this module with a fake (package.loaded["compendium.host"]).
+local bit = require "bit"
 local ffi = require "ffi"
 local text = require "compendium.text"
 
@@ -222,6 +223,46 @@ end
 function M.syscall_number(name)
   local nr = C.cmp_syscall_number(name)
   return nr >= 0 and nr or nil
+end
+
+-- {"fd", "file"}: the classes of syscall nr, in the engine's order
+function M.syscall_classes(nr)
+  local bits, list = C.cmp_syscall_classes(nr), {}
+  for i = 0, 31 do
+    local b = bit.lshift(1, i)
+    if bit.band(bits, b) ~= 0 then
+      local p = C.cmp_syscall_class_name(b)
+      if p ~= nil then list[#list + 1] = ffi.string(p) end
+    end
+  end
+  return list
+end
+
+-- The class names, in the engine's order.
+function M.syscall_class_names()
+  local list = {}
+  for i = 0, 31 do
+    local p = C.cmp_syscall_class_name(bit.lshift(1, i))
+    if p ~= nil then list[#list + 1] = ffi.string(p) end
+  end
+  return list
+end
+
+-- Every syscall of a class, by name in number order; nil for no such class.
+function M.syscalls_in(class)
+  local want
+  for i = 0, 31 do
+    local p = C.cmp_syscall_class_name(bit.lshift(1, i))
+    if p ~= nil and ffi.string(p) == class then want = bit.lshift(1, i) end
+  end
+  if not want then return nil end
+  local list = {}
+  for nr = 0, C.cmp_syscall_table_size() - 1 do
+    if bit.band(C.cmp_syscall_classes(nr), want) ~= 0 then
+      list[#list + 1] = M.syscall_name(nr)
+    end
+  end
+  return list
 end
 
 function M.errno_name(n)

@@ -22,6 +22,49 @@ describe("a script counting syscalls", function()
     assert.truthy(r.stderr:find("count: write /dev/null = 0 (0 bytes)\n", 1, true), r.stderr)
   end)
 
+  it("hooks a class of syscalls, as strace's -e trace=%file", function()
+    local dir = h.tmpdir()
+    local script = dir .. "/files.lua"
+    h.write_file(script, [[
+local c = require "compendium"
+local seen, hostname = {}, 0
+for _, name in ipairs(assert(c.syscalls_in("file"))) do
+  c.on("syscall:" .. name, function(e)
+    seen[e.name] = true
+    if e.path == "/etc/hostname" then hostname = hostname + 1 end
+  end)
+end
+c.on("end", function()
+  c.print("classes of openat: %s", table.concat(c.syscall_classes("openat"), ","))
+  c.print("classes of write: %s", table.concat(c.syscall_classes("write"), ","))
+  c.print("file syscalls with /etc/hostname: %d", hostname)
+  local names = {}
+  for name in pairs(seen) do names[#names + 1] = name end
+  table.sort(names)
+  c.print("seen: %s", table.concat(names, ","))
+  c.print("no such class: %s", select(2, c.syscalls_in("files")))
+end)
+]])
+    local r = h.run({ h.bin(), "-s", script, "--", h.prog("counts"), "7", "11" })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.truthy(r.stderr:find("classes of openat: fd,file\n", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("classes of write: fd\n", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("file syscalls with /etc/hostname: 7\n", 1, true), r.stderr)
+    -- counts and its loader: every name seen is a file syscall, none of
+    -- its writes or closes (fd syscalls with no path) are hooked
+    local seen = r.stderr:match("seen: ([%w_,]*)\n")
+    assert.truthy(seen, r.stderr)
+    local set = {}
+    for name in seen:gmatch("[%w_]+") do set[name] = true end
+    assert.is_true(set.openat, seen)
+    assert.is_true(set.execve, seen)
+    assert.is_nil(set.write, seen)
+    assert.is_nil(set.close, seen)
+    assert.is_nil(set.mmap, seen)
+    assert.truthy(r.stderr:find("no such class: unknown syscall class 'files'; use fd, file, "
+      .. "network, process, memory, signal, ipc, creds or clock\n", 1, true), r.stderr)
+  end)
+
   it("reads its options from -X", function()
     local r = h.run({ h.bin(), "-s", COUNT, "-X", "path=/dev/null", "-X", "sink=/nonexistent",
                       "--", h.prog("counts"), "3", "5" })

@@ -443,6 +443,21 @@ describe("helpers", function()
     assert.are.equal("SIGKILL", c.signame(9))
   end)
 
+  it("c.syscall_classes and c.syscalls_in ask the engine's table", function()
+    assert.are.same({ "fd", "file" }, c.syscall_classes("openat"))
+    assert.are.same({}, c.syscall_classes("mmap"))
+    assert.are.same({ "unlink", "openat" }, c.syscalls_in("file"))
+    assert.are.same({}, c.syscalls_in("ipc"))
+    local none, why = c.syscall_classes("nosuch")
+    assert.is_nil(none)
+    assert.are.equal("unknown syscall 'nosuch'", why)
+    none, why = c.syscalls_in("net")
+    assert.is_nil(none)
+    assert.are.equal("unknown syscall class 'net'; use fd, file, network or ipc", why)
+    assert.is_nil((c.syscalls_in(nil)))
+    assert.is_nil((c.syscall_classes(257)))
+  end)
+
   it("c.proc and c.fd ask the engine", function()
     h.procs[7] = { pid = 7, comm = "sh" }
     h.fds["7:3"] = { fd = 3, kind = "file", path = "/x" }

@@ -45,6 +45,9 @@ M.syscalls = {
   [133] = "mknod", [258] = "mkdirat", [259] = "mknodat", [265] = "linkat", [266] = "symlinkat",
   [316] = "renameat2",
 }
+-- the classes of a few syscalls, as the engine's table gives them
+M.classes = { [0] = { "fd" }, [42] = { "network" }, [257] = { "fd", "file" }, [87] = { "file" } }
+
 M.errnos = { [1] = "EPERM", [2] = "ENOENT", [4] = "EINTR", [5] = "EIO", [13] = "EACCES", [28] = "ENOSPC", [111] = "ECONNREFUSED", [115] = "EINPROGRESS" }
 M.signals = { [2] = "SIGINT", [9] = "SIGKILL", [11] = "SIGSEGV", [15] = "SIGTERM", [17] = "SIGCHLD" }
 
@@ -136,6 +139,18 @@ function M.new_host()
   function h.start_ns() return ffi.new("uint64_t", M.START_NS) end
   function h.syscall_name(nr) return M.syscalls[nr] end
   function h.syscall_number(name) return names[name] end
+  function h.syscall_classes(nr) return deep_copy(M.classes[nr] or {}) end
+  function h.syscall_class_names() return { "fd", "file", "network", "ipc" } end
+  function h.syscalls_in(class)
+    if not invert(h.syscall_class_names())[class] then return nil end
+    local nrs = {}
+    for nr, list in pairs(M.classes) do
+      for _, cl in ipairs(list) do if cl == class then nrs[#nrs + 1] = nr end end
+    end
+    table.sort(nrs)
+    for i, nr in ipairs(nrs) do nrs[i] = M.syscalls[nr] end
+    return nrs
+  end
   function h.errno_name(n) return M.errnos[n] end
   function h.errno_number(name) return invert(M.errnos)[name] end
   function h.signal_name(n)
