@@ -103,6 +103,10 @@ typedef struct cmp_event {
     int32_t entries;      /* io_uring: submission queue entries, 0 if unknown */
     int32_t sqpoll;       /* io_uring: a kernel thread submits (IORING_SETUP_SQPOLL) */
     int32_t inherited;    /* io_uring: first seen in use, its setup not traced */
+    /* CLOCK_MONOTONIC at the syscall's entry stop, for events made when it
+     * returned (dur_ns = ts_ns - entry_ns); 0 for every other event and when
+     * the entry was not seen: no duration is ever guessed. */
+    uint64_t entry_ns;
 } cmp_event;
 
 /* What the engine knows about a task, for c.proc(). */
@@ -183,6 +187,9 @@ typedef struct cmp_run_info {
     uint64_t undecoded;      /* syscalls of another ABI (int $0x80, x32) not decoded */
     cmp_str undecoded_names; /* which, with counts: "signal=2 socketcall:recvmmsg=1" */
     uint64_t io_urings;      /* io_uring instances seen: the I/O through them is not */
+    /* CLOCK_REALTIME ns at the instant start_ns was taken (the clock anchor):
+     * wall-clock time of ts_ns is wall_start_ns + (ts_ns - start_ns). */
+    uint64_t wall_start_ns;
 } cmp_run_info;
 
 /* Engine services the Lua side calls. */

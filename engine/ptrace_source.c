@@ -707,9 +707,8 @@ static void record_root_end(struct task *t, int status)
     }
 }
 
-void ptrace_handle(pid_t tid, int status)
+void ptrace_handle(pid_t tid, int status, uint64_t now)
 {
-    uint64_t now = now_ns();
     struct task *t = proctable_find(tid);
 
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
@@ -850,6 +849,7 @@ void ptrace_detach_all(void)
         if (WIFEXITED(status) || WIFSIGNALED(status)) {
             if (t) {
                 record_root_end(t, status);
+                sources_pump(last_progress); /* what perf and BPF saw comes first */
                 state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                            WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                            WIFSIGNALED(status) && WCOREDUMP(status), last_progress);

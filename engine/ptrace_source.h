@@ -28,8 +28,9 @@ pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now);
  * to do about permissions). */
 bool ptrace_attach(pid_t pid, uint64_t now);
 
-/* Handles one status from waitpid(-1, __WALL). */
-void ptrace_handle(pid_t tid, int status);
+/* Handles one status from waitpid(-1, __WALL), seen at `now` (CLOCK_MONOTONIC
+ * ns): the time its events get, and a syscall's entry or exit time. */
+void ptrace_handle(pid_t tid, int status, uint64_t now);
 
 /* Resumes the tasks whose injected delay (c.delay) has run out. Returns
  * the earliest deadline still pending (CLOCK_MONOTONIC ns), 0 if none. */

@@ -35,6 +35,7 @@ enum {
 
 static struct {
     uint64_t start_ns, end_ns;
+    uint64_t wall_start_ns; /* CLOCK_REALTIME at start_ns */
     bool attached, detached, interrupted;
     bool leftovers_announced; /* the command exited and left processes behind */
     char *command;
@@ -46,11 +47,35 @@ static volatile sig_atomic_t stop_requests;   /* SIGINT/SIGTERM count */
 static volatile sig_atomic_t hangup;          /* SIGHUP: the terminal is gone */
 static volatile sig_atomic_t forward_pending[NSIG];
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+    return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* The run's start on both clocks, as one instant: the realtime read sits
+ * between two monotonic ones, and the midpoint of those is its monotonic
+ * time, off by at most half their gap. The tightest of a few tries wins (a
+ * try that was preempted has a wide gap). */
+static void take_clock_anchor(void)
+{
+    uint64_t best_gap = UINT64_MAX;
+    for (int i = 0; i < 5; i++) {
+        uint64_t before = clock_ns(CLOCK_MONOTONIC);
+        uint64_t wall = clock_ns(CLOCK_REALTIME);
+        uint64_t after = clock_ns(CLOCK_MONOTONIC);
+        if (after - before < best_gap) {
+            best_gap = after - before;
+            run.start_ns = before + best_gap / 2;
+            run.wall_start_ns = wall;
+        }
+    }
 }
 
 uint64_t cmp_host_start_ns(void)
@@ -153,6 +178,7 @@ void session_run_info(cmp_run_info *out)
     memset(out, 0, sizeof(*out));
     const struct root_status *rs = ptrace_root_status();
     out->start_ns = run.start_ns;
+    out->wall_start_ns = run.wall_start_ns;
     out->end_ns = run.end_ns ? run.end_ns : now_ns();
     out->root_pid = ptrace_root_pid();
     out->exit_code = rs->ended ? rs->exit_code : -1;
@@ -300,14 +326,16 @@ static void wait_loop(void)
         }
         if (tid == 0)
             tid = waitpid(-1, &status, __WALL);
-        /* What perf and BPF saw happened before this stop: it goes first. */
-        sources_pump();
+        /* What perf and BPF saw before this stop goes first; the stop's
+         * events are given this time, so none of them is older. */
+        uint64_t seen = now_ns();
+        sources_pump(seen);
         if (tid < 0) {
             if (errno == EINTR)
                 continue;
             break; /* ECHILD: nothing left to wait for */
         }
-        ptrace_handle(tid, status);
+        ptrace_handle(tid, status, seen);
     }
 }
 
@@ -364,7 +392,7 @@ static int trace(const struct cli_options *opts, const char *data_dir, const cha
     /* No tracee stop is handled before this, so start hooks come first. */
     script_host_start();
     wait_loop();
-    sources_pump();
+    sources_pump(UINT64_MAX);
     run.end_ns = now_ns();
     alarm(0);
 
@@ -381,7 +409,7 @@ static int trace(const struct cli_options *opts, const char *data_dir, const cha
 
 int session_run(const struct cli_options *opts)
 {
-    run.start_ns = now_ns();
+    take_clock_anchor();
     ptrace_inherit_signals();
     own_fds_snapshot();
     char data_dir[PATH_MAX];

@@ -125,7 +125,7 @@ static void dispatch(const struct native_record *r)
     script_host_dispatch();
 }
 
-void sources_pump(void)
+void sources_pump(uint64_t until)
 {
     if (!faults_on && !ebpf_on)
         return;
@@ -138,9 +138,16 @@ void sources_pump(void)
     native_buf_sort(&pending);
     /* Address spaces may have changed since the last look at /proc. */
     fault_class_reset();
-    for (size_t i = 0; i < pending.len; i++)
-        dispatch(&pending.recs[i]);
-    native_buf_clear(&pending);
+    size_t done = 0;
+    while (done < pending.len && pending.recs[done].ts_ns <= until)
+        dispatch(&pending.recs[done++]);
+    /* Records newer than the stop about to be handled (other tasks run on)
+     * wait for a later pump, so events reach the scripts in time order. */
+    size_t left = pending.len - done;
+    memmove(pending.recs, pending.recs + done, left * sizeof(*pending.recs));
+    for (size_t i = 0; i < left; i++)
+        pending.recs[i].seq = (uint32_t)i; /* still older than what arrives next */
+    pending.len = left;
 }
 
 uint64_t sources_next_pump(uint64_t now)

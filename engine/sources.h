@@ -20,9 +20,11 @@ bool sources_track_root(pid_t tid);
 /* A task created by a traced one; perf follows it by inheritance. */
 void sources_track_child(pid_t tid);
 void sources_untrack(pid_t tid);
-/* Hands every record waiting in the sources to the scripts, oldest first.
- * Cheap when nothing is waiting; call before each tracee stop is handled. */
-void sources_pump(void);
+/* Hands the records waiting in the sources up to time `until` (CLOCK_MONOTONIC
+ * ns) to the scripts, oldest first; later ones wait for the next call.
+ * Cheap when nothing is waiting; call before each tracee stop is handled,
+ * with the time that stop is given, and with UINT64_MAX at the end. */
+void sources_pump(uint64_t until);
 /* When the loop must look again even if no tracee stops (0: never). */
 uint64_t sources_next_pump(uint64_t now);
 /* The run object's fields about faults, BPF and lost records. */

@@ -141,6 +141,11 @@ static cmp_str describe_fd(struct task *t, int fd)
 
 /* ---- building events ---------------------------------------------------- */
 
+/* The task whose syscall is returning, while its exit is handled: the
+ * events it makes are timed from the entry stop. Set only from an exit whose
+ * entry was seen, so an entry time is never stale or guessed. */
+static const struct task *returning;
+
 static cmp_event *event_begin(struct task *t, int type, uint64_t now, bool with_call)
 {
     cmp_event *e = &script_event;
@@ -159,6 +164,8 @@ static cmp_event *event_begin(struct task *t, int type, uint64_t now, bool with_
         e->path = str_of(c->path, c->path_len);
         e->path2 = str_of(c->path2, c->path2_len);
         e->sockaddr = str_of(c->sockaddr, c->sockaddr_len);
+        if (t == returning)
+            e->entry_ns = c->entry_ns;
     }
     return e;
 }
@@ -912,11 +919,9 @@ static bool apply_at_exit(struct task *t, int64_t ret, uint64_t now)
     return handle_io(t, ret, now) || handle_fd_syscall(t, ret, now) || handle_memory(t, ret, now);
 }
 
-void state_syscall_exit(struct task *t, int64_t ret, uint64_t now)
+static void syscall_returned(struct task *t, int64_t ret, uint64_t now)
 {
     struct syscall_call *c = &t->call;
-    if (!c->active)
-        return;
     c->active = false;
     totals.syscalls++;
     if (c->skip) /* the kernel skipped it: the injected value is the result */
@@ -938,6 +943,15 @@ unsigned state_needs(int32_t nr)
     read_at_entry(&needs_probe, 0);
     apply_at_exit(&needs_probe, 0, 0);
     return probed_needs;
+}
+
+void state_syscall_exit(struct task *t, int64_t ret, uint64_t now)
+{
+    if (!t->call.active)
+        return; /* its entry was not seen: nothing to pair the exit with */
+    returning = t;
+    syscall_returned(t, ret, now);
+    returning = NULL;
 }
 
 /* ---- processes -------------------------------------------------------------- */

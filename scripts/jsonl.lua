@@ -52,6 +52,10 @@ c.on("end", function(run)
     type = "summary",
     command = run.command,
     duration = run.duration,
+    -- the clock anchor: an event's wall-clock time in ns since the epoch is
+    -- wall_start_ns + (ts_ns - start_ns), exact (integers of every digit)
+    start_ns = run.start_ns,
+    wall_start_ns = run.wall_start_ns,
     exit = run.exit,
     memory = {
       heap_bytes = mem.heap_bytes,

@@ -99,6 +99,10 @@ function M.run_table(r, signame)
     detached = r.detached ~= 0,
     interrupted = r.interrupted ~= 0,
     duration = r.end_ns > r.start_ns and tonumber(r.end_ns - r.start_ns) / 1e9 or 0,
+    -- the clock anchor, as uint64_t cdata (exact): the wall-clock time of an
+    -- event is wall_start_ns + (e.ts_ns - start_ns)
+    start_ns = r.start_ns,
+    wall_start_ns = r.wall_start_ns,
     exit = exit,
     processes = tonumber(r.processes),
     threads = tonumber(r.threads),

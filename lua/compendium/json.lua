@@ -2,6 +2,8 @@
 --   * strings that are not valid UTF-8 get U+FFFD for each bad byte;
 --   * integers keep every digit (this lua-cjson may only allow 14
 --     significant digits; syscall arguments and byte counts need more);
+--   * int64_t and uint64_t cdata (ts_ns, wall_start_ns) are written as
+--     integers with every digit, exact beyond 2^53 where a double is not;
 --   * tables marked as arrays (json.array, e:table()'s argv and args)
 --     encode as [] even when empty;
 --   * C1 controls and the characters that reorder text (text.HIDDEN) are
@@ -11,9 +13,11 @@
 -- A private cjson instance, so scripts using cjson directly keep their own
 -- settings.
 local cjson = require("cjson").new()
+local ffi = require "ffi"
 local text = require "compendium.text"
 
 local type, pairs, next, format, getmetatable = type, pairs, next, string.format, getmetatable
+local istype, tostring = ffi.istype, tostring
 local utf8_clean, escape_hidden = text.utf8_clean, text.escape_hidden
 
 local M = {}
@@ -58,6 +62,9 @@ local function prepare(v)
       return MARK .. format("%d", v)
     end
     return v
+  elseif tv == "cdata" and (istype("uint64_t", v) or istype("int64_t", v)) then
+    needs_fixup = true
+    return MARK .. (tostring(v):gsub("U?LL$", "")) -- "%d" would make a uint64 signed
   elseif tv == "table" then
     if next(v) == nil then
       if is_array(v) then

@@ -72,8 +72,10 @@ describe("io_uring", function()
     assert.are.equal(65536, #h.read_file(outside)) -- the tracer did not get in the way
     local exec = h.one(r.events, "exec", { program = h.prog(PROG) })
     local ring = h.one(r.events, "io_uring")
-    assert.are.same({ type = "io_uring", pid = exec.pid, tid = exec.pid, ts = ring.ts, fd = fd,
-                      entries = 4, sqpoll = false, inherited = false }, ring)
+    -- made when io_uring_setup returned: timed from its entry
+    assert.are.equal("number", type(ring.dur_ns))
+    assert.are.same({ type = "io_uring", pid = exec.pid, tid = exec.pid, ts = ring.ts, ts_ns = ring.ts_ns,
+                      dur_ns = ring.dur_ns, fd = fd, entries = 4, sqpoll = false, inherited = false }, ring)
     -- what went through the ring is indeed not seen
     assert.are.same({}, h.select(r.events, "open", { path = outside }))
     assert.are.same({}, h.select(r.events, "write", { filename = outside }))
@@ -151,8 +153,9 @@ describe("io_uring", function()
                                         "accepts it%) by uring_io %(pid (%d+)%) at ")
     assert.are.equal(prog.pid, tonumber(pid), r.stderr)
     local ring = h.one(h.read_jsonl(json), "io_uring")
-    assert.are.same({ type = "io_uring", pid = prog.pid, tid = prog.pid, ts = ring.ts, fd = fd,
-                      entries = 4, sqpoll = false, inherited = true }, ring)
+    -- made at the entry of io_uring_enter, before the call ran: no dur_ns
+    assert.are.same({ type = "io_uring", pid = prog.pid, tid = prog.pid, ts = ring.ts, ts_ns = ring.ts_ns,
+                      fd = fd, entries = 4, sqpoll = false, inherited = true }, ring)
   end)
 
   it("gives the ring's fd the kind io_uring in c.fd", function()

@@ -27,6 +27,25 @@ describe("event", function()
       assert.are.equal("number", type(e.ts))
     end)
 
+    it("give ts_ns exactly, as uint64_t, past 2^53 too", function()
+      set("open", { ts = 1.25 })
+      assert.is_true(ffi.istype("uint64_t", e.ts_ns))
+      assert.are.equal(fake.START_NS + 1250000000ULL, e.ts_ns)
+      h.ev.ts_ns = 9007199254740993ULL -- 2^53 + 1: no double holds it
+      assert.are.equal("9007199254740993ULL", tostring(e.ts_ns))
+    end)
+
+    it("give dur_ns from the entry stop to the exit stop, nil without an entry", function()
+      set("syscall", { nr = 35, ts = 2, dur_ns = 200000123 })
+      assert.are.equal(200000123, e.dur_ns)
+      assert.are.equal("number", type(e.dur_ns))
+      -- the halves borrow across 2^32
+      h.ev.ts_ns, h.ev.entry_ns = 0x100000005ULL, 0xFFFFFFFFULL
+      assert.are.equal(6, e.dur_ns)
+      assert.is_nil(set("syscall", { nr = 35, ts = 2 }).dur_ns)
+      assert.is_nil(set("exec", { ts = 2 }).dur_ns)
+    end)
+
     it("give syscall context: name, nr, ret, args, arg(i)", function()
       set("syscall", { nr = 257, ret = -2, args = { -100, 4096, 0x80000, 0, 0, 7 }, path = "/nope",
                        fd_path = "/tmp", sockaddr = "1.2.3.4:80" })
@@ -138,11 +157,12 @@ describe("event", function()
     end)
 
     it("allocate nothing for number fields, even interpreted", function()
-      set("syscall", { nr = 0, ret = -2, args = { -100, 7 }, ts = 3.5 })
+      set("syscall", { nr = 0, ret = -2, args = { -100, 7 }, ts = 3.5, dur_ns = 1 })
       local function read_numbers(n)
         local sum = 0
         for _ = 1, n do
           sum = sum + e.ret + e.ts + e:arg(1) + e.pid + e.nr + e.bytes + e.size + e.growth_bytes
+                + e.dur_ns
         end
         return sum
       end
@@ -156,7 +176,7 @@ describe("event", function()
       local sum = read_numbers(10000)
       local grown = collectgarbage("count") - before
       collectgarbage("restart")
-      assert.are.equal(10000 * (-2 + 3.5 - 100 + 100 + 0), sum)
+      assert.are.equal(10000 * (-2 + 3.5 - 100 + 100 + 0 + 1), sum)
       -- boxing one 64-bit value per read comes to hundreds of KB
       assert.is_true(grown < 64, "getters allocated " .. grown .. " KB")
     end)
@@ -168,7 +188,7 @@ describe("event", function()
       return set(kind, fields):table()
     end
     local function common(kind, extra)
-      local t = { ts = 0.012346, pid = 50, tid = 51, type = kind }
+      local t = { ts = 0.012346, ts_ns = fake.START_NS + 12345600ULL, pid = 50, tid = 51, type = kind }
       for k, v in pairs(extra) do t[k] = v end
       return t
     end
@@ -281,6 +301,17 @@ describe("event", function()
                                         fd_path = "socket:tcp4", addr = "1.2.3.4:80" }),
                       tbl("enter", { nr = 42, args = { 3, 0, 16 }, fd_path = "socket:tcp4",
                                      sockaddr = "1.2.3.4:80", ret = 99 }))
+    end)
+
+    it("ts_ns on every event; dur_ns on those made at a syscall's return, when known", function()
+      assert.are.same(common("read", { bytes = 10, filename = "/x", target = "file", fd = 3,
+                                       dur_ns = 250000 }),
+                      tbl("read", { bytes = 10, filename = "/x", fd = 3, dur_ns = 250000 }))
+      assert.are.same(common("syscall", { name = "read", nr = 0, args = { 3, 0, 0, 0, 0, 0 }, ret = 0,
+                                          dur_ns = 200000001 }),
+                      tbl("syscall", { nr = 0, args = { 3 }, dur_ns = 200000001 }))
+      assert.are.same(common("fault", { addr = "0x5000", region = "heap", prot = "rw-", count = 1 }),
+                      tbl("fault", { addr = 0x5000, region = "heap", prot = "rw-", count = 1 }))
     end)
 
     it("is a copy that outlives the event", function()

@@ -35,6 +35,7 @@ package.preload["compendium.cdef"] = function() return CDEF end
 if not pcall(ffi.typeof, "cmp_event") then ffi.cdef(CDEF) end
 
 M.START_NS = 5000000000000 -- the fake engine's CLOCK_MONOTONIC start
+M.WALL_START_NS = 1764581234567890123ULL -- its CLOCK_REALTIME then: past 2^53
 
 M.syscalls = {
   [0] = "read", [1] = "write", [2] = "open", [3] = "close", [9] = "mmap",
@@ -82,6 +83,7 @@ local MODULES = { "compendium", "compendium.host", "compendium.runtime", "compen
 function M.default_run()
   return {
     command = "prog --flag", root_pid = 100, attached = false, detached = false,
+    start_ns = ffi.new("uint64_t", M.START_NS), wall_start_ns = M.WALL_START_NS,
     interrupted = false, duration = 0.5, exit = { code = 0 }, processes = 1, threads = 0,
     syscalls = 10, dropped = 0, page_size = 4096, faults_traced = false, ebpf_traced = false,
     dropped_faults = 0, dropped_ebpf = 0, undecoded_syscalls = 0, undecoded_by_name = {},
@@ -180,7 +182,7 @@ end
 -- Fills the event struct: type name plus fields named as in cmp_event
 -- (strings as Lua strings, argv as a list, target as "file"/"pipe"/"other",
 -- booleans for writable/is_thread/core_dumped/sqpoll/inherited, abi "i386" or nil,
--- ts in seconds).
+-- ts in seconds, dur_ns for an event made at a syscall's return).
 function Host:set(type_name, f)
   f = f or {}
   local ev = self.ev
@@ -192,6 +194,7 @@ function Host:set(type_name, f)
   ev.nr = f.nr or -1
   ev.fd = f.fd or -1
   ev.ts_ns = ffi.new("uint64_t", M.START_NS) + math.floor((f.ts or 0) * 1e9 + 0.5)
+  if f.dur_ns then ev.entry_ns = ev.ts_ns - f.dur_ns end
   ev.ret = f.ret or 0
   for i, v in ipairs(f.args or {}) do ev.args[i - 1] = ffi.cast("int64_t", v) end
   for _, name in ipairs(STRING_FIELDS) do

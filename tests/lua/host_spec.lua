@@ -31,11 +31,13 @@ describe("host conversions", function()
     r.faults_traced, r.ebpf_traced, r.page_size, r.faults_dropped, r.ebpf_dropped = 1, 0, 4096, 7, 0
     r.file_read_bytes, r.file_written_bytes, r.net_sent_bytes, r.net_recv_bytes = 10, 20, 30, 40
     r.io_urings = 2
+    r.wall_start_ns = 1764581234567890123ULL
     str(r.command, "curl -s https://example.com")
     assert.are.same({
       command = "curl -s https://example.com", root_pid = 4242,
       attached = true, detached = false, interrupted = false,
       duration = 0.34, exit = { code = 3 },
+      start_ns = 1000000000ULL, wall_start_ns = 1764581234567890123ULL,
       processes = 2, threads = 1, syscalls = 12345, dropped = 0,
       faults_traced = true, ebpf_traced = false, page_size = 4096,
       dropped_faults = 7, dropped_ebpf = 0, undecoded_syscalls = 0, undecoded_by_name = {},
@@ -44,6 +46,16 @@ describe("host conversions", function()
       io = { file_read_bytes = 10, file_written_bytes = 20 },
       net = { bytes_sent = 30, bytes_received = 40 },
     }, host.run_table(r, signame))
+  end)
+
+  it("keeps the clock anchor exact: uint64_t cdata, copied out of the struct", function()
+    local r = ffi.new("cmp_run_info")
+    r.start_ns, r.wall_start_ns = 9007199254740993ULL, 1764581234567890123ULL -- both past 2^53
+    local run = host.run_table(r, signame)
+    r.start_ns, r.wall_start_ns = 0, 0
+    assert.is_true(ffi.istype("uint64_t", run.wall_start_ns))
+    assert.are.equal("1764581234567890123ULL", tostring(run.wall_start_ns))
+    assert.are.equal("9007199254740993ULL", tostring(run.start_ns))
   end)
 
   it("leaves I/O totals out when read/write were not traced, and names a fatal signal", function()

@@ -76,6 +76,12 @@ describe("json", function()
     assert.are.equal('[-9007199254740992,123456789012345,1e-07]', json.encode({ -9007199254740992, 123456789012345, 1e-7 }))
   end)
 
+  it("writes 64-bit integer cdata with every digit, past 2^53", function()
+    assert.are.equal('{"ns":1764581234567890123}', json.encode({ ns = 1764581234567890123ULL }))
+    assert.are.equal('[18446744073709551615,-9223372036854775807,0]',
+                     json.encode({ 18446744073709551615ULL, -9223372036854775807LL, 0ULL }))
+  end)
+
   it("keeps fractions precise", function()
     assert.are.equal('{"ts":0.012346}', json.encode({ ts = 0.012346 }))
     assert.are.equal(12345.678901, round_trip({ ts = 12345.678901 }).ts)

@@ -70,7 +70,7 @@ describe("the jsonl script", function()
     rt.start()
     h:emit("exec", { ts = 0.0000004, program = "/usr/bin/curl", argv = { "curl", "-s" } })
     h:emit("open", { ts = 0.001, path = "/lib/libc.so.6", fd = 3 })
-    h:emit("read", { ts = 0.0012, filename = "/lib/libc.so.6", fd = 3, bytes = 832 })
+    h:emit("read", { ts = 0.0012, filename = "/lib/libc.so.6", fd = 3, bytes = 832, dur_ns = 31000 })
     h:emit("read", { ts = 0.0013, filename = "/etc/hosts", fd = 4, bytes = 100, target = "file" })
     h:emit("mmap", { ts = 0.002, addr = 0x7f8a12345000, end_addr = 0x7f8a12347000, size = 8192,
                      prot = "rw-", map_type = "anon" })
@@ -88,27 +88,27 @@ describe("the jsonl script", function()
     local lines = read_lines(path)
     for _, line in ipairs(lines) do assert.is_nil(line:find("\n"), "one line per object") end
     assert.are.same({
-      { ts = 0, pid = 100, tid = 100, type = "exec", program = "/usr/bin/curl", argv = { "curl", "-s" } },
-      { ts = 0.001, pid = 100, tid = 100, type = "open", path = "/lib/libc.so.6", writable = false, fd = 3 },
-      { ts = 0.0012, pid = 100, tid = 100, type = "read", bytes = 832, filename = "/lib/libc.so.6",
+      { ts = 0, ts_ns = 5000000000400, pid = 100, tid = 100, type = "exec", program = "/usr/bin/curl", argv = { "curl", "-s" } },
+      { ts = 0.001, ts_ns = 5000001000000, pid = 100, tid = 100, type = "open", path = "/lib/libc.so.6", writable = false, fd = 3 },
+      { ts = 0.0012, ts_ns = 5000001200000, dur_ns = 31000, pid = 100, tid = 100, type = "read", bytes = 832, filename = "/lib/libc.so.6",
         target = "file", fd = 3 },
-      { ts = 0.0013, pid = 100, tid = 100, type = "read", bytes = 100, filename = "/etc/hosts",
+      { ts = 0.0013, ts_ns = 5000001300000, pid = 100, tid = 100, type = "read", bytes = 100, filename = "/etc/hosts",
         target = "file", fd = 4 },
-      { ts = 0.002, pid = 100, tid = 100, type = "mmap", addr = "0x7f8a12345000", end_addr = "0x7f8a12347000",
+      { ts = 0.002, ts_ns = 5000002000000, pid = 100, tid = 100, type = "mmap", addr = "0x7f8a12345000", end_addr = "0x7f8a12347000",
         size = 8192, prot = "rw-", map_type = "anon" },
-      { ts = 0.003, pid = 100, tid = 100, type = "connect", sock_type = "udp4", remote_addr = "127.0.0.53:53",
+      { ts = 0.003, ts_ns = 5000003000000, pid = 100, tid = 100, type = "connect", sock_type = "udp4", remote_addr = "127.0.0.53:53",
         fd = 5 },
-      { ts = 0.004, pid = 100, tid = 100, type = "send", bytes = 40, remote_addr = "127.0.0.53:53",
+      { ts = 0.004, ts_ns = 5000004000000, pid = 100, tid = 100, type = "send", bytes = 40, remote_addr = "127.0.0.53:53",
         sock_type = "udp4", fd = 5 },
-      { ts = 0.015, pid = 100, tid = 100, type = "connect", sock_type = "tcp4",
+      { ts = 0.015, ts_ns = 5000015000000, pid = 100, tid = 100, type = "connect", sock_type = "tcp4",
         remote_addr = "93.184.216.34:443", fd = 6, error = "EINPROGRESS" },
-      { ts = 0.156, pid = 100, tid = 100, type = "send", bytes = 517, remote_addr = "93.184.216.34:443",
+      { ts = 0.156, ts_ns = 5000156000000, pid = 100, tid = 100, type = "send", bytes = 517, remote_addr = "93.184.216.34:443",
         sock_type = "tcp4", fd = 6 },
-      { ts = 0.234, pid = 100, tid = 100, type = "recv", bytes = 2663, remote_addr = "93.184.216.34:443",
+      { ts = 0.234, ts_ns = 5000234000000, pid = 100, tid = 100, type = "recv", bytes = 2663, remote_addr = "93.184.216.34:443",
         sock_type = "tcp4", fd = 6 },
-      { ts = 0.3, pid = 100, tid = 100, type = "spawn_thread", child_tid = 101 },
-      { ts = 0.31, pid = 100, tid = 101, type = "exit", code = 0, is_thread = true },
-      { ts = 0.345, pid = 100, tid = 100, type = "exit", code = 0, is_thread = false },
+      { ts = 0.3, ts_ns = 5000300000000, pid = 100, tid = 100, type = "spawn_thread", child_tid = 101 },
+      { ts = 0.31, ts_ns = 5000310000000, pid = 100, tid = 101, type = "exit", code = 0, is_thread = true },
+      { ts = 0.345, ts_ns = 5000345000000, pid = 100, tid = 100, type = "exit", code = 0, is_thread = false },
       {
         type = "summary", command = "curl -s https://example.com", duration = 0.345678, exit = { code = 0 },
         memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24, total_bytes = 9048064 },
@@ -119,6 +119,22 @@ describe("the jsonl script", function()
       },
     }, decoded(path))
     assert.truthy(lines[#lines]:find('"connections":[{', 1, true))
+  end)
+
+  it("writes ts_ns and the summary's clock anchor as exact integers", function()
+    local path = out_path()
+    local h, rt = jsonl(path)
+    rt.start()
+    h:emit("open", { ts = 0.5, path = "/x", fd = 3 })
+    h.ev.ts_ns = 9007199254740993ULL -- 2^53 + 1: a double would write ...992
+    require("compendium.runtime").dispatch(h.ev.type)
+    rt.finish()
+    local lines = read_lines(path)
+    assert.truthy(lines[1]:find('"ts_ns":5000500000000[,}]'), lines[1])
+    assert.truthy(lines[2]:find('"ts_ns":9007199254740993[,}]'), lines[2])
+    assert.truthy(lines[3]:find('"wall_start_ns":1764581234567890123[,}]'), lines[3])
+    assert.truthy(lines[3]:find('"start_ns":5000000000000[,}]'), lines[3])
+    assert.is_nil(lines[1]:find("dur_ns", 1, true), "no entry seen, no dur_ns")
   end)
 
   it("keeps everything in the totals with -v", function()
