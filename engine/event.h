@@ -183,6 +183,10 @@ typedef struct cmp_run_info {
     uint64_t undecoded;      /* syscalls of another ABI (int $0x80, x32) not decoded */
     cmp_str undecoded_names; /* which, with counts: "signal=2 socketcall:recvmmsg=1" */
     uint64_t io_urings;      /* io_uring instances seen: the I/O through them is not */
+    /* --pid: what the process had when attached (counted in the totals above) */
+    uint64_t attach_heap_bytes;
+    uint64_t attach_mmap_bytes;
+    uint64_t attach_mmap_regions;
 } cmp_run_info;
 
 /* Engine services the Lua side calls. */
