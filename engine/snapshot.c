@@ -247,6 +247,10 @@ void snapshot_read(struct snapshot *out, pid_t pid, const pid_t *tids, size_t ti
     out->tids = xcalloc(tid_count ? tid_count : 1, sizeof(*out->tids));
     memcpy(out->tids, tids, tid_count * sizeof(*tids));
     out->tid_count = tid_count;
+    char exe[PATH_MAX];
+    procfs_readlink(pid, "exe", exe, sizeof(exe));
+    out->exe = xstrdup(exe);
+    out->argv = procfs_read_all(pid, "cmdline", &out->argv_len);
     read_fds(out);
     read_maps(out);
     learn_heap(out);
@@ -261,5 +265,7 @@ void snapshot_free(struct snapshot *s)
     free(s->fds);
     free(s->regions);
     free(s->tids);
+    free(s->exe);
+    free(s->argv);
     memset(s, 0, sizeof(*s));
 }

@@ -41,6 +41,9 @@ struct snapshot_region {
 
 struct snapshot {
     pid_t pid;
+    char *exe;  /* the program's path; "" when unreadable; never NULL */
+    char *argv; /* its arguments, NUL-separated, NULL when unreadable */
+    size_t argv_len;
     pid_t *tids; /* the threads, the leader (pid) first */
     size_t tid_count;
     bool fds_missing; /* /proc/PID/fd could not be read */
@@ -54,7 +57,7 @@ struct snapshot {
     uint64_t heap_end;   /* the break, to the page ([heap]'s end) */
 };
 
-/* Reads pid's fds and maps from /proc; tids are its threads (already
+/* Reads pid's program, fds and maps from /proc; tids are its threads (already
  * stopped), the leader first. Never fails: what cannot be read is marked
  * missing. */
 void snapshot_read(struct snapshot *out, pid_t pid, const pid_t *tids, size_t tid_count);

@@ -912,18 +912,19 @@ void state_track_root(struct task *t, struct task *leader, uint64_t now)
 
 void state_attach(const struct snapshot *s, uint64_t now)
 {
-    struct task *leader = NULL;
-    for (size_t i = 0; i < s->tid_count; i++) {
-        struct task *t = proctable_find(s->tids[i]);
-        if (t)
-            continue; /* listed twice */
-        t = proctable_add(s->tids[i]);
-        state_track_root(t, leader, now);
-        if (!leader)
-            leader = t;
-    }
-    if (!leader)
+    if (s->tid_count == 0 || proctable_find(s->tids[0]))
         return;
+    struct task *leader = proctable_add(s->tids[0]);
+    leader->start_ns = now;
+    leader->proc = process_new(leader->tid, 0, s->exe);
+    process_set_program(leader->proc, s->exe, s->argv, s->argv_len);
+    leader->proc->start_ns = now;
+    leader->fds = fdtable_new();
+    leader->mm = mm_new();
+    totals.processes++;
+    for (size_t i = 1; i < s->tid_count; i++)
+        if (!proctable_find(s->tids[i]))
+            state_track_root(proctable_add(s->tids[i]), leader, now);
     fdtable_apply_snapshot(leader->fds, s);
     mm_apply_snapshot(leader->mm, s);
     struct mm_stats m;

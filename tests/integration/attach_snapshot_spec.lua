@@ -192,3 +192,99 @@ describe("--pid on a process with threads, fds and memory of its own", function(
     assert.truthy(heap_line:find("^[%d.]+ [KM]?B %(at attach [%d.]+ [KM]?B%)$"), heap_line)
   end)
 end)
+
+-- The same program under strace -f -p: the calls made while attached, on
+-- the fds that existed before, are the ones compendium reports.
+describe("--pid compared with strace -p", function()
+  local function run_attached(tracer_argv, started)
+    local dir = h.tmpdir()
+    local prog = h.spawn({ h.prog("attach_snapshot"), dir })
+    local ready = h.wait_for(function()
+      local out = prog:stdout()
+      local t = {}
+      t.data, t.client, t.server, t.pipe_r, t.pipe_w = out:match(
+        "^ready data=(%d+) client=(%d+) server=(%d+) pipe=(%d+),(%d+) ")
+      return t.data and t
+    end, 30)
+    assert(ready, "attach_snapshot never got ready")
+    local argv = {}
+    for _, a in ipairs(tracer_argv(dir)) do argv[#argv + 1] = a end
+    argv[#argv + 1] = tostring(prog.pid)
+    local tracer = h.spawn(argv)
+    assert(h.wait_for(function() return started(tracer, prog) end, 30), "the tracer never attached")
+    h.write_file(dir .. "/go", "")
+    assert(h.wait_for(function() return prog:stdout():find("done\n", 1, true) end, 30), "it never got done")
+    h.write_file(dir .. "/end", "")
+    assert.are.equal(0, prog:wait().status)
+    local r = tracer:wait()
+    assert.are.equal(0, r.status, r.stderr)
+    for k, v in pairs(ready) do ready[k] = tonumber(v) end
+    return dir, ready
+  end
+
+  -- { fd → { bytes, ... } } of the calls named, from strace -ff's files
+  -- PREFIX.TID (one per thread: no call is split across lines), and how
+  -- many threads made them.
+  local function strace_io(prefix, names)
+    local by_fd, threads = {}, 0
+    local files = h.run({ "sh", "-c", "ls " .. h.quote(prefix) .. ".*" }).stdout
+    for file in files:gmatch("[^\n]+") do
+      local used = false
+      for line in (h.read_file(file) or ""):gmatch("[^\n]+") do
+        local name, fd, ret = line:match("^(%w+)%((%d+),.*%)%s+=%s+(%d+)$")
+        if name and names[name] then
+          fd = tonumber(fd)
+          by_fd[fd] = by_fd[fd] or {}
+          table.insert(by_fd[fd], tonumber(ret))
+          used = true
+        end
+      end
+      if used then threads = threads + 1 end
+    end
+    return by_fd, threads
+  end
+
+  local function compendium_io(events, types)
+    local by_fd = {}
+    for _, e in ipairs(events) do
+      if types[e.type] and e.fd then
+        by_fd[e.fd] = by_fd[e.fd] or {}
+        table.insert(by_fd[e.fd], e.bytes)
+      end
+    end
+    return by_fd
+  end
+
+  teardown(h.cleanup)
+
+  it("sees the same reads, writes, sends and receives on the same fds", function()
+    local json
+    local _, ready = run_attached(function(dir)
+      json = dir .. "/events.jsonl"
+      return { h.bin(), "--json", json, "--pid" }
+    end, function(c) return c:stderr():find("\n", 1, true) end)
+    local events = h.read_jsonl(json)
+
+    local log
+    local _, ready2 = run_attached(function(dir)
+      log = dir .. "/strace"
+      return { "strace", "-ff", "-qq", "-o", log, "-e", "trace=read,write,sendto,recvfrom", "-p" }
+    end, function(strace, prog)
+      local tracers = tracers_of(prog.pid)
+      return #tracers == 3 and tracers[1] == strace.pid and tracers[2] == strace.pid and
+             tracers[3] == strace.pid
+    end)
+    assert.are.same(ready, ready2)
+
+    local ours = compendium_io(events, { write = true, read = true, send = true, recv = true })
+    local theirs, threads = strace_io(log, { write = true, read = true, sendto = true, recvfrom = true })
+    for _, role in ipairs { "data", "client", "server", "pipe_r", "pipe_w" } do
+      local fd = ready[role]
+      assert.is_not_nil(ours[fd], role)
+      table.sort(ours[fd]) -- strace's files are per thread: compare the calls, not their order
+      table.sort(theirs[fd])
+      assert.are.same(theirs[fd], ours[fd], role)
+    end
+    assert.are.equal(3, threads)
+  end)
+end)

@@ -48,6 +48,11 @@ static void build(struct snapshot *s)
 {
     memset(s, 0, sizeof(*s));
     s->pid = PID;
+    s->exe = xstrdup("/usr/bin/python3");
+    static const char argv[] = "python3\0app.py";
+    s->argv = xcalloc(1, sizeof(argv));
+    memcpy(s->argv, argv, sizeof(argv));
+    s->argv_len = sizeof(argv);
     s->tid_count = 3;
     s->tids = xcalloc(3, sizeof(*s->tids));
     s->tids[0] = PID;
@@ -103,6 +108,10 @@ static void test_state_starts_from_the_snapshot(void)
     if (!leader || !t2 || !t3)
         return;
     CHECK(!leader->is_thread);
+    CHECK_STR(leader->proc->exe, "/usr/bin/python3");
+    CHECK_STR(t3->proc->comm, "python3");
+    CHECK_INT(leader->proc->argv_len, sizeof("python3\0app.py"));
+    CHECK(t2->proc == leader->proc);
     CHECK(t2->is_thread && t3->is_thread);
     CHECK_INT(t3->pid, PID);
     CHECK(t2->fds == leader->fds && t3->mm == leader->mm);
