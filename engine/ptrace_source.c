@@ -198,23 +198,8 @@ struct tid_list {
     pid_t *tids;
     size_t count, cap;
 };
-
-static void tid_list_add(struct tid_list *l, pid_t tid)
-{
-    if (l->count == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        l->tids = xrealloc(l->tids, l->cap * sizeof(*l->tids));
-    }
-    l->tids[l->count++] = tid;
-}
-
-static bool tid_list_has(const struct tid_list *l, pid_t tid)
-{
-    for (size_t i = 0; i < l->count; i++)
-        if (l->tids[i] == tid)
-            return true;
-    return false;
-}
+static void tid_list_add(struct tid_list *l, pid_t tid);
+static bool tid_list_has(const struct tid_list *l, pid_t tid);
 
 /* ---- attach ---------------------------------------------------------------- */
 
@@ -635,6 +620,23 @@ static void syscall_stop(struct task *t, uint64_t now)
         break;
     }
     resume(t, 0);
+}
+
+static void tid_list_add(struct tid_list *l, pid_t tid)
+{
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->tids = xrealloc(l->tids, l->cap * sizeof(*l->tids));
+    }
+    l->tids[l->count++] = tid;
+}
+
+static bool tid_list_has(const struct tid_list *l, pid_t tid)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (l->tids[i] == tid)
+            return true;
+    return false;
 }
 
 /* New tasks stopped before their parent's clone event (task.held). */
