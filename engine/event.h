@@ -190,6 +190,10 @@ typedef struct cmp_run_info {
     /* CLOCK_REALTIME ns at the instant start_ns was taken (the clock anchor):
      * wall-clock time of ts_ns is wall_start_ns + (ts_ns - start_ns). */
     uint64_t wall_start_ns;
+    /* --pid: what the process had when attached (counted in the totals above) */
+    uint64_t attach_heap_bytes;
+    uint64_t attach_mmap_bytes;
+    uint64_t attach_mmap_regions;
 } cmp_run_info;
 
 /* Engine services the Lua side calls. */

@@ -1,13 +1,14 @@
 #include "fault_class.h"
 
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "decode.h"
 #include "memregions.h"
+#include "snapshot.h"
 
 static const char *const kind_names[] = {[REGION_ANON] = "anon",
                                          [REGION_FILE] = "file",
@@ -30,6 +31,12 @@ void fault_class_reset(void)
     cached.valid = false;
 }
 
+static const char *const snapshot_kind_names[] = {[SNAP_ANON] = "anon",
+                                                  [SNAP_FILE] = "file",
+                                                  [SNAP_HEAP] = "heap",
+                                                  [SNAP_STACK] = "stack",
+                                                  [SNAP_KERNEL] = "other"};
+
 static bool from_proc_maps(pid_t pid, uint64_t addr)
 {
     char path[64];
@@ -40,32 +47,19 @@ static bool from_proc_maps(pid_t pid, uint64_t addr)
     char line[4352];
     bool found = false;
     while (!found && fgets(line, sizeof(line), f)) {
-        uint64_t start, end;
-        char perms[5] = "";
-        int name_at = 0;
-        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %*s %*s %*s %n", &start, &end, perms,
-                   &name_at) < 3 ||
-            addr < start || addr >= end)
+        struct snapshot_region r;
+        if (!snapshot_parse_map_line(line, &r))
             continue;
-        found = true;
-        char *name = name_at > 0 ? line + name_at : line + strlen(line);
-        name[strcspn(name, "\n")] = '\0';
-        cached.pid = pid;
-        cached.start = start;
-        cached.end = end;
-        snprintf(cached.prot, sizeof(cached.prot), "%c%c%c", perms[0], perms[1], perms[2]);
-        cached.file[0] = '\0';
-        if (strncmp(name, "[stack", 6) == 0)
-            cached.region = "stack";
-        else if (strcmp(name, "[heap]") == 0)
-            cached.region = "heap";
-        else if (name[0] == '/') {
-            cached.region = "file";
-            snprintf(cached.file, sizeof(cached.file), "%s", name);
-        } else if (name[0] == '\0')
-            cached.region = "anon";
-        else
-            cached.region = "other"; /* [vdso], [vvar], ... */
+        found = addr >= r.start && addr < r.end;
+        if (found) {
+            cached.pid = pid;
+            cached.start = r.start;
+            cached.end = r.end;
+            decode_prot_rwx((uint64_t)r.prot, cached.prot);
+            cached.region = snapshot_kind_names[r.kind];
+            snprintf(cached.file, sizeof(cached.file), "%s", r.kind == SNAP_FILE ? r.name : "");
+        }
+        free(r.name);
     }
     fclose(f);
     cached.valid = found;

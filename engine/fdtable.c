@@ -7,11 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "procfs.h"
-#include "sockinfo.h"
+#include "snapshot.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -229,116 +227,37 @@ int fdtable_count(const struct fdtable *t)
     return t->open_count;
 }
 
-/* ---- learning fds from /proc ---------------------------------------------------- */
+/* ---- what a snapshot says ---------------------------------------------------------- */
 
-/* The fd's open flags from /proc/PID/fdinfo/FD, or -1. */
-static int read_fd_flags(pid_t pid, int fd)
+struct ofd *fdtable_apply_fd(struct fdtable *t, const struct snapshot_fd *s)
 {
-    char name[64];
-    snprintf(name, sizeof(name), "/proc/%d/fdinfo/%d", (int)pid, fd);
-    FILE *f = fopen(name, "re");
-    if (!f)
-        return -1;
-    char line[256];
-    int flags = -1;
-    while (fgets(line, sizeof(line), f)) {
-        unsigned value;
-        if (sscanf(line, "flags: %o", &value) == 1) {
-            flags = (int)value;
-            break;
-        }
-    }
-    fclose(f);
-    return flags;
+    bool cloexec = s->flags >= 0 && (s->flags & O_CLOEXEC);
+    struct ofd *d = fdtable_install(t, s->fd, s->kind, s->path, cloexec);
+    d->writable = s->flags >= 0 && (s->flags & O_ACCMODE) != O_RDONLY;
+    d->sock_family = s->sock_family;
+    snprintf(d->sock_type, sizeof(d->sock_type), "%s", s->sock_type);
+    if (s->remote)
+        ofd_set_remote(d, s->remote);
+    return d;
 }
 
-/* The inode in "pipe:[123]" style link text after prefix, or 0. */
-static unsigned long long bracketed_inode(const char *target, const char *prefix)
+void fdtable_apply_snapshot(struct fdtable *t, const struct snapshot *s)
 {
-    size_t len = strlen(prefix);
-    if (strncmp(target, prefix, len) != 0 || target[len] != '[')
-        return 0;
-    return strtoull(target + len + 1, NULL, 10);
-}
-
-static bool has_prefix(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static const struct {
-    const char *target;
-    int kind;
-} anon_kinds[] = {
-    {"anon_inode:[eventfd]", CMP_FD_EVENTFD},   {"anon_inode:[timerfd]", CMP_FD_TIMERFD},
-    {"anon_inode:[signalfd]", CMP_FD_SIGNALFD}, {"anon_inode:[eventpoll]", CMP_FD_EPOLL},
-    {"anon_inode:inotify", CMP_FD_INOTIFY},     {"anon_inode:[pidfd]", CMP_FD_PIDFD},
-};
-
-/* What the link target says the fd is; rewrites target into the path to store. */
-static int classify(const char *link, char *target)
-{
-    static const char memfd_prefix[] = "/memfd:";
-    static const char deleted_suffix[] = " (deleted)";
-    if (has_prefix(target, memfd_prefix)) {
-        size_t len = strlen(target);
-        size_t suffix_len = sizeof(deleted_suffix) - 1;
-        if (len >= suffix_len && strcmp(target + len - suffix_len, deleted_suffix) == 0)
-            target[len - suffix_len] = '\0';
-        memmove(target, target + 1, strlen(target)); /* drop the '/', keep the NUL */
-        return CMP_FD_MEMFD;
-    }
-    if (target[0] == '/') {
-        struct stat st;
-        return stat(link, &st) == 0 && S_ISDIR(st.st_mode) ? CMP_FD_DIR : CMP_FD_FILE;
-    }
-    if (has_prefix(target, "pipe:"))
-        return CMP_FD_PIPE;
-    if (has_prefix(target, "socket:"))
-        return CMP_FD_SOCKET;
-    /* Kernels with pidfs name pidfds "pidfd:[ino]" instead of an anon inode. */
-    if (has_prefix(target, "pidfd:"))
-        return CMP_FD_PIDFD;
-    for (size_t i = 0; i < sizeof(anon_kinds) / sizeof(anon_kinds[0]); i++)
-        if (strcmp(target, anon_kinds[i].target) == 0)
-            return anon_kinds[i].kind;
-    return CMP_FD_OTHER;
+    for (size_t i = 0; i < s->fd_count; i++)
+        fdtable_apply_fd(t, &s->fds[i]);
 }
 
 struct ofd *fdtable_probe(struct fdtable *t, pid_t pid, int fd)
 {
     if (!fd_trackable(fd))
         return NULL;
-    char link[64], entry[32];
-    char target[PATH_MAX];
-    snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
-    snprintf(entry, sizeof(entry), "fd/%d", fd);
-    int err = procfs_readlink_err(pid, entry, target, sizeof(target));
-    if (err && err != ENAMETOOLONG) {
+    struct snapshot_fd s;
+    int err = snapshot_read_fd(pid, fd, &s);
+    if (err) {
         errno = err;
         return NULL;
     }
-    /* A file the kernel cannot name within PATH_MAX is still a file (the
-     * link can be followed): it gets an empty path, never a shortened one. */
-    int kind;
-    if (err) {
-        struct stat st;
-        kind = stat(link, &st) == 0 && S_ISDIR(st.st_mode) ? CMP_FD_DIR : CMP_FD_FILE;
-    } else {
-        kind = classify(link, target);
-    }
-    unsigned long long inode = kind == CMP_FD_SOCKET ? bracketed_inode(target, "socket:") : 0;
-    int flags = read_fd_flags(pid, fd);
-    bool cloexec = flags >= 0 && (flags & O_CLOEXEC);
-    struct ofd *d = fdtable_install(t, fd, kind, target, cloexec);
-    d->writable = flags >= 0 && (flags & O_ACCMODE) != O_RDONLY;
-
-    struct sockinfo info;
-    if (inode && sockinfo_lookup(pid, inode, &info)) {
-        d->sock_family = info.family;
-        snprintf(d->sock_type, sizeof(d->sock_type), "%s", info.sock_type);
-        if (info.remote[0])
-            ofd_set_remote(d, info.remote);
-    }
+    struct ofd *d = fdtable_apply_fd(t, &s);
+    snapshot_fd_free(&s);
     return d;
 }

@@ -52,6 +52,13 @@ int fdtable_count(const struct fdtable *t);
 void ofd_set_path(struct ofd *d, const char *path);
 void ofd_set_remote(struct ofd *d, const char *remote);
 
+struct snapshot;
+struct snapshot_fd;
+/* Installs what a snapshot says an fd is (closing what was there). */
+struct ofd *fdtable_apply_fd(struct fdtable *t, const struct snapshot_fd *s);
+/* Installs every fd of a snapshot (an attach). */
+void fdtable_apply_snapshot(struct fdtable *t, const struct snapshot *s);
+
 /* For an fd the table has never seen (inherited, or opened before attach):
  * learns it from /proc/PID/fd/FD (and for sockets from /proc/PID/net/...),
  * installs it and returns it; NULL (errno set) when the fd is not open. A

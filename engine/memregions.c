@@ -1,4 +1,5 @@
 #include "memregions.h"
+#include "snapshot.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
@@ -17,6 +18,7 @@ struct mm {
     uint64_t mapped_bytes, peak_mapped_bytes, peak_regions;
     bool heap_known; /* a brk value was seen, so heap_start holds */
     uint64_t heap_start, heap_end, peak_heap_bytes;
+    bool heap_end_rounded; /* heap_end is the break rounded up to a page (a snapshot) */
     bool stack_known;
     struct region stack; /* kept apart: the main stack was never mmapped */
 };
@@ -298,10 +300,43 @@ int64_t mm_brk(struct mm *mm, uint64_t new_brk)
         mm->heap_start = mm->heap_end = new_brk;
         return 0;
     }
-    int64_t growth = (int64_t)(new_brk - mm->heap_end);
+    /* A snapshot knows the break only to the page: the first value seen in
+     * that page is where it was, not a change. */
+    bool same_page =
+        mm->heap_end_rounded && new_brk <= mm->heap_end && mm->heap_end - new_brk < PAGE_SIZE_BYTES;
+    mm->heap_end_rounded = false;
+    int64_t growth = same_page ? 0 : (int64_t)(new_brk - mm->heap_end);
     mm->heap_end = new_brk;
     update_peaks(mm);
     return growth;
+}
+
+void mm_apply_snapshot(struct mm *mm, const struct snapshot *s)
+{
+    for (size_t i = 0; i < s->region_count; i++) {
+        const struct snapshot_region *sr = &s->regions[i];
+        if (sr->kind == SNAP_STACK)
+            mm_set_stack(mm, sr->start, sr->end);
+        if (sr->kind != SNAP_ANON && sr->kind != SNAP_FILE)
+            continue; /* the heap is the break's; the kernel's pages are no one's mapping */
+        bool file = sr->kind == SNAP_FILE;
+        int flags = (sr->shared ? MAP_SHARED : MAP_PRIVATE) | (file ? 0 : MAP_ANONYMOUS);
+        struct region r = {sr->start,
+                           sr->end,
+                           sr->prot,
+                           flags,
+                           file ? REGION_FILE : REGION_ANON,
+                           xstrdup(file ? sr->name : NULL)};
+        clear_range(mm, r.start, r.end);
+        insert_sorted(mm, r);
+    }
+    if (s->heap_known) {
+        mm->heap_known = true;
+        mm->heap_start = s->heap_start;
+        mm->heap_end = s->heap_end;
+        mm->heap_end_rounded = true;
+    }
+    update_peaks(mm);
 }
 
 void mm_set_stack(struct mm *mm, uint64_t start, uint64_t end)

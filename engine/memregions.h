@@ -38,6 +38,11 @@ void mm_remap(struct mm *mm, uint64_t old_addr, uint64_t old_len, uint64_t new_a
 /* brk's return value (the current break). The first value seen sets the
  * heap start. Returns the change of the heap size in bytes. */
 int64_t mm_brk(struct mm *mm, uint64_t new_brk);
+struct snapshot;
+/* What an attached process had mapped: its anonymous and file mappings
+ * become regions, [heap] the heap, [stack] the stack; the kernel's own
+ * ([vdso], [vvar], ...) are left out. The peaks start from there. */
+void mm_apply_snapshot(struct mm *mm, const struct snapshot *s);
 /* Marks the stack region for fault classification (from /proc/PID/maps or
  * the initial stack pointer's page). */
 void mm_set_stack(struct mm *mm, uint64_t start, uint64_t end);

@@ -1,7 +1,10 @@
 #include "procfs.h"
 #include "xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +65,39 @@ char *procfs_read_all(pid_t pid, const char *entry, size_t *len)
     buf[n] = '\0'; /* a process may have rewritten its cmdline without one */
     *len = n;
     return buf;
+}
+
+int procfs_stat(pid_t pid, const char *entry, struct stat *out)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, entry);
+    return stat(path, out) == 0 ? 0 : errno;
+}
+
+int *procfs_list(pid_t pid, const char *entry, size_t *count)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, entry);
+    *count = 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return NULL;
+    size_t cap = 16;
+    int *out = xrealloc(NULL, cap * sizeof(*out));
+    struct dirent *ent;
+    while ((ent = readdir(d))) {
+        char *end;
+        long n = strtol(ent->d_name, &end, 10);
+        if (end == ent->d_name || *end != '\0' || n < 0 || n > INT_MAX)
+            continue; /* "." and ".." */
+        if (*count == cap) {
+            cap *= 2;
+            out = xrealloc(out, cap * sizeof(*out));
+        }
+        out[(*count)++] = (int)n;
+    }
+    closedir(d);
+    return out;
 }
 
 int procfs_sysctl_int(const char *name, int fallback)

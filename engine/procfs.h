@@ -3,6 +3,7 @@
 #define COMPENDIUM_PROCFS_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* readlink of /proc/PID/ENTRY ("exe", "cwd", "fd/3"), NUL-terminated;
@@ -19,6 +20,14 @@ size_t procfs_read(pid_t pid, const char *entry, char *out, size_t cap);
 /* All the bytes of /proc/PID/ENTRY, however many, NUL-terminated, in a
  * buffer the caller frees (NULL and *len 0 when it cannot be read). */
 char *procfs_read_all(pid_t pid, const char *entry, size_t *len);
+
+/* stat(2) of /proc/PID/ENTRY ("fd/3": the file it leads to); 0 or errno. */
+int procfs_stat(pid_t pid, const char *entry, struct stat *out);
+
+/* The numeric names in the directory /proc/PID/ENTRY ("task", "fd"), in a
+ * buffer the caller frees, in the order the kernel lists them; *count 0 and
+ * NULL when it cannot be read. */
+int *procfs_list(pid_t pid, const char *entry, size_t *count);
 
 /* The integer in /proc/sys/NAME ("kernel/perf_event_paranoid"), or
  * fallback when it cannot be read. */

@@ -1,6 +1,5 @@
 #include "ptrace_source.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -20,6 +19,7 @@
 #include "own_fds.h"
 #include "procfs.h"
 #include "proctable.h"
+#include "snapshot.h"
 #include "sources.h"
 #include "state.h"
 #include "syscall_table.h"
@@ -193,9 +193,17 @@ pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)
     return pid;
 }
 
+/* A set of tids, small enough to search. */
+struct tid_list {
+    pid_t *tids;
+    size_t count, cap;
+};
+static void tid_list_add(struct tid_list *l, pid_t tid);
+static bool tid_list_has(const struct tid_list *l, pid_t tid);
+
 /* ---- attach ---------------------------------------------------------------- */
 
-static bool seize_thread(pid_t pid, pid_t tid, uint64_t now, bool *denied)
+static bool seize_thread(pid_t tid, bool *denied)
 {
     long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                 PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
@@ -205,11 +213,41 @@ static bool seize_thread(pid_t pid, pid_t tid, uint64_t now, bool *denied)
         return false;
     }
     ptrace(PTRACE_INTERRUPT, tid, 0L, 0L);
-    struct task *t = proctable_add(tid);
-    struct task *leader = proctable_find(pid);
-    state_track_root(t, leader && leader != t ? leader : NULL, now);
-    sources_track_root(tid);
     return true;
+}
+
+/* How long the attach waits for the seized threads to stop before it reads
+ * the snapshot anyway: a thread that cannot stop (a vfork parent, a task in
+ * uninterruptible sleep) cannot change anything either. */
+#define ATTACH_PATIENCE_NS 500000000u
+
+/* Waits until every seized thread is in a stop (or gone), so that the
+ * snapshot reads a process that holds still. WNOWAIT leaves each stop for
+ * the loop to wait for and handle, as it would without this. */
+static void wait_stopped(const struct tid_list *l)
+{
+    bool *done = xcalloc(l->count ? l->count : 1, sizeof(*done));
+    size_t left = l->count;
+    uint64_t deadline = now_ns() + ATTACH_PATIENCE_NS;
+    while (left > 0 && now_ns() < deadline) {
+        for (size_t i = 0; i < l->count; i++) {
+            if (done[i])
+                continue;
+            siginfo_t info;
+            memset(&info, 0, sizeof(info));
+            int rc = waitid(P_PID, (id_t)l->tids[i], &info,
+                            WSTOPPED | WEXITED | WNOHANG | WNOWAIT | __WALL);
+            if ((rc == 0 && info.si_pid == l->tids[i]) || (rc != 0 && errno == ECHILD)) {
+                done[i] = true;
+                left--;
+            }
+        }
+        if (left > 0) {
+            struct timespec ms = {0, 1000000L};
+            nanosleep(&ms, NULL);
+        }
+    }
+    free(done);
 }
 
 /* The value after "NAME:" in a /proc/PID/status text, or "" if absent. */
@@ -345,12 +383,11 @@ bool ptrace_attach(pid_t pid, uint64_t now)
         fprintf(stderr, "compendium: no process with PID %d\n", (int)pid);
         return false;
     }
-    char dir[64];
-    snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
     bool denied = false;
+    struct tid_list seized = {0};
     /* The leader first, so threads can share its state; then rescan until
      * no thread appeared that we have not seized. */
-    if (!seize_thread(pid, pid, now, &denied)) {
+    if (!seize_thread(pid, &denied)) {
         int err = errno;
         if (denied)
             explain_attach_denied(pid);
@@ -360,23 +397,31 @@ bool ptrace_attach(pid_t pid, uint64_t now)
             fprintf(stderr, "compendium: cannot attach to PID %d: %s\n", (int)pid, strerror(err));
         return false;
     }
+    tid_list_add(&seized, pid);
     root_pid = pid;
     use_seccomp = false;
     for (bool found_new = true; found_new;) {
         found_new = false;
-        DIR *d = opendir(dir);
-        if (!d)
-            break;
-        struct dirent *ent;
-        while ((ent = readdir(d))) {
-            pid_t tid = (pid_t)atoi(ent->d_name);
-            if (tid <= 0 || proctable_find(tid))
+        size_t count;
+        int *tids = procfs_list(pid, "task", &count);
+        for (size_t i = 0; i < count; i++) {
+            pid_t tid = (pid_t)tids[i];
+            if (tid <= 0 || tid_list_has(&seized, tid) || !seize_thread(tid, &denied))
                 continue;
-            if (seize_thread(pid, tid, now, &denied))
-                found_new = true;
+            tid_list_add(&seized, tid);
+            found_new = true;
         }
-        closedir(d);
+        free(tids);
     }
+    /* What the process already has: its threads, fds and memory. */
+    wait_stopped(&seized);
+    struct snapshot snap;
+    snapshot_read(&snap, pid, seized.tids, seized.count);
+    state_attach(&snap, now);
+    snapshot_free(&snap);
+    for (size_t i = 0; i < seized.count; i++)
+        sources_track_root(seized.tids[i]);
+    free(seized.tids);
     return true;
 }
 
@@ -576,12 +621,6 @@ static void syscall_stop(struct task *t, uint64_t now)
     }
     resume(t, 0);
 }
-
-/* A set of tids, small enough to search. */
-struct tid_list {
-    pid_t *tids;
-    size_t count, cap;
-};
 
 static void tid_list_add(struct tid_list *l, pid_t tid)
 {

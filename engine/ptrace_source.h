@@ -24,8 +24,9 @@ void ptrace_inherit_signals(void);
 /* Forks, makes the child wait, seizes it and lets it exec path with argv.
  * Returns the root pid, or -1 after printing why. */
 pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now);
-/* Seizes every thread of pid. Returns false after printing why (with what
- * to do about permissions). */
+/* Seizes every thread of pid and, once they are all stopped, gives the
+ * state a snapshot of what the process has (threads, fds, memory maps).
+ * Returns false after printing why (with what to do about permissions). */
 bool ptrace_attach(pid_t pid, uint64_t now);
 
 /* Handles one status from waitpid(-1, __WALL), seen at `now` (CLOCK_MONOTONIC

@@ -21,6 +21,7 @@
 #include "paths.h"
 #include "procfs.h"
 #include "script_host.h"
+#include "snapshot.h"
 #include "syscall_table.h"
 #include "tracee_mem.h"
 
@@ -32,6 +33,7 @@ static struct {
     uint64_t heap_bytes, mmap_bytes, mmap_regions;
     uint64_t file_read, file_written, net_sent, net_recv;
     uint64_t io_urings;
+    uint64_t attach_heap, attach_mmap, attach_regions;
 } totals;
 
 /* Scratch text for the event being built; valid until the next event. */
@@ -997,6 +999,30 @@ void state_track_root(struct task *t, struct task *leader, uint64_t now)
     totals.processes++;
 }
 
+void state_attach(const struct snapshot *s, uint64_t now)
+{
+    if (s->tid_count == 0 || proctable_find(s->tids[0]))
+        return;
+    struct task *leader = proctable_add(s->tids[0]);
+    leader->start_ns = now;
+    leader->proc = process_new(leader->tid, 0, s->exe);
+    process_set_program(leader->proc, s->exe, s->argv, s->argv_len);
+    leader->proc->start_ns = now;
+    leader->fds = fdtable_new();
+    leader->mm = mm_new();
+    totals.processes++;
+    for (size_t i = 1; i < s->tid_count; i++)
+        if (!proctable_find(s->tids[i]))
+            state_track_root(proctable_add(s->tids[i]), leader, now);
+    fdtable_apply_snapshot(leader->fds, s);
+    mm_apply_snapshot(leader->mm, s);
+    struct mm_stats m;
+    mm_stats(leader->mm, &m);
+    totals.attach_heap += m.heap_bytes;
+    totals.attach_mmap += m.mapped_bytes;
+    totals.attach_regions += m.regions;
+}
+
 void state_spawn(struct task *parent, struct task *child, uint64_t now)
 {
     uint64_t flags = parent->call.clone_flags;
@@ -1126,4 +1152,7 @@ void state_totals(cmp_run_info *out)
     out->net_sent_bytes = totals.net_sent;
     out->net_recv_bytes = totals.net_recv;
     out->io_urings = totals.io_urings;
+    out->attach_heap_bytes = totals.attach_heap;
+    out->attach_mmap_bytes = totals.attach_mmap;
+    out->attach_mmap_regions = totals.attach_regions;
 }

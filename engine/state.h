@@ -25,6 +25,12 @@ unsigned state_needs(int32_t nr);
  * attached process's threads): gives it process, fd and memory state. */
 void state_track_root(struct task *t, struct task *leader, uint64_t now);
 
+struct snapshot;
+/* Tracing begins by attaching: makes a task for each of the snapshot's
+ * threads (the leader first) and gives the process the fds and memory the
+ * snapshot says it has. */
+void state_attach(const struct snapshot *s, uint64_t now);
+
 /* parent created child (already in the table) with the clone flags that
  * parent->call holds; fills the child's process, fds and memory. */
 void state_spawn(struct task *parent, struct task *child, uint64_t now);

@@ -299,8 +299,11 @@ end
 
 c.on("start", function(run)
   root_pid = run.root_pid
+  -- an attached process may have threads already: lines name the tid
+  tasks = run.processes + run.threads
   if run.attached then
-    c.print("compendium: attached to PID %d (%s)", run.root_pid, c.escape(run.command))
+    c.print("compendium: attached to PID %d (%s)%s", run.root_pid, c.escape(run.command),
+            run.threads > 0 and ", " .. count(run.threads + 1, "thread", "threads") or "")
   else
     c.print("compendium: tracing %s", c.escape(run.command))
   end
@@ -323,10 +326,20 @@ c.on("end", function(run)
   c.print(RULE)
   c.print(" FINAL: %s (%.2fs)", c.escape(run.command), run.duration)
   c.print(RULE)
+  -- --pid: the totals count what the process had already; say how much
+  local heap_note, mmap_note, total_note = "", "", ""
+  local before = mem.at_attach
+  if before then
+    heap_note = " (at attach " .. c.bytes(before.heap_bytes) .. ")"
+    mmap_note = format("; at attach %s, %s", c.bytes(before.mmap_bytes),
+                       count(before.mmap_regions, "region", "regions"))
+    total_note = " (at attach " .. c.bytes(before.heap_bytes + before.mmap_bytes) .. ")"
+  end
   c.print(" Memory:")
-  c.print("   Heap:     %s", c.bytes(mem.heap_bytes))
-  c.print("   Mmap:     %s (%s)", c.bytes(mem.mmap_bytes), count(mem.mmap_regions, "region", "regions"))
-  c.print("   Total:    %s", c.bytes(mem.heap_bytes + mem.mmap_bytes))
+  c.print("   Heap:     %s%s", c.bytes(mem.heap_bytes), heap_note)
+  c.print("   Mmap:     %s (%s%s)", c.bytes(mem.mmap_bytes), count(mem.mmap_regions, "region", "regions"),
+          mmap_note)
+  c.print("   Total:    %s%s", c.bytes(mem.heap_bytes + mem.mmap_bytes), total_note)
   c.print(" I/O:")
   c.print("   %-14s%10s", "Files read:", c.bytes(totals.files_read))
   c.print("   %-14s%10s", "Files written:", c.bytes(totals.files_written))

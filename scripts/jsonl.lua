@@ -62,6 +62,12 @@ c.on("end", function(run)
       mmap_bytes = mem.mmap_bytes,
       mmap_regions = mem.mmap_regions,
       total_bytes = mem.heap_bytes + mem.mmap_bytes,
+      at_attach = mem.at_attach and {
+        heap_bytes = mem.at_attach.heap_bytes,
+        mmap_bytes = mem.at_attach.mmap_bytes,
+        mmap_regions = mem.at_attach.mmap_regions,
+        total_bytes = mem.at_attach.heap_bytes + mem.at_attach.mmap_bytes,
+      } or nil,
     },
     io = {
       files_read = totals.files_read,

@@ -122,6 +122,14 @@ function M.run_table(r, signame)
       mmap_regions = tonumber(r.mmap_regions),
     },
   }
+  -- --pid: what the process had when attached (the totals above count it)
+  if run.attached then
+    run.memory.at_attach = {
+      heap_bytes = tonumber(r.attach_heap_bytes),
+      mmap_bytes = tonumber(r.attach_mmap_bytes),
+      mmap_regions = tonumber(r.attach_mmap_regions),
+    }
+  end
   -- Without read/write tracing the engine's I/O totals would read 0: say
   -- "unknown" (nil) rather than lie.
   if r.io_traced ~= 0 then

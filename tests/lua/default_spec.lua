@@ -318,6 +318,25 @@ describe("the default script", function()
     assert.are.same({ "compendium: attached to PID 4321 (python3 app.py)" }, h:lines())
   end)
 
+  it("says how many threads it attached to, names their tids, and the memory it had", function()
+    local h, rt = default()
+    h.run_info.attached = true
+    h.run_info.root_pid = 4321
+    h.run_info.command = "python3 app.py"
+    h.run_info.threads = 2
+    h.run_info.memory = { heap_bytes = 2 * 1048576, mmap_bytes = 12 * 1048576, mmap_regions = 41,
+                          at_attach = { heap_bytes = 1048576, mmap_bytes = 8 * 1048576, mmap_regions = 40 } }
+    rt.start()
+    h:emit("write", { ts = 0.1, pid = 4321, tid = 4323, fd = 3, filename = "/tmp/log", bytes = 5 })
+    rt.finish()
+    assert.are.equal("compendium: attached to PID 4321 (python3 app.py), 3 threads", h:lines()[1])
+    assert.are.same({ "[+0.100s] [4323] write /tmp/log 5 B" }, live_lines(h))
+    local b = box(h)
+    assert.are.equal("   Heap:     2.0 MB (at attach 1.0 MB)", b[5])
+    assert.are.equal("   Mmap:     12.0 MB (41 regions; at attach 8.0 MB, 40 regions)", b[6])
+    assert.are.equal("   Total:    14.0 MB (at attach 9.0 MB)", b[7])
+  end)
+
   it("prints and hooks nothing with -q", function()
     local h, rt = default { quiet = true }
     rt.start()

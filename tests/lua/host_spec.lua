@@ -32,6 +32,7 @@ describe("host conversions", function()
     r.file_read_bytes, r.file_written_bytes, r.net_sent_bytes, r.net_recv_bytes = 10, 20, 30, 40
     r.io_urings = 2
     r.wall_start_ns = 1764581234567890123ULL
+    r.attach_heap_bytes, r.attach_mmap_bytes, r.attach_mmap_regions = 131072, 4194304, 20
     str(r.command, "curl -s https://example.com")
     assert.are.same({
       command = "curl -s https://example.com", root_pid = 4242,
@@ -42,7 +43,8 @@ describe("host conversions", function()
       faults_traced = true, ebpf_traced = false, page_size = 4096,
       dropped_faults = 7, dropped_ebpf = 0, undecoded_syscalls = 0, undecoded_by_name = {},
       io_urings = 2,
-      memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24 },
+      memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24,
+                 at_attach = { heap_bytes = 131072, mmap_bytes = 4194304, mmap_regions = 20 } },
       io = { file_read_bytes = 10, file_written_bytes = 20 },
       net = { bytes_sent = 30, bytes_received = 40 },
     }, host.run_table(r, signame))

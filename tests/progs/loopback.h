@@ -27,4 +27,22 @@ static inline int loopback_socket(struct sockaddr_in *addr, int listening)
     return s;
 }
 
+/* Both ends of a TCP connection over 127.0.0.1 (the listener it went
+ * through is closed). -1 (errno set) on failure. */
+static inline int loopback_pair(int *client, int *server)
+{
+    struct sockaddr_in addr;
+    int listener = loopback_socket(&addr, 1);
+    if (listener < 0)
+        return -1;
+    *client = socket(AF_INET, SOCK_STREAM, 0);
+    if (*client < 0 || connect(*client, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+        (*server = accept(listener, NULL, NULL)) < 0) {
+        close(listener);
+        return -1;
+    }
+    close(listener);
+    return 0;
+}
+
 #endif
