@@ -155,6 +155,13 @@ typedef struct cmp_fd_info {
     cmp_str remote_addr; /* peer, once known */
 } cmp_fd_info;
 
+/* Where the records come from (engine/source.h): run.source and c.source. */
+typedef struct cmp_source_info {
+    cmp_str name;     /* "ptrace" */
+    int32_t live;     /* the tasks run while traced */
+    int32_t can_stop; /* a task waits while hooks run: enter hooks, c.inject, c.delay */
+} cmp_source_info;
+
 /* The run as a whole, for the `end` hook. */
 typedef struct cmp_run_info {
     uint64_t start_ns;
@@ -194,6 +201,7 @@ typedef struct cmp_run_info {
     uint64_t attach_heap_bytes;
     uint64_t attach_mmap_bytes;
     uint64_t attach_mmap_regions;
+    cmp_source_info source;
 } cmp_run_info;
 
 /* Engine services the Lua side calls. */
@@ -208,6 +216,7 @@ const char *cmp_host_output_lost(void);
 int cmp_host_proc(int32_t tid, cmp_proc_info *out);
 int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out);
 void cmp_host_run(cmp_run_info *out);
+void cmp_host_source(cmp_source_info *out);
 void cmp_host_want_event(int32_t type);
 void cmp_host_want_syscall(int32_t nr, int32_t at_entry);
 uint64_t cmp_host_start_ns(void);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "command.h"
 #include "inject.h"
 #include "interest.h"
 #include "own_fds.h"
@@ -24,6 +26,7 @@
 #include "state.h"
 #include "syscall_table.h"
 #include "tracee_mem.h"
+#include "wakeup.h"
 #include "xalloc.h"
 
 #define SYSCALL_STOP (SIGTRAP | 0x80)
@@ -40,12 +43,12 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-const struct root_status *ptrace_root_status(void)
+static const struct root_status *ptrace_root_status(void)
 {
     return &root;
 }
 
-pid_t ptrace_root_pid(void)
+static pid_t ptrace_root_pid(void)
 {
     return root_pid;
 }
@@ -74,7 +77,7 @@ static bool has_cap(int cap)
 static sigset_t inherited_mask;
 static bool inherited_ignored[NSIG];
 
-void ptrace_inherit_signals(void)
+static void ptrace_inherit_signals(void)
 {
     sigprocmask(SIG_BLOCK, NULL, &inherited_mask);
     for (int sig = 1; sig < NSIG; sig++) {
@@ -132,14 +135,13 @@ static void run_child(const char *path, char *const argv[], int error_fd, bool n
     _exit(err == ENOENT ? 127 : 126);
 }
 
-pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)
+static pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)
 {
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) != 0) {
         fprintf(stderr, "compendium: pipe: %s\n", strerror(errno));
         return -1;
     }
-    use_seccomp = !interest_all();
     bool nnp = !has_cap(CAP_SYS_ADMIN);
     own_fds_cloexec();
     pid_t pid = fork();
@@ -373,7 +375,7 @@ static void explain_attach_denied(pid_t pid)
     }
 }
 
-bool ptrace_attach(pid_t pid, uint64_t now)
+static bool ptrace_attach(pid_t pid, uint64_t now)
 {
     if (pid == getpid()) {
         fprintf(stderr, "compendium: cannot trace itself (PID %d)\n", (int)pid);
@@ -456,7 +458,7 @@ static void forget_held(pid_t tid)
     }
 }
 
-uint64_t ptrace_resume_due(uint64_t now)
+static uint64_t ptrace_resume_due(uint64_t now)
 {
     uint64_t next = 0;
     for (size_t i = 0; i < held_count;) {
@@ -521,7 +523,7 @@ static void count_undecoded(const char *name)
     }
 }
 
-void ptrace_abi_totals(cmp_run_info *out)
+static void ptrace_abi_totals(cmp_run_info *out)
 {
     size_t len = 0;
     undecoded_text[0] = '\0';
@@ -746,7 +748,7 @@ static void record_root_end(struct task *t, int status)
     }
 }
 
-void ptrace_handle(pid_t tid, int status, uint64_t now)
+static void ptrace_handle(pid_t tid, int status, uint64_t now)
 {
     struct task *t = proctable_find(tid);
 
@@ -858,7 +860,7 @@ static void release_or_interrupt(struct task *t, void *arg)
  * whatever a tracer leaves behind, and drops the pending stop request. */
 #define DETACH_PATIENCE_NS 500000000u
 
-void ptrace_detach_all(void)
+static void ptrace_detach_all(void)
 {
     held_count = 0; /* the tasks a delay holds are stopped: released below */
     unclaimed = 0;  /* so are the new tasks no clone event named yet */
@@ -929,8 +931,121 @@ static void kill_task(struct task *t, void *arg)
     kill(t->pid, SIGKILL);
 }
 
-void ptrace_kill_all(void)
+static void ptrace_kill_all(void)
 {
     held_count = 0; /* SIGKILL ends a stop too; nothing is owed a resume */
     proctable_each(kill_task, NULL);
 }
+
+/* ---- the source interface -------------------------------------------------- */
+
+static char spawn_path[PATH_MAX];
+static char *const *spawn_argv; /* NULL: attach to attach_pid */
+static pid_t attach_pid;
+
+/* The attached process's command line, its arguments space-joined. */
+static char *attached_command(pid_t pid)
+{
+    size_t n = 0;
+    char *text = procfs_read_all(pid, "cmdline", &n);
+    if (!text || n == 0) {
+        free(text);
+        return xstrdup("?");
+    }
+    /* The arguments end in NULs; the last one ends the text. */
+    for (size_t i = 0; i + 1 < n; i++)
+        if (text[i] == '\0')
+            text[i] = ' ';
+    return text;
+}
+
+static enum source_open_result ptrace_open(const struct source_target *target, char **command)
+{
+    if (!target->argv) {
+        if (kill(target->pid, 0) != 0 && errno == ESRCH) {
+            fprintf(stderr, "compendium: no process with PID %d\n", (int)target->pid);
+            return SOURCE_FAILED;
+        }
+        attach_pid = target->pid;
+        *command = attached_command(target->pid);
+        return SOURCE_OPENED;
+    }
+    int rc = command_resolve(target->argv[0], spawn_path, sizeof(spawn_path));
+    if (rc != 0)
+        return rc == ENOENT ? SOURCE_NOT_FOUND : SOURCE_NOT_EXECUTABLE;
+    spawn_argv = target->argv;
+    root.program = spawn_path;
+    *command = command_join(target->argv);
+    return SOURCE_OPENED;
+}
+
+/* What seccomp lets run unstopped is known only once every script said what
+ * it hooks; an attached process has no filter of ours. */
+static void ptrace_set_interest(void)
+{
+    use_seccomp = spawn_argv && !interest_all();
+}
+
+static bool ptrace_start(uint64_t now)
+{
+    return spawn_argv ? ptrace_spawn(spawn_path, spawn_argv, now) > 0
+                      : ptrace_attach(attach_pid, now);
+}
+
+static bool ptrace_tracing(void)
+{
+    return proctable_count() > 0;
+}
+
+/* The earlier of two deadlines, 0 meaning none. */
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+    return a && (!b || a < b) ? a : b;
+}
+
+static enum source_step ptrace_next(uint64_t deadline, bool block)
+{
+    wakeup_arm(earlier(ptrace_resume_due(now_ns()), deadline));
+    int status;
+    pid_t tid = waitpid(-1, &status, __WALL | (block ? 0 : WNOHANG));
+    if (tid == 0)
+        return SOURCE_IDLE;
+    /* What perf and BPF saw before this stop goes first; the stop's events
+     * are given this time, so none of them is older. */
+    uint64_t seen = now_ns();
+    sources_pump(seen);
+    if (tid < 0)
+        return errno == EINTR ? SOURCE_IDLE : SOURCE_ENDED; /* ECHILD: none left */
+    ptrace_handle(tid, status, seen);
+    return SOURCE_HANDLED;
+}
+
+static void ptrace_stop(enum source_stop_how how)
+{
+    if (how == SOURCE_DETACH)
+        ptrace_detach_all();
+    else
+        ptrace_kill_all();
+}
+
+static void ptrace_close(void)
+{
+    if (exec_error_fd >= 0)
+        close(exec_error_fd);
+    exec_error_fd = -1;
+}
+
+const struct source ptrace_source = {
+    .caps = {.name = "ptrace", .live = true, .can_stop = true, .can_attach = true},
+    .prepare = ptrace_inherit_signals,
+    .open = ptrace_open,
+    .set_interest = ptrace_set_interest,
+    .start = ptrace_start,
+    .tracing = ptrace_tracing,
+    .next = ptrace_next,
+    .stop = ptrace_stop,
+    .close = ptrace_close,
+    .root = ptrace_root_status,
+    .root_pid = ptrace_root_pid,
+    .totals = ptrace_abi_totals,
+};

@@ -11,15 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "command.h"
 #include "event.h"
 #include "interest.h"
 #include "output.h"
 #include "own_fds.h"
-#include "procfs.h"
 #include "proctable.h"
 #include "ptrace_source.h"
 #include "script_host.h"
+#include "source.h"
 #include "sources.h"
 #include "state.h"
 #include "wakeup.h"
@@ -40,6 +39,10 @@ static struct {
     bool leftovers_announced; /* the command exited and left processes behind */
     char *command;
 } run;
+
+/* Where the records come from; chosen from the options, driven only
+ * through its operations. */
+static const struct source *src = &ptrace_source;
 
 /* Signals that reached compendium itself, handled in the loop. */
 static volatile sig_atomic_t signals_pending; /* any of the below changed */
@@ -158,29 +161,24 @@ static bool find_data_dir(char *out, size_t cap)
     return access(probe, R_OK) == 0;
 }
 
-static char *attached_command(pid_t pid)
+/* The source as scripts see it: run.source, and what c.on and c.inject
+ * check when a script needs a source that stops the tracee. */
+void cmp_host_source(cmp_source_info *out)
 {
-    size_t n = 0;
-    char *text = procfs_read_all(pid, "cmdline", &n);
-    if (!text || n == 0) {
-        free(text);
-        return strdup("?");
-    }
-    /* The arguments end in NULs; the last one ends the text. */
-    for (size_t i = 0; i + 1 < n; i++)
-        if (text[i] == '\0')
-            text[i] = ' ';
-    return text;
+    const struct source_caps *caps = &src->caps;
+    out->name = (cmp_str){caps->name, (uint32_t)strlen(caps->name)};
+    out->live = caps->live;
+    out->can_stop = caps->can_stop;
 }
 
 void session_run_info(cmp_run_info *out)
 {
     memset(out, 0, sizeof(*out));
-    const struct root_status *rs = ptrace_root_status();
+    const struct root_status *rs = src->root();
     out->start_ns = run.start_ns;
     out->wall_start_ns = run.wall_start_ns;
     out->end_ns = run.end_ns ? run.end_ns : now_ns();
-    out->root_pid = ptrace_root_pid();
+    out->root_pid = src->root_pid();
     out->exit_code = rs->ended ? rs->exit_code : -1;
     out->exit_signal = rs->ended ? rs->exit_signal : 0;
     out->core_dumped = rs->ended && rs->core_dumped;
@@ -191,7 +189,8 @@ void session_run_info(cmp_run_info *out)
     out->io_traced = interest_io();
     state_totals(out);
     sources_totals(out);
-    ptrace_abi_totals(out);
+    src->totals(out);
+    cmp_host_source(&out->source);
     out->command = (cmp_str){run.command, (uint32_t)strlen(run.command ? run.command : "")};
 }
 
@@ -222,7 +221,7 @@ static void add_leftover(struct task *t, void *arg)
 /* "exited 0", "was killed by SIGTERM" */
 static void describe_root_end(char *out, size_t cap)
 {
-    const struct root_status *rs = ptrace_root_status();
+    const struct root_status *rs = src->root();
     if (rs->exit_signal)
         snprintf(out, cap, "was killed by %s", cmp_signal_name(rs->exit_signal));
     else
@@ -255,20 +254,20 @@ static void announce_leftovers(void)
 static void handle_requests(int *seen_stops)
 {
     signals_pending = 0;
-    pid_t root = ptrace_root_pid();
+    pid_t root = src->root_pid();
     for (int sig = 1; sig < NSIG; sig++) {
         if (!forward_pending[sig])
             continue;
         forward_pending[sig] = 0;
-        if (!run.attached && root > 0 && !ptrace_root_status()->ended)
+        if (!run.attached && root > 0 && !src->root()->ended)
             kill(root, sig);
     }
     bool stop = stop_requests != *seen_stops;
     *seen_stops = stop_requests;
     if (run.attached && (stop || hangup)) {
-        ptrace_detach_all();
+        src->stop(SOURCE_DETACH);
         run.detached = true;
-    } else if (stop && ptrace_root_status()->ended) {
+    } else if (stop && src->root()->ended) {
         /* Only what the command left behind is traced: one request ends
          * it. They are killed, not released: when seccomp chooses the
          * stops they carry our filter, which fails the syscalls it
@@ -279,10 +278,10 @@ static void handle_requests(int *seen_stops)
             fprintf(stderr,
                     "compendium: stopping: killing the %zu process%s the command left running\n",
                     l.count, l.count == 1 ? "" : "es");
-        ptrace_kill_all();
+        src->stop(SOURCE_KILL);
     } else if (*seen_stops >= 2 && !run.interrupted) {
         run.interrupted = true;
-        ptrace_kill_all();
+        src->stop(SOURCE_KILL);
     }
 }
 
@@ -300,42 +299,34 @@ static void wait_loop(void)
 {
     int seen_stops = 0;
     uint64_t notice_due = 0;
-    while (proctable_count() > 0) {
+    while (src->tracing()) {
         if (signals_pending) {
             handle_requests(&seen_stops);
             if (run.detached)
                 break;
         }
         uint64_t now = now_ns();
-        if (!run.attached && !run.leftovers_announced && ptrace_root_status()->ended) {
+        if (!run.attached && !run.leftovers_announced && src->root()->ended) {
             if (!notice_due)
                 notice_due = now + LEFTOVER_NOTICE_NS;
             else if (now >= notice_due)
                 announce_leftovers();
         }
-        uint64_t due = earlier(ptrace_resume_due(now), sources_next_pump(now));
-        wakeup_arm(run.leftovers_announced ? due : earlier(due, notice_due));
-        int status;
-        pid_t tid = 0;
+        uint64_t due = sources_next_pump(now);
+        if (!run.leftovers_announced)
+            due = earlier(due, notice_due);
         /* Before blocking, show what is buffered; without output pending,
-         * one blocking wait per stop is all the loop costs. */
+         * one blocking wait per batch is all the loop costs. */
+        enum source_step step = SOURCE_IDLE;
         if (output_pending()) {
-            tid = waitpid(-1, &status, __WALL | WNOHANG);
-            if (tid == 0)
+            step = src->next(due, false);
+            if (step == SOURCE_IDLE)
                 output_flush();
         }
-        if (tid == 0)
-            tid = waitpid(-1, &status, __WALL);
-        /* What perf and BPF saw before this stop goes first; the stop's
-         * events are given this time, so none of them is older. */
-        uint64_t seen = now_ns();
-        sources_pump(seen);
-        if (tid < 0) {
-            if (errno == EINTR)
-                continue;
-            break; /* ECHILD: nothing left to wait for */
-        }
-        ptrace_handle(tid, status, seen);
+        if (step == SOURCE_IDLE)
+            step = src->next(due, true);
+        if (step == SOURCE_ENDED)
+            break;
     }
 }
 
@@ -345,7 +336,7 @@ static void wait_loop(void)
  * both failed, the verdict line and the JUnit report say how it ended. */
 static int exit_status(int failures)
 {
-    const struct root_status *rs = ptrace_root_status();
+    const struct root_status *rs = src->root();
     if (failures > 0)
         return EXIT_SCRIPT_FAILED;
     if (run.detached)
@@ -374,31 +365,38 @@ static int complete_output_status(int status)
 
 /* From loading the scripts to the end hooks; the caller closes what this
  * opened, whichever way it returns. */
-static int trace(const struct cli_options *opts, const char *data_dir, const char *path)
+static int trace(const struct cli_options *opts, const char *data_dir)
 {
+    /* Scripts that need what the source cannot do are refused here. */
     if (!script_host_init(data_dir, opts, run.command))
         return EXIT_USAGE;
+    if ((opts->faults || opts->ebpf) && !src->caps.live) {
+        fprintf(stderr,
+                "compendium: --faults and --ebpf watch running tasks; the %s source has none\n",
+                src->caps.name);
+        return EXIT_USAGE;
+    }
     if ((opts->faults || opts->ebpf) && !sources_open(opts->faults, opts->ebpf))
         return EXIT_TRACE_FAILED;
+    src->set_interest();
     install_signal_handlers();
     if (!wakeup_init()) {
         fprintf(stderr, "compendium: cannot create a timer: %s\n", strerror(errno));
         return EXIT_TRACE_FAILED;
     }
-    bool started = opts->command ? ptrace_spawn(path, opts->command, run.start_ns) > 0
-                                 : ptrace_attach(opts->attach_pid, run.start_ns);
-    if (!started)
+    if (!src->start(run.start_ns))
         return EXIT_TRACE_FAILED;
-    /* No tracee stop is handled before this, so start hooks come first. */
+    /* No record is handled before this, so start hooks come first. */
     script_host_start();
     wait_loop();
     sources_pump(UINT64_MAX);
     run.end_ns = now_ns();
     alarm(0);
 
-    const struct root_status *rs = ptrace_root_status();
+    const struct root_status *rs = src->root();
     if (rs->exec_errno) {
-        fprintf(stderr, "compendium: cannot execute %s: %s\n", path, strerror(rs->exec_errno));
+        fprintf(stderr, "compendium: cannot execute %s: %s\n", rs->program,
+                strerror(rs->exec_errno));
         return rs->exec_errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
     }
     state_finish();
@@ -407,10 +405,45 @@ static int trace(const struct cli_options *opts, const char *data_dir, const cha
     return complete_output_status(exit_status(failures));
 }
 
+/* The source the options ask for: ptrace is the only one so far. */
+static const struct source *choose_source(const struct cli_options *opts)
+{
+    const struct source *s = &ptrace_source;
+    if (!opts->command && !s->caps.can_attach) {
+        fprintf(stderr, "compendium: the %s source cannot attach to a process (--pid)\n",
+                s->caps.name);
+        return NULL;
+    }
+    return s;
+}
+
+/* Opens the source on the command or the process; 0, or the exit status. */
+static int open_source(const struct cli_options *opts)
+{
+    struct source_target target = {.argv = opts->command, .pid = opts->attach_pid};
+    switch (src->open(&target, &run.command)) {
+    case SOURCE_OPENED:
+        run.attached = !opts->command;
+        return 0;
+    case SOURCE_NOT_FOUND:
+        fprintf(stderr, "compendium: %s: command not found\n", opts->command[0]);
+        return EXIT_NOT_FOUND;
+    case SOURCE_NOT_EXECUTABLE:
+        fprintf(stderr, "compendium: %s: permission denied (not an executable file)\n",
+                opts->command[0]);
+        return EXIT_CANNOT_EXECUTE;
+    default:
+        return EXIT_TRACE_FAILED;
+    }
+}
+
 int session_run(const struct cli_options *opts)
 {
     take_clock_anchor();
-    ptrace_inherit_signals();
+    src = choose_source(opts);
+    if (!src)
+        return EXIT_USAGE;
+    src->prepare();
     own_fds_snapshot();
     char data_dir[PATH_MAX];
     if (!find_data_dir(data_dir, sizeof(data_dir))) {
@@ -420,36 +453,17 @@ int session_run(const struct cli_options *opts)
     }
     if (!output_open(opts->output_path))
         return EXIT_USAGE;
-
-    char path[PATH_MAX];
-    if (opts->command) {
-        int rc = command_resolve(opts->command[0], path, sizeof(path));
-        if (rc == ENOENT) {
-            fprintf(stderr, "compendium: %s: command not found\n", opts->command[0]);
-            output_close();
-            return EXIT_NOT_FOUND;
-        }
-        if (rc != 0) {
-            fprintf(stderr, "compendium: %s: permission denied (not an executable file)\n",
-                    opts->command[0]);
-            output_close();
-            return EXIT_CANNOT_EXECUTE;
-        }
-        run.command = command_join(opts->command);
-    } else {
-        if (kill(opts->attach_pid, 0) != 0 && errno == ESRCH) {
-            fprintf(stderr, "compendium: no process with PID %d\n", (int)opts->attach_pid);
-            output_close();
-            return EXIT_TRACE_FAILED;
-        }
-        run.command = attached_command(opts->attach_pid);
-        run.attached = true;
+    int rc = open_source(opts);
+    if (rc != 0) {
+        output_close();
+        return rc;
     }
 
     interest_init();
     state_init(run.start_ns);
-    int status = trace(opts, data_dir, path);
+    int status = trace(opts, data_dir);
     sources_close();
+    src->close();
     wakeup_close();
     output_close();
     script_host_close();
