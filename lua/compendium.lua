@@ -15,6 +15,7 @@
 --   c.bytes(n), c.escape(s), c.hex(n), c.format_syscall(e), c.json(v)
 --   c.open_output(path, mode)
 --   c.verbose, c.quiet, c.event_kinds
+--   c.source              {name, live, can_stop}: what the run's source can do
 --
 -- Hooks get the event being dispatched (see compendium/event.lua for its
 -- fields). It is only valid while the hook runs: keep `e:table()`, a plain
@@ -77,6 +78,7 @@ function c.on(name, fn)
       nr = host.syscall_number(sys)
       if not nr then error("c.on: unknown syscall '" .. sys .. "' in \"" .. name .. "\"", 2) end
     end
+    if phase == "enter" then registry.need_stop("c.on(\"" .. name .. "\")", 2) end
     hook.type = event.type_ids[phase]
     hook.nr = nr
     host.want_syscall(nr, phase == "enter")
@@ -181,7 +183,11 @@ local failing = {}                                 -- errno → request
 local returning = setmetatable({}, { __mode = "v" }) -- value → request
 local delaying = setmetatable({}, { __mode = "v" })  -- ms → request
 
-local function request(action, value, delay_ns)
+-- Only the first request of each kind and value is made here, so this is
+-- where a source that cannot stop refuses them; the error is at the line
+-- of the script that called c.inject, c.inject_return or c.delay.
+local function request(action, value, delay_ns, api)
+  registry.need_stop(api, 3)
   return setmetatable({ action = action, value = value, delay_ns = delay_ns }, registry.Injection)
 end
 
@@ -210,7 +216,7 @@ function c.inject(err)
   if not n then error("c.inject: " .. why, 2) end
   local r = failing[n]
   if not r then
-    r = request(INJECT_RETURN, -n, 0)
+    r = request(INJECT_RETURN, -n, 0, "c.inject")
     failing[n] = r
   end
   return r
@@ -223,7 +229,7 @@ function c.inject_return(value)
   end
   local r = returning[value]
   if not r then
-    r = request(INJECT_RETURN, value, 0)
+    r = request(INJECT_RETURN, value, 0, "c.inject_return")
     returning[value] = r
   end
   return r
@@ -248,9 +254,9 @@ function c.delay(ms, then_request)
   if not r then
     local ns = math.floor(ms * 1e6 + 0.5)
     if then_request then
-      r = request(INJECT_DELAY + INJECT_RETURN, then_request.value, ns)
+      r = request(INJECT_DELAY + INJECT_RETURN, then_request.value, ns, "c.delay")
     else
-      r = request(INJECT_DELAY, 0, ns)
+      r = request(INJECT_DELAY, 0, ns, "c.delay")
     end
     cache[ms] = r
   end

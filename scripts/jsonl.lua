@@ -51,6 +51,7 @@ c.on("end", function(run)
   out:write(json.encode {
     type = "summary",
     command = run.command,
+    source = run.source,
     duration = run.duration,
     -- the clock anchor: an event's wall-clock time in ns since the epoch is
     -- wall_start_ns + (ts_ns - start_ns), exact (integers of every digit)

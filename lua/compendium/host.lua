@@ -81,6 +81,11 @@ function M.undecoded_names(text)
   return names
 end
 
+-- {name = "ptrace", live = true, can_stop = true}: where the records come from.
+function M.source_table(s)
+  return { name = str(s.name) or "?", live = s.live ~= 0, can_stop = s.can_stop ~= 0 }
+end
+
 -- The run object hooks get (start and end), minus `failures`, which the
 -- runtime adds.
 function M.run_table(r, signame)
@@ -94,6 +99,7 @@ function M.run_table(r, signame)
   end
   local run = {
     command = str(r.command) or "",
+    source = M.source_table(r.source),
     root_pid = r.root_pid,
     attached = r.attached ~= 0,
     detached = r.detached ~= 0,
@@ -175,6 +181,7 @@ end
 local proc_info = ffi.new("cmp_proc_info")
 local fd_info = ffi.new("cmp_fd_info")
 local run_info = ffi.new("cmp_run_info")
+local source_info = ffi.new("cmp_source_info")
 
 function M.proc(tid)
   if C.cmp_host_proc(tid, proc_info) == 0 then return nil end
@@ -189,6 +196,11 @@ end
 function M.run()
   C.cmp_host_run(run_info)
   return M.run_table(run_info)
+end
+
+function M.source()
+  C.cmp_host_source(source_info)
+  return M.source_table(source_info)
 end
 
 function M.want_event(type)

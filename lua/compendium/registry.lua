@@ -29,6 +29,7 @@ function M.reset(config)
   M.scripts = {}    -- chunk source ("@path") → script, for c.opt inside hooks
   M.order = {}      -- the scripts, in load order
   M.junit = config.junit -- --junit FILE, or nil
+  M.source = nil    -- {name=, live=, can_stop=}: what the run's source can do
 end
 
 -- "path:line" for a chunk name ("@/path/x.lua") and a line. A bundled
@@ -77,6 +78,32 @@ end
 -- What a hook returns to change its syscall: c.inject, c.inject_return
 -- and c.delay make tables with this metatable; the runtime passes them on.
 M.Injection = {}
+
+-- Raised by need_stop when no script line is on the stack: `return
+-- c.inject(...)` is a tail call, which leaves no frame of the hook. The
+-- runtime then names the hook.
+M.NeedsStop = {}
+M.NeedsStop.__tostring = function(e) return e.message end
+
+function M.is_needs_stop(v)
+  return getmetatable(v) == M.NeedsStop
+end
+
+-- When the source cannot stop a task, an enter: hook, an injection or a
+-- delay would do nothing: an error at the line of the script that asked,
+-- searched from `level` levels above the caller (as error() counts).
+function M.need_stop(what, level)
+  local source = M.source
+  if not source or source.can_stop then return end
+  local message = what .. " needs a source that stops the traced task, and this run's source (" ..
+                  source.name .. ") cannot"
+  for l = level + 1, level + 20 do
+    local info = debug.getinfo(l, "Sl")
+    if not info then break end
+    if M.scripts[info.source] then error(M.location(info.source, info.currentline) .. ": " .. message, 0) end
+  end
+  error(setmetatable({ message = message }, M.NeedsStop), 0)
+end
 
 M.reset()
 

@@ -88,6 +88,12 @@ local function error_text(err, hook)
                 ("hook ran longer than hook_timeout=" .. tostring(hook_timeout_text))
     return registry.location(err.source, err.line) .. ": " .. why
   end
+  if registry.is_needs_stop(err) then
+    if not hook then return err.message end
+    local info = debug.getinfo(hook.fn, "S")
+    return registry.location(info.source, info.linedefined) .. ": " .. err.message ..
+           " (in the hook that starts there)"
+  end
   if err == NO_MEMORY and hook then
     local info = debug.getinfo(hook.fn, "S")
     return registry.location(info.source, info.linedefined) ..
@@ -182,8 +188,10 @@ end
 -- cfg: {options = {{key=, value=}, ...}, verbose=, quiet=, command=, junit=}
 function M.configure(cfg)
   registry.reset(cfg)
+  registry.source = host.source()
   c.verbose = registry.verbose
   c.quiet = registry.quiet
+  c.source = registry.source
   ev = event.view(host.event())
   rebuild()
   configure_hook_timeout()

@@ -82,7 +82,8 @@ local MODULES = { "compendium", "compendium.host", "compendium.runtime", "compen
 
 function M.default_run()
   return {
-    command = "prog --flag", root_pid = 100, attached = false, detached = false,
+    command = "prog --flag", source = { name = "ptrace", live = true, can_stop = true },
+    root_pid = 100, attached = false, detached = false,
     start_ns = ffi.new("uint64_t", M.START_NS), wall_start_ns = M.WALL_START_NS,
     interrupted = false, duration = 0.5, exit = { code = 0 }, processes = 1, threads = 0,
     syscalls = 10, dropped = 0, page_size = 4096, faults_traced = false, ebpf_traced = false,
@@ -128,6 +129,7 @@ function M.new_host()
   function h.proc(tid) return deep_copy(h.procs[tid]) end
   function h.fd(pid, fd) return deep_copy(h.fds[pid .. ":" .. fd]) end
   function h.run() return deep_copy(h.run_info) end
+  function h.source() return deep_copy(h.run_info.source) end
   function h.want_event(type) h.wanted_events[type] = true end
   function h.want_syscall(nr, at_entry)
     h.wanted_syscalls[#h.wanted_syscalls + 1] = { nr = nr, at_entry = at_entry and true or false }
@@ -266,6 +268,14 @@ function M.script_file(name, source)
   return path
 end
 
+-- Loads `source` as script NAME.lua into the runtime rt; returns ok, err
+-- and the file's path.
+function M.load_script(rt, name, source)
+  local path = M.script_file(name, source)
+  local ok, err = rt.load(path, path)
+  return ok, err, path
+end
+
 -- The path of a bundled script.
 function M.bundled(name)
   return source_dir() .. "/scripts/" .. name .. ".lua"
@@ -276,9 +286,11 @@ end
 function M.setup(config)
   for _, name in ipairs(MODULES) do package.loaded[name] = nil end
   local h = M.new_host()
+  config = config or {}
+  -- config.source: what the fake source can do ({name=, live=, can_stop=})
+  if config.source then h.run_info.source = deep_copy(config.source) end
   package.loaded["compendium.host"] = h
   local rt = require "compendium.runtime"
-  config = config or {}
   rt.configure({
     options = config.options or {},
     junit = config.junit,

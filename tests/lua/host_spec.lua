@@ -34,8 +34,11 @@ describe("host conversions", function()
     r.wall_start_ns = 1764581234567890123ULL
     r.attach_heap_bytes, r.attach_mmap_bytes, r.attach_mmap_regions = 131072, 4194304, 20
     str(r.command, "curl -s https://example.com")
+    str(r.source.name, "ptrace")
+    r.source.live, r.source.can_stop = 1, 0
     assert.are.same({
       command = "curl -s https://example.com", root_pid = 4242,
+      source = { name = "ptrace", live = true, can_stop = false },
       attached = true, detached = false, interrupted = false,
       duration = 0.34, exit = { code = 3 },
       start_ns = 1000000000ULL, wall_start_ns = 1764581234567890123ULL,
