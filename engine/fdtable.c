@@ -275,8 +275,27 @@ static const struct {
     {"anon_inode:inotify", CMP_FD_INOTIFY},     {"anon_inode:[pidfd]", CMP_FD_PIDFD},
 };
 
+/* The kernel appends " (deleted)" to the link of a file whose name was
+ * removed. The name is the path of record, so the mark goes, unless the
+ * link's text, suffix included, still names this very file (a file really
+ * called "x (deleted)"), looked up through the process's root. */
+static void drop_deleted_mark(pid_t pid, const char *link, char *target, const char *suffix)
+{
+    size_t len = strlen(target), suffix_len = strlen(suffix);
+    if (len < suffix_len || strcmp(target + len - suffix_len, suffix) != 0)
+        return;
+    struct stat opened, named;
+    char named_path[PATH_MAX + 32];
+    int n = snprintf(named_path, sizeof(named_path), "/proc/%d/root%s", (int)pid, target);
+    if (stat(link, &opened) == 0 && n > 0 && (size_t)n < sizeof(named_path) &&
+        stat(named_path, &named) == 0 && named.st_dev == opened.st_dev &&
+        named.st_ino == opened.st_ino)
+        return;
+    target[len - suffix_len] = '\0';
+}
+
 /* What the link target says the fd is; rewrites target into the path to store. */
-static int classify(const char *link, char *target)
+static int classify(pid_t pid, const char *link, char *target)
 {
     static const char memfd_prefix[] = "/memfd:";
     static const char deleted_suffix[] = " (deleted)";
@@ -289,6 +308,7 @@ static int classify(const char *link, char *target)
         return CMP_FD_MEMFD;
     }
     if (target[0] == '/') {
+        drop_deleted_mark(pid, link, target, deleted_suffix);
         struct stat st;
         return stat(link, &st) == 0 && S_ISDIR(st.st_mode) ? CMP_FD_DIR : CMP_FD_FILE;
     }
@@ -325,7 +345,7 @@ struct ofd *fdtable_probe(struct fdtable *t, pid_t pid, int fd)
         struct stat st;
         kind = stat(link, &st) == 0 && S_ISDIR(st.st_mode) ? CMP_FD_DIR : CMP_FD_FILE;
     } else {
-        kind = classify(link, target);
+        kind = classify(pid, link, target);
     }
     unsigned long long inode = kind == CMP_FD_SOCKET ? bracketed_inode(target, "socket:") : 0;
     int flags = read_fd_flags(pid, fd);
