@@ -136,3 +136,45 @@ describe("hostile_names in check failures, the report and JUnit", function()
     assert_no_raw(junit, "the JUnit file")
   end)
 end)
+
+describe("a script that prints tracee bytes without c.escape", function()
+  local dir, r
+
+  setup(function()
+    dir = h.tmpdir()
+    r = h.run({ h.bin(), "-q", "-s", h.source() .. "/tests/integration/scripts/careless.lua",
+                "-X", "dir=" .. dir, "--", h.prog("hostile_names"), dir })
+  end)
+  teardown(h.cleanup)
+
+  it("fails as it says", function()
+    assert.are.equal(125, r.status, r.stderr)
+  end)
+
+  it("still gets no raw control, C1 or bidi character to the terminal", function()
+    assert.is_nil(r.stderr:find("[%z\1-\8\11-\31\127]"), r.stderr)
+    assert.is_nil(r.stderr:find("\255", 1, true))
+    assert_no_raw(r.stderr, "the terminal")
+  end)
+
+  it("escapes them in c.fail messages, hook errors and c.print lines", function()
+    local lines = h.lines(r.stderr)
+    local function has(line)
+      for _, l in ipairs(lines) do if l == line then return true end end
+      error("no line " .. line .. " in:\n" .. r.stderr, 2)
+    end
+    has("print " .. dir .. "/\\x1b[31mred")
+    has("print " .. dir .. "/report\\u202ecod.exe")
+    has("print " .. dir .. "/raw\\x9b2J")
+    assert.truthy(r.stderr:find("  ✗ opened " .. dir .. "/csi\\u009b2J (", 1, true), r.stderr)
+    -- the hook raised its error at the first file, "a\nb": a message is one line
+    assert.truthy(r.stderr:find("compendium: error: " .. h.source() ..
+                                "/tests/integration/scripts/careless.lua:15: cannot handle " ..
+                                dir .. "/a b (in 'open' hook", 1, true), r.stderr)
+  end)
+
+  it("leaves text the script escaped itself as it was, not escaped twice", function()
+    assert.truthy(r.stderr:find("\nescaped " .. dir .. "/\\x1b[31mred\n", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("\nescaped " .. dir .. "/a\\nb\n", 1, true), r.stderr)
+  end)
+end)
