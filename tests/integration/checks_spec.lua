@@ -160,7 +160,34 @@ describe("check/no-exec and check/exec-allow", function()
     local failures = fails(check("exec-allow", { "exec.allow=true" }, { "exec:/bin/true", "exec:/bin/false" }),
                            "exec-allow")
     assert.are.equal(1, #failures)
-    assert_failure(failures[1], "exec-allow", "exec /bin/false (not in exec.allow)")
+    -- named by the file run: /bin may be a link to /usr/bin
+    local real = h.realpath("/bin/false")
+    local as = real ~= "/bin/false" and " (as /bin/false)" or ""
+    assert_failure(failures[1], "exec-allow", "exec " .. real .. as .. " (not in exec.allow)")
+  end)
+
+  it("exec-allow matches the file run, not a symlink or '..' in an allowed place", function()
+    local dir = h.realpath(h.tmpdir())
+    local true_bin = h.realpath("/bin/true")
+    assert.are.equal(0, h.run(("mkdir %s/allowed %s/outside %s/real && cp %s %s/outside/evil && " ..
+                               "cp %s %s/real/ok && ln -s ../outside/evil %s/allowed/lnk && " ..
+                               "ln -s ../real %s/allowed/dir && printf '#!/bin/sh\n' >%s/outside/s.sh && " ..
+                               "chmod +x %s/outside/s.sh && ln -s ../outside/s.sh %s/allowed/s.sh")
+                              :format(dir, dir, dir, true_bin, dir, true_bin, dir, dir, dir, dir, dir, dir))
+                      .status)
+    local allow = ("exec.allow=%s/allowed/**,%s/real/ok,sh,dash"):format(dir, dir)
+    -- a program found through an allowed symlinked directory is its file: allowed
+    passes(check("exec-allow", { allow }, { "exec:" .. dir .. "/allowed/dir/ok" }), "exec-allow")
+    local r = check("exec-allow", { allow }, { "exec:" .. dir .. "/allowed/lnk",
+                                                "exec:" .. dir .. "/allowed/../outside/evil",
+                                                "exec:" .. dir .. "/allowed/s.sh" })
+    local failures = fails(r, "exec-allow")
+    assert.are.equal(3, #failures, r.stderr)
+    assert_failure(failures[1], "exec-allow", ("exec %s/outside/evil (as %s/allowed/lnk) " ..
+                                               "(not in exec.allow)"):format(dir, dir))
+    assert_failure(failures[2], "exec-allow", ("exec %s/outside/evil (not in exec.allow)"):format(dir))
+    assert_failure(failures[3], "exec-allow", ("exec %s/outside/s.sh (as %s/allowed/s.sh) " ..
+                                               "(not in exec.allow)"):format(dir, dir))
   end)
 end)
 
