@@ -34,6 +34,10 @@ end
 -- anywhere.
 c.on("open", function(e)
   if not e.writable then return end
+  -- the kernel names a file in the tree by its absolute path; a pipe, a
+  -- socket or a memfd reached through /dev/stderr or /proc/PID/fd is
+  -- "pipe:[N]" and the like, and writing it changes no file
+  if e.path and e.path:sub(1, 1) ~= "/" then return end
   local names = check.open_names(e)
   changed(e, "write", names.real, names.unknown)
 end)

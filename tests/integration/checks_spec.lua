@@ -97,6 +97,18 @@ describe("check/fs-allow", function()
     assert_failure(failures[4], "fs-allow", "unlink " .. dir .. "/out/f (outside fs.allow)")
   end)
 
+  it("passes a write through /dev/stdout to a pipe; one to a file outside still fails", function()
+    local dir = h.realpath(h.tmpdir())
+    local opts = { "fs.allow=" .. dir .. "/ok/**" }
+    passes(h.check("fs-allow", opts, { "sh", "-c", "(echo x >/dev/stdout; echo y >/proc/self/fd/1) | cat" }),
+           "fs-allow")
+    local r = h.check("fs-allow", opts, { "sh", "-c", 'exec >"$1"; echo x >/dev/stdout', "sh",
+                                          dir .. "/out" })
+    local failures = fails(r, "fs-allow")
+    assert.are.equal(1, #failures, r.stderr)
+    assert_failure(failures[1], "fs-allow", "write " .. dir .. "/out (outside fs.allow)", 2)
+  end)
+
   it("refuses a malformed glob before anything runs", function()
     local dir = h.tmpdir()
     local r = check("fs-allow", { "fs.allow=" .. dir .. "/[ok" }, { "write:" .. dir .. "/x" })
