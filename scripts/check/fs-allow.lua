@@ -1,6 +1,6 @@
 -- check/fs-allow: fail when the program changes files outside the places
 -- it may: opening for writing, creating, renaming, linking, removing,
--- truncating.
+-- truncating, changing the mode or the owner.
 --
 --   compendium -s check/fs-allow -X fs.allow=$PWD/**,/tmp/** -- make test
 --
@@ -63,14 +63,30 @@ local CHANGES = {
   symlink = { "symlink", { "path2" } },
   symlinkat = { "symlink", { "path2", 2 } },
   truncate = { "truncate", { "path", nil, true } },
+  -- what a file may do (a setuid bit) and who owns it change it too
+  chmod = { "chmod", { "path", nil, true } },
+  fchmodat = { "chmod", { "path", 1, true } },
+  fchmodat2 = { "chmod", { "path", 1, "flags:4" } },
+  chown = { "chown", { "path", nil, true } },
+  lchown = { "chown", { "path" } },
+  fchownat = { "chown", { "path", 1, "flags:5" } },
 }
+
+-- follow: true, nil, or "flags:N": follows unless argument N (1-based)
+-- has AT_SYMLINK_NOFOLLOW
+local AT_SYMLINK_NOFOLLOW = 0x100
+local function follows(e, follow)
+  if type(follow) ~= "string" then return follow end
+  local flags = tonumber(e:arg(tonumber(follow:match("%d+")))) or 0
+  return math.floor(flags / AT_SYMLINK_NOFOLLOW) % 2 == 0
+end
 
 for name, change in pairs(CHANGES) do
   c.on("syscall:" .. name, function(e)
     if e.ret < 0 then return end
     for i = 2, #change do
       local field, dirfd, follow = change[i][1], change[i][2], change[i][3]
-      local path, why = check.resolved(e, e[field], dirfd and e:arg(dirfd), follow)
+      local path, why = check.resolved(e, e[field], dirfd and e:arg(dirfd), follows(e, follow))
       changed(e, change[1], path, why)
     end
   end)

@@ -109,6 +109,19 @@ describe("check/fs-allow", function()
     assert_failure(failures[1], "fs-allow", "write " .. dir .. "/out (outside fs.allow)", 2)
   end)
 
+  it("fails a change of mode or owner outside, through a symlink too, not of a symlink itself", function()
+    local dir = h.realpath(h.tmpdir())
+    assert.are.equal(0, h.run(("mkdir %s/ok %s/out && touch %s/out/f %s/ok/g && ln -s ../out/f %s/ok/l")
+                              :format(dir, dir, dir, dir, dir)).status)
+    local r = h.check("fs-allow", { "fs.allow=" .. dir .. "/ok/**" },
+                      { "sh", "-c", 'chmod 600 "$1/out/f" && chown 0 "$1/ok/l" && chown -h 0 "$1/ok/l" && ' ..
+                                    'chmod 644 "$1/ok/g" && chgrp 0 "$1/ok/g"', "sh", dir })
+    local failures = fails(r, "fs-allow")
+    assert.are.equal(2, #failures, r.stderr)
+    assert_failure(failures[1], "fs-allow", "chmod " .. dir .. "/out/f (outside fs.allow)")
+    assert_failure(failures[2], "fs-allow", "chown " .. dir .. "/out/f (outside fs.allow)")
+  end)
+
   it("refuses a malformed glob before anything runs", function()
     local dir = h.tmpdir()
     local r = check("fs-allow", { "fs.allow=" .. dir .. "/[ok" }, { "write:" .. dir .. "/x" })
