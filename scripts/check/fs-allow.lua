@@ -81,6 +81,20 @@ local function follows(e, follow)
   return math.floor(flags / AT_SYMLINK_NOFOLLOW) % 2 == 0
 end
 
+-- By fd: the file the fd was opened on (a read-only fd is enough). A pipe
+-- or a socket has no mode of record on disk.
+for name, what in pairs { fchmod = "chmod", fchown = "chown" } do
+  c.on("syscall:" .. name, function(e)
+    if e.ret < 0 then return end
+    local path = e.fd_path
+    if path == nil then
+      changed(e, what, nil, "the file of fd " .. e:arg(1) .. " is not known")
+    elseif path:sub(1, 1) == "/" then
+      changed(e, what, path)
+    end
+  end)
+end
+
 for name, change in pairs(CHANGES) do
   c.on("syscall:" .. name, function(e)
     if e.ret < 0 then return end

@@ -120,6 +120,12 @@ describe("check/fs-allow", function()
     assert.are.equal(2, #failures, r.stderr)
     assert_failure(failures[1], "fs-allow", "chmod " .. dir .. "/out/f (outside fs.allow)")
     assert_failure(failures[2], "fs-allow", "chown " .. dir .. "/out/f (outside fs.allow)")
+    -- through an fd opened read-only, too
+    failures = fails(check("fs-allow", { "fs.allow=" .. dir .. "/ok/**" },
+                           { "fchmod:" .. dir .. "/ok/g", "fchmod:" .. dir .. "/out/f" }), "fs-allow")
+    assert.are.equal(2, #failures)
+    assert_failure(failures[1], "fs-allow", "chmod " .. dir .. "/out/f (outside fs.allow)")
+    assert_failure(failures[2], "fs-allow", "chown " .. dir .. "/out/f (outside fs.allow)")
   end)
 
   it("refuses a malformed glob before anything runs", function()

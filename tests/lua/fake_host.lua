@@ -44,7 +44,7 @@ M.syscalls = {
   [76] = "truncate", [83] = "mkdir", [84] = "rmdir", [86] = "link", [88] = "symlink",
   [133] = "mknod", [258] = "mkdirat", [259] = "mknodat", [265] = "linkat", [266] = "symlinkat",
   [316] = "renameat2", [90] = "chmod", [92] = "chown", [94] = "lchown", [260] = "fchownat",
-  [268] = "fchmodat", [452] = "fchmodat2",
+  [268] = "fchmodat", [452] = "fchmodat2", [91] = "fchmod", [93] = "fchown",
 }
 M.errnos = { [1] = "EPERM", [2] = "ENOENT", [4] = "EINTR", [5] = "EIO", [13] = "EACCES", [28] = "ENOSPC", [111] = "ECONNREFUSED", [115] = "EINPROGRESS" }
 M.signals = { [2] = "SIGINT", [9] = "SIGKILL", [11] = "SIGSEGV", [15] = "SIGTERM", [17] = "SIGCHLD" }

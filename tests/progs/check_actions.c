@@ -6,6 +6,8 @@
  *   rename:A:B      rename A to B                         "rename A B: ok"
  *   unlink:PATH     remove PATH                           "unlink PATH: ok"
  *   mkdir:PATH      create a directory                    "mkdir PATH: ok"
+ *   fchmod:PATH     open PATH read-only, fchmod 0644 and   "fchmod PATH: ok"
+ *                   fchown to the current owner through it
  *   exec:PROG       fork, exec PROG, wait                 "exec PROG: exit N"
  *   connect:IP:PORT TCP connect (IPv4)                    "connect IP:PORT: ECONNREFUSED"
  *   sendto:IP:PORT  one UDP datagram (IPv4)               "sendto IP:PORT: ENETUNREACH"
@@ -166,6 +168,12 @@ int main(int argc, char **argv)
         } else if (strcmp(action, "mkdir") == 0) {
             snprintf(what, sizeof(what), "mkdir %s", arg);
             result(what, mkdir(arg, 0755) == 0);
+        } else if (strcmp(action, "fchmod") == 0) {
+            snprintf(what, sizeof(what), "fchmod %s", arg);
+            int fd = open(arg, O_RDONLY);
+            result(what, fd >= 0 && fchmod(fd, 0644) == 0 && fchown(fd, getuid(), getgid()) == 0);
+            if (fd >= 0)
+                close(fd);
         } else if (strcmp(action, "exec") == 0) {
             run_program(arg);
         } else if (strcmp(action, "connect") == 0 || strcmp(action, "sendto") == 0) {
