@@ -1,6 +1,6 @@
 -- check/fs-allow: fail when the program changes files outside the places
 -- it may: opening for writing, creating, renaming, linking, removing,
--- truncating, changing the mode or the owner.
+-- truncating, changing the mode, the owner or an extended attribute.
 --
 --   compendium -s check/fs-allow -X fs.allow=$PWD/**,/tmp/** -- make test
 --
@@ -70,6 +70,11 @@ local CHANGES = {
   chown = { "chown", { "path", nil, true } },
   lchown = { "chown", { "path" } },
   fchownat = { "chown", { "path", 1, "flags:5" } },
+  -- extended attributes hold file capabilities and security labels
+  setxattr = { "setxattr", { "path", nil, true } },
+  lsetxattr = { "setxattr", { "path" } },
+  removexattr = { "removexattr", { "path", nil, true } },
+  lremovexattr = { "removexattr", { "path" } },
 }
 
 -- follow: true, nil, or "flags:N": follows unless argument N (1-based)
@@ -83,7 +88,8 @@ end
 
 -- By fd: the file the fd was opened on (a read-only fd is enough). A pipe
 -- or a socket has no mode of record on disk.
-for name, what in pairs { fchmod = "chmod", fchown = "chown" } do
+for name, what in pairs { fchmod = "chmod", fchown = "chown", fsetxattr = "setxattr",
+                          fremovexattr = "removexattr" } do
   c.on("syscall:" .. name, function(e)
     if e.ret < 0 then return end
     local path = e.fd_path

@@ -128,6 +128,20 @@ describe("check/fs-allow", function()
     assert_failure(failures[2], "fs-allow", "chown " .. dir .. "/out/f (outside fs.allow)")
   end)
 
+  it("fails setting or removing an extended attribute outside (file capabilities live there)", function()
+    local dir = h.realpath(h.tmpdir())
+    assert.are.equal(0, h.run(("mkdir %s/ok %s/out && touch %s/out/f %s/ok/g"):format(dir, dir, dir, dir))
+                        .status)
+    local r = check("fs-allow", { "fs.allow=" .. dir .. "/ok/**" },
+                    { "xattr:" .. dir .. "/ok/g", "xattr:" .. dir .. "/out/f" })
+    assert.are.equal(("xattr %s/ok/g: ok\nxattr %s/out/f: ok\n"):format(dir, dir), r.stdout)
+    local failures = fails(r, "fs-allow")
+    assert.are.equal(2, #failures, r.stderr)
+    -- by path, then through a read-only fd
+    assert_failure(failures[1], "fs-allow", "setxattr " .. dir .. "/out/f (outside fs.allow)", 2)
+    assert_failure(failures[2], "fs-allow", "removexattr " .. dir .. "/out/f (outside fs.allow)")
+  end)
+
   it("refuses a malformed glob before anything runs", function()
     local dir = h.tmpdir()
     local r = check("fs-allow", { "fs.allow=" .. dir .. "/[ok" }, { "write:" .. dir .. "/x" })

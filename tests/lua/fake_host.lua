@@ -45,6 +45,8 @@ M.syscalls = {
   [133] = "mknod", [258] = "mkdirat", [259] = "mknodat", [265] = "linkat", [266] = "symlinkat",
   [316] = "renameat2", [90] = "chmod", [92] = "chown", [94] = "lchown", [260] = "fchownat",
   [268] = "fchmodat", [452] = "fchmodat2", [91] = "fchmod", [93] = "fchown",
+  [188] = "setxattr", [189] = "lsetxattr", [190] = "fsetxattr", [197] = "removexattr",
+  [198] = "lremovexattr", [199] = "fremovexattr",
 }
 M.errnos = { [1] = "EPERM", [2] = "ENOENT", [4] = "EINTR", [5] = "EIO", [13] = "EACCES", [28] = "ENOSPC", [111] = "ECONNREFUSED", [115] = "EINPROGRESS" }
 M.signals = { [2] = "SIGINT", [9] = "SIGKILL", [11] = "SIGSEGV", [15] = "SIGTERM", [17] = "SIGCHLD" }
