@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage_text[] =
     "usage: compendium [OPTIONS] [--] COMMAND [ARGS...]\n"
@@ -83,6 +84,59 @@ static bool file_arg(const char *flag, const char **dest)
     }
     *dest = optarg;
     return true;
+}
+
+/* Where a file that may not exist yet would be: its directory resolved,
+ * then its name; false when the directory cannot be resolved. */
+static bool file_place(const char *path, char *out, size_t cap)
+{
+    char dir[PATH_MAX], real[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else if ((size_t)(slash - path) < sizeof(dir))
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    else
+        return false;
+    if (!realpath(dir, real))
+        return false;
+    int n = snprintf(out, cap, "%s/%s", real, name);
+    return n > 0 && (size_t)n < cap;
+}
+
+/* Two outputs that name one regular file (or one not made yet) would
+ * overwrite each other; a device or a FIFO (/dev/null, /dev/stderr) may
+ * take both. */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea && eb)
+        return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char pa[PATH_MAX], pb[PATH_MAX];
+    return ea == eb && file_place(a, pa, sizeof(pa)) && file_place(b, pb, sizeof(pb)) &&
+           strcmp(pa, pb) == 0;
+}
+
+static enum cli_result check_outputs_differ(const struct cli_options *o)
+{
+    const struct {
+        const char *flag, *path;
+    } outs[] = {{"-o", o->output_path},
+                {"--json", o->json_path},
+                {"--report", o->report_path},
+                {"--junit", o->junit_path}};
+    size_t n = sizeof(outs) / sizeof(outs[0]);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (outs[i].path && outs[j].path && same_file(outs[i].path, outs[j].path))
+                return usage_error(
+                    "%s and %s name the same file, %s: one would overwrite the other", outs[i].flag,
+                    outs[j].flag, outs[j].path);
+    return CLI_RUN;
 }
 
 static void add_script(struct cli_options *o, const char *name)
@@ -200,7 +254,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         return usage_error("--max-report-events needs --report FILE");
     if (!out->attach_pid && !out->command)
         return usage_error("missing command: compendium [OPTIONS] -- COMMAND [ARGS...]");
-    return CLI_RUN;
+    return check_outputs_differ(out);
 }
 
 void cli_free(struct cli_options *opts)

@@ -60,6 +60,25 @@ static bool is_dir(pid_t pid, const char *entry)
     return procfs_stat(pid, entry, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The kernel appends " (deleted)" to the link of a file whose name was
+ * removed. The name is the path of record, so the mark goes, unless the
+ * link's text, suffix included, still names this very file (a file really
+ * called "x (deleted)"), looked up through the process's root. */
+static void drop_deleted_mark(pid_t pid, const char *entry, char *target, const char *suffix)
+{
+    size_t len = strlen(target), suffix_len = strlen(suffix);
+    if (len < suffix_len || strcmp(target + len - suffix_len, suffix) != 0)
+        return;
+    struct stat opened, named;
+    char named_path[PATH_MAX + 32];
+    int n = snprintf(named_path, sizeof(named_path), "/proc/%d/root%s", (int)pid, target);
+    if (procfs_stat(pid, entry, &opened) == 0 && n > 0 && (size_t)n < sizeof(named_path) &&
+        stat(named_path, &named) == 0 && named.st_dev == opened.st_dev &&
+        named.st_ino == opened.st_ino)
+        return;
+    target[len - suffix_len] = '\0';
+}
+
 /* What the link target says the fd is; rewrites target into the path to store. */
 static int classify(pid_t pid, const char *entry, char *target)
 {
@@ -73,8 +92,10 @@ static int classify(pid_t pid, const char *entry, char *target)
         memmove(target, target + 1, strlen(target)); /* drop the '/', keep the NUL */
         return CMP_FD_MEMFD;
     }
-    if (target[0] == '/')
+    if (target[0] == '/') {
+        drop_deleted_mark(pid, entry, target, deleted_suffix);
         return is_dir(pid, entry) ? CMP_FD_DIR : CMP_FD_FILE;
+    }
     if (has_prefix(target, "pipe:"))
         return CMP_FD_PIPE;
     if (has_prefix(target, "socket:"))

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -1057,6 +1058,26 @@ void state_spawn(struct task *parent, struct task *child, uint64_t now)
     script_host_dispatch();
 }
 
+/* The file the kernel executed, symlinks and ".." resolved, into out; false
+ * when it cannot be known. A binary is the process's exe, which names the
+ * file mapped whatever happened to the path since; a script (the exe is
+ * its interpreter) is its path resolved now, through the process's root. */
+static bool executed_file(pid_t pid, const char *program, char *out, size_t cap)
+{
+    char exe_link[64], named[PATH_MAX + 32], resolved[PATH_MAX];
+    struct stat exe, file;
+    snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", (int)pid);
+    int n = snprintf(named, sizeof(named), "/proc/%d/root%s", (int)pid, program);
+    if (program[0] != '/' || n < 0 || (size_t)n >= sizeof(named) || stat(named, &file) != 0)
+        return false;
+    if (stat(exe_link, &exe) == 0 && exe.st_dev == file.st_dev && exe.st_ino == file.st_ino)
+        return procfs_readlink(pid, "exe", out, cap) > 0;
+    if (!realpath(named, resolved) || strlen(resolved) >= cap)
+        return false;
+    snprintf(out, cap, "%s", resolved);
+    return true;
+}
+
 void state_exec(struct task *t, uint64_t now)
 {
     char program[PATH_MAX];
@@ -1087,6 +1108,9 @@ void state_exec(struct task *t, uint64_t now)
         return;
     cmp_event *e = event_begin(t, CMP_EV_EXEC, now, true);
     e->program = cstr(t->proc->exe);
+    static char executed[PATH_MAX];
+    e->path = executed_file(t->pid, t->proc->exe, executed, sizeof(executed)) ? cstr(executed)
+                                                                              : (cmp_str){0};
     e->argv = (cmp_str){t->proc->argv, (uint32_t)t->proc->argv_len};
     script_host_dispatch();
 }

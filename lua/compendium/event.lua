@@ -328,8 +328,10 @@ end
 function tables.spawn_process(e, t) t.child_pid = e.child_pid end
 function tables.spawn_thread(e, t) t.child_tid = e.child_tid end
 
+-- program: the path as the program asked for it, made absolute; path: the
+-- file the kernel executed (nil when it cannot be known)
 function tables.exec(e, t)
-  t.program = e.program
+  t.program, t.path = e.program, e.path
   t.argv = setmetatable(e.argv or {}, M.array_mt)
 end
 

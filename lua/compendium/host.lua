@@ -161,6 +161,7 @@ function M.event()
 end
 
 function M.print(s)
+  s = text.terminal_safe(s)
   C.cmp_host_print(s, #s)
 end
 

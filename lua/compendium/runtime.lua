@@ -4,6 +4,7 @@ local host = require "compendium.host"
 local registry = require "compendium.registry"
 local event = require "compendium.event"
 local summary = require "compendium.summary"
+local terminal_safe = require("compendium.text").terminal_safe
 local c = require "compendium"
 
 local pcall, setfenv, setmetatable, getmetatable, tostring, format, type =
@@ -229,7 +230,7 @@ end
 -- Loads one script into its own environment (globals stay private to it).
 -- Returns true, or false and one line: "file:line: message", or the
 -- message given to c.error().
-function M.load(path, name, text)
+local function load_script(path, name, text)
   local chunk, err
   if text then chunk, err = loadstring(text, "@" .. path) else chunk, err = loadfile(path) end
   if not chunk then return false, one_line(err) end
@@ -249,12 +250,20 @@ function M.load(path, name, text)
   return true
 end
 
+-- The engine prints the message as it is: made safe here, as host.print
+-- makes everything else (a message may hold an option's value or a path).
+function M.load(path, name, text)
+  local ok, err = load_script(path, name, text)
+  if ok then return true end
+  return false, terminal_safe(err)
+end
+
 -- After every script loaded: nil, or a message about the first -X no
 -- script looked up (most likely a typo).
 function M.check_options()
   for _, o in ipairs(registry.options) do
     if not registry.known[o.key] then
-      return format("unknown option -X %s=%s: no script reads it", o.key, o.value)
+      return terminal_safe(format("unknown option -X %s=%s: no script reads it", o.key, o.value))
     end
   end
   return nil

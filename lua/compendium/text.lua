@@ -96,22 +96,18 @@ function M.escape_hidden(s)
   end))
 end
 
--- Makes untrusted bytes (paths, addresses, argv) safe to print on a
--- terminal: printable ASCII and valid UTF-8 pass through; \n \t \r and the
--- backslash become escapes; other control bytes, DEL, ESC and bytes that
--- are not valid UTF-8 become \xNN; C1 controls and the characters that
--- reorder text (HIDDEN) become \uNNNN.
-function M.escape(s)
-  if s == nil then return nil end
-  s = tostring(s)
-  -- the common case: nothing to do, no allocation
-  if not s:find("[%z\1-\31\\\127-\255]") then return s end
+-- s with each byte that is not printable ASCII or part of valid UTF-8 as
+-- escapes[b] if there is one, raw if keep[b], else \xNN; HIDDEN's
+-- characters as \uNNNN.
+local function escape_bytes(s, escapes, keep)
   local out, i, len = {}, 1, #s
   while i <= len do
     local b = byte(s, i)
     local n = 1
-    if ESCAPES[b] then
-      out[#out + 1] = ESCAPES[b]
+    if escapes[b] then
+      out[#out + 1] = escapes[b]
+    elseif keep[b] then
+      out[#out + 1] = char(b)
     elseif b < 32 or b == 127 then
       out[#out + 1] = format("\\x%02x", b)
     elseif b < 128 then
@@ -130,6 +126,33 @@ function M.escape(s)
     i = i + n
   end
   return concat(out)
+end
+
+local NONE = {}
+
+-- Makes untrusted bytes (paths, addresses, argv) safe to print on a
+-- terminal: printable ASCII and valid UTF-8 pass through; \n \t \r and the
+-- backslash become escapes; other control bytes, DEL, ESC and bytes that
+-- are not valid UTF-8 become \xNN; C1 controls and the characters that
+-- reorder text (HIDDEN) become \uNNNN.
+function M.escape(s)
+  if s == nil then return nil end
+  s = tostring(s)
+  -- the common case: nothing to do, no allocation
+  if not s:find("[%z\1-\31\\\127-\255]") then return s end
+  return escape_bytes(s, ESCAPES, NONE)
+end
+
+local LINE_BREAKS = { [9] = true, [10] = true }
+
+-- What reaches the terminal from scripts, last: as M.escape, but newlines
+-- and tabs stay (they end and lay out lines) and the backslash stays, so
+-- text a script already escaped is printed as it is, not escaped twice.
+-- Whatever a script forgot to escape (a tracee's bytes in a c.fail
+-- message or an error) cannot reach the terminal raw.
+function M.terminal_safe(s)
+  if not s:find("[%z\1-\8\11-\31\127-\255]") then return s end
+  return escape_bytes(s, NONE, LINE_BREAKS)
 end
 
 -- "ls\0-l\0" → {"ls", "-l"}: argv as the engine passes it, each argument

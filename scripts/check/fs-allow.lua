@@ -1,6 +1,6 @@
 -- check/fs-allow: fail when the program changes files outside the places
 -- it may: opening for writing, creating, renaming, linking, removing,
--- truncating.
+-- truncating, changing the mode, the owner or an extended attribute.
 --
 --   compendium -s check/fs-allow -X fs.allow=$PWD/**,/tmp/** -- make test
 --
@@ -34,6 +34,10 @@ end
 -- anywhere.
 c.on("open", function(e)
   if not e.writable then return end
+  -- the kernel names a file in the tree by its absolute path; a pipe, a
+  -- socket or a memfd reached through /dev/stderr or /proc/PID/fd is
+  -- "pipe:[N]" and the like, and writing it changes no file
+  if e.path and e.path:sub(1, 1) ~= "/" then return end
   local names = check.open_names(e)
   changed(e, "write", names.real, names.unknown)
 end)
@@ -59,14 +63,50 @@ local CHANGES = {
   symlink = { "symlink", { "path2" } },
   symlinkat = { "symlink", { "path2", 2 } },
   truncate = { "truncate", { "path", nil, true } },
+  -- what a file may do (a setuid bit) and who owns it change it too
+  chmod = { "chmod", { "path", nil, true } },
+  fchmodat = { "chmod", { "path", 1, true } },
+  fchmodat2 = { "chmod", { "path", 1, "flags:4" } },
+  chown = { "chown", { "path", nil, true } },
+  lchown = { "chown", { "path" } },
+  fchownat = { "chown", { "path", 1, "flags:5" } },
+  -- extended attributes hold file capabilities and security labels
+  setxattr = { "setxattr", { "path", nil, true } },
+  lsetxattr = { "setxattr", { "path" } },
+  removexattr = { "removexattr", { "path", nil, true } },
+  lremovexattr = { "removexattr", { "path" } },
 }
+
+-- follow: true, nil, or "flags:N": follows unless argument N (1-based)
+-- has AT_SYMLINK_NOFOLLOW
+local AT_SYMLINK_NOFOLLOW = 0x100
+local function follows(e, follow)
+  if type(follow) ~= "string" then return follow end
+  local flags = tonumber(e:arg(tonumber(follow:match("%d+")))) or 0
+  return math.floor(flags / AT_SYMLINK_NOFOLLOW) % 2 == 0
+end
+
+-- By fd: the file the fd was opened on (a read-only fd is enough). A pipe
+-- or a socket has no mode of record on disk.
+for name, what in pairs { fchmod = "chmod", fchown = "chown", fsetxattr = "setxattr",
+                          fremovexattr = "removexattr" } do
+  c.on("syscall:" .. name, function(e)
+    if e.ret < 0 then return end
+    local path = e.fd_path
+    if path == nil then
+      changed(e, what, nil, "the file of fd " .. e:arg(1) .. " is not known")
+    elseif path:sub(1, 1) == "/" then
+      changed(e, what, path)
+    end
+  end)
+end
 
 for name, change in pairs(CHANGES) do
   c.on("syscall:" .. name, function(e)
     if e.ret < 0 then return end
     for i = 2, #change do
       local field, dirfd, follow = change[i][1], change[i][2], change[i][3]
-      local path, why = check.resolved(e, e[field], dirfd and e:arg(dirfd), follow)
+      local path, why = check.resolved(e, e[field], dirfd and e:arg(dirfd), follows(e, follow))
       changed(e, change[1], path, why)
     end
   end)

@@ -138,8 +138,11 @@ describe("int 0x80 execve", function()
     assert.are.equal(125, r.status, r.stderr)
     local list = failures(r)
     assert.are.equal(1, #list, r.stderr)
-    assert.truthy(list[1]:find("check/exec-allow: exec /bin/true (not in exec.allow)", 1, true),
-                  list[1])
+    -- named by the file run: /bin may be a link to /usr/bin
+    local real = h.realpath("/bin/true")
+    local as = real ~= "/bin/true" and " (as /bin/true)" or ""
+    assert.truthy(list[1]:find("check/exec-allow: exec " .. real .. as .. " (not in exec.allow)", 1,
+                               true), list[1])
   end)
 end)
 

@@ -97,6 +97,51 @@ describe("check/fs-allow", function()
     assert_failure(failures[4], "fs-allow", "unlink " .. dir .. "/out/f (outside fs.allow)")
   end)
 
+  it("passes a write through /dev/stdout to a pipe; one to a file outside still fails", function()
+    local dir = h.realpath(h.tmpdir())
+    local opts = { "fs.allow=" .. dir .. "/ok/**" }
+    passes(h.check("fs-allow", opts, { "sh", "-c", "(echo x >/dev/stdout; echo y >/proc/self/fd/1) | cat" }),
+           "fs-allow")
+    local r = h.check("fs-allow", opts, { "sh", "-c", 'exec >"$1"; echo x >/dev/stdout', "sh",
+                                          dir .. "/out" })
+    local failures = fails(r, "fs-allow")
+    assert.are.equal(1, #failures, r.stderr)
+    assert_failure(failures[1], "fs-allow", "write " .. dir .. "/out (outside fs.allow)", 2)
+  end)
+
+  it("fails a change of mode or owner outside, through a symlink too, not of a symlink itself", function()
+    local dir = h.realpath(h.tmpdir())
+    assert.are.equal(0, h.run(("mkdir %s/ok %s/out && touch %s/out/f %s/ok/g && ln -s ../out/f %s/ok/l")
+                              :format(dir, dir, dir, dir, dir)).status)
+    local r = h.check("fs-allow", { "fs.allow=" .. dir .. "/ok/**" },
+                      { "sh", "-c", 'chmod 600 "$1/out/f" && chown 0 "$1/ok/l" && chown -h 0 "$1/ok/l" && ' ..
+                                    'chmod 644 "$1/ok/g" && chgrp 0 "$1/ok/g"', "sh", dir })
+    local failures = fails(r, "fs-allow")
+    assert.are.equal(2, #failures, r.stderr)
+    assert_failure(failures[1], "fs-allow", "chmod " .. dir .. "/out/f (outside fs.allow)")
+    assert_failure(failures[2], "fs-allow", "chown " .. dir .. "/out/f (outside fs.allow)")
+    -- through an fd opened read-only, too
+    failures = fails(check("fs-allow", { "fs.allow=" .. dir .. "/ok/**" },
+                           { "fchmod:" .. dir .. "/ok/g", "fchmod:" .. dir .. "/out/f" }), "fs-allow")
+    assert.are.equal(2, #failures)
+    assert_failure(failures[1], "fs-allow", "chmod " .. dir .. "/out/f (outside fs.allow)")
+    assert_failure(failures[2], "fs-allow", "chown " .. dir .. "/out/f (outside fs.allow)")
+  end)
+
+  it("fails setting or removing an extended attribute outside (file capabilities live there)", function()
+    local dir = h.realpath(h.tmpdir())
+    assert.are.equal(0, h.run(("mkdir %s/ok %s/out && touch %s/out/f %s/ok/g"):format(dir, dir, dir, dir))
+                        .status)
+    local r = check("fs-allow", { "fs.allow=" .. dir .. "/ok/**" },
+                    { "xattr:" .. dir .. "/ok/g", "xattr:" .. dir .. "/out/f" })
+    assert.are.equal(("xattr %s/ok/g: ok\nxattr %s/out/f: ok\n"):format(dir, dir), r.stdout)
+    local failures = fails(r, "fs-allow")
+    assert.are.equal(2, #failures, r.stderr)
+    -- by path, then through a read-only fd
+    assert_failure(failures[1], "fs-allow", "setxattr " .. dir .. "/out/f (outside fs.allow)", 2)
+    assert_failure(failures[2], "fs-allow", "removexattr " .. dir .. "/out/f (outside fs.allow)")
+  end)
+
   it("refuses a malformed glob before anything runs", function()
     local dir = h.tmpdir()
     local r = check("fs-allow", { "fs.allow=" .. dir .. "/[ok" }, { "write:" .. dir .. "/x" })
@@ -160,7 +205,34 @@ describe("check/no-exec and check/exec-allow", function()
     local failures = fails(check("exec-allow", { "exec.allow=true" }, { "exec:/bin/true", "exec:/bin/false" }),
                            "exec-allow")
     assert.are.equal(1, #failures)
-    assert_failure(failures[1], "exec-allow", "exec /bin/false (not in exec.allow)")
+    -- named by the file run: /bin may be a link to /usr/bin
+    local real = h.realpath("/bin/false")
+    local as = real ~= "/bin/false" and " (as /bin/false)" or ""
+    assert_failure(failures[1], "exec-allow", "exec " .. real .. as .. " (not in exec.allow)")
+  end)
+
+  it("exec-allow matches the file run, not a symlink or '..' in an allowed place", function()
+    local dir = h.realpath(h.tmpdir())
+    local true_bin = h.realpath("/bin/true")
+    assert.are.equal(0, h.run(("mkdir %s/allowed %s/outside %s/real && cp %s %s/outside/evil && " ..
+                               "cp %s %s/real/ok && ln -s ../outside/evil %s/allowed/lnk && " ..
+                               "ln -s ../real %s/allowed/dir && printf '#!/bin/sh\n' >%s/outside/s.sh && " ..
+                               "chmod +x %s/outside/s.sh && ln -s ../outside/s.sh %s/allowed/s.sh")
+                              :format(dir, dir, dir, true_bin, dir, true_bin, dir, dir, dir, dir, dir, dir))
+                      .status)
+    local allow = ("exec.allow=%s/allowed/**,%s/real/ok,sh,dash"):format(dir, dir)
+    -- a program found through an allowed symlinked directory is its file: allowed
+    passes(check("exec-allow", { allow }, { "exec:" .. dir .. "/allowed/dir/ok" }), "exec-allow")
+    local r = check("exec-allow", { allow }, { "exec:" .. dir .. "/allowed/lnk",
+                                                "exec:" .. dir .. "/allowed/../outside/evil",
+                                                "exec:" .. dir .. "/allowed/s.sh" })
+    local failures = fails(r, "exec-allow")
+    assert.are.equal(3, #failures, r.stderr)
+    assert_failure(failures[1], "exec-allow", ("exec %s/outside/evil (as %s/allowed/lnk) " ..
+                                               "(not in exec.allow)"):format(dir, dir))
+    assert_failure(failures[2], "exec-allow", ("exec %s/outside/evil (not in exec.allow)"):format(dir))
+    assert_failure(failures[3], "exec-allow", ("exec %s/outside/s.sh (as %s/allowed/s.sh) " ..
+                                               "(not in exec.allow)"):format(dir, dir))
   end)
 end)
 

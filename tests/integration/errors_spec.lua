@@ -47,6 +47,27 @@ describe("usage errors", function()
     end)
   end
 
+  it("two outputs that name one file: exit 2, one line, the file untouched", function()
+    local dir = h.tmpdir()
+    h.write_file(dir .. "/old.txt", "old")
+    assert.are.equal(0, h.run({ "ln", "-s", "old.txt", dir .. "/link.txt" }).status)
+    for _, args in ipairs({
+      { "-o", dir .. "/new.txt", "--json", dir .. "/./new.txt" },
+      { "--report", dir .. "/link.txt", "--junit", dir .. "/old.txt" },
+    }) do
+      local r, ran = run_marked(args)
+      assert.are.equal(2, r.status, r.stderr)
+      assert.are.equal(("compendium: %s and %s name the same file, %s: one would overwrite the " ..
+                        "other (see compendium --help)\n"):format(args[1], args[3], args[4]), r.stderr)
+      assert.is_false(ran)
+    end
+    assert.is_false(h.exists(dir .. "/new.txt"))
+    assert.are.equal("old", h.read_file(dir .. "/old.txt"))
+    -- a device takes both
+    local r = h.run({ h.bin(), "-q", "-o", "/dev/null", "--json", "/dev/null", "--", "true" })
+    assert.are.equal(0, r.status, r.stderr)
+  end)
+
   it("a missing command: exit 2, one line", function()
     local r = h.run({ h.bin() })
     assert.are.equal(2, r.status)

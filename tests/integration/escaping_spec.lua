@@ -136,3 +136,61 @@ describe("hostile_names in check failures, the report and JUnit", function()
     assert_no_raw(junit, "the JUnit file")
   end)
 end)
+
+describe("a script that prints tracee bytes without c.escape", function()
+  local dir, r
+
+  setup(function()
+    dir = h.tmpdir()
+    r = h.run({ h.bin(), "-q", "-s", h.source() .. "/tests/integration/scripts/careless.lua",
+                "-X", "dir=" .. dir, "--", h.prog("hostile_names"), dir })
+  end)
+  teardown(h.cleanup)
+
+  it("fails as it says", function()
+    assert.are.equal(125, r.status, r.stderr)
+  end)
+
+  it("still gets no raw control, C1 or bidi character to the terminal", function()
+    assert.is_nil(r.stderr:find("[%z\1-\8\11-\31\127]"), r.stderr)
+    assert.is_nil(r.stderr:find("\255", 1, true))
+    assert_no_raw(r.stderr, "the terminal")
+  end)
+
+  it("escapes them in c.fail messages, hook errors and c.print lines", function()
+    local lines = h.lines(r.stderr)
+    local function has(line)
+      for _, l in ipairs(lines) do if l == line then return true end end
+      error("no line " .. line .. " in:\n" .. r.stderr, 2)
+    end
+    has("print " .. dir .. "/\\x1b[31mred")
+    has("print " .. dir .. "/report\\u202ecod.exe")
+    has("print " .. dir .. "/raw\\x9b2J")
+    assert.truthy(r.stderr:find("  ✗ opened " .. dir .. "/csi\\u009b2J (", 1, true), r.stderr)
+    -- the hook raised its error at the first file, "a\nb": a message is one line
+    assert.truthy(r.stderr:find("compendium: error: " .. h.source() ..
+                                "/tests/integration/scripts/careless.lua:15: cannot handle " ..
+                                dir .. "/a b (in 'open' hook", 1, true), r.stderr)
+  end)
+
+  it("leaves text the script escaped itself as it was, not escaped twice", function()
+    assert.truthy(r.stderr:find("\nescaped " .. dir .. "/\\x1b[31mred\n", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("\nescaped " .. dir .. "/a\\nb\n", 1, true), r.stderr)
+  end)
+end)
+
+describe("messages the engine prints before tracing", function()
+  teardown(h.cleanup)
+
+  it("a script's load error and an unknown -X value are escaped too", function()
+    local dir = h.tmpdir()
+    h.write_file(dir .. "/bad.lua", 'local c = require "compendium"\n' ..
+                                    'c.error("bad value " .. c.opt("v", "") .. "\\226\\128\\174")\n')
+    local r = h.run({ h.bin(), "-q", "-s", dir .. "/bad.lua", "-X", "v=\27[2J", "--", "true" })
+    assert.are.equal(2, r.status, r.stderr)
+    assert.are.equal("compendium: bad value \\x1b[2J\\u202e\n", r.stderr)
+    r = h.run({ h.bin(), "-q", "-X", "k=\27]0;x\7", "--", "true" })
+    assert.are.equal(2, r.status, r.stderr)
+    assert.are.equal("compendium: unknown option -X k=\\x1b]0;x\\x07: no script reads it\n", r.stderr)
+  end)
+end)

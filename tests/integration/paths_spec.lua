@@ -158,3 +158,32 @@ describe("a file opened by handle, with no path", function()
                     failures(r))
   end)
 end)
+
+describe("a file whose name is gone while it is open", function()
+  teardown(h.cleanup)
+
+  it("is named without the kernel's ' (deleted)' mark; a name that only looks like it stays", function()
+    local dir = h.tmpdir()
+    local json = dir .. "/events.jsonl"
+    -- fd 3 is opened and its name removed before compendium starts, so the
+    -- first look at it is at the write
+    local r = h.run({ "sh", "-c", 'exec 3>"$1/inherited" && rm "$1/inherited" && ' ..
+                      'exec "$2" --json "$3" -s check/fs-deny -X "fs.deny=$1/*(deleted)" ' ..
+                      '-- "$4" "$1"', "sh", dir, h.bin(), json, h.prog("deleted_open") })
+    assert.are.equal(125, r.status, r.stderr)
+    local events = h.read_jsonl(json)
+    local keep = dir .. "/keep (deleted)"
+    local writes = {}
+    for _, w in ipairs(h.select(events, "write", { target = "file" })) do
+      if w.filename:sub(1, #dir + 1) == dir .. "/" then writes[#writes + 1] = w end
+    end
+    assert.are.equal(3, #writes)
+    assert.are.equal(3, writes[1].bytes)
+    assert.matches("^" .. dir:gsub("%p", "%%%0") .. "/#%d+$", writes[1].filename)
+    assert.are.same({ keep, 2 }, { writes[2].filename, writes[2].bytes })
+    assert.are.same({ dir .. "/inherited", 4 }, { writes[3].filename, writes[3].bytes })
+    -- only the file really called "keep (deleted)" matches the deny glob
+    assert.are.same({ ("check/fs-deny: open %s (fs.deny %s/*(deleted))"):format(keep, dir) },
+                    failures(r))
+  end)
+end)

@@ -44,7 +44,10 @@ M.syscalls = {
   -- what check/fs-allow hooks
   [76] = "truncate", [83] = "mkdir", [84] = "rmdir", [86] = "link", [88] = "symlink",
   [133] = "mknod", [258] = "mkdirat", [259] = "mknodat", [265] = "linkat", [266] = "symlinkat",
-  [316] = "renameat2",
+  [316] = "renameat2", [90] = "chmod", [92] = "chown", [94] = "lchown", [260] = "fchownat",
+  [268] = "fchmodat", [452] = "fchmodat2", [91] = "fchmod", [93] = "fchown",
+  [188] = "setxattr", [189] = "lsetxattr", [190] = "fsetxattr", [197] = "removexattr",
+  [198] = "lremovexattr", [199] = "fremovexattr",
 }
 -- the classes of a few syscalls, as the engine's table gives them
 M.classes = { [0] = { "fd" }, [42] = { "network" }, [257] = { "fd", "file" }, [87] = { "file" } }

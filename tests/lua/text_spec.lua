@@ -126,6 +126,23 @@ describe("formatting", function()
     end)
   end)
 
+  describe("text.terminal_safe", function()
+    local text
+    before_each(function() text = require "compendium.text" end)
+
+    it("escapes control bytes, invalid UTF-8, C1 controls and bidi characters", function()
+      assert.are.equal("\\x1b[2J\\x0d\\x00\\x7f \\xff \\u009b \\u202e",
+                       text.terminal_safe("\27[2J\r\0\127 \255 \194\155 \226\128\174"))
+    end)
+
+    it("keeps newlines, tabs, backslashes and valid UTF-8: escaped text stays as it is", function()
+      local s = "a\tb\n━ café\n"
+      assert.are.equal(s, text.terminal_safe(s))
+      local escaped = text.escape("\27[31m\n\\\255\226\128\174")
+      assert.are.equal(escaped, text.terminal_safe(escaped))
+    end)
+  end)
+
   describe("text.split_nul", function()
     it("splits argv as the engine passes it", function()
       local text = require "compendium.text"

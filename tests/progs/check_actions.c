@@ -6,6 +6,11 @@
  *   rename:A:B      rename A to B                         "rename A B: ok"
  *   unlink:PATH     remove PATH                           "unlink PATH: ok"
  *   mkdir:PATH      create a directory                    "mkdir PATH: ok"
+ *   fchmod:PATH     open PATH read-only, fchmod 0644 and   "fchmod PATH: ok"
+ *                   fchown to the current owner through it
+ *   xattr:PATH      set the attribute trusted.compendium  "xattr PATH: ok"
+ *                   on PATH, then fsetxattr and remove it
+ *                   through a read-only fd
  *   exec:PROG       fork, exec PROG, wait                 "exec PROG: exit N"
  *   connect:IP:PORT TCP connect (IPv4)                    "connect IP:PORT: ECONNREFUSED"
  *   sendto:IP:PORT  one UDP datagram (IPv4)               "sendto IP:PORT: ENETUNREACH"
@@ -28,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static void result(const char *what, int ok)
@@ -166,6 +172,20 @@ int main(int argc, char **argv)
         } else if (strcmp(action, "mkdir") == 0) {
             snprintf(what, sizeof(what), "mkdir %s", arg);
             result(what, mkdir(arg, 0755) == 0);
+        } else if (strcmp(action, "fchmod") == 0) {
+            snprintf(what, sizeof(what), "fchmod %s", arg);
+            int fd = open(arg, O_RDONLY);
+            result(what, fd >= 0 && fchmod(fd, 0644) == 0 && fchown(fd, getuid(), getgid()) == 0);
+            if (fd >= 0)
+                close(fd);
+        } else if (strcmp(action, "xattr") == 0) {
+            snprintf(what, sizeof(what), "xattr %s", arg);
+            int fd = open(arg, O_RDONLY);
+            result(what, setxattr(arg, "trusted.compendium", "1", 1, 0) == 0 && fd >= 0 &&
+                             fsetxattr(fd, "trusted.compendium", "2", 1, 0) == 0 &&
+                             fremovexattr(fd, "trusted.compendium") == 0);
+            if (fd >= 0)
+                close(fd);
         } else if (strcmp(action, "exec") == 0) {
             run_program(arg);
         } else if (strcmp(action, "connect") == 0 || strcmp(action, "sendto") == 0) {
