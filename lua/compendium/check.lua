@@ -96,6 +96,14 @@ function M.cwd()
   return ffi.string(path_buf)
 end
 
+-- The real path of a path on this machine (symlinks resolved), or nil when
+-- it does not exist: checks match files by their real path, so the
+-- places their options name are taken by theirs too.
+function M.realpath(path)
+  if ffi.C.realpath(path, path_buf) == nil then return nil end
+  return ffi.string(path_buf)
+end
+
 -- The globs of option `key` (comma-separated), or of `default` when it is
 -- not given; without a default the option is required. Relative globs
 -- start at the current directory, or match as they are with base = false.
@@ -105,7 +113,7 @@ function M.globs(key, default, base)
     c.error(format("%s needs -X %s=GLOB[,GLOB...]", registry.calling_script().label, key))
   end
   if base == nil then base = M.cwd() end
-  local set, err = glob.list(value, { base = base or nil })
+  local set, err = glob.list(value, { base = base or nil, resolve = M.realpath })
   if not set then opt_error(key, value, err) end
   return set
 end

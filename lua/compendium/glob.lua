@@ -147,6 +147,48 @@ function M.compile(g, opts)
   end
 end
 
+-- An absolute glob split where its first wildcard is: the directories (or
+-- the whole path) it names literally, "/bin" of "/bin/*sh", and the rest,
+-- "/*sh". nil when not even the first component is literal.
+local function literal_prefix(full)
+  local literal, rest = {}, nil
+  for part in full:gmatch("[^/]+") do
+    if rest == nil and part:find("[%*%?%[\\]") then rest = {} end
+    if rest then rest[#rest + 1] = part else literal[#literal + 1] = part end
+  end
+  if #literal == 0 then return nil end
+  return "/" .. table.concat(literal, "/"), rest and "/" .. table.concat(rest, "/") or ""
+end
+
+-- A literal path as glob text: its wildcard characters escaped.
+local function quote(path)
+  return (path:gsub("[%*%?%[\\]", "\\%0"))
+end
+
+-- The glob as given, and also, when `resolve` (a path → its real path, or
+-- nil) says its literal directories lead elsewhere through a symlink, the
+-- glob on their real path: "/bin/sh" also stands for "/usr/bin/dash", so a
+-- rule can be matched against the file the kernel really used.
+local function compile_resolved(g, opts)
+  local test, err = M.compile(g, opts)
+  if not test or not (opts and opts.resolve) then return test, err end
+  local full = absolute(g, opts.base)
+  if full:sub(1, 1) ~= "/" then return test end
+  local prefix, rest = literal_prefix(full)
+  -- the deepest literal directory that exists (what is below it may be
+  -- made by the traced program)
+  local real = prefix and opts.resolve(prefix)
+  while real == nil and prefix and prefix:find("/[^/]+/") do
+    local up, last = prefix:match("^(.*)(/[^/]+)$")
+    prefix, rest = up, last .. rest
+    real = opts.resolve(prefix)
+  end
+  if real == nil or real == prefix then return test end
+  local real_test = M.compile(quote(real) .. rest)
+  if not real_test then return test end
+  return function(path) return test(path) or real_test(path) end
+end
+
 local Set = {}
 Set.__index = Set
 
@@ -160,13 +202,15 @@ function Set:match(path)
 end
 
 -- A set from comma-separated globs ("a/**,b/*"; empty items are skipped),
--- or nil and what is wrong with the first bad one.
+-- or nil and what is wrong with the first bad one. opts.base as for
+-- compile; opts.resolve, a function giving a path's real path (or nil),
+-- makes each glob also match below the real path of its literal part.
 function M.list(text, opts)
   local set = setmetatable({}, Set)
   for item in tostring(text):gmatch("[^,]+") do
     local g = item:match("^%s*(.-)%s*$")
     if g ~= "" then
-      local test, err = M.compile(g, opts)
+      local test, err = compile_resolved(g, opts)
       if not test then return nil, err end
       set[#set + 1] = { glob = g, test = test }
     end

@@ -234,6 +234,24 @@ describe("check/no-exec and check/exec-allow", function()
     assert_failure(failures[3], "exec-allow", ("exec %s/outside/s.sh (as %s/allowed/s.sh) " ..
                                                "(not in exec.allow)"):format(dir, dir))
   end)
+
+  it("exec-allow takes the places it names by their real paths too (/bin/sh is dash)", function()
+    local dir = h.realpath(h.tmpdir())
+    local true_bin = h.realpath("/bin/true")
+    assert.are.equal(0, h.run(("mkdir %s/real %s/links && cp %s %s/real/ok && cp %s %s/real/other && " ..
+                               "ln -s ../real %s/links/dir && ln -s ../real/ok %s/links/ok")
+                              :format(dir, dir, true_bin, dir, true_bin, dir, dir, dir)).status)
+    -- a literal path that is a symlink, and a glob below a symlinked directory
+    local allow = ("exec.allow=%s/links/ok,%s/links/dir/oth*,sh,dash"):format(dir, dir)
+    passes(check("exec-allow", { allow }, { "exec:" .. dir .. "/links/ok",
+                                            "exec:" .. dir .. "/real/other" }), "exec-allow")
+    -- what the names do not lead to is still outside
+    local r = check("exec-allow", { ("exec.allow=%s/links/ok,sh,dash"):format(dir) },
+                    { "exec:" .. dir .. "/real/other" })
+    local failures = fails(r, "exec-allow")
+    assert.are.equal(1, #failures, r.stderr)
+    assert_failure(failures[1], "exec-allow", ("exec %s/real/other (not in exec.allow)"):format(dir))
+  end)
 end)
 
 describe("check/max-memory", function()

@@ -91,4 +91,28 @@ describe("a glob list", function()
     assert.is_nil(set)
     assert.are.equal("no glob given", err)
   end)
+
+  it("with resolve, also matches below the real path of the literal part", function()
+    -- a machine where /bin and /tmp are symlinks; /tmp/new does not exist yet
+    local real = { ["/bin"] = "/usr/bin", ["/bin/sh"] = "/usr/bin/dash", ["/tmp"] = "/private/tmp",
+                   ["/srv"] = "/srv", ["/odd"] = "/data/a*b" }
+    local asked = {}
+    local function resolve(path)
+      asked[#asked + 1] = path
+      return real[path]
+    end
+    local set = assert(glob.list("/bin/sh,/bin/*grep,/tmp/new/**,/srv/**,/odd/x", { resolve = resolve }))
+    assert.are.equal("/bin/sh", set:match("/bin/sh"))
+    assert.are.equal("/bin/sh", set:match("/usr/bin/dash"))
+    assert.are.equal("/bin/*grep", set:match("/usr/bin/egrep"))
+    assert.are.equal("/tmp/new/**", set:match("/private/tmp/new/x/y"))
+    assert.are.equal("/srv/**", set:match("/srv/www"))
+    -- the real path is literal: its * is no wildcard
+    assert.are.equal("/odd/x", set:match("/data/a*b/x"))
+    assert.is_nil(set:match("/data/aZb/x"))
+    assert.is_nil(set:match("/usr/bin/bash"))
+    assert.is_nil(set:match("/private/tmp/other"))
+    -- the deepest literal directory is asked first, then its parents
+    assert.are.same({ "/bin/sh", "/bin", "/tmp/new", "/tmp", "/srv", "/odd/x", "/odd" }, asked)
+  end)
 end)
