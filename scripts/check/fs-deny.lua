@@ -23,7 +23,8 @@ c.on("open", function(e)
   if names.unknown then
     rule:violation(e, "open of a file that cannot be checked: %s", names.unknown)
   end
-  for _, path in ipairs({ names.real or false, names.asked or false }) do
+  -- the name asked for first: when both match, the message shows both
+  for _, path in ipairs({ names.asked or false, names.real or false }) do
     local glob = path and denied:match(path)
     if glob then
       local via = path == names.asked and names.real and names.real ~= path
