@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "record.h"
+
 struct fdtable;
 struct mm;
 
@@ -40,7 +42,8 @@ struct syscall_call {
     char sockaddr[160];
     int sockaddr_len;
     int sock_family;
-    uint64_t clone_flags; /* for clone/clone3/fork/vfork */
+    uint64_t clone_flags;        /* for clone/clone3/fork/vfork */
+    struct syscall_payloads cap; /* what the source captured of the memory args point to */
     /* What hooks injected (the state decides, the ptrace source acts): */
     bool skip;         /* an enter hook failed the call: the kernel must skip it */
     bool set_ret;      /* the tracee must see ret_value when the call returns */

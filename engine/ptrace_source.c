@@ -14,11 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "inject.h"
 #include "interest.h"
 #include "own_fds.h"
 #include "procfs.h"
 #include "proctable.h"
+#include "script_host.h"
 #include "snapshot.h"
 #include "sources.h"
 #include "state.h"
@@ -603,6 +605,7 @@ static void syscall_stop(struct task *t, uint64_t now)
         t->call.nr = e.nr;
         t->call.abi = e.abi;
         memcpy(t->call.args, e.args, sizeof(t->call.args));
+        capture_entry(t, script_host_wants_entry(e.nr) || script_host_wants_exit(e.nr));
         state_syscall_entry(t, now);
         if (!t->call.want_exit)
             t->call.active = false;
@@ -611,6 +614,7 @@ static void syscall_stop(struct task *t, uint64_t now)
     }
     case PTRACE_SYSCALL_INFO_EXIT:
         if (t->call.active) {
+            capture_exit(t, info.exit.rval);
             state_syscall_exit(t, info.exit.rval, now);
             finish_syscall_stop(t, false, info.exit.rval, now);
             return;
@@ -761,6 +765,7 @@ void ptrace_handle(pid_t tid, int status, uint64_t now)
             state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                        WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                        WIFSIGNALED(status) && WCOREDUMP(status), now);
+            tracee_mem_forget(tid);
             sources_untrack(tid);
         }
         proctable_remove(t);
@@ -810,6 +815,7 @@ void ptrace_handle(pid_t tid, int status, uint64_t now)
         if (!t)
             return;
         state_exec(t, now);
+        tracee_mem_forget(t->tid); /* a new address space */
         resume(t, 0);
         return;
     case PTRACE_EVENT_STOP:
@@ -892,6 +898,7 @@ void ptrace_detach_all(void)
                 state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                            WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                            WIFSIGNALED(status) && WCOREDUMP(status), last_progress);
+                tracee_mem_forget(tid);
                 proctable_remove(t);
             }
             continue;

@@ -22,8 +22,8 @@
 #include "procfs.h"
 #include "script_host.h"
 #include "snapshot.h"
+#include "record.h"
 #include "syscall_table.h"
-#include "tracee_mem.h"
 
 #define PAGE_BYTES 4096u
 
@@ -77,37 +77,17 @@ static uint64_t page_round(uint64_t len)
     return (len + PAGE_BYTES - 1) & ~(uint64_t)(PAGE_BYTES - 1);
 }
 
-/* ---- reading the tracee ------------------------------------------------ */
+/* ---- what the record carries ---------------------------------------------- */
 
-/* The path's length, or -1 with *err saying why it cannot be read: a path
- * that does not fit in PATH_MAX (which the kernel refuses too) is not cut. */
-static int read_path(pid_t tid, uint64_t addr, char *buf, size_t cap, int *err)
-{
-    int truncated;
-    ssize_t n = tracee_read_string(tid, addr, buf, cap, &truncated);
-    if (n >= 0 && truncated)
-        n = -ENAMETOOLONG;
-    if (err)
-        *err = n < 0 ? (int)-n : 0;
-    if (n < 0) {
-        buf[0] = '\0';
-        return -1;
-    }
-    return (int)n;
-}
-
-static void read_sockaddr(struct task *t, uint64_t addr, uint64_t len)
+/* The socket address argument the source captured, decoded for the events. */
+static void decode_captured_sockaddr(struct syscall_call *c)
 {
     struct sockaddr_storage ss;
-    struct syscall_call *c = &t->call;
-    if (!addr || len == 0)
+    if (!payload_has(&c->cap, PAYLOAD_SOCKADDR) || c->cap.sockaddr_len == 0)
         return;
-    if (len > sizeof(ss))
-        len = sizeof(ss);
-    ssize_t n = tracee_read(t->tid, addr, &ss, (size_t)len);
-    if (n <= 0)
-        return;
-    size_t w = decode_sockaddr(&ss, (size_t)n, c->sockaddr, sizeof(c->sockaddr), &c->sock_family);
+    memcpy(&ss, c->cap.sockaddr, c->cap.sockaddr_len);
+    size_t w = decode_sockaddr(&ss, c->cap.sockaddr_len, c->sockaddr, sizeof(c->sockaddr),
+                               &c->sock_family);
     c->sockaddr_len = (int)(w < sizeof(c->sockaddr) ? w : sizeof(c->sockaddr) - 1);
 }
 
@@ -170,33 +150,6 @@ static cmp_event *event_begin(struct task *t, int type, uint64_t now, bool with_
             e->entry_ns = c->entry_ns;
     }
     return e;
-}
-
-/* Raw syscall events carry the decoded arguments every hook may want. */
-static void decode_for_hooks(struct task *t)
-{
-    struct syscall_call *c = &t->call;
-    const struct syscall_desc *desc = syscall_desc(c->nr);
-    if (!desc || !desc->args)
-        return;
-    int paths = 0;
-    for (int i = 0; i < 6 && desc->args[i]; i++) {
-        switch (desc->args[i]) {
-        case 'p':
-            if (paths == 0 && c->path_len < 0)
-                c->path_len = read_path(t->tid, c->args[i], c->path, sizeof(c->path), &c->path_err);
-            else if (paths == 1 && c->path2_len < 0)
-                c->path2_len = read_path(t->tid, c->args[i], c->path2, sizeof(c->path2), NULL);
-            paths++;
-            break;
-        case 'a':
-            if (c->sockaddr_len < 0 && i + 1 < 6)
-                read_sockaddr(t, c->args[i], c->args[i + 1]);
-            break;
-        default:
-            break;
-        }
-    }
 }
 
 static int first_fd_arg(int32_t nr)
@@ -294,14 +247,13 @@ static void emit_io_uring(struct task *t, int fd, int entries, bool sqpoll, bool
 
 static void handle_io_uring_setup(struct task *t, int64_t ret, uint64_t now)
 {
-    struct io_uring_params params;
-    bool known =
-        tracee_read(t->tid, t->call.args[1], &params, sizeof(params)) == (ssize_t)sizeof(params);
+    const struct syscall_payloads *p = &t->call.cap;
+    bool known = payload_has(p, PAYLOAD_URING);
     /* The kernel makes the fd O_RDWR | O_CLOEXEC. */
     struct ofd *d = fdtable_install(t->fds, (int)ret, CMP_FD_IO_URING, IO_URING_LINK, true);
     d->writable = true;
-    emit_io_uring(t, (int)ret, known ? (int)params.sq_entries : 0,
-                  known && (params.flags & IORING_SETUP_SQPOLL), false, now);
+    emit_io_uring(t, (int)ret, known ? (int)p->uring_sq_entries : 0,
+                  known && (p->uring_flags & IORING_SETUP_SQPOLL), false, now);
 }
 
 /* A ring used (io_uring_enter, io_uring_register, mmap) whose setup the
@@ -340,21 +292,17 @@ static bool read_at_entry(struct task *t, uint64_t now)
     case SYS_creat:
     case SYS_execve:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        c->path_len = read_path(t->tid, a[0], c->path, sizeof(c->path), &c->path_err);
-        break;
+        break; /* the path is in the record */
     case SYS_openat:
     case 437: /* openat2 */
     case SYS_execveat:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        c->path_len = read_path(t->tid, a[1], c->path, sizeof(c->path), &c->path_err);
         break;
     case SYS_connect:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        read_sockaddr(t, a[1], a[2]);
-        break;
+        break; /* the address is in the record */
     case SYS_sendto:
         STATE_NEEDS(SYSCALL_NEED_ENTRY);
-        read_sockaddr(t, a[4], a[5]);
         break;
     case SYS_clone:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
@@ -362,9 +310,8 @@ static bool read_at_entry(struct task *t, uint64_t now)
         break;
     case 435: { /* clone3: flags are the first field of struct clone_args */
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        uint64_t flags = 0;
-        if (tracee_read(t->tid, a[0], &flags, sizeof(flags)) == (ssize_t)sizeof(flags))
-            c->clone_flags = flags;
+        if (payload_has(&c->cap, PAYLOAD_CLONE_ARGS))
+            c->clone_flags = c->cap.clone_flags;
         break;
     }
     case SYS_fork:
@@ -402,17 +349,15 @@ void state_syscall_entry(struct task *t, uint64_t now)
     c->active = true;
     c->want_exit = true;
     c->entry_ns = now;
-    c->path_len = c->path2_len = c->sockaddr_len = -1;
-    c->path_err = 0;
+    c->sockaddr_len = -1;
     c->sock_family = 0;
     c->clone_flags = 0;
     c->skip = c->set_ret = false;
     c->delay_ns = 0;
+    decode_captured_sockaddr(c);
     read_at_entry(t, now);
 
     bool at_entry = script_host_wants_entry(c->nr);
-    if (at_entry || script_host_wants_exit(c->nr))
-        decode_for_hooks(t);
     /* The command's own exec starts the run: hooks may not fail or delay it. */
     if (at_entry && !t->before_exec) {
         inject_take(); /* only these hooks' requests count */
@@ -472,24 +417,6 @@ static void io_event(struct task *t, int fd, uint64_t bytes, bool is_write, cons
     script_host_dispatch();
 }
 
-/* recvmmsg/sendmmsg return a message count; the bytes are in msg_len. */
-static uint64_t mmsg_bytes(struct task *t, uint64_t vec, int64_t count)
-{
-    struct mmsghdr msgs[64];
-    uint64_t total = 0;
-    while (count > 0) {
-        size_t n = count > 64 ? 64 : (size_t)count;
-        ssize_t got = tracee_read(t->tid, vec, msgs, n * sizeof(msgs[0]));
-        if (got < (ssize_t)(n * sizeof(msgs[0])))
-            break;
-        for (size_t i = 0; i < n; i++)
-            total += msgs[i].msg_len;
-        vec += n * sizeof(msgs[0]);
-        count -= (int64_t)n;
-    }
-    return total;
-}
-
 static bool handle_io(struct task *t, int64_t ret, uint64_t now)
 {
     const uint64_t *a = t->call.args;
@@ -527,7 +454,8 @@ static bool handle_io(struct task *t, int64_t ret, uint64_t now)
     case SYS_sendmmsg:
         STATE_NEEDS(SYSCALL_NEED_IO);
         if (ret > 0) {
-            uint64_t bytes = mmsg_bytes(t, a[1], ret);
+            /* recvmmsg/sendmmsg return a message count; the record has the bytes. */
+            uint64_t bytes = t->call.cap.mmsg_bytes;
             io_event(t, fd, bytes, t->call.nr == SYS_sendmmsg, NULL, now);
         }
         return true;
@@ -622,20 +550,21 @@ static void learn_fd(struct task *t, int fd)
     fdtable_probe(t->fds, t->pid, fd);
 }
 
-static void learn_fd_pair(struct task *t, uint64_t addr)
+static void learn_fd_pair(struct task *t)
 {
-    int fds[2];
-    if (tracee_read(t->tid, addr, fds, sizeof(fds)) != (ssize_t)sizeof(fds))
+    const struct syscall_payloads *p = &t->call.cap;
+    if (!payload_has(p, PAYLOAD_FD_PAIR))
         return;
-    learn_fd(t, fds[0]);
-    learn_fd(t, fds[1]);
+    learn_fd(t, p->fd_pair[0]);
+    learn_fd(t, p->fd_pair[1]);
 }
 
 static void install_socket_pair(struct task *t, const uint64_t *a)
 {
-    int fds[2];
-    if (tracee_read(t->tid, a[3], fds, sizeof(fds)) != (ssize_t)sizeof(fds))
+    const struct syscall_payloads *p = &t->call.cap;
+    if (!payload_has(p, PAYLOAD_FD_PAIR))
         return;
+    const int *fds = p->fd_pair;
     for (int i = 0; i < 2; i++) {
         struct ofd *d =
             fdtable_install(t->fds, fds[i], CMP_FD_SOCKET, "socket", (a[1] & SOCK_CLOEXEC) != 0);
@@ -656,14 +585,12 @@ static void handle_accept(struct task *t, int64_t ret, bool cloexec)
         snprintf(d->sock_type, sizeof(d->sock_type), "%s", listener->sock_type);
         d->sock_family = listener->sock_family;
     }
-    int addrlen = 0;
-    if (a[1] && a[2] && tracee_read(t->tid, a[2], &addrlen, sizeof(addrlen)) == sizeof(addrlen) &&
-        addrlen > 0) {
+    const struct syscall_payloads *p = &t->call.cap;
+    if (payload_has(p, PAYLOAD_PEER)) {
         struct sockaddr_storage ss;
-        size_t len = (size_t)addrlen < sizeof(ss) ? (size_t)addrlen : sizeof(ss);
+        memcpy(&ss, p->peer, p->peer_len);
         int family = 0;
-        if (tracee_read(t->tid, a[1], &ss, len) == (ssize_t)len &&
-            decode_sockaddr(&ss, len, peer_text, sizeof(peer_text), &family) > 0) {
+        if (decode_sockaddr(&ss, p->peer_len, peer_text, sizeof(peer_text), &family) > 0) {
             ofd_set_remote(d, peer_text);
             return;
         }
@@ -720,8 +647,7 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         return true;
     case 437: { /* openat2: struct open_how starts with the flags */
         STATE_NEEDS(SYSCALL_NEED_STOP);
-        uint64_t flags = 0;
-        tracee_read(t->tid, a[2], &flags, sizeof(flags));
+        uint64_t flags = payload_has(&t->call.cap, PAYLOAD_OPEN_HOW) ? t->call.cap.open_flags : 0;
         handle_open(t, ret, flags, now);
         return true;
     }
@@ -785,7 +711,7 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
     case SYS_pipe:
     case SYS_pipe2:
         STATE_NEEDS(SYSCALL_NEED_STOP);
-        learn_fd_pair(t, a[0]);
+        learn_fd_pair(t);
         return true;
     case SYS_eventfd:
     case SYS_eventfd2:
@@ -1068,7 +994,6 @@ void state_exec(struct task *t, uint64_t now)
         procfs_readlink(t->pid, "exe", program, sizeof(program));
     }
     learn_program(t->proc, t->pid, program);
-    tracee_mem_forget(t->tid); /* a new address space */
 
     /* exec unshares the fd table and drops close-on-exec fds. */
     struct fdtable *fds = fdtable_clone(t->fds);
@@ -1103,7 +1028,6 @@ void state_exit(struct task *t, int code, int signal, bool core_dumped, uint64_t
         t->proc->exit_signal = signal;
     }
     t->exited = true;
-    tracee_mem_forget(t->tid);
     if (t->before_exec || !script_host_wants(CMP_EV_EXIT))
         return;
     cmp_event *e = event_begin(t, CMP_EV_EXIT, now, false);
@@ -1136,7 +1060,6 @@ static void fold_live(struct task *t, void *arg)
 void state_finish(void)
 {
     proctable_each(fold_live, NULL);
-    tracee_mem_forget_all();
 }
 
 void state_totals(cmp_run_info *out)

@@ -1,0 +1,172 @@
+#include "capture.h"
+
+#include <errno.h>
+#include <linux/io_uring.h>
+#include <sys/socket.h>
+
+#include "proctable.h"
+#include "syscall_table.h"
+#include "tracee_mem.h"
+
+/* The path's length, or -1 with *err saying why it cannot be read: a path
+ * that does not fit in PATH_MAX (which the kernel refuses too) is not cut. */
+static int read_path(pid_t tid, uint64_t addr, char *buf, size_t cap, int *err)
+{
+    int truncated;
+    ssize_t n = tracee_read_string(tid, addr, buf, cap, &truncated);
+    if (n >= 0 && truncated)
+        n = -ENAMETOOLONG;
+    if (err)
+        *err = n < 0 ? (int)-n : 0;
+    if (n < 0) {
+        buf[0] = '\0';
+        return -1;
+    }
+    return (int)n;
+}
+
+static void mark(struct syscall_payloads *p, uint32_t bit, int32_t *err_field, int err)
+{
+    if (err) {
+        p->missing |= bit;
+        if (err_field)
+            *err_field = err;
+    } else {
+        p->have |= bit;
+    }
+}
+
+/* Exactly len bytes at addr, or the errno saying why not. */
+static int read_whole(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+    ssize_t n = tracee_read(tid, addr, buf, len);
+    if (n < 0)
+        return (int)-n;
+    return n == (ssize_t)len ? 0 : EFAULT;
+}
+
+/* A socket address passed in: as many of its bytes as can be read. */
+static void capture_sockaddr(struct task *t, uint64_t addr, uint64_t len)
+{
+    struct syscall_payloads *p = &t->call.cap;
+    if (p->have & PAYLOAD_SOCKADDR)
+        return;
+    if (!addr || len == 0)
+        return; /* none given: nothing is missing */
+    if (len > sizeof(p->sockaddr))
+        len = sizeof(p->sockaddr);
+    ssize_t n = tracee_read(t->tid, addr, p->sockaddr, (size_t)len);
+    p->sockaddr_len = n > 0 ? (uint32_t)n : 0;
+    mark(p, PAYLOAD_SOCKADDR, &p->sockaddr_err, n > 0 ? 0 : (n < 0 ? (int)-n : EFAULT));
+}
+
+/* The address accept wrote out: its length is in *len_ptr. */
+static void capture_peer(struct task *t, uint64_t addr, uint64_t len_ptr)
+{
+    struct syscall_payloads *p = &t->call.cap;
+    if (!addr || !len_ptr)
+        return; /* the program asked for no address */
+    int addrlen = 0;
+    int err = read_whole(t->tid, len_ptr, &addrlen, sizeof(addrlen));
+    if (!err && addrlen <= 0)
+        err = EINVAL;
+    if (!err) {
+        size_t len = (size_t)addrlen < sizeof(p->peer) ? (size_t)addrlen : sizeof(p->peer);
+        err = read_whole(t->tid, addr, p->peer, len);
+        p->peer_len = err ? 0 : (uint32_t)len;
+    }
+    mark(p, PAYLOAD_PEER, &p->peer_err, err);
+}
+
+/* recvmmsg/sendmmsg return a message count; the bytes are in msg_len. */
+static void capture_mmsg(struct task *t, uint64_t vec, int64_t count)
+{
+    struct mmsghdr msgs[64];
+    uint64_t total = 0;
+    while (count > 0) {
+        size_t n = count > 64 ? 64 : (size_t)count;
+        ssize_t got = tracee_read(t->tid, vec, msgs, n * sizeof(msgs[0]));
+        if (got < (ssize_t)(n * sizeof(msgs[0])))
+            break;
+        for (size_t i = 0; i < n; i++)
+            total += msgs[i].msg_len;
+        vec += n * sizeof(msgs[0]);
+        count -= (int64_t)n;
+    }
+    t->call.cap.mmsg_bytes = total;
+    mark(&t->call.cap, PAYLOAD_MMSG, NULL, count > 0 ? EFAULT : 0);
+}
+
+void capture_entry(struct task *t, bool decode)
+{
+    struct syscall_call *c = &t->call;
+    c->path_len = c->path2_len = -1;
+    c->path_err = 0;
+    payloads_reset(&c->cap);
+    const struct syscall_desc *desc = syscall_desc(c->nr);
+    if (!desc || (!desc->capture && !decode))
+        return;
+    const char *cap = desc->capture ? desc->capture : "";
+    const char *kinds = desc->args ? desc->args : "";
+    size_t caps = strlen(cap), nkinds = strlen(kinds);
+    int paths = 0;
+    for (size_t i = 0; i < 6 && (i < caps || i < nkinds); i++) {
+        char want = i < caps ? cap[i] : '-';
+        char kind = i < nkinds ? kinds[i] : '-';
+        const uint64_t *a = c->args;
+        if (kind == 'p' && (want == SYSCALL_CAPTURE_PATH || decode)) {
+            if (paths == 0)
+                c->path_len = read_path(t->tid, a[i], c->path, sizeof(c->path), &c->path_err);
+            else if (paths == 1)
+                c->path2_len = read_path(t->tid, a[i], c->path2, sizeof(c->path2), NULL);
+        }
+        if (kind == 'p')
+            paths++;
+        if ((want == SYSCALL_CAPTURE_SOCKADDR_IN || (kind == 'a' && decode)) && i + 1 < 6)
+            capture_sockaddr(t, a[i], a[i + 1]);
+        if (want == SYSCALL_CAPTURE_CLONE_ARGS) {
+            int err = read_whole(t->tid, a[i], &c->cap.clone_flags, sizeof(c->cap.clone_flags));
+            mark(&c->cap, PAYLOAD_CLONE_ARGS, &c->cap.clone_args_err, err);
+        }
+        if (want == SYSCALL_CAPTURE_OPEN_HOW) {
+            int err = read_whole(t->tid, a[i], &c->cap.open_flags, sizeof(c->cap.open_flags));
+            mark(&c->cap, PAYLOAD_OPEN_HOW, &c->cap.open_how_err, err);
+        }
+    }
+}
+
+void capture_exit(struct task *t, int64_t ret)
+{
+    struct syscall_call *c = &t->call;
+    const struct syscall_desc *desc = syscall_desc(c->nr);
+    if (!desc || !desc->capture)
+        return;
+    struct syscall_payloads *p = &c->cap;
+    const uint64_t *a = c->args;
+    for (size_t i = 0; i < 6 && desc->capture[i]; i++) {
+        switch (desc->capture[i]) {
+        case SYSCALL_CAPTURE_SOCKADDR_OUT:
+            if (i + 1 < 6)
+                capture_peer(t, a[i], a[i + 1]);
+            break;
+        case SYSCALL_CAPTURE_FD_PAIR:
+            mark(p, PAYLOAD_FD_PAIR, &p->fd_pair_err,
+                 read_whole(t->tid, a[i], p->fd_pair, sizeof(p->fd_pair)));
+            break;
+        case SYSCALL_CAPTURE_MMSG_VEC:
+            if (ret > 0)
+                capture_mmsg(t, a[i], ret);
+            break;
+        case SYSCALL_CAPTURE_URING_PARAMS: {
+            struct io_uring_params params;
+            int err = read_whole(t->tid, a[i], &params, sizeof(params));
+            p->uring_sq_entries = err ? 0 : params.sq_entries;
+            p->uring_flags = err ? 0 : params.flags;
+            mark(p, PAYLOAD_URING, &p->uring_err, err);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}

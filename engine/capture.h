@@ -1,0 +1,19 @@
+/* The ptrace source's capture: what the memory of a stopped task's syscall
+ * arguments holds, copied into the task's record as the syscall table's
+ * capture letters say, so that the state reads the record only. */
+#ifndef COMPENDIUM_CAPTURE_H
+#define COMPENDIUM_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct task;
+
+/* At the entry stop (t->call's nr and args set): clears the record's
+ * payloads and captures what the caller passes; with decode, also every
+ * path and socket address argument, for the hooks' decoded fields. */
+void capture_entry(struct task *t, bool decode);
+/* At the exit stop: what the kernel wrote out for a call returning ret. */
+void capture_exit(struct task *t, int64_t ret);
+
+#endif

@@ -1,0 +1,52 @@
+/* What a source captured of one syscall, beside its number and arguments:
+ * the payloads the state and the decoders take from the memory the
+ * arguments point to. The state reads them from here and never from the
+ * task, so it applies a record the same whoever made it. */
+#ifndef COMPENDIUM_RECORD_H
+#define COMPENDIUM_RECORD_H
+
+#include <stdint.h>
+#include <string.h>
+
+/* One bit per payload, in syscall_payloads.have and .missing. */
+enum {
+    PAYLOAD_SOCKADDR = 1u << 0,   /* 'a': the socket address passed in */
+    PAYLOAD_PEER = 1u << 1,       /* 'A': the address the kernel wrote out */
+    PAYLOAD_FD_PAIR = 1u << 2,    /* 'F': the two new fds */
+    PAYLOAD_CLONE_ARGS = 1u << 3, /* 'C': struct clone_args' flags */
+    PAYLOAD_OPEN_HOW = 1u << 4,   /* 'H': struct open_how's flags */
+    PAYLOAD_MMSG = 1u << 5,       /* 'M': the bytes of the messages sent or received */
+    PAYLOAD_URING = 1u << 6,      /* 'U': struct io_uring_params' size and flags */
+};
+
+#define PAYLOAD_ADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
+
+/* Path strings are kept beside these, in syscall_call (path, path2; a
+ * negative length with path_err saying why is a path that is missing). */
+struct syscall_payloads {
+    uint32_t have;    /* PAYLOAD_* bits captured */
+    uint32_t missing; /* PAYLOAD_* bits that could not be read */
+    int32_t sockaddr_err, peer_err, fd_pair_err, clone_args_err, open_how_err, uring_err;
+    uint32_t sockaddr_len; /* bytes read: fewer than passed when the rest was unreadable */
+    uint32_t peer_len;
+    uint8_t sockaddr[PAYLOAD_ADDR_MAX];
+    uint8_t peer[PAYLOAD_ADDR_MAX];
+    int32_t fd_pair[2];
+    uint64_t clone_flags;
+    uint64_t open_flags;
+    uint64_t mmsg_bytes; /* over the messages that could be read, of the ret returned */
+    uint32_t uring_sq_entries;
+    uint32_t uring_flags;
+};
+
+static inline void payloads_reset(struct syscall_payloads *p)
+{
+    p->have = p->missing = 0;
+}
+
+static inline int payload_has(const struct syscall_payloads *p, uint32_t bit)
+{
+    return (p->have & bit) != 0;
+}
+
+#endif

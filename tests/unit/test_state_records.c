@@ -1,0 +1,218 @@
+/* The state fed synthetic syscall records for a pid no process has: every
+ * payload comes from the record, so the state's answer cannot come from
+ * reading a tracee. And the capture, run on this process's own memory,
+ * fills the record as the syscall table's capture letters say. */
+#include "check.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <linux/sched.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "fdtable.h"
+#include "proctable.h"
+#include "state.h"
+
+/* No process has this pid (above the kernel's pid_max default). */
+#define GHOST 999999
+
+static struct task *ghost(pid_t tid)
+{
+    struct task *t = proctable_add(tid);
+    state_track_root(t, NULL, 1);
+    t->before_exec = false;
+    return t;
+}
+
+/* A record as a source would hand it over: nr, args, no payload yet. */
+static void begin(struct task *t, int32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    struct syscall_call *c = &t->call;
+    c->nr = nr;
+    c->abi = 0;
+    memset(c->args, 0, sizeof(c->args));
+    c->args[0] = a0;
+    c->args[1] = a1;
+    c->args[2] = a2;
+    c->args[3] = a3;
+    c->path_len = c->path2_len = -1;
+    c->path_err = 0;
+    payloads_reset(&c->cap);
+}
+
+static void run(struct task *t, int64_t ret)
+{
+    state_syscall_entry(t, 10);
+    state_syscall_exit(t, ret, 20);
+}
+
+static void put_inet(uint8_t *buf, uint32_t *len, const char *ip, int port)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, ip, &sin.sin_addr);
+    memcpy(buf, &sin, sizeof(sin));
+    *len = sizeof(sin);
+}
+
+static void test_sockets(void)
+{
+    struct task *t = ghost(GHOST);
+    /* socketpair(AF_UNIX, SOCK_STREAM, 0, fds) = 0, fds {5, 6} */
+    begin(t, SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0x1000);
+    state_syscall_entry(t, 10);
+    t->call.cap.fd_pair[0] = 5;
+    t->call.cap.fd_pair[1] = 6;
+    t->call.cap.have |= PAYLOAD_FD_PAIR;
+    state_syscall_exit(t, 0, 20);
+    for (int fd = 5; fd <= 6; fd++) {
+        struct ofd *d = fdtable_get(t->fds, fd);
+        CHECK(d != NULL);
+        if (d) {
+            CHECK_INT(d->kind, CMP_FD_SOCKET);
+            CHECK_STR(d->sock_type, "unix");
+        }
+        CHECK(fdtable_cloexec(t->fds, fd));
+    }
+
+    /* socket(AF_INET, SOCK_STREAM) = 3; connect(3, 10.1.2.3:8080) = 0 */
+    begin(t, SYS_socket, AF_INET, SOCK_STREAM, 0, 0);
+    run(t, 3);
+    begin(t, SYS_connect, 3, 0x2000, sizeof(struct sockaddr_in), 0);
+    put_inet(t->call.cap.sockaddr, &t->call.cap.sockaddr_len, "10.1.2.3", 8080);
+    t->call.cap.have |= PAYLOAD_SOCKADDR;
+    run(t, 0);
+    struct ofd *d = fdtable_get(t->fds, 3);
+    CHECK(d && d->remote);
+    if (d && d->remote)
+        CHECK_STR(d->remote, "10.1.2.3:8080");
+    CHECK_STR(t->call.sockaddr, "10.1.2.3:8080");
+
+    /* accept4(3, &peer, &len, SOCK_CLOEXEC) = 7, peer 192.0.2.9:4000 */
+    begin(t, SYS_accept4, 3, 0x3000, 0x3100, SOCK_CLOEXEC);
+    state_syscall_entry(t, 10);
+    put_inet(t->call.cap.peer, &t->call.cap.peer_len, "192.0.2.9", 4000);
+    t->call.cap.have |= PAYLOAD_PEER;
+    state_syscall_exit(t, 7, 20);
+    d = fdtable_get(t->fds, 7);
+    CHECK(d && d->remote);
+    if (d && d->remote) {
+        CHECK_STR(d->remote, "192.0.2.9:4000");
+        CHECK_STR(d->sock_type, "tcp4");
+    }
+    CHECK(fdtable_cloexec(t->fds, 7));
+}
+
+static void test_open_how_and_io(void)
+{
+    struct task *t = ghost(GHOST - 1);
+    /* openat2(AT_FDCWD, "out", {O_WRONLY|O_CREAT}) = 4: the flags only in the record */
+    begin(t, 437, (uint64_t)AT_FDCWD, 0x1000, 0x2000, 24);
+    snprintf(t->call.path, sizeof(t->call.path), "out");
+    t->call.path_len = 3;
+    t->call.cap.open_flags = O_WRONLY | O_CREAT;
+    t->call.cap.have |= PAYLOAD_OPEN_HOW;
+    run(t, 4);
+    struct ofd *d = fdtable_get(t->fds, 4);
+    CHECK(d && d->writable);
+
+    cmp_run_info before, after;
+    state_totals(&before);
+    /* sendmmsg(4, vec, 2) = 2 messages, 300 bytes between them */
+    begin(t, SYS_sendmmsg, 4, 0x4000, 2, 0);
+    state_syscall_entry(t, 10);
+    t->call.cap.mmsg_bytes = 300;
+    t->call.cap.have |= PAYLOAD_MMSG;
+    state_syscall_exit(t, 2, 20);
+    state_totals(&after);
+    CHECK_INT(after.file_written_bytes - before.file_written_bytes, 300);
+
+    /* io_uring_setup(8, params) = 9 */
+    begin(t, SYS_io_uring_setup, 8, 0x5000, 0, 0);
+    state_syscall_entry(t, 10);
+    t->call.cap.uring_sq_entries = 8;
+    t->call.cap.have |= PAYLOAD_URING;
+    state_syscall_exit(t, 9, 20);
+    state_totals(&after);
+    CHECK_INT(after.io_urings - before.io_urings, 1);
+    d = fdtable_get(t->fds, 9);
+    CHECK(d && d->kind == CMP_FD_IO_URING);
+}
+
+static void test_clone3(void)
+{
+    struct task *t = ghost(GHOST - 2);
+    /* clone3 of a thread: the flags are in the record's clone_args */
+    begin(t, 435, 0x1000, 88, 0, 0);
+    t->call.cap.clone_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+    t->call.cap.have |= PAYLOAD_CLONE_ARGS;
+    state_syscall_entry(t, 10);
+    struct task *child = proctable_add(GHOST - 3);
+    state_spawn(t, child, 15);
+    CHECK(child->is_thread);
+    CHECK_INT(child->pid, t->pid);
+    CHECK(child->fds == t->fds);
+    CHECK(child->mm == t->mm);
+}
+
+/* The capture, on this process: what the table's letters name lands in the
+ * record, and memory that cannot be read is marked missing. */
+static void test_capture(void)
+{
+    struct task *t = proctable_add(getpid());
+    static const char path[] = "/etc/hostname";
+    begin(t, SYS_openat, (uint64_t)AT_FDCWD, (uint64_t)(uintptr_t)path, O_RDONLY, 0);
+    capture_entry(t, false);
+    CHECK_INT(t->call.path_len, strlen(path));
+    CHECK_STR(t->call.path, path);
+
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(53)};
+    begin(t, SYS_connect, 3, (uint64_t)(uintptr_t)&sin, sizeof(sin), 0);
+    capture_entry(t, false);
+    CHECK(payload_has(&t->call.cap, PAYLOAD_SOCKADDR));
+    CHECK_INT(t->call.cap.sockaddr_len, sizeof(sin));
+
+    int fds[2] = {11, 12};
+    begin(t, SYS_pipe2, (uint64_t)(uintptr_t)fds, 0, 0, 0);
+    capture_entry(t, false);
+    capture_exit(t, 0);
+    CHECK(payload_has(&t->call.cap, PAYLOAD_FD_PAIR));
+    CHECK_INT(t->call.cap.fd_pair[1], 12);
+
+    uint64_t clone_args[11] = {CLONE_THREAD};
+    begin(t, 435, (uint64_t)(uintptr_t)clone_args, sizeof(clone_args), 0, 0);
+    capture_entry(t, false);
+    CHECK(payload_has(&t->call.cap, PAYLOAD_CLONE_ARGS));
+    CHECK_INT(t->call.cap.clone_flags, CLONE_THREAD);
+
+    /* an unmapped address: missing, with the reason */
+    begin(t, SYS_pipe2, 0x10, 0, 0, 0);
+    capture_entry(t, false);
+    capture_exit(t, 0);
+    CHECK(!payload_has(&t->call.cap, PAYLOAD_FD_PAIR));
+    CHECK(t->call.cap.missing & PAYLOAD_FD_PAIR);
+    CHECK(t->call.cap.fd_pair_err != 0);
+
+    /* read has nothing to capture; a path of a syscall only the hooks decode
+     * is taken when they want it */
+    begin(t, SYS_unlink, (uint64_t)(uintptr_t)path, 0, 0, 0);
+    capture_entry(t, false);
+    CHECK_INT(t->call.path_len, -1);
+    capture_entry(t, true);
+    CHECK_STR(t->call.path, path);
+}
+
+int main(void)
+{
+    state_init(0);
+    test_sockets();
+    test_open_how_and_io();
+    test_clone3();
+    test_capture();
+    return check_finish();
+}
