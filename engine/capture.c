@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <linux/io_uring.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
+#include "procfs.h"
 #include "proctable.h"
 #include "syscall_table.h"
 #include "tracee_mem.h"
@@ -169,4 +171,21 @@ void capture_exit(struct task *t, int64_t ret)
             break;
         }
     }
+}
+
+void capture_program(pid_t pid, pid_t tid, struct program_record *out)
+{
+    procfs_readlink(pid, "exe", out->exe, sizeof(out->exe));
+    out->cwd_err = procfs_readlink_err(tid, "cwd", out->cwd, sizeof(out->cwd));
+    if (out->cwd_err)
+        out->cwd[0] = '\0';
+    /* All of them: the kernel bounds them, at a quarter of the stack limit. */
+    out->argv = procfs_read_all(pid, "cmdline", &out->argv_len);
+}
+
+void program_release(struct program_record *p)
+{
+    free(p->argv);
+    p->argv = NULL;
+    p->argv_len = 0;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct task;
 
@@ -15,5 +16,11 @@ struct task;
 void capture_entry(struct task *t, bool decode);
 /* At the exit stop: what the kernel wrote out for a call returning ret. */
 void capture_exit(struct task *t, int64_t ret);
+
+struct program_record;
+/* The program thread tid of process pid runs, for a task record (a root,
+ * an exec); program_release frees what it holds. */
+void capture_program(pid_t pid, pid_t tid, struct program_record *out);
+void program_release(struct program_record *p);
 
 #endif

@@ -20,6 +20,7 @@
 #include "own_fds.h"
 #include "procfs.h"
 #include "proctable.h"
+#include "record.h"
 #include "script_host.h"
 #include "snapshot.h"
 #include "sources.h"
@@ -59,6 +60,25 @@ static void resume(struct task *t, int sig)
     t->stopped = false;
     int req = (use_seccomp && !t->call.active) ? PTRACE_CONT : PTRACE_SYSCALL;
     ptrace(req, t->tid, 0L, (long)sig);
+}
+
+/* Task records: the program a task runs, captured as it begins to be
+ * traced and after each exec, for the state to apply. */
+static void track_root(struct task *t, uint64_t now)
+{
+    struct program_record prog;
+    capture_program(t->tid, t->tid, &prog);
+    state_track_root(t, NULL, &prog, now);
+    program_release(&prog);
+}
+
+static void track_exec(struct task *t, uint64_t now)
+{
+    struct program_record prog;
+    capture_program(t->pid, t->tid, &prog);
+    state_exec(t, &prog, now);
+    program_release(&prog);
+    tracee_mem_forget(t->tid); /* a new address space */
 }
 
 static bool has_cap(int cap)
@@ -181,7 +201,7 @@ pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)
     }
     root_pid = pid;
     struct task *t = proctable_add(pid);
-    state_track_root(t, NULL, now);
+    track_root(t, now);
     t->before_exec = true;
     /* Perf and BPF must watch it before it runs a single instruction of the
      * command, as ptrace does. */
@@ -667,7 +687,7 @@ static void adopt(struct task *t, uint64_t now)
 {
     t->held = false;
     unclaimed--;
-    state_track_root(t, NULL, now);
+    track_root(t, now);
     sources_track_child(t->tid);
     resume(t, 0);
 }
@@ -814,8 +834,7 @@ void ptrace_handle(pid_t tid, int status, uint64_t now)
         t = exec_event(t, tid);
         if (!t)
             return;
-        state_exec(t, now);
-        tracee_mem_forget(t->tid); /* a new address space */
+        track_exec(t, now);
         resume(t, 0);
         return;
     case PTRACE_EVENT_STOP:

@@ -5,6 +5,8 @@
 #ifndef COMPENDIUM_RECORD_H
 #define COMPENDIUM_RECORD_H
 
+#include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -37,6 +39,18 @@ struct syscall_payloads {
     uint64_t mmsg_bytes; /* over the messages that could be read, of the ret returned */
     uint32_t uring_sq_entries;
     uint32_t uring_flags;
+};
+
+/* A task record's program, as the source found it when the task began to be
+ * traced or had just exec'd: its exe, its arguments and its working
+ * directory. An empty exe or cwd is one that could not be read (cwd_err
+ * says why: ENAMETOOLONG when the kernel cannot name it within PATH_MAX). */
+struct program_record {
+    char exe[PATH_MAX];
+    char cwd[PATH_MAX];
+    int cwd_err;
+    char *argv; /* NUL-separated arguments, however many; NULL when unreadable */
+    size_t argv_len;
 };
 
 static inline void payloads_reset(struct syscall_payloads *p)

@@ -491,7 +491,7 @@ static bool handle_io(struct task *t, int64_t ret, uint64_t now)
 /* Absolute form of the path argument of an exec, lexically; NULL when it
  * cannot be made absolute (a working directory the kernel cannot name within
  * PATH_MAX, a directory fd with no path): never a guess. */
-static const char *absolute_path(struct task *t, int dirfd)
+static const char *absolute_path(struct task *t, int dirfd, const char *cwd)
 {
     const char *path = t->call.path;
     if (t->call.path_len < 0)
@@ -503,7 +503,7 @@ static const char *absolute_path(struct task *t, int dirfd)
         if (d && (d->kind == CMP_FD_DIR || d->kind == CMP_FD_FILE))
             snprintf(base, sizeof(base), "%s", d->path);
         else if (dirfd == AT_FDCWD)
-            procfs_readlink(t->tid, "cwd", base, sizeof(base));
+            snprintf(base, sizeof(base), "%s", cwd);
         if (base[0] != '/')
             return NULL;
     }
@@ -884,16 +884,6 @@ void state_syscall_exit(struct task *t, int64_t ret, uint64_t now)
 
 /* ---- processes -------------------------------------------------------------- */
 
-/* Takes the program's arguments from /proc, fresh after an exec: all of
- * them (the kernel bounds them, at a quarter of the stack limit). */
-static void learn_program(struct process *p, pid_t pid, const char *exe)
-{
-    size_t argv_len;
-    char *argv = procfs_read_all(pid, "cmdline", &argv_len);
-    process_set_program(p, exe, argv, argv_len);
-    free(argv);
-}
-
 static void fold_memory(struct mm *mm)
 {
     struct mm_stats s;
@@ -903,7 +893,8 @@ static void fold_memory(struct mm *mm)
     totals.mmap_regions += s.peak_regions;
 }
 
-void state_track_root(struct task *t, struct task *leader, uint64_t now)
+void state_track_root(struct task *t, struct task *leader, const struct program_record *prog,
+                      uint64_t now)
 {
     t->start_ns = now;
     if (leader && leader != t) {
@@ -915,10 +906,8 @@ void state_track_root(struct task *t, struct task *leader, uint64_t now)
         totals.threads++;
         return;
     }
-    char exe[PATH_MAX];
-    procfs_readlink(t->tid, "exe", exe, sizeof(exe));
-    t->proc = process_new(t->tid, 0, exe);
-    learn_program(t->proc, t->tid, exe);
+    t->proc = process_new(t->tid, 0, prog->exe);
+    process_set_program(t->proc, prog->exe, prog->argv, prog->argv_len);
     t->proc->start_ns = now;
     t->fds = fdtable_new();
     t->mm = mm_new();
@@ -939,7 +928,7 @@ void state_attach(const struct snapshot *s, uint64_t now)
     totals.processes++;
     for (size_t i = 1; i < s->tid_count; i++)
         if (!proctable_find(s->tids[i]))
-            state_track_root(proctable_add(s->tids[i]), leader, now);
+            state_track_root(proctable_add(s->tids[i]), leader, NULL, now);
     fdtable_apply_snapshot(leader->fds, s);
     mm_apply_snapshot(leader->mm, s);
     struct mm_stats m;
@@ -983,17 +972,12 @@ void state_spawn(struct task *parent, struct task *child, uint64_t now)
     script_host_dispatch();
 }
 
-void state_exec(struct task *t, uint64_t now)
+void state_exec(struct task *t, const struct program_record *prog, uint64_t now)
 {
-    char program[PATH_MAX];
     const char *path =
-        absolute_path(t, t->call.nr == SYS_execveat ? (int)t->call.args[0] : AT_FDCWD);
-    if (path && t->call.path_len > 0) {
-        snprintf(program, sizeof(program), "%s", path);
-    } else {
-        procfs_readlink(t->pid, "exe", program, sizeof(program));
-    }
-    learn_program(t->proc, t->pid, program);
+        absolute_path(t, t->call.nr == SYS_execveat ? (int)t->call.args[0] : AT_FDCWD, prog->cwd);
+    const char *program = path && t->call.path_len > 0 ? path : prog->exe;
+    process_set_program(t->proc, program, prog->argv, prog->argv_len);
 
     /* exec unshares the fd table and drops close-on-exec fds. */
     struct fdtable *fds = fdtable_clone(t->fds);

@@ -23,7 +23,9 @@ unsigned state_needs(int32_t nr);
 
 /* A task traced from the start of the run (the spawned command or an
  * attached process's threads): gives it process, fd and memory state. */
-void state_track_root(struct task *t, struct task *leader, uint64_t now);
+struct program_record;
+void state_track_root(struct task *t, struct task *leader, const struct program_record *prog,
+                      uint64_t now);
 
 struct snapshot;
 /* Tracing begins by attaching: makes a task for each of the snapshot's
@@ -34,8 +36,8 @@ void state_attach(const struct snapshot *s, uint64_t now);
 /* parent created child (already in the table) with the clone flags that
  * parent->call holds; fills the child's process, fds and memory. */
 void state_spawn(struct task *parent, struct task *child, uint64_t now);
-/* t completed an execve (after any tid change). */
-void state_exec(struct task *t, uint64_t now);
+/* t completed an execve (after any tid change); prog is what it now runs. */
+void state_exec(struct task *t, const struct program_record *prog, uint64_t now);
 /* t is gone; emits the exit event and folds its memory into the totals.
  * The caller removes the task afterwards. */
 void state_exit(struct task *t, int code, int signal, bool core_dumped, uint64_t now);

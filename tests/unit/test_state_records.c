@@ -5,6 +5,7 @@
 #include "check.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <linux/sched.h>
@@ -17,15 +18,31 @@
 #include "capture.h"
 #include "fdtable.h"
 #include "proctable.h"
+#include "record.h"
 #include "state.h"
 
 /* No process has this pid (above the kernel's pid_max default). */
 #define GHOST 999999
 
+static struct program_record program(const char *exe, const char *cwd, const char *argv,
+                                     size_t argv_len)
+{
+    struct program_record p;
+    memset(&p, 0, sizeof(p));
+    snprintf(p.exe, sizeof(p.exe), "%s", exe);
+    snprintf(p.cwd, sizeof(p.cwd), "%s", cwd);
+    p.argv = (char *)argv;
+    p.argv_len = argv_len;
+    return p;
+}
+
 static struct task *ghost(pid_t tid)
 {
     struct task *t = proctable_add(tid);
-    state_track_root(t, NULL, 1);
+    struct program_record prog = program("/bin/ghost", "/", "ghost\0", 6);
+    state_track_root(t, NULL, &prog, 1);
+    CHECK_STR(t->proc->exe, "/bin/ghost");
+    CHECK_STR(t->proc->comm, "ghost");
     t->before_exec = false;
     return t;
 }
@@ -160,6 +177,32 @@ static void test_clone3(void)
     CHECK(child->mm == t->mm);
 }
 
+/* An exec record: the program is the path argument made absolute against
+ * the record's working directory; with none, the exe the record names. */
+static void test_exec(void)
+{
+    struct task *t = ghost(GHOST - 4);
+    begin(t, SYS_execve, 0x1000, 0x2000, 0x3000, 0);
+    snprintf(t->call.path, sizeof(t->call.path), "bin/../tool");
+    t->call.path_len = (int)strlen(t->call.path);
+    state_syscall_entry(t, 10);
+    struct program_record prog = program("/usr/lib/tool", "/srv/app", "tool\0-v\0", 8);
+    state_exec(t, &prog, 20);
+    CHECK_STR(t->proc->exe, "/srv/app/tool");
+    CHECK_INT(t->proc->argv_len, 8);
+    CHECK(memcmp(t->proc->argv, "tool\0-v\0", 8) == 0);
+
+    /* a working directory the kernel could not name: no guess */
+    begin(t, SYS_execve, 0x1000, 0x2000, 0x3000, 0);
+    snprintf(t->call.path, sizeof(t->call.path), "tool");
+    t->call.path_len = 4;
+    state_syscall_entry(t, 30);
+    prog = program("/usr/lib/tool", "", "tool\0", 5);
+    prog.cwd_err = ENAMETOOLONG;
+    state_exec(t, &prog, 40);
+    CHECK_STR(t->proc->exe, "/usr/lib/tool");
+}
+
 /* The capture, on this process: what the table's letters name lands in the
  * record, and memory that cannot be read is marked missing. */
 static void test_capture(void)
@@ -213,6 +256,7 @@ int main(void)
     test_sockets();
     test_open_how_and_io();
     test_clone3();
+    test_exec();
     test_capture();
     return check_finish();
 }
