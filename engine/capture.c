@@ -2,9 +2,12 @@
 
 #include <errno.h>
 #include <linux/io_uring.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#include "decode.h"
+#include "fdtable.h"
 #include "procfs.h"
 #include "proctable.h"
 #include "syscall_table.h"
@@ -99,12 +102,91 @@ static void capture_mmsg(struct task *t, uint64_t vec, int64_t count)
     mark(&t->call.cap, PAYLOAD_MMSG, NULL, count > 0 ? EFAULT : 0);
 }
 
+#define IO_URING_LINK "anon_inode:[io_uring]"
+
+/* A ring's size and whether a kernel thread polls it, from its fdinfo. */
+static void capture_ring(struct task *t, struct captured_fd *cf)
+{
+    char name[32], info[4096];
+    snprintf(name, sizeof(name), "fdinfo/%d", cf->fd);
+    size_t n = procfs_read(t->tid, name, info, sizeof(info) - 1);
+    info[n] = '\0';
+    unsigned mask = 0;
+    int sq_thread = -1;
+    const char *m = strstr(info, "SqMask:");
+    if (m)
+        sscanf(m + 7, "%x", &mask);
+    const char *th = strstr(info, "SqThread:");
+    if (th)
+        sscanf(th + 9, "%d", &sq_thread);
+    cf->ring_known = 1;
+    cf->ring_entries = m ? (int)mask + 1 : 0;
+    cf->ring_sqpoll = sq_thread >= 0;
+}
+
+static struct captured_fd *new_fd_slot(struct syscall_payloads *p, int fd)
+{
+    if (p->fd_count == PAYLOAD_FDS_MAX || payload_fd(p, fd))
+        return NULL;
+    struct captured_fd *cf = &p->fds[p->fd_count++];
+    memset(cf, 0, sizeof(*cf));
+    cf->fd = fd;
+    return cf;
+}
+
+/* What fd is, read from /proc: the kernel's name for it now. */
+static void capture_fd_now(struct task *t, int fd, bool ring)
+{
+    if (!fdtable_trackable(fd))
+        return;
+    struct captured_fd *cf = new_fd_slot(&t->call.cap, fd);
+    if (!cf)
+        return;
+    cf->err = snapshot_read_fd(t->tid, fd, &cf->info);
+    if (ring && !cf->err && strcmp(cf->info.path, IO_URING_LINK) == 0)
+        capture_ring(t, cf);
+}
+
+/* An fd argument: described when the state has not met it; a ring the
+ * state knows only by its name gets its fdinfo. */
+static void capture_fd_arg(struct task *t, int fd, bool ring)
+{
+    if (fd < 0 || !t->fds)
+        return;
+    const struct ofd *known = fdtable_get(t->fds, fd);
+    if (!known) {
+        capture_fd_now(t, fd, ring);
+        return;
+    }
+    if (ring && known->kind != CMP_FD_IO_URING && strcmp(known->path, IO_URING_LINK) == 0) {
+        struct captured_fd *cf = new_fd_slot(&t->call.cap, fd);
+        if (cf) {
+            cf->err = ENOENT; /* no description: the state has its own */
+            capture_ring(t, cf);
+        }
+    }
+}
+
+/* Whether the address accept wrote out names the peer: else the new
+ * socket is described from /proc. */
+static bool peer_decodes(const struct syscall_payloads *p)
+{
+    if (!payload_has(p, PAYLOAD_PEER))
+        return false;
+    struct sockaddr_storage ss;
+    char text[160];
+    int family = 0;
+    memcpy(&ss, p->peer, p->peer_len);
+    return decode_sockaddr(&ss, p->peer_len, text, sizeof(text), &family) > 0;
+}
+
 void capture_entry(struct task *t, bool decode)
 {
     struct syscall_call *c = &t->call;
     c->path_len = c->path2_len = -1;
     c->path_err = 0;
     payloads_reset(&c->cap);
+    bool first_fd = decode; /* the hooks' fd_path: the first fd argument */
     const struct syscall_desc *desc = syscall_desc(c->nr);
     if (!desc || (!desc->capture && !decode))
         return;
@@ -124,6 +206,12 @@ void capture_entry(struct task *t, bool decode)
         }
         if (kind == 'p')
             paths++;
+        if (want == SYSCALL_CAPTURE_FD || want == SYSCALL_CAPTURE_RING_FD ||
+            (kind == 'd' && first_fd)) {
+            capture_fd_arg(t, (int)a[i], want == SYSCALL_CAPTURE_RING_FD);
+        }
+        if (kind == 'd')
+            first_fd = false;
         if ((want == SYSCALL_CAPTURE_SOCKADDR_IN || (kind == 'a' && decode)) && i + 1 < 6)
             capture_sockaddr(t, a[i], a[i + 1]);
         if (want == SYSCALL_CAPTURE_CLONE_ARGS) {
@@ -137,11 +225,23 @@ void capture_entry(struct task *t, bool decode)
     }
 }
 
-void capture_exit(struct task *t, int64_t ret)
+/* The fds a call made, as the kernel names them now. */
+static void capture_new_fds(struct task *t, int64_t ret)
+{
+    const struct syscall_payloads *p = &t->call.cap;
+    if (payload_has(p, PAYLOAD_FD_PAIR)) {
+        capture_fd_now(t, p->fd_pair[0], false);
+        capture_fd_now(t, p->fd_pair[1], false);
+    } else if (!peer_decodes(p)) {
+        capture_fd_now(t, (int)ret, false);
+    }
+}
+
+/* What the kernel wrote where the arguments point. */
+static void capture_exit_args(struct task *t, const struct syscall_desc *desc, int64_t ret)
 {
     struct syscall_call *c = &t->call;
-    const struct syscall_desc *desc = syscall_desc(c->nr);
-    if (!desc || !desc->capture)
+    if (!desc->capture)
         return;
     struct syscall_payloads *p = &c->cap;
     const uint64_t *a = c->args;
@@ -173,6 +273,19 @@ void capture_exit(struct task *t, int64_t ret)
     }
 }
 
+void capture_exit(struct task *t, int64_t ret)
+{
+    struct syscall_call *c = &t->call;
+    const struct syscall_desc *desc = syscall_desc(c->nr);
+    if (!desc)
+        return;
+    if (c->skip) /* an enter hook failed it: the kernel ran nothing */
+        ret = c->ret_value;
+    capture_exit_args(t, desc, ret);
+    if ((desc->needs & SYSCALL_NEED_NEW_FD) && ret >= 0)
+        capture_new_fds(t, ret);
+}
+
 void capture_program(pid_t pid, pid_t tid, struct program_record *out)
 {
     procfs_readlink(pid, "exe", out->exe, sizeof(out->exe));
@@ -188,4 +301,14 @@ void program_release(struct program_record *p)
     free(p->argv);
     p->argv = NULL;
     p->argv_len = 0;
+}
+
+struct ofd *capture_query_fd(struct task *t, int fd)
+{
+    struct snapshot_fd s;
+    if (!fdtable_trackable(fd) || snapshot_read_fd(t->pid, fd, &s) != 0)
+        return NULL;
+    struct ofd *d = fdtable_apply_fd(t->fds, &s);
+    snapshot_fd_free(&s);
+    return d;
 }

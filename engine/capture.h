@@ -17,6 +17,11 @@ void capture_entry(struct task *t, bool decode);
 /* At the exit stop: what the kernel wrote out for a call returning ret. */
 void capture_exit(struct task *t, int64_t ret);
 
+struct ofd;
+/* A script asks what an fd the state has not met is (c.fd): read now, while
+ * the task is stopped, and installed in its table; NULL when not open. */
+struct ofd *capture_query_fd(struct task *t, int fd);
+
 struct program_record;
 /* The program thread tid of process pid runs, for a task record (a root,
  * an exec); program_release frees what it holds. */

@@ -110,6 +110,7 @@ void proctable_remove(struct task *t)
         mm_unref(t->mm);
     if (t->proc)
         process_unref(t->proc);
+    payloads_reset(&t->call.cap);
     free(t);
 }
 

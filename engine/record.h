@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "snapshot.h"
+
 /* One bit per payload, in syscall_payloads.have and .missing. */
 enum {
     PAYLOAD_SOCKADDR = 1u << 0,   /* 'a': the socket address passed in */
@@ -22,6 +24,21 @@ enum {
 };
 
 #define PAYLOAD_ADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
+
+/* What an fd is, as the kernel told the source: an fd of an argument the
+ * state had not met yet (inherited, or opened before an attach), or a new
+ * fd the call made (an open's file as the kernel resolved it). */
+struct captured_fd {
+    int32_t fd;
+    int32_t err; /* 0, or why the source could not tell (ENOENT: not open) */
+    struct snapshot_fd info;
+    /* An io_uring whose setup the trace did not see: its fdinfo. */
+    int32_t ring_known;   /* the fields below were read */
+    int32_t ring_entries; /* submission queue entries, 0 if unknown */
+    int32_t ring_sqpoll;  /* a kernel thread submits */
+};
+
+#define PAYLOAD_FDS_MAX 4
 
 /* Path strings are kept beside these, in syscall_call (path, path2; a
  * negative length with path_err saying why is a path that is missing). */
@@ -39,6 +56,8 @@ struct syscall_payloads {
     uint64_t mmsg_bytes; /* over the messages that could be read, of the ret returned */
     uint32_t uring_sq_entries;
     uint32_t uring_flags;
+    uint32_t fd_count;
+    struct captured_fd fds[PAYLOAD_FDS_MAX];
 };
 
 /* A task record's program, as the source found it when the task began to be
@@ -53,10 +72,11 @@ struct program_record {
     size_t argv_len;
 };
 
-static inline void payloads_reset(struct syscall_payloads *p)
-{
-    p->have = p->missing = 0;
-}
+/* Empties p, freeing what a previous record left. */
+void payloads_reset(struct syscall_payloads *p);
+
+/* The record's fd description of fd, NULL when it has none. */
+const struct captured_fd *payload_fd(const struct syscall_payloads *p, int fd);
 
 static inline int payload_has(const struct syscall_payloads *p, uint32_t bit)
 {

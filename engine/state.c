@@ -19,7 +19,6 @@
 #include "inject.h"
 #include "memregions.h"
 #include "paths.h"
-#include "procfs.h"
 #include "script_host.h"
 #include "snapshot.h"
 #include "record.h"
@@ -91,14 +90,28 @@ static void decode_captured_sockaddr(struct syscall_call *c)
     c->sockaddr_len = (int)(w < sizeof(c->sockaddr) ? w : sizeof(c->sockaddr) - 1);
 }
 
-/* The fd's description, learning unknown fds from /proc. */
+/* What the record says fd is, installed in t's table; NULL, with *err
+ * saying why, when the source could not tell. */
+static struct ofd *learn_captured(struct task *t, int fd, int *err)
+{
+    const struct captured_fd *cf = payload_fd(&t->call.cap, fd);
+    int why = !cf || !cf->info.path ? ENOENT : cf->err;
+    if (err)
+        *err = why;
+    if (why || !fdtable_trackable(fd))
+        return NULL;
+    return fdtable_apply_fd(t->fds, &cf->info);
+}
+
+/* The fd's description; an fd the state has not met (inherited, opened
+ * before an attach) is learnt from the record. */
 static struct ofd *fd_lookup(struct task *t, int fd)
 {
     if (fd < 0 || !t->fds)
         return NULL;
     struct ofd *d = fdtable_get(t->fds, fd);
     if (!d)
-        d = fdtable_probe(t->fds, t->pid, fd);
+        d = learn_captured(t, fd, NULL);
     return d;
 }
 
@@ -265,19 +278,9 @@ static void notice_ring(struct task *t, int fd, uint64_t now)
     if (!d || d->kind == CMP_FD_IO_URING || strcmp(d->path, IO_URING_LINK) != 0)
         return;
     d->kind = CMP_FD_IO_URING;
-    char name[32], info[4096];
-    snprintf(name, sizeof(name), "fdinfo/%d", fd);
-    size_t n = procfs_read(t->pid, name, info, sizeof(info) - 1);
-    info[n] = '\0';
-    unsigned mask = 0;
-    int sq_thread = -1;
-    const char *m = strstr(info, "SqMask:");
-    if (m)
-        sscanf(m + 7, "%x", &mask);
-    const char *th = strstr(info, "SqThread:");
-    if (th)
-        sscanf(th + 9, "%d", &sq_thread);
-    emit_io_uring(t, fd, m ? (int)mask + 1 : 0, sq_thread >= 0, true, now);
+    const struct captured_fd *cf = payload_fd(&t->call.cap, fd);
+    bool known = cf && cf->ring_known;
+    emit_io_uring(t, fd, known ? cf->ring_entries : 0, known && cf->ring_sqpoll, true, now);
 }
 
 /* ---- entry --------------------------------------------------------------- */
@@ -520,9 +523,10 @@ static void handle_open(struct task *t, int64_t ret, uint64_t flags, uint64_t no
     int fd = (int)ret;
     struct syscall_call *c = &t->call;
     fdtable_close(t->fds, fd);
-    /* The tid's own /proc entry: a thread may have unshared its fd table. */
-    struct ofd *d = fdtable_probe(t->fds, t->tid, fd);
-    int err = d ? (d->path[0] ? 0 : ENAMETOOLONG) : errno;
+    int err;
+    struct ofd *d = learn_captured(t, fd, &err);
+    if (d && !d->path[0])
+        err = ENAMETOOLONG;
     if (!d) /* closed already by another thread sharing the table */
         d = fdtable_install(t->fds, fd, CMP_FD_FILE, NULL, (flags & O_CLOEXEC) != 0);
     /* fdinfo says how the file was opened; the flags argument counts too,
@@ -542,12 +546,13 @@ static void handle_open(struct task *t, int64_t ret, uint64_t flags, uint64_t no
     script_host_dispatch();
 }
 
-/* fds with no path of their own (pipes, eventfds, ...) are learnt from /proc
- * right away, so they carry the kernel's name and inode, as inherited ones do. */
+/* fds with no path of their own (pipes, eventfds, ...) are learnt as the
+ * record names them, so they carry the kernel's name and inode, as
+ * inherited ones do. */
 static void learn_fd(struct task *t, int fd)
 {
     fdtable_close(t->fds, fd);
-    fdtable_probe(t->fds, t->pid, fd);
+    learn_captured(t, fd, NULL);
 }
 
 static void learn_fd_pair(struct task *t)
@@ -595,9 +600,9 @@ static void handle_accept(struct task *t, int64_t ret, bool cloexec)
             return;
         }
     }
-    /* No address asked for: learn the peer from /proc. */
+    /* No address asked for: the record describes the new socket. */
     fdtable_close(t->fds, (int)ret);
-    struct ofd *probed = fdtable_probe(t->fds, t->pid, (int)ret);
+    struct ofd *probed = learn_captured(t, (int)ret, NULL);
     if (probed && listener && !probed->sock_type[0])
         snprintf(probed->sock_type, sizeof(probed->sock_type), "%s", listener->sock_type);
     if (probed)
@@ -630,23 +635,23 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
     int newfd = (int)ret;
     switch (t->call.nr) {
     case SYS_open:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_open(t, ret, a[1], now);
         return true;
     case SYS_creat:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_open(t, ret, O_CREAT | O_WRONLY | O_TRUNC, now);
         return true;
     case SYS_openat:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_open(t, ret, a[2], now);
         return true;
     case SYS_open_by_handle_at: /* a file opened with no path at all */
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_open(t, ret, a[2], now);
         return true;
     case 437: { /* openat2: struct open_how starts with the flags */
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         uint64_t flags = payload_has(&t->call.cap, PAYLOAD_OPEN_HOW) ? t->call.cap.open_flags : 0;
         handle_open(t, ret, flags, now);
         return true;
@@ -697,11 +702,11 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         install_socket_pair(t, a);
         return true;
     case SYS_accept:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_accept(t, ret, false);
         return true;
     case SYS_accept4:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_accept(t, ret, (a[3] & SOCK_CLOEXEC) != 0);
         return true;
     case SYS_connect:
@@ -710,7 +715,7 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         return true;
     case SYS_pipe:
     case SYS_pipe2:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         learn_fd_pair(t);
         return true;
     case SYS_eventfd:
@@ -722,12 +727,12 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
     case SYS_inotify_init1:
     case 434: /* pidfd_open */
     case SYS_memfd_create:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         learn_fd(t, newfd);
         return true;
     case SYS_signalfd:
     case SYS_signalfd4:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         if ((int)a[0] == -1) /* otherwise it updates an existing signalfd */
             learn_fd(t, newfd);
         return true;

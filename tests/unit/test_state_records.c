@@ -11,6 +11,7 @@
 #include <linux/sched.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -177,6 +178,81 @@ static void test_clone3(void)
     CHECK(child->mm == t->mm);
 }
 
+/* A captured fd description, as the source hands it over. */
+static void put_fd(struct task *t, int fd, int kind, const char *path, int flags)
+{
+    struct captured_fd *cf = &t->call.cap.fds[t->call.cap.fd_count++];
+    memset(cf, 0, sizeof(*cf));
+    cf->fd = fd;
+    cf->info.fd = fd;
+    cf->info.kind = kind;
+    cf->info.path = strdup(path);
+    cf->info.flags = flags;
+}
+
+/* fds the state learns from the record only: an inherited one named by an
+ * argument, the file an open resolved to, a pipe's ends, a ring whose setup
+ * was not seen. */
+static void test_fds_from_record(void)
+{
+    struct task *t = ghost(GHOST - 5);
+    cmp_run_info before, after;
+    state_totals(&before);
+    /* write(1, ..., 5) = 5, fd 1 inherited: a pipe */
+    begin(t, SYS_write, 1, 0x1000, 5, 0);
+    put_fd(t, 1, CMP_FD_PIPE, "pipe:[4242]", O_WRONLY);
+    run(t, 5);
+    struct ofd *d = fdtable_get(t->fds, 1);
+    CHECK(d != NULL);
+    if (d) {
+        CHECK_INT(d->kind, CMP_FD_PIPE);
+        CHECK_STR(d->path, "pipe:[4242]");
+    }
+    state_totals(&after);
+    CHECK_INT(after.file_written_bytes - before.file_written_bytes, 5);
+
+    /* openat(AT_FDCWD, "link", O_RDONLY) = 3: the file is what the fd names */
+    begin(t, SYS_openat, (uint64_t)AT_FDCWD, 0x1000, O_RDONLY, 0);
+    snprintf(t->call.path, sizeof(t->call.path), "link");
+    t->call.path_len = 4;
+    state_syscall_entry(t, 10);
+    put_fd(t, 3, CMP_FD_FILE, "/data/real", O_RDONLY);
+    state_syscall_exit(t, 3, 20);
+    d = fdtable_get(t->fds, 3);
+    CHECK(d && strcmp(d->path, "/data/real") == 0 && !d->writable);
+
+    /* pipe2(fds, O_CLOEXEC) = 0, fds {4, 5} */
+    begin(t, SYS_pipe2, 0x1000, O_CLOEXEC, 0, 0);
+    state_syscall_entry(t, 10);
+    t->call.cap.fd_pair[0] = 4;
+    t->call.cap.fd_pair[1] = 5;
+    t->call.cap.have |= PAYLOAD_FD_PAIR;
+    put_fd(t, 4, CMP_FD_PIPE, "pipe:[77]", O_RDONLY | O_CLOEXEC);
+    put_fd(t, 5, CMP_FD_PIPE, "pipe:[77]", O_WRONLY | O_CLOEXEC);
+    state_syscall_exit(t, 0, 20);
+    CHECK(fdtable_get(t->fds, 4) && fdtable_get(t->fds, 5));
+    CHECK(fdtable_cloexec(t->fds, 5));
+    d = fdtable_get(t->fds, 5);
+    CHECK(d && d->writable);
+
+    /* io_uring_enter(6, ...) on a ring set up before tracing */
+    state_totals(&before);
+    begin(t, SYS_io_uring_enter, 6, 1, 0, 0);
+    put_fd(t, 6, CMP_FD_OTHER, "anon_inode:[io_uring]", O_RDWR);
+    t->call.cap.fds[0].ring_known = 1;
+    t->call.cap.fds[0].ring_entries = 32;
+    run(t, 1);
+    state_totals(&after);
+    CHECK_INT(after.io_urings - before.io_urings, 1);
+    d = fdtable_get(t->fds, 6);
+    CHECK(d && d->kind == CMP_FD_IO_URING);
+
+    /* an fd the source could not describe stays unknown */
+    begin(t, SYS_dup, 9, 0, 0, 0);
+    run(t, 10);
+    CHECK(fdtable_get(t->fds, 10) == NULL);
+}
+
 /* An exec record: the program is the path argument made absolute against
  * the record's working directory; with none, the exe the record names. */
 static void test_exec(void)
@@ -257,6 +333,7 @@ int main(void)
     test_open_how_and_io();
     test_clone3();
     test_exec();
+    test_fds_from_record();
     test_capture();
     return check_finish();
 }
