@@ -284,6 +284,13 @@ void capture_exit(struct task *t, int64_t ret)
     capture_exit_args(t, desc, ret);
     if ((desc->needs & SYSCALL_NEED_NEW_FD) && ret >= 0)
         capture_new_fds(t, ret);
+    if ((desc->needs & SYSCALL_NEED_CWD) && ret == 0) {
+        struct syscall_payloads *p = &c->cap;
+        p->cwd_err = procfs_readlink_err(t->tid, "cwd", p->cwd, sizeof(p->cwd));
+        if (p->cwd_err)
+            p->cwd[0] = '\0';
+        p->have |= PAYLOAD_CWD; /* an empty one is the kernel's answer, not a missing record */
+    }
 }
 
 void capture_program(pid_t pid, pid_t tid, struct program_record *out)

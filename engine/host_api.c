@@ -32,6 +32,8 @@ int cmp_host_proc(int32_t tid, cmp_proc_info *out)
     out->comm = text(p->comm, strlen(p->comm));
     out->exe = text(p->exe, strlen(p->exe));
     out->argv = text(p->argv, p->argv_len);
+    if (t->fs)
+        out->cwd = text(t->fs->cwd, strlen(t->fs->cwd));
     if (t->mm) {
         struct mm_stats stats;
         mm_stats(t->mm, &stats);

@@ -51,6 +51,12 @@ struct syscall_call {
     uint64_t delay_ns; /* hold the task this long at this stop (c.delay) */
 };
 
+/* The working directory, shared by tasks cloned with CLONE_FS. */
+struct task_fs {
+    int refs;
+    char *cwd; /* "" when the kernel could not name it within PATH_MAX */
+};
+
 struct task {
     pid_t tid;
     pid_t pid; /* thread group id */
@@ -64,6 +70,7 @@ struct task {
     struct process *proc;
     struct fdtable *fds;
     struct mm *mm;
+    struct task_fs *fs;
     struct syscall_call call;
     uint64_t start_ns;
 };
@@ -87,6 +94,11 @@ const char *process_safe_name(const char *name, char *out, size_t cap);
 struct process *process_new(pid_t pid, pid_t ppid, const char *exe);
 struct process *process_ref(struct process *p);
 void process_unref(struct process *p);
+struct task_fs *task_fs_new(const char *cwd);
+struct task_fs *task_fs_ref(struct task_fs *fs);
+void task_fs_unref(struct task_fs *fs);
+void task_fs_set_cwd(struct task_fs *fs, const char *cwd);
+
 void process_set_program(struct process *p, const char *exe, const char *argv, size_t argv_len);
 
 #endif

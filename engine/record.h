@@ -21,6 +21,7 @@ enum {
     PAYLOAD_OPEN_HOW = 1u << 4,   /* 'H': struct open_how's flags */
     PAYLOAD_MMSG = 1u << 5,       /* 'M': the bytes of the messages sent or received */
     PAYLOAD_URING = 1u << 6,      /* 'U': struct io_uring_params' size and flags */
+    PAYLOAD_CWD = 1u << 7,        /* the working directory a chdir made */
 };
 
 #define PAYLOAD_ADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
@@ -58,6 +59,8 @@ struct syscall_payloads {
     uint32_t uring_flags;
     uint32_t fd_count;
     struct captured_fd fds[PAYLOAD_FDS_MAX];
+    int32_t cwd_err; /* ENAMETOOLONG: the kernel cannot name it within PATH_MAX */
+    char cwd[PATH_MAX];
 };
 
 /* A task record's program, as the source found it when the task began to be

@@ -846,10 +846,29 @@ static bool handle_memory(struct task *t, int64_t ret, uint64_t now)
 
 /* ---- exit of a syscall ------------------------------------------------------ */
 
-/* What a returned syscall changes: a syscall is one of these three at most. */
+/* ---- working directory ----------------------------------------------------------- */
+
+static bool handle_cwd(struct task *t)
+{
+    switch (t->call.nr) {
+    case SYS_chdir:
+    case SYS_fchdir:
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_CWD);
+        /* The record has it as the kernel names it: a lexical join would
+         * miss the symlinks on the way. */
+        if (t->fs && payload_has(&t->call.cap, PAYLOAD_CWD))
+            task_fs_set_cwd(t->fs, t->call.cap.cwd);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* What a returned syscall changes: a syscall is one of these at most. */
 static bool apply_at_exit(struct task *t, int64_t ret, uint64_t now)
 {
-    return handle_io(t, ret, now) || handle_fd_syscall(t, ret, now) || handle_memory(t, ret, now);
+    return handle_io(t, ret, now) || handle_fd_syscall(t, ret, now) || handle_memory(t, ret, now) ||
+           handle_cwd(t);
 }
 
 static void syscall_returned(struct task *t, int64_t ret, uint64_t now)
@@ -908,9 +927,11 @@ void state_track_root(struct task *t, struct task *leader, const struct program_
         t->proc = process_ref(leader->proc);
         t->fds = fdtable_ref(leader->fds);
         t->mm = mm_ref(leader->mm);
+        t->fs = task_fs_ref(leader->fs);
         totals.threads++;
         return;
     }
+    t->fs = task_fs_new(prog->cwd);
     t->proc = process_new(t->tid, 0, prog->exe);
     process_set_program(t->proc, prog->exe, prog->argv, prog->argv_len);
     t->proc->start_ns = now;
@@ -930,6 +951,7 @@ void state_attach(const struct snapshot *s, uint64_t now)
     leader->proc->start_ns = now;
     leader->fds = fdtable_new();
     leader->mm = mm_new();
+    leader->fs = task_fs_new(s->cwd);
     totals.processes++;
     for (size_t i = 1; i < s->tid_count; i++)
         if (!proctable_find(s->tids[i]))
@@ -960,6 +982,8 @@ void state_spawn(struct task *parent, struct task *child, uint64_t now)
     }
     child->fds = (flags & CLONE_FILES) ? fdtable_ref(parent->fds) : fdtable_clone(parent->fds);
     child->mm = (flags & CLONE_VM) ? mm_ref(parent->mm) : mm_clone(parent->mm);
+    child->fs = (flags & CLONE_FS) ? task_fs_ref(parent->fs)
+                                   : task_fs_new(parent->fs ? parent->fs->cwd : NULL);
     /* A vfork child borrows its parent's memory until it execs: its totals
      * belong to the parent. */
     child->mm_borrowed = thread ? parent->mm_borrowed : (flags & CLONE_VM) != 0;

@@ -18,7 +18,8 @@
  *   needs    STOP the state needs every call, so it always stops;
  *            IO the state counts its bytes: it stops when I/O is wanted;
  *            ENTRY the state reads it at entry; NOEXIT it never returns;
- *            NEWFD the fds it makes are learnt as the kernel names them.
+ *            NEWFD the fds it makes are learnt as the kernel names them;
+ *            CWD it changes the working directory, learnt at its exit.
  *            They must be exactly what the state's own dispatch says
  *            (state_needs); a unit test holds the two together.
  *   capture  what the state takes from each argument's memory, by
@@ -37,6 +38,7 @@
 #define ENTRY SYSCALL_NEED_ENTRY
 #define NOEXIT SYSCALL_NEED_NO_EXIT
 #define NEWFD SYSCALL_NEED_NEW_FD
+#define CWD SYSCALL_NEED_CWD
 
 static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [0] = {"read", "dBu", TD, IO, "d"},
@@ -119,8 +121,8 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [77] = {"ftruncate", "di", TD},
     [78] = {"getdents", "dxu", TD},
     [79] = {"getcwd", "xu", TF},
-    [80] = {"chdir", "p", TF},
-    [81] = {"fchdir", "d", TD},
+    [80] = {"chdir", "p", TF, STOP | CWD},
+    [81] = {"fchdir", "d", TD, STOP | CWD},
     [82] = {"rename", "pp", TF},
     [83] = {"mkdir", "pm", TF},
     [84] = {"rmdir", "p", TF},

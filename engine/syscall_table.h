@@ -57,6 +57,9 @@ enum {
      * state learns as the kernel names them: a source captures what each
      * new fd is at the exit. */
     SYSCALL_NEED_NEW_FD = 1u << 4,
+    /* It changes the working directory: a source captures the new one, as
+     * the kernel names it, at the exit of a call that succeeded. */
+    SYSCALL_NEED_CWD = 1u << 5,
 };
 
 /* What the state takes from the memory an argument points to, one letter

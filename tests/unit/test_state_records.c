@@ -253,6 +253,43 @@ static void test_fds_from_record(void)
     CHECK(fdtable_get(t->fds, 10) == NULL);
 }
 
+/* The working directory: the root's record, then chdir records as the
+ * kernel named the new one, shared with CLONE_FS and copied without it. */
+static void test_cwd(void)
+{
+    struct task *t = ghost(GHOST - 6);
+    CHECK_STR(t->fs->cwd, "/");
+    begin(t, SYS_chdir, 0x1000, 0, 0, 0);
+    state_syscall_entry(t, 10);
+    snprintf(t->call.cap.cwd, sizeof(t->call.cap.cwd), "/real/dir");
+    t->call.cap.have |= PAYLOAD_CWD;
+    state_syscall_exit(t, 0, 20);
+    CHECK_STR(t->fs->cwd, "/real/dir");
+
+    begin(t, SYS_clone, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD, 0, 0, 0);
+    state_syscall_entry(t, 30);
+    struct task *thread = proctable_add(GHOST - 7);
+    state_spawn(t, thread, 35);
+    begin(t, SYS_fork, 0, 0, 0, 0);
+    state_syscall_entry(t, 40);
+    struct task *child = proctable_add(GHOST - 8);
+    state_spawn(t, child, 45);
+
+    begin(thread, SYS_fchdir, 5, 0, 0, 0);
+    state_syscall_entry(thread, 50);
+    snprintf(thread->call.cap.cwd, sizeof(thread->call.cap.cwd), "/elsewhere");
+    thread->call.cap.have |= PAYLOAD_CWD;
+    state_syscall_exit(thread, 0, 60);
+    CHECK_STR(t->fs->cwd, "/elsewhere");
+    CHECK_STR(child->fs->cwd, "/real/dir");
+
+    /* a failed chdir changes nothing */
+    begin(child, SYS_chdir, 0x1000, 0, 0, 0);
+    state_syscall_entry(child, 70);
+    state_syscall_exit(child, -2, 80);
+    CHECK_STR(child->fs->cwd, "/real/dir");
+}
+
 /* An exec record: the program is the path argument made absolute against
  * the record's working directory; with none, the exe the record names. */
 static void test_exec(void)
@@ -333,6 +370,7 @@ int main(void)
     test_open_how_and_io();
     test_clone3();
     test_exec();
+    test_cwd();
     test_fds_from_record();
     test_capture();
     return check_finish();

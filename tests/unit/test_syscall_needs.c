@@ -14,7 +14,7 @@
 
 #define STATE_NEED_BITS                                                                            \
     (SYSCALL_NEED_STOP | SYSCALL_NEED_IO | SYSCALL_NEED_ENTRY | SYSCALL_NEED_NO_EXIT |             \
-     SYSCALL_NEED_NEW_FD)
+     SYSCALL_NEED_NEW_FD | SYSCALL_NEED_CWD)
 
 static const char *name_of(int32_t nr)
 {
