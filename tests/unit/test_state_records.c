@@ -255,15 +255,20 @@ static void test_fds_from_record(void)
 
 /* The working directory: the root's record, then chdir records as the
  * kernel named the new one, shared with CLONE_FS and copied without it. */
+static void chdir_record(struct task *t, int32_t nr, const char *cwd)
+{
+    begin(t, nr, 0x1000, 0, 0, 0);
+    state_syscall_entry(t, 10);
+    snprintf(t->call.cap.cwd, sizeof(t->call.cap.cwd), "%s", cwd);
+    t->call.cap.have |= PAYLOAD_CWD;
+    state_syscall_exit(t, 0, 20);
+}
+
 static void test_cwd(void)
 {
     struct task *t = ghost(GHOST - 6);
     CHECK_STR(t->fs->cwd, "/");
-    begin(t, SYS_chdir, 0x1000, 0, 0, 0);
-    state_syscall_entry(t, 10);
-    snprintf(t->call.cap.cwd, sizeof(t->call.cap.cwd), "/real/dir");
-    t->call.cap.have |= PAYLOAD_CWD;
-    state_syscall_exit(t, 0, 20);
+    chdir_record(t, SYS_chdir, "/real/dir");
     CHECK_STR(t->fs->cwd, "/real/dir");
 
     begin(t, SYS_clone, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD, 0, 0, 0);
@@ -275,11 +280,7 @@ static void test_cwd(void)
     struct task *child = proctable_add(GHOST - 8);
     state_spawn(t, child, 45);
 
-    begin(thread, SYS_fchdir, 5, 0, 0, 0);
-    state_syscall_entry(thread, 50);
-    snprintf(thread->call.cap.cwd, sizeof(thread->call.cap.cwd), "/elsewhere");
-    thread->call.cap.have |= PAYLOAD_CWD;
-    state_syscall_exit(thread, 0, 60);
+    chdir_record(thread, SYS_fchdir, "/elsewhere");
     CHECK_STR(t->fs->cwd, "/elsewhere");
     CHECK_STR(child->fs->cwd, "/real/dir");
 
