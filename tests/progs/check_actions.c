@@ -6,6 +6,7 @@
  *   rename:A:B      rename A to B                         "rename A B: ok"
  *   unlink:PATH     remove PATH                           "unlink PATH: ok"
  *   mkdir:PATH      create a directory                    "mkdir PATH: ok"
+ *   cd:PATH         change the working directory          "cd PATH: ok"
  *   exec:PROG       fork, exec PROG, wait                 "exec PROG: exit N"
  *   connect:IP:PORT TCP connect (IPv4)                    "connect IP:PORT: ECONNREFUSED"
  *   sendto:IP:PORT  one UDP datagram (IPv4)               "sendto IP:PORT: ENETUNREACH"
@@ -166,6 +167,9 @@ int main(int argc, char **argv)
         } else if (strcmp(action, "mkdir") == 0) {
             snprintf(what, sizeof(what), "mkdir %s", arg);
             result(what, mkdir(arg, 0755) == 0);
+        } else if (strcmp(action, "cd") == 0) {
+            snprintf(what, sizeof(what), "cd %s", arg);
+            result(what, chdir(arg) == 0);
         } else if (strcmp(action, "exec") == 0) {
             run_program(arg);
         } else if (strcmp(action, "connect") == 0 || strcmp(action, "sendto") == 0) {
