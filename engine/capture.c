@@ -293,10 +293,10 @@ void capture_exit(struct task *t, int64_t ret)
     }
 }
 
-void capture_program(pid_t pid, pid_t tid, struct program_record *out)
+void capture_program(pid_t pid, pid_t tid, bool with_cwd, struct program_record *out)
 {
     procfs_readlink(pid, "exe", out->exe, sizeof(out->exe));
-    out->cwd_err = procfs_readlink_err(tid, "cwd", out->cwd, sizeof(out->cwd));
+    out->cwd_err = with_cwd ? procfs_readlink_err(tid, "cwd", out->cwd, sizeof(out->cwd)) : ENODATA;
     if (out->cwd_err)
         out->cwd[0] = '\0';
     /* All of them: the kernel bounds them, at a quarter of the stack limit. */

@@ -24,8 +24,9 @@ struct ofd *capture_query_fd(struct task *t, int fd);
 
 struct program_record;
 /* The program thread tid of process pid runs, for a task record (a root,
- * an exec); program_release frees what it holds. */
-void capture_program(pid_t pid, pid_t tid, struct program_record *out);
+ * an exec), with its working directory when with_cwd; program_release
+ * frees what it holds. */
+void capture_program(pid_t pid, pid_t tid, bool with_cwd, struct program_record *out);
 void program_release(struct program_record *p);
 
 #endif

@@ -67,7 +67,7 @@ static void resume(struct task *t, int sig)
 static void track_root(struct task *t, uint64_t now)
 {
     struct program_record prog;
-    capture_program(t->tid, t->tid, &prog);
+    capture_program(t->tid, t->tid, true, &prog);
     state_track_root(t, NULL, &prog, now);
     program_release(&prog);
 }
@@ -75,7 +75,9 @@ static void track_root(struct task *t, uint64_t now)
 static void track_exec(struct task *t, uint64_t now)
 {
     struct program_record prog;
-    capture_program(t->pid, t->tid, &prog);
+    /* The working directory counts only for a relative path. */
+    const struct syscall_call *c = &t->call;
+    capture_program(t->pid, t->tid, c->path_len > 0 && c->path[0] != '/', &prog);
     state_exec(t, &prog, now);
     program_release(&prog);
     tracee_mem_forget(t->tid); /* a new address space */

@@ -66,7 +66,8 @@ struct syscall_payloads {
 /* A task record's program, as the source found it when the task began to be
  * traced or had just exec'd: its exe, its arguments and its working
  * directory. An empty exe or cwd is one that could not be read (cwd_err
- * says why: ENAMETOOLONG when the kernel cannot name it within PATH_MAX). */
+ * says why: ENAMETOOLONG when the kernel cannot name it within PATH_MAX;
+ * ENODATA when it was not asked for: an exec by an absolute path). */
 struct program_record {
     char exe[PATH_MAX];
     char cwd[PATH_MAX];
