@@ -1,6 +1,7 @@
-/* The state layer: consumes syscall records and ptrace events in order,
+/* The state layer: applies syscall records and task records in order,
  * keeps processes, fd tables and memory regions, and turns what happened
- * into semantic events for the scripts. It knows nothing about ptrace. */
+ * into semantic events for the scripts. It reads neither a tracee nor
+ * /proc: what it needs comes in the records (record.h). */
 #ifndef COMPENDIUM_STATE_H
 #define COMPENDIUM_STATE_H
 
@@ -12,10 +13,11 @@
 
 void state_init(uint64_t start_ns);
 
-/* A syscall entry: t->call.nr and args are set. Reads what the state and
- * the hooks need from the tracee, and runs enter hooks. */
+/* A syscall entry: t->call's nr, args and the payloads captured at entry
+ * are set. Runs enter hooks. */
 void state_syscall_entry(struct task *t, uint64_t now);
-/* The matching exit (no-op without an active entry). */
+/* The matching exit (no-op without an active entry), with the payloads
+ * captured at the exit added to t->call. */
 void state_syscall_exit(struct task *t, int64_t ret, uint64_t now);
 /* What the state's dispatch does with syscall nr, as SYSCALL_NEED_* bits:
  * the syscall table must say the same (a unit test checks every number). */
