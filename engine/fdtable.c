@@ -34,7 +34,7 @@ struct fdtable {
     struct ofd *untracked;
 };
 
-static bool fd_trackable(int fd)
+bool fdtable_trackable(int fd)
 {
     return fd >= 0 && fd <= FD_MAX;
 }
@@ -166,7 +166,7 @@ bool fdtable_cloexec(const struct fdtable *t, int fd)
 struct ofd *fdtable_install(struct fdtable *t, int fd, int kind, const char *path, bool cloexec)
 {
     struct ofd *d = ofd_new(kind, path);
-    if (!fd_trackable(fd)) {
+    if (!fdtable_trackable(fd)) {
         ofd_release(t->untracked);
         t->untracked = d;
         return d;
@@ -178,7 +178,7 @@ struct ofd *fdtable_install(struct fdtable *t, int fd, int kind, const char *pat
 bool fdtable_dup(struct fdtable *t, int oldfd, int newfd, bool cloexec)
 {
     struct ofd *d = fdtable_get(t, oldfd);
-    if (!d || !fd_trackable(newfd))
+    if (!d || !fdtable_trackable(newfd))
         return false;
     if (newfd == oldfd)
         return true; /* dup2(fd, fd) changes nothing, not even close-on-exec */
@@ -245,19 +245,4 @@ void fdtable_apply_snapshot(struct fdtable *t, const struct snapshot *s)
 {
     for (size_t i = 0; i < s->fd_count; i++)
         fdtable_apply_fd(t, &s->fds[i]);
-}
-
-struct ofd *fdtable_probe(struct fdtable *t, pid_t pid, int fd)
-{
-    if (!fd_trackable(fd))
-        return NULL;
-    struct snapshot_fd s;
-    int err = snapshot_read_fd(pid, fd, &s);
-    if (err) {
-        errno = err;
-        return NULL;
-    }
-    struct ofd *d = fdtable_apply_fd(t, &s);
-    snapshot_fd_free(&s);
-    return d;
 }

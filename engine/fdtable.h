@@ -29,6 +29,9 @@ void fdtable_unref(struct fdtable *t);
 /* A copy for fork without CLONE_FILES: same descriptions, new table. */
 struct fdtable *fdtable_clone(const struct fdtable *t);
 
+/* Whether the table keeps fd (numbers beyond a bound are not kept). */
+bool fdtable_trackable(int fd);
+
 /* The description behind fd, or NULL when the table does not know it. */
 struct ofd *fdtable_get(const struct fdtable *t, int fd);
 bool fdtable_cloexec(const struct fdtable *t, int fd);
@@ -58,11 +61,5 @@ struct snapshot_fd;
 struct ofd *fdtable_apply_fd(struct fdtable *t, const struct snapshot_fd *s);
 /* Installs every fd of a snapshot (an attach). */
 void fdtable_apply_snapshot(struct fdtable *t, const struct snapshot *s);
-
-/* For an fd the table has never seen (inherited, or opened before attach):
- * learns it from /proc/PID/fd/FD (and for sockets from /proc/PID/net/...),
- * installs it and returns it; NULL (errno set) when the fd is not open. A
- * file the kernel cannot name within PATH_MAX gets the path "". */
-struct ofd *fdtable_probe(struct fdtable *t, pid_t pid, int fd);
 
 #endif

@@ -1,6 +1,7 @@
 /* The state queries scripts make through ffi.C: c.proc, c.fd and the run. */
 #include <string.h>
 
+#include "capture.h"
 #include "event.h"
 #include "fdtable.h"
 #include "memregions.h"
@@ -31,6 +32,8 @@ int cmp_host_proc(int32_t tid, cmp_proc_info *out)
     out->comm = text(p->comm, strlen(p->comm));
     out->exe = text(p->exe, strlen(p->exe));
     out->argv = text(p->argv, p->argv_len);
+    if (t->fs)
+        out->cwd = text(t->fs->cwd, strlen(t->fs->cwd));
     if (t->mm) {
         struct mm_stats stats;
         mm_stats(t->mm, &stats);
@@ -47,7 +50,7 @@ int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out)
         return 0;
     struct ofd *d = fdtable_get(t->fds, fd);
     if (!d)
-        d = fdtable_probe(t->fds, t->pid, fd);
+        d = capture_query_fd(t, fd);
     if (!d)
         return 0;
     memset(out, 0, sizeof(*out));

@@ -110,6 +110,8 @@ void proctable_remove(struct task *t)
         mm_unref(t->mm);
     if (t->proc)
         process_unref(t->proc);
+    task_fs_unref(t->fs);
+    payloads_reset(&t->call.cap);
     free(t);
 }
 
@@ -138,6 +140,36 @@ static const char *basename_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
+}
+
+struct task_fs *task_fs_new(const char *cwd)
+{
+    struct task_fs *fs = xcalloc(1, sizeof(*fs));
+    fs->refs = 1;
+    fs->cwd = xstrdup(cwd ? cwd : "");
+    return fs;
+}
+
+struct task_fs *task_fs_ref(struct task_fs *fs)
+{
+    if (fs)
+        fs->refs++;
+    return fs;
+}
+
+void task_fs_unref(struct task_fs *fs)
+{
+    if (!fs || --fs->refs > 0)
+        return;
+    free(fs->cwd);
+    free(fs);
+}
+
+void task_fs_set_cwd(struct task_fs *fs, const char *cwd)
+{
+    char *copy = xstrdup(cwd);
+    free(fs->cwd);
+    fs->cwd = copy;
 }
 
 struct process *process_new(pid_t pid, pid_t ppid, const char *exe)

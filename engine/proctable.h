@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "record.h"
+
 struct fdtable;
 struct mm;
 
@@ -40,12 +42,19 @@ struct syscall_call {
     char sockaddr[160];
     int sockaddr_len;
     int sock_family;
-    uint64_t clone_flags; /* for clone/clone3/fork/vfork */
+    uint64_t clone_flags;        /* for clone/clone3/fork/vfork */
+    struct syscall_payloads cap; /* what the source captured of the memory args point to */
     /* What hooks injected (the state decides, the ptrace source acts): */
     bool skip;         /* an enter hook failed the call: the kernel must skip it */
     bool set_ret;      /* the tracee must see ret_value when the call returns */
     int64_t ret_value; /* the injected return value */
     uint64_t delay_ns; /* hold the task this long at this stop (c.delay) */
+};
+
+/* The working directory, shared by tasks cloned with CLONE_FS. */
+struct task_fs {
+    int refs;
+    char *cwd; /* "" when the kernel could not name it within PATH_MAX */
 };
 
 struct task {
@@ -61,6 +70,7 @@ struct task {
     struct process *proc;
     struct fdtable *fds;
     struct mm *mm;
+    struct task_fs *fs;
     struct syscall_call call;
     uint64_t start_ns;
 };
@@ -84,6 +94,11 @@ const char *process_safe_name(const char *name, char *out, size_t cap);
 struct process *process_new(pid_t pid, pid_t ppid, const char *exe);
 struct process *process_ref(struct process *p);
 void process_unref(struct process *p);
+struct task_fs *task_fs_new(const char *cwd);
+struct task_fs *task_fs_ref(struct task_fs *fs);
+void task_fs_unref(struct task_fs *fs);
+void task_fs_set_cwd(struct task_fs *fs, const char *cwd);
+
 void process_set_program(struct process *p, const char *exe, const char *argv, size_t argv_len);
 
 #endif

@@ -15,12 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "command.h"
 #include "inject.h"
 #include "interest.h"
 #include "own_fds.h"
 #include "procfs.h"
 #include "proctable.h"
+#include "record.h"
+#include "script_host.h"
 #include "snapshot.h"
 #include "sources.h"
 #include "state.h"
@@ -60,6 +63,28 @@ static void resume(struct task *t, int sig)
     t->stopped = false;
     int req = (use_seccomp && !t->call.active) ? PTRACE_CONT : PTRACE_SYSCALL;
     ptrace(req, t->tid, 0L, (long)sig);
+}
+
+/* Task records: the program a task runs, captured as it begins to be
+ * traced and after each exec, for the state to apply. */
+static void track_root(struct task *t, uint64_t now)
+{
+    struct program_record prog;
+    capture_program(t->tid, t->tid, true, &prog);
+    state_track_root(t, NULL, &prog, now);
+    program_release(&prog);
+}
+
+static void track_exec(struct task *t, uint64_t now)
+{
+    struct program_record prog;
+    /* The working directory counts only for a relative path. */
+    const struct syscall_call *c = &t->call;
+    capture_program(t->pid, t->tid, c->path_len > 0 && c->path[0] != '/', &prog);
+    capture_executed(t->pid, c, &prog);
+    state_exec(t, &prog, now);
+    program_release(&prog);
+    tracee_mem_forget(t->tid); /* a new address space */
 }
 
 static bool has_cap(int cap)
@@ -181,7 +206,7 @@ static pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)
     }
     root_pid = pid;
     struct task *t = proctable_add(pid);
-    state_track_root(t, NULL, now);
+    track_root(t, now);
     t->before_exec = true;
     /* Perf and BPF must watch it before it runs a single instruction of the
      * command, as ptrace does. */
@@ -605,6 +630,7 @@ static void syscall_stop(struct task *t, uint64_t now)
         t->call.nr = e.nr;
         t->call.abi = e.abi;
         memcpy(t->call.args, e.args, sizeof(t->call.args));
+        capture_entry(t, script_host_wants_entry(e.nr) || script_host_wants_exit(e.nr));
         state_syscall_entry(t, now);
         if (!t->call.want_exit)
             t->call.active = false;
@@ -613,6 +639,7 @@ static void syscall_stop(struct task *t, uint64_t now)
     }
     case PTRACE_SYSCALL_INFO_EXIT:
         if (t->call.active) {
+            capture_exit(t, info.exit.rval);
             state_syscall_exit(t, info.exit.rval, now);
             finish_syscall_stop(t, false, info.exit.rval, now);
             return;
@@ -665,7 +692,7 @@ static void adopt(struct task *t, uint64_t now)
 {
     t->held = false;
     unclaimed--;
-    state_track_root(t, NULL, now);
+    track_root(t, now);
     sources_track_child(t->tid);
     resume(t, 0);
 }
@@ -763,6 +790,7 @@ static void ptrace_handle(pid_t tid, int status, uint64_t now)
             state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                        WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                        WIFSIGNALED(status) && WCOREDUMP(status), now);
+            tracee_mem_forget(tid);
             sources_untrack(tid);
         }
         proctable_remove(t);
@@ -811,7 +839,7 @@ static void ptrace_handle(pid_t tid, int status, uint64_t now)
         t = exec_event(t, tid);
         if (!t)
             return;
-        state_exec(t, now);
+        track_exec(t, now);
         resume(t, 0);
         return;
     case PTRACE_EVENT_STOP:
@@ -894,6 +922,7 @@ static void ptrace_detach_all(void)
                 state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                            WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                            WIFSIGNALED(status) && WCOREDUMP(status), last_progress);
+                tracee_mem_forget(tid);
                 proctable_remove(t);
             }
             continue;

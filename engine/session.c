@@ -21,6 +21,7 @@
 #include "source.h"
 #include "sources.h"
 #include "state.h"
+#include "tracee_mem.h"
 #include "wakeup.h"
 
 /* Exit statuses of our own (the rest is the tracee's). */
@@ -400,6 +401,7 @@ static int trace(const struct cli_options *opts, const char *data_dir)
         return rs->exec_errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
     }
     state_finish();
+    tracee_mem_forget_all();
     int failures = script_host_finish();
     output_close(); /* the -o file's last write counts too */
     return complete_output_status(exit_status(failures));

@@ -271,6 +271,10 @@ void snapshot_read(struct snapshot *out, pid_t pid, const pid_t *tids, size_t ti
     char exe[PATH_MAX];
     procfs_readlink(pid, "exe", exe, sizeof(exe));
     out->exe = xstrdup(exe);
+    char cwd[PATH_MAX];
+    if (procfs_readlink_err(pid, "cwd", cwd, sizeof(cwd)))
+        cwd[0] = '\0';
+    out->cwd = xstrdup(cwd);
     out->argv = procfs_read_all(pid, "cmdline", &out->argv_len);
     read_fds(out);
     read_maps(out);
@@ -287,6 +291,7 @@ void snapshot_free(struct snapshot *s)
     free(s->regions);
     free(s->tids);
     free(s->exe);
+    free(s->cwd);
     free(s->argv);
     memset(s, 0, sizeof(*s));
 }

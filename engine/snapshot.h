@@ -42,6 +42,7 @@ struct snapshot_region {
 struct snapshot {
     pid_t pid;
     char *exe;  /* the program's path; "" when unreadable; never NULL */
+    char *cwd;  /* its working directory; "" when unreadable; NULL: not read */
     char *argv; /* its arguments, NUL-separated, NULL when unreadable */
     size_t argv_len;
     pid_t *tids; /* the threads, the leader (pid) first */

@@ -20,11 +20,10 @@
 #include "inject.h"
 #include "memregions.h"
 #include "paths.h"
-#include "procfs.h"
 #include "script_host.h"
 #include "snapshot.h"
+#include "record.h"
 #include "syscall_table.h"
-#include "tracee_mem.h"
 
 #define PAGE_BYTES 4096u
 
@@ -78,48 +77,42 @@ static uint64_t page_round(uint64_t len)
     return (len + PAGE_BYTES - 1) & ~(uint64_t)(PAGE_BYTES - 1);
 }
 
-/* ---- reading the tracee ------------------------------------------------ */
+/* ---- what the record carries ---------------------------------------------- */
 
-/* The path's length, or -1 with *err saying why it cannot be read: a path
- * that does not fit in PATH_MAX (which the kernel refuses too) is not cut. */
-static int read_path(pid_t tid, uint64_t addr, char *buf, size_t cap, int *err)
-{
-    int truncated;
-    ssize_t n = tracee_read_string(tid, addr, buf, cap, &truncated);
-    if (n >= 0 && truncated)
-        n = -ENAMETOOLONG;
-    if (err)
-        *err = n < 0 ? (int)-n : 0;
-    if (n < 0) {
-        buf[0] = '\0';
-        return -1;
-    }
-    return (int)n;
-}
-
-static void read_sockaddr(struct task *t, uint64_t addr, uint64_t len)
+/* The socket address argument the source captured, decoded for the events. */
+static void decode_captured_sockaddr(struct syscall_call *c)
 {
     struct sockaddr_storage ss;
-    struct syscall_call *c = &t->call;
-    if (!addr || len == 0)
+    if (!payload_has(&c->cap, PAYLOAD_SOCKADDR) || c->cap.sockaddr_len == 0)
         return;
-    if (len > sizeof(ss))
-        len = sizeof(ss);
-    ssize_t n = tracee_read(t->tid, addr, &ss, (size_t)len);
-    if (n <= 0)
-        return;
-    size_t w = decode_sockaddr(&ss, (size_t)n, c->sockaddr, sizeof(c->sockaddr), &c->sock_family);
+    memcpy(&ss, c->cap.sockaddr, c->cap.sockaddr_len);
+    size_t w = decode_sockaddr(&ss, c->cap.sockaddr_len, c->sockaddr, sizeof(c->sockaddr),
+                               &c->sock_family);
     c->sockaddr_len = (int)(w < sizeof(c->sockaddr) ? w : sizeof(c->sockaddr) - 1);
 }
 
-/* The fd's description, learning unknown fds from /proc. */
+/* What the record says fd is, installed in t's table; NULL, with *err
+ * saying why, when the source could not tell. */
+static struct ofd *learn_captured(struct task *t, int fd, int *err)
+{
+    const struct captured_fd *cf = payload_fd(&t->call.cap, fd);
+    int why = !cf || !cf->info.path ? ENOENT : cf->err;
+    if (err)
+        *err = why;
+    if (why || !fdtable_trackable(fd))
+        return NULL;
+    return fdtable_apply_fd(t->fds, &cf->info);
+}
+
+/* The fd's description; an fd the state has not met (inherited, opened
+ * before an attach) is learnt from the record. */
 static struct ofd *fd_lookup(struct task *t, int fd)
 {
     if (fd < 0 || !t->fds)
         return NULL;
     struct ofd *d = fdtable_get(t->fds, fd);
     if (!d)
-        d = fdtable_probe(t->fds, t->pid, fd);
+        d = learn_captured(t, fd, NULL);
     return d;
 }
 
@@ -171,33 +164,6 @@ static cmp_event *event_begin(struct task *t, int type, uint64_t now, bool with_
             e->entry_ns = c->entry_ns;
     }
     return e;
-}
-
-/* Raw syscall events carry the decoded arguments every hook may want. */
-static void decode_for_hooks(struct task *t)
-{
-    struct syscall_call *c = &t->call;
-    const struct syscall_desc *desc = syscall_desc(c->nr);
-    if (!desc || !desc->args)
-        return;
-    int paths = 0;
-    for (int i = 0; i < 6 && desc->args[i]; i++) {
-        switch (desc->args[i]) {
-        case 'p':
-            if (paths == 0 && c->path_len < 0)
-                c->path_len = read_path(t->tid, c->args[i], c->path, sizeof(c->path), &c->path_err);
-            else if (paths == 1 && c->path2_len < 0)
-                c->path2_len = read_path(t->tid, c->args[i], c->path2, sizeof(c->path2), NULL);
-            paths++;
-            break;
-        case 'a':
-            if (c->sockaddr_len < 0 && i + 1 < 6)
-                read_sockaddr(t, c->args[i], c->args[i + 1]);
-            break;
-        default:
-            break;
-        }
-    }
 }
 
 static int first_fd_arg(int32_t nr)
@@ -295,14 +261,13 @@ static void emit_io_uring(struct task *t, int fd, int entries, bool sqpoll, bool
 
 static void handle_io_uring_setup(struct task *t, int64_t ret, uint64_t now)
 {
-    struct io_uring_params params;
-    bool known =
-        tracee_read(t->tid, t->call.args[1], &params, sizeof(params)) == (ssize_t)sizeof(params);
+    const struct syscall_payloads *p = &t->call.cap;
+    bool known = payload_has(p, PAYLOAD_URING);
     /* The kernel makes the fd O_RDWR | O_CLOEXEC. */
     struct ofd *d = fdtable_install(t->fds, (int)ret, CMP_FD_IO_URING, IO_URING_LINK, true);
     d->writable = true;
-    emit_io_uring(t, (int)ret, known ? (int)params.sq_entries : 0,
-                  known && (params.flags & IORING_SETUP_SQPOLL), false, now);
+    emit_io_uring(t, (int)ret, known ? (int)p->uring_sq_entries : 0,
+                  known && (p->uring_flags & IORING_SETUP_SQPOLL), false, now);
 }
 
 /* A ring used (io_uring_enter, io_uring_register, mmap) whose setup the
@@ -314,19 +279,9 @@ static void notice_ring(struct task *t, int fd, uint64_t now)
     if (!d || d->kind == CMP_FD_IO_URING || strcmp(d->path, IO_URING_LINK) != 0)
         return;
     d->kind = CMP_FD_IO_URING;
-    char name[32], info[4096];
-    snprintf(name, sizeof(name), "fdinfo/%d", fd);
-    size_t n = procfs_read(t->pid, name, info, sizeof(info) - 1);
-    info[n] = '\0';
-    unsigned mask = 0;
-    int sq_thread = -1;
-    const char *m = strstr(info, "SqMask:");
-    if (m)
-        sscanf(m + 7, "%x", &mask);
-    const char *th = strstr(info, "SqThread:");
-    if (th)
-        sscanf(th + 9, "%d", &sq_thread);
-    emit_io_uring(t, fd, m ? (int)mask + 1 : 0, sq_thread >= 0, true, now);
+    const struct captured_fd *cf = payload_fd(&t->call.cap, fd);
+    bool known = cf && cf->ring_known;
+    emit_io_uring(t, fd, known ? cf->ring_entries : 0, known && cf->ring_sqpoll, true, now);
 }
 
 /* ---- entry --------------------------------------------------------------- */
@@ -341,21 +296,17 @@ static bool read_at_entry(struct task *t, uint64_t now)
     case SYS_creat:
     case SYS_execve:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        c->path_len = read_path(t->tid, a[0], c->path, sizeof(c->path), &c->path_err);
-        break;
+        break; /* the path is in the record */
     case SYS_openat:
     case 437: /* openat2 */
     case SYS_execveat:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        c->path_len = read_path(t->tid, a[1], c->path, sizeof(c->path), &c->path_err);
         break;
     case SYS_connect:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        read_sockaddr(t, a[1], a[2]);
-        break;
+        break; /* the address is in the record */
     case SYS_sendto:
         STATE_NEEDS(SYSCALL_NEED_ENTRY);
-        read_sockaddr(t, a[4], a[5]);
         break;
     case SYS_clone:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
@@ -363,9 +314,8 @@ static bool read_at_entry(struct task *t, uint64_t now)
         break;
     case 435: { /* clone3: flags are the first field of struct clone_args */
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        uint64_t flags = 0;
-        if (tracee_read(t->tid, a[0], &flags, sizeof(flags)) == (ssize_t)sizeof(flags))
-            c->clone_flags = flags;
+        if (payload_has(&c->cap, PAYLOAD_CLONE_ARGS))
+            c->clone_flags = c->cap.clone_flags;
         break;
     }
     case SYS_fork:
@@ -403,17 +353,15 @@ void state_syscall_entry(struct task *t, uint64_t now)
     c->active = true;
     c->want_exit = true;
     c->entry_ns = now;
-    c->path_len = c->path2_len = c->sockaddr_len = -1;
-    c->path_err = 0;
+    c->sockaddr_len = -1;
     c->sock_family = 0;
     c->clone_flags = 0;
     c->skip = c->set_ret = false;
     c->delay_ns = 0;
+    decode_captured_sockaddr(c);
     read_at_entry(t, now);
 
     bool at_entry = script_host_wants_entry(c->nr);
-    if (at_entry || script_host_wants_exit(c->nr))
-        decode_for_hooks(t);
     /* The command's own exec starts the run: hooks may not fail or delay it. */
     if (at_entry && !t->before_exec) {
         inject_take(); /* only these hooks' requests count */
@@ -473,24 +421,6 @@ static void io_event(struct task *t, int fd, uint64_t bytes, bool is_write, cons
     script_host_dispatch();
 }
 
-/* recvmmsg/sendmmsg return a message count; the bytes are in msg_len. */
-static uint64_t mmsg_bytes(struct task *t, uint64_t vec, int64_t count)
-{
-    struct mmsghdr msgs[64];
-    uint64_t total = 0;
-    while (count > 0) {
-        size_t n = count > 64 ? 64 : (size_t)count;
-        ssize_t got = tracee_read(t->tid, vec, msgs, n * sizeof(msgs[0]));
-        if (got < (ssize_t)(n * sizeof(msgs[0])))
-            break;
-        for (size_t i = 0; i < n; i++)
-            total += msgs[i].msg_len;
-        vec += n * sizeof(msgs[0]);
-        count -= (int64_t)n;
-    }
-    return total;
-}
-
 static bool handle_io(struct task *t, int64_t ret, uint64_t now)
 {
     const uint64_t *a = t->call.args;
@@ -528,7 +458,8 @@ static bool handle_io(struct task *t, int64_t ret, uint64_t now)
     case SYS_sendmmsg:
         STATE_NEEDS(SYSCALL_NEED_IO);
         if (ret > 0) {
-            uint64_t bytes = mmsg_bytes(t, a[1], ret);
+            /* recvmmsg/sendmmsg return a message count; the record has the bytes. */
+            uint64_t bytes = t->call.cap.mmsg_bytes;
             io_event(t, fd, bytes, t->call.nr == SYS_sendmmsg, NULL, now);
         }
         return true;
@@ -564,7 +495,7 @@ static bool handle_io(struct task *t, int64_t ret, uint64_t now)
 /* Absolute form of the path argument of an exec, lexically; NULL when it
  * cannot be made absolute (a working directory the kernel cannot name within
  * PATH_MAX, a directory fd with no path): never a guess. */
-static const char *absolute_path(struct task *t, int dirfd)
+static const char *absolute_path(struct task *t, int dirfd, const char *cwd)
 {
     const char *path = t->call.path;
     if (t->call.path_len < 0)
@@ -576,7 +507,7 @@ static const char *absolute_path(struct task *t, int dirfd)
         if (d && (d->kind == CMP_FD_DIR || d->kind == CMP_FD_FILE))
             snprintf(base, sizeof(base), "%s", d->path);
         else if (dirfd == AT_FDCWD)
-            procfs_readlink(t->tid, "cwd", base, sizeof(base));
+            snprintf(base, sizeof(base), "%s", cwd);
         if (base[0] != '/')
             return NULL;
     }
@@ -593,9 +524,10 @@ static void handle_open(struct task *t, int64_t ret, uint64_t flags, uint64_t no
     int fd = (int)ret;
     struct syscall_call *c = &t->call;
     fdtable_close(t->fds, fd);
-    /* The tid's own /proc entry: a thread may have unshared its fd table. */
-    struct ofd *d = fdtable_probe(t->fds, t->tid, fd);
-    int err = d ? (d->path[0] ? 0 : ENAMETOOLONG) : errno;
+    int err;
+    struct ofd *d = learn_captured(t, fd, &err);
+    if (d && !d->path[0])
+        err = ENAMETOOLONG;
     if (!d) /* closed already by another thread sharing the table */
         d = fdtable_install(t->fds, fd, CMP_FD_FILE, NULL, (flags & O_CLOEXEC) != 0);
     /* fdinfo says how the file was opened; the flags argument counts too,
@@ -615,28 +547,30 @@ static void handle_open(struct task *t, int64_t ret, uint64_t flags, uint64_t no
     script_host_dispatch();
 }
 
-/* fds with no path of their own (pipes, eventfds, ...) are learnt from /proc
- * right away, so they carry the kernel's name and inode, as inherited ones do. */
+/* fds with no path of their own (pipes, eventfds, ...) are learnt as the
+ * record names them, so they carry the kernel's name and inode, as
+ * inherited ones do. */
 static void learn_fd(struct task *t, int fd)
 {
     fdtable_close(t->fds, fd);
-    fdtable_probe(t->fds, t->pid, fd);
+    learn_captured(t, fd, NULL);
 }
 
-static void learn_fd_pair(struct task *t, uint64_t addr)
+static void learn_fd_pair(struct task *t)
 {
-    int fds[2];
-    if (tracee_read(t->tid, addr, fds, sizeof(fds)) != (ssize_t)sizeof(fds))
+    const struct syscall_payloads *p = &t->call.cap;
+    if (!payload_has(p, PAYLOAD_FD_PAIR))
         return;
-    learn_fd(t, fds[0]);
-    learn_fd(t, fds[1]);
+    learn_fd(t, p->fd_pair[0]);
+    learn_fd(t, p->fd_pair[1]);
 }
 
 static void install_socket_pair(struct task *t, const uint64_t *a)
 {
-    int fds[2];
-    if (tracee_read(t->tid, a[3], fds, sizeof(fds)) != (ssize_t)sizeof(fds))
+    const struct syscall_payloads *p = &t->call.cap;
+    if (!payload_has(p, PAYLOAD_FD_PAIR))
         return;
+    const int *fds = p->fd_pair;
     for (int i = 0; i < 2; i++) {
         struct ofd *d =
             fdtable_install(t->fds, fds[i], CMP_FD_SOCKET, "socket", (a[1] & SOCK_CLOEXEC) != 0);
@@ -657,21 +591,19 @@ static void handle_accept(struct task *t, int64_t ret, bool cloexec)
         snprintf(d->sock_type, sizeof(d->sock_type), "%s", listener->sock_type);
         d->sock_family = listener->sock_family;
     }
-    int addrlen = 0;
-    if (a[1] && a[2] && tracee_read(t->tid, a[2], &addrlen, sizeof(addrlen)) == sizeof(addrlen) &&
-        addrlen > 0) {
+    const struct syscall_payloads *p = &t->call.cap;
+    if (payload_has(p, PAYLOAD_PEER)) {
         struct sockaddr_storage ss;
-        size_t len = (size_t)addrlen < sizeof(ss) ? (size_t)addrlen : sizeof(ss);
+        memcpy(&ss, p->peer, p->peer_len);
         int family = 0;
-        if (tracee_read(t->tid, a[1], &ss, len) == (ssize_t)len &&
-            decode_sockaddr(&ss, len, peer_text, sizeof(peer_text), &family) > 0) {
+        if (decode_sockaddr(&ss, p->peer_len, peer_text, sizeof(peer_text), &family) > 0) {
             ofd_set_remote(d, peer_text);
             return;
         }
     }
-    /* No address asked for: learn the peer from /proc. */
+    /* No address asked for: the record describes the new socket. */
     fdtable_close(t->fds, (int)ret);
-    struct ofd *probed = fdtable_probe(t->fds, t->pid, (int)ret);
+    struct ofd *probed = learn_captured(t, (int)ret, NULL);
     if (probed && listener && !probed->sock_type[0])
         snprintf(probed->sock_type, sizeof(probed->sock_type), "%s", listener->sock_type);
     if (probed)
@@ -704,25 +636,24 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
     int newfd = (int)ret;
     switch (t->call.nr) {
     case SYS_open:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_open(t, ret, a[1], now);
         return true;
     case SYS_creat:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_open(t, ret, O_CREAT | O_WRONLY | O_TRUNC, now);
         return true;
     case SYS_openat:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_open(t, ret, a[2], now);
         return true;
     case SYS_open_by_handle_at: /* a file opened with no path at all */
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_open(t, ret, a[2], now);
         return true;
     case 437: { /* openat2: struct open_how starts with the flags */
-        STATE_NEEDS(SYSCALL_NEED_STOP);
-        uint64_t flags = 0;
-        tracee_read(t->tid, a[2], &flags, sizeof(flags));
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
+        uint64_t flags = payload_has(&t->call.cap, PAYLOAD_OPEN_HOW) ? t->call.cap.open_flags : 0;
         handle_open(t, ret, flags, now);
         return true;
     }
@@ -772,11 +703,11 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         install_socket_pair(t, a);
         return true;
     case SYS_accept:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_accept(t, ret, false);
         return true;
     case SYS_accept4:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         handle_accept(t, ret, (a[3] & SOCK_CLOEXEC) != 0);
         return true;
     case SYS_connect:
@@ -785,8 +716,8 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
         return true;
     case SYS_pipe:
     case SYS_pipe2:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
-        learn_fd_pair(t, a[0]);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
+        learn_fd_pair(t);
         return true;
     case SYS_eventfd:
     case SYS_eventfd2:
@@ -797,12 +728,12 @@ static bool handle_fd_syscall(struct task *t, int64_t ret, uint64_t now)
     case SYS_inotify_init1:
     case 434: /* pidfd_open */
     case SYS_memfd_create:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         learn_fd(t, newfd);
         return true;
     case SYS_signalfd:
     case SYS_signalfd4:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         if ((int)a[0] == -1) /* otherwise it updates an existing signalfd */
             learn_fd(t, newfd);
         return true;
@@ -916,10 +847,29 @@ static bool handle_memory(struct task *t, int64_t ret, uint64_t now)
 
 /* ---- exit of a syscall ------------------------------------------------------ */
 
-/* What a returned syscall changes: a syscall is one of these three at most. */
+/* ---- working directory ----------------------------------------------------------- */
+
+static bool handle_cwd(struct task *t)
+{
+    switch (t->call.nr) {
+    case SYS_chdir:
+    case SYS_fchdir:
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_CWD);
+        /* The record has it as the kernel names it: a lexical join would
+         * miss the symlinks on the way. */
+        if (t->fs && payload_has(&t->call.cap, PAYLOAD_CWD))
+            task_fs_set_cwd(t->fs, t->call.cap.cwd);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* What a returned syscall changes: a syscall is one of these at most. */
 static bool apply_at_exit(struct task *t, int64_t ret, uint64_t now)
 {
-    return handle_io(t, ret, now) || handle_fd_syscall(t, ret, now) || handle_memory(t, ret, now);
+    return handle_io(t, ret, now) || handle_fd_syscall(t, ret, now) || handle_memory(t, ret, now) ||
+           handle_cwd(t);
 }
 
 static void syscall_returned(struct task *t, int64_t ret, uint64_t now)
@@ -959,16 +909,6 @@ void state_syscall_exit(struct task *t, int64_t ret, uint64_t now)
 
 /* ---- processes -------------------------------------------------------------- */
 
-/* Takes the program's arguments from /proc, fresh after an exec: all of
- * them (the kernel bounds them, at a quarter of the stack limit). */
-static void learn_program(struct process *p, pid_t pid, const char *exe)
-{
-    size_t argv_len;
-    char *argv = procfs_read_all(pid, "cmdline", &argv_len);
-    process_set_program(p, exe, argv, argv_len);
-    free(argv);
-}
-
 static void fold_memory(struct mm *mm)
 {
     struct mm_stats s;
@@ -978,7 +918,8 @@ static void fold_memory(struct mm *mm)
     totals.mmap_regions += s.peak_regions;
 }
 
-void state_track_root(struct task *t, struct task *leader, uint64_t now)
+void state_track_root(struct task *t, struct task *leader, const struct program_record *prog,
+                      uint64_t now)
 {
     t->start_ns = now;
     if (leader && leader != t) {
@@ -987,13 +928,13 @@ void state_track_root(struct task *t, struct task *leader, uint64_t now)
         t->proc = process_ref(leader->proc);
         t->fds = fdtable_ref(leader->fds);
         t->mm = mm_ref(leader->mm);
+        t->fs = task_fs_ref(leader->fs);
         totals.threads++;
         return;
     }
-    char exe[PATH_MAX];
-    procfs_readlink(t->tid, "exe", exe, sizeof(exe));
-    t->proc = process_new(t->tid, 0, exe);
-    learn_program(t->proc, t->tid, exe);
+    t->fs = task_fs_new(prog->cwd);
+    t->proc = process_new(t->tid, 0, prog->exe);
+    process_set_program(t->proc, prog->exe, prog->argv, prog->argv_len);
     t->proc->start_ns = now;
     t->fds = fdtable_new();
     t->mm = mm_new();
@@ -1011,10 +952,11 @@ void state_attach(const struct snapshot *s, uint64_t now)
     leader->proc->start_ns = now;
     leader->fds = fdtable_new();
     leader->mm = mm_new();
+    leader->fs = task_fs_new(s->cwd);
     totals.processes++;
     for (size_t i = 1; i < s->tid_count; i++)
         if (!proctable_find(s->tids[i]))
-            state_track_root(proctable_add(s->tids[i]), leader, now);
+            state_track_root(proctable_add(s->tids[i]), leader, NULL, now);
     fdtable_apply_snapshot(leader->fds, s);
     mm_apply_snapshot(leader->mm, s);
     struct mm_stats m;
@@ -1041,6 +983,8 @@ void state_spawn(struct task *parent, struct task *child, uint64_t now)
     }
     child->fds = (flags & CLONE_FILES) ? fdtable_ref(parent->fds) : fdtable_clone(parent->fds);
     child->mm = (flags & CLONE_VM) ? mm_ref(parent->mm) : mm_clone(parent->mm);
+    child->fs = (flags & CLONE_FS) ? task_fs_ref(parent->fs)
+                                   : task_fs_new(parent->fs ? parent->fs->cwd : NULL);
     /* A vfork child borrows its parent's memory until it execs: its totals
      * belong to the parent. */
     child->mm_borrowed = thread ? parent->mm_borrowed : (flags & CLONE_VM) != 0;
@@ -1058,38 +1002,12 @@ void state_spawn(struct task *parent, struct task *child, uint64_t now)
     script_host_dispatch();
 }
 
-/* The file the kernel executed, symlinks and ".." resolved, into out; false
- * when it cannot be known. A binary is the process's exe, which names the
- * file mapped whatever happened to the path since; a script (the exe is
- * its interpreter) is its path resolved now, through the process's root. */
-static bool executed_file(pid_t pid, const char *program, char *out, size_t cap)
+void state_exec(struct task *t, const struct program_record *prog, uint64_t now)
 {
-    char exe_link[64], named[PATH_MAX + 32], resolved[PATH_MAX];
-    struct stat exe, file;
-    snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", (int)pid);
-    int n = snprintf(named, sizeof(named), "/proc/%d/root%s", (int)pid, program);
-    if (program[0] != '/' || n < 0 || (size_t)n >= sizeof(named) || stat(named, &file) != 0)
-        return false;
-    if (stat(exe_link, &exe) == 0 && exe.st_dev == file.st_dev && exe.st_ino == file.st_ino)
-        return procfs_readlink(pid, "exe", out, cap) > 0;
-    if (!realpath(named, resolved) || strlen(resolved) >= cap)
-        return false;
-    snprintf(out, cap, "%s", resolved);
-    return true;
-}
-
-void state_exec(struct task *t, uint64_t now)
-{
-    char program[PATH_MAX];
     const char *path =
-        absolute_path(t, t->call.nr == SYS_execveat ? (int)t->call.args[0] : AT_FDCWD);
-    if (path && t->call.path_len > 0) {
-        snprintf(program, sizeof(program), "%s", path);
-    } else {
-        procfs_readlink(t->pid, "exe", program, sizeof(program));
-    }
-    learn_program(t->proc, t->pid, program);
-    tracee_mem_forget(t->tid); /* a new address space */
+        absolute_path(t, t->call.nr == SYS_execveat ? (int)t->call.args[0] : AT_FDCWD, prog->cwd);
+    const char *program = path && t->call.path_len > 0 ? path : prog->exe;
+    process_set_program(t->proc, program, prog->argv, prog->argv_len);
 
     /* exec unshares the fd table and drops close-on-exec fds. */
     struct fdtable *fds = fdtable_clone(t->fds);
@@ -1108,9 +1026,7 @@ void state_exec(struct task *t, uint64_t now)
         return;
     cmp_event *e = event_begin(t, CMP_EV_EXEC, now, true);
     e->program = cstr(t->proc->exe);
-    static char executed[PATH_MAX];
-    e->path = executed_file(t->pid, t->proc->exe, executed, sizeof(executed)) ? cstr(executed)
-                                                                              : (cmp_str){0};
+    e->path = prog->executed[0] ? cstr(prog->executed) : (cmp_str){0};
     e->argv = (cmp_str){t->proc->argv, (uint32_t)t->proc->argv_len};
     script_host_dispatch();
 }
@@ -1127,7 +1043,6 @@ void state_exit(struct task *t, int code, int signal, bool core_dumped, uint64_t
         t->proc->exit_signal = signal;
     }
     t->exited = true;
-    tracee_mem_forget(t->tid);
     if (t->before_exec || !script_host_wants(CMP_EV_EXIT))
         return;
     cmp_event *e = event_begin(t, CMP_EV_EXIT, now, false);
@@ -1160,7 +1075,6 @@ static void fold_live(struct task *t, void *arg)
 void state_finish(void)
 {
     proctable_each(fold_live, NULL);
-    tracee_mem_forget_all();
 }
 
 void state_totals(cmp_run_info *out)

@@ -53,6 +53,13 @@ enum {
     SYSCALL_NEED_ENTRY = 1u << 2,
     /* It never returns (exit, exit_group): no exit is waited for. */
     SYSCALL_NEED_NO_EXIT = 1u << 3,
+    /* It makes fds (its return value, or the pair it writes out) that the
+     * state learns as the kernel names them: a source captures what each
+     * new fd is at the exit. */
+    SYSCALL_NEED_NEW_FD = 1u << 4,
+    /* It changes the working directory: a source captures the new one, as
+     * the kernel names it, at the exit of a call that succeeded. */
+    SYSCALL_NEED_CWD = 1u << 5,
 };
 
 /* What the state takes from the memory an argument points to, one letter
@@ -67,7 +74,11 @@ enum {
 #define SYSCALL_CAPTURE_OPEN_HOW 'H'     /* struct open_how (its flags) */
 #define SYSCALL_CAPTURE_MMSG_VEC 'M'     /* struct mmsghdr[ret]: the byte counts, at exit */
 #define SYSCALL_CAPTURE_URING_PARAMS 'U' /* struct io_uring_params, at exit */
-#define SYSCALL_CAPTURE_LETTERS "-paAFCHMU"
+/* What the fd is, when the state has not met it yet (at entry) */
+#define SYSCALL_CAPTURE_FD 'd'
+/* The same, and for an io_uring the state has not seen set up, its fdinfo */
+#define SYSCALL_CAPTURE_RING_FD 'R'
+#define SYSCALL_CAPTURE_LETTERS "-paAFCHMUdR"
 
 /* NULL for numbers outside the table or unassigned. */
 const struct syscall_desc *syscall_desc(int32_t nr);

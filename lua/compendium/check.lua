@@ -186,13 +186,6 @@ local function normalize(path)
   return "/" .. table.concat(parts, "/")
 end
 
-local function link(path)
-  local n = tonumber(ffi.C.readlink(path, path_buf, 4096))
-  -- a name that fills the buffer may have been cut: not a name
-  if n <= 0 or n >= 4096 then return nil end
-  return ffi.string(path_buf, n)
-end
-
 -- A dirfd argument: an int in a 64-bit register, only the low half counts.
 local function low_int(n)
   if not n then return nil end
@@ -239,8 +232,8 @@ function M.resolved(e, path, dirfd, follow)
 end
 
 -- The absolute form of a path argument of a syscall event: relative to the
--- directory fd `dirfd` (AT_FDCWD or nil: the thread's working directory,
--- read while it is stopped). It is lexical (symlinks are not followed).
+-- directory fd `dirfd` (AT_FDCWD or nil: the thread's working directory, as
+-- the engine's state has it). It is lexical (symlinks are not followed).
 -- Returns nil and why when the path cannot be made absolute: the argument
 -- could not be read (path nil), the directory has no name the kernel can
 -- give within PATH_MAX, or dirfd is not a known directory. Never a guess.
@@ -253,7 +246,8 @@ function M.absolute(e, path, dirfd)
     local fd = c.fd(e.pid, dirfd)
     base, what = fd and fd.path, "directory fd " .. dirfd
   else
-    base, what = link("/proc/" .. e.tid .. "/cwd"), "working directory"
+    local proc = c.proc(e.tid)
+    base, what = proc and proc.cwd, "working directory"
   end
   if not base or base:sub(1, 1) ~= "/" then
     return nil, format("relative to a %s with no name within PATH_MAX", what)

@@ -57,6 +57,7 @@ function M.proc_table(p, signame)
     comm = str(p.comm),
     exe = str(p.exe),
     argv = text.split_nul(str(p.argv)),
+    cwd = str(p.cwd),                        -- "" when it has no name within PATH_MAX
     heap_bytes = tonumber(p.heap_bytes),     -- its address space now
     mapped_bytes = tonumber(p.mapped_bytes),
   }

@@ -295,6 +295,20 @@ describe("check/expect-files", function()
            "expect-files")
   end)
 
+  it("makes a relative rename absolute in the directory a chdir through a symlink reached", function()
+    local dir = h.tmpdir()
+    assert.are.equal(0, h.run({ "mkdir", dir .. "/real" }).status)
+    assert.are.equal(0, h.run({ "ln", "-s", "real", dir .. "/link" }).status)
+    local real = h.run({ "realpath", dir .. "/real" }).stdout:gsub("\n$", "")
+    passes(check("expect-files", { "files.expect=" .. real .. "/final.bin" },
+                 { "cd:link", "write:tmp.bin", "rename:tmp.bin:final.bin" }, { cwd = dir }),
+           "expect-files")
+    -- and in the directory the process started in, before any chdir
+    local r = check("expect-files", { "files.expect=" .. real .. "/final.bin" },
+                    { "write:tmp.bin", "rename:tmp.bin:final.bin" }, { cwd = dir })
+    assert.are.equal(125, r.status, r.stderr)
+  end)
+
   it("fails naming each glob nothing matched", function()
     local dir = h.tmpdir()
     local r = check("expect-files", { "files.expect=out/*.txt,final.bin" }, { "write:other.txt" }, { cwd = dir })

@@ -177,9 +177,9 @@ describe("check options", function()
 end)
 
 describe("check paths", function()
-  local check
+  local check, h
   setup(function()
-    fake.setup()
+    h = fake.setup()
     check = require "compendium.check"
   end)
 
@@ -194,6 +194,18 @@ describe("check paths", function()
     path, why = check.absolute(gone, nil)
     assert.is_nil(path)
     assert.are.equal("the path argument could not be read", why)
+  end)
+
+  it("make relative paths absolute against the working directory the engine tracks", function()
+    -- no process has this tid: the directory can only come from the engine's state
+    h.procs[2 ^ 30 - 1] = { pid = 2 ^ 30 - 1, tid = 2 ^ 30 - 1, cwd = "/srv/app" }
+    local e = { pid = 2 ^ 30 - 1, tid = 2 ^ 30 - 1 }
+    assert.are.equal("/srv/app/tmp/x", check.absolute(e, "tmp/../tmp/./x"))
+    h.procs[2 ^ 30 - 1].cwd = ""
+    local path, why = check.absolute(e, "x")
+    assert.is_nil(path)
+    assert.are.equal("relative to a working directory with no name within PATH_MAX", why)
+    h.procs[2 ^ 30 - 1] = nil
   end)
 
   it("resolve what a path names, or say why they cannot", function()

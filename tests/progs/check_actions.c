@@ -11,6 +11,7 @@
  *   xattr:PATH      set the attribute trusted.compendium  "xattr PATH: ok"
  *                   on PATH, then fsetxattr and remove it
  *                   through a read-only fd
+ *   cd:PATH         change the working directory          "cd PATH: ok"
  *   exec:PROG       fork, exec PROG, wait                 "exec PROG: exit N"
  *   connect:IP:PORT TCP connect (IPv4)                    "connect IP:PORT: ECONNREFUSED"
  *   sendto:IP:PORT  one UDP datagram (IPv4)               "sendto IP:PORT: ENETUNREACH"
@@ -186,6 +187,9 @@ int main(int argc, char **argv)
                              fremovexattr(fd, "trusted.compendium") == 0);
             if (fd >= 0)
                 close(fd);
+        } else if (strcmp(action, "cd") == 0) {
+            snprintf(what, sizeof(what), "cd %s", arg);
+            result(what, chdir(arg) == 0);
         } else if (strcmp(action, "exec") == 0) {
             run_program(arg);
         } else if (strcmp(action, "connect") == 0 || strcmp(action, "sendto") == 0) {

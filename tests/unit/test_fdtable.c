@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fdtable.h"
+#include "snapshot.h"
 
 static void test_install_get_close(void)
 {
@@ -281,9 +282,16 @@ static void test_shared_table(void)
 
 /* ---- probing this process's own fds ------------------------------------------ */
 
+/* What a source does for an fd the state has not met: reads it from /proc
+ * and hands it over to be installed. */
 static struct ofd *probe(struct fdtable *t, int fd)
 {
-    return fdtable_probe(t, getpid(), fd);
+    struct snapshot_fd s;
+    if (snapshot_read_fd(getpid(), fd, &s) != 0)
+        return NULL;
+    struct ofd *d = fdtable_apply_fd(t, &s);
+    snapshot_fd_free(&s);
+    return d;
 }
 
 static const char *inode_text(const char *prefix, int fd)

@@ -13,7 +13,8 @@
 #include "syscall_table.h"
 
 #define STATE_NEED_BITS                                                                            \
-    (SYSCALL_NEED_STOP | SYSCALL_NEED_IO | SYSCALL_NEED_ENTRY | SYSCALL_NEED_NO_EXIT)
+    (SYSCALL_NEED_STOP | SYSCALL_NEED_IO | SYSCALL_NEED_ENTRY | SYSCALL_NEED_NO_EXIT |             \
+     SYSCALL_NEED_NEW_FD | SYSCALL_NEED_CWD)
 
 static const char *name_of(int32_t nr)
 {
@@ -123,13 +124,16 @@ static void test_capture(void)
                             i, d->args[i]);
                 }
             }
+            if (c == SYSCALL_CAPTURE_FD || c == SYSCALL_CAPTURE_RING_FD)
+                CHECK(d->args[i] == 'd' || d->args[i] == 'D');
         }
     }
     CHECK_STR(syscall_desc(SYS_openat)->capture, "-p");
     CHECK_STR(syscall_desc(SYS_pipe2)->capture, "F");
     CHECK_STR(syscall_desc(SYS_socketpair)->capture, "---F");
-    CHECK_STR(syscall_desc(SYS_accept4)->capture, "-A");
-    CHECK_STR(syscall_desc(SYS_sendto)->capture, "----a");
+    CHECK_STR(syscall_desc(SYS_accept4)->capture, "dA");
+    CHECK_STR(syscall_desc(SYS_sendto)->capture, "d---a");
+    CHECK_STR(syscall_desc(SYS_mmap)->capture, "----R");
     CHECK_STR(syscall_desc(435)->capture, "C");
     CHECK(syscall_desc(SYS_getpid)->capture == NULL);
 }

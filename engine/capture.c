@@ -1,0 +1,358 @@
+#include "capture.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "decode.h"
+#include "fdtable.h"
+#include "procfs.h"
+#include "proctable.h"
+#include "syscall_table.h"
+#include "tracee_mem.h"
+
+/* The path's length, or -1 with *err saying why it cannot be read: a path
+ * that does not fit in PATH_MAX (which the kernel refuses too) is not cut. */
+static int read_path(pid_t tid, uint64_t addr, char *buf, size_t cap, int *err)
+{
+    int truncated;
+    ssize_t n = tracee_read_string(tid, addr, buf, cap, &truncated);
+    if (n >= 0 && truncated)
+        n = -ENAMETOOLONG;
+    if (err)
+        *err = n < 0 ? (int)-n : 0;
+    if (n < 0) {
+        buf[0] = '\0';
+        return -1;
+    }
+    return (int)n;
+}
+
+static void mark(struct syscall_payloads *p, uint32_t bit, int32_t *err_field, int err)
+{
+    if (err) {
+        p->missing |= bit;
+        if (err_field)
+            *err_field = err;
+    } else {
+        p->have |= bit;
+    }
+}
+
+/* Exactly len bytes at addr, or the errno saying why not. */
+static int read_whole(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+    ssize_t n = tracee_read(tid, addr, buf, len);
+    if (n < 0)
+        return (int)-n;
+    return n == (ssize_t)len ? 0 : EFAULT;
+}
+
+/* A socket address passed in: as many of its bytes as can be read. */
+static void capture_sockaddr(struct task *t, uint64_t addr, uint64_t len)
+{
+    struct syscall_payloads *p = &t->call.cap;
+    if (p->have & PAYLOAD_SOCKADDR)
+        return;
+    if (!addr || len == 0)
+        return; /* none given: nothing is missing */
+    if (len > sizeof(p->sockaddr))
+        len = sizeof(p->sockaddr);
+    ssize_t n = tracee_read(t->tid, addr, p->sockaddr, (size_t)len);
+    p->sockaddr_len = n > 0 ? (uint32_t)n : 0;
+    mark(p, PAYLOAD_SOCKADDR, &p->sockaddr_err, n > 0 ? 0 : (n < 0 ? (int)-n : EFAULT));
+}
+
+/* The address accept wrote out: its length is in *len_ptr. */
+static void capture_peer(struct task *t, uint64_t addr, uint64_t len_ptr)
+{
+    struct syscall_payloads *p = &t->call.cap;
+    if (!addr || !len_ptr)
+        return; /* the program asked for no address */
+    int addrlen = 0;
+    int err = read_whole(t->tid, len_ptr, &addrlen, sizeof(addrlen));
+    if (!err && addrlen <= 0)
+        err = EINVAL;
+    if (!err) {
+        size_t len = (size_t)addrlen < sizeof(p->peer) ? (size_t)addrlen : sizeof(p->peer);
+        err = read_whole(t->tid, addr, p->peer, len);
+        p->peer_len = err ? 0 : (uint32_t)len;
+    }
+    mark(p, PAYLOAD_PEER, &p->peer_err, err);
+}
+
+/* recvmmsg/sendmmsg return a message count; the bytes are in msg_len. */
+static void capture_mmsg(struct task *t, uint64_t vec, int64_t count)
+{
+    struct mmsghdr msgs[64];
+    uint64_t total = 0;
+    while (count > 0) {
+        size_t n = count > 64 ? 64 : (size_t)count;
+        ssize_t got = tracee_read(t->tid, vec, msgs, n * sizeof(msgs[0]));
+        if (got < (ssize_t)(n * sizeof(msgs[0])))
+            break;
+        for (size_t i = 0; i < n; i++)
+            total += msgs[i].msg_len;
+        vec += n * sizeof(msgs[0]);
+        count -= (int64_t)n;
+    }
+    t->call.cap.mmsg_bytes = total;
+    mark(&t->call.cap, PAYLOAD_MMSG, NULL, count > 0 ? EFAULT : 0);
+}
+
+#define IO_URING_LINK "anon_inode:[io_uring]"
+
+/* A ring's size and whether a kernel thread polls it, from its fdinfo. */
+static void capture_ring(struct task *t, struct captured_fd *cf)
+{
+    char name[32], info[4096];
+    snprintf(name, sizeof(name), "fdinfo/%d", cf->fd);
+    size_t n = procfs_read(t->tid, name, info, sizeof(info) - 1);
+    info[n] = '\0';
+    unsigned mask = 0;
+    int sq_thread = -1;
+    const char *m = strstr(info, "SqMask:");
+    if (m)
+        sscanf(m + 7, "%x", &mask);
+    const char *th = strstr(info, "SqThread:");
+    if (th)
+        sscanf(th + 9, "%d", &sq_thread);
+    cf->ring_known = 1;
+    cf->ring_entries = m ? (int)mask + 1 : 0;
+    cf->ring_sqpoll = sq_thread >= 0;
+}
+
+static struct captured_fd *new_fd_slot(struct syscall_payloads *p, int fd)
+{
+    if (p->fd_count == PAYLOAD_FDS_MAX || payload_fd(p, fd))
+        return NULL;
+    struct captured_fd *cf = &p->fds[p->fd_count++];
+    memset(cf, 0, sizeof(*cf));
+    cf->fd = fd;
+    return cf;
+}
+
+/* What fd is, read from /proc: the kernel's name for it now. */
+static void capture_fd_now(struct task *t, int fd, bool ring)
+{
+    if (!fdtable_trackable(fd))
+        return;
+    struct captured_fd *cf = new_fd_slot(&t->call.cap, fd);
+    if (!cf)
+        return;
+    cf->err = snapshot_read_fd(t->tid, fd, &cf->info);
+    if (ring && !cf->err && strcmp(cf->info.path, IO_URING_LINK) == 0)
+        capture_ring(t, cf);
+}
+
+/* An fd argument: described when the state has not met it; a ring the
+ * state knows only by its name gets its fdinfo. */
+static void capture_fd_arg(struct task *t, int fd, bool ring)
+{
+    if (fd < 0 || !t->fds)
+        return;
+    const struct ofd *known = fdtable_get(t->fds, fd);
+    if (!known) {
+        capture_fd_now(t, fd, ring);
+        return;
+    }
+    if (ring && known->kind != CMP_FD_IO_URING && strcmp(known->path, IO_URING_LINK) == 0) {
+        struct captured_fd *cf = new_fd_slot(&t->call.cap, fd);
+        if (cf) {
+            cf->err = ENOENT; /* no description: the state has its own */
+            capture_ring(t, cf);
+        }
+    }
+}
+
+/* Whether the address accept wrote out names the peer: else the new
+ * socket is described from /proc. */
+static bool peer_decodes(const struct syscall_payloads *p)
+{
+    if (!payload_has(p, PAYLOAD_PEER))
+        return false;
+    struct sockaddr_storage ss;
+    char text[160];
+    int family = 0;
+    memcpy(&ss, p->peer, p->peer_len);
+    return decode_sockaddr(&ss, p->peer_len, text, sizeof(text), &family) > 0;
+}
+
+void capture_entry(struct task *t, bool decode)
+{
+    struct syscall_call *c = &t->call;
+    c->path_len = c->path2_len = -1;
+    c->path_err = 0;
+    payloads_reset(&c->cap);
+    bool first_fd = decode; /* the hooks' fd_path: the first fd argument */
+    const struct syscall_desc *desc = syscall_desc(c->nr);
+    if (!desc || (!desc->capture && !decode))
+        return;
+    const char *cap = desc->capture ? desc->capture : "";
+    const char *kinds = desc->args ? desc->args : "";
+    size_t caps = strlen(cap), nkinds = strlen(kinds);
+    int paths = 0;
+    for (size_t i = 0; i < 6 && (i < caps || i < nkinds); i++) {
+        char want = i < caps ? cap[i] : '-';
+        char kind = i < nkinds ? kinds[i] : '-';
+        const uint64_t *a = c->args;
+        if (kind == 'p' && (want == SYSCALL_CAPTURE_PATH || decode)) {
+            if (paths == 0)
+                c->path_len = read_path(t->tid, a[i], c->path, sizeof(c->path), &c->path_err);
+            else if (paths == 1)
+                c->path2_len = read_path(t->tid, a[i], c->path2, sizeof(c->path2), NULL);
+        }
+        if (kind == 'p')
+            paths++;
+        if (want == SYSCALL_CAPTURE_FD || want == SYSCALL_CAPTURE_RING_FD ||
+            (kind == 'd' && first_fd)) {
+            capture_fd_arg(t, (int)a[i], want == SYSCALL_CAPTURE_RING_FD);
+        }
+        if (kind == 'd')
+            first_fd = false;
+        if ((want == SYSCALL_CAPTURE_SOCKADDR_IN || (kind == 'a' && decode)) && i + 1 < 6)
+            capture_sockaddr(t, a[i], a[i + 1]);
+        if (want == SYSCALL_CAPTURE_CLONE_ARGS) {
+            int err = read_whole(t->tid, a[i], &c->cap.clone_flags, sizeof(c->cap.clone_flags));
+            mark(&c->cap, PAYLOAD_CLONE_ARGS, &c->cap.clone_args_err, err);
+        }
+        if (want == SYSCALL_CAPTURE_OPEN_HOW) {
+            int err = read_whole(t->tid, a[i], &c->cap.open_flags, sizeof(c->cap.open_flags));
+            mark(&c->cap, PAYLOAD_OPEN_HOW, &c->cap.open_how_err, err);
+        }
+    }
+}
+
+/* The fds a call made, as the kernel names them now. */
+static void capture_new_fds(struct task *t, int64_t ret)
+{
+    const struct syscall_payloads *p = &t->call.cap;
+    if (payload_has(p, PAYLOAD_FD_PAIR)) {
+        capture_fd_now(t, p->fd_pair[0], false);
+        capture_fd_now(t, p->fd_pair[1], false);
+    } else if (!peer_decodes(p)) {
+        capture_fd_now(t, (int)ret, false);
+    }
+}
+
+/* What the kernel wrote where the arguments point. */
+static void capture_exit_args(struct task *t, const struct syscall_desc *desc, int64_t ret)
+{
+    struct syscall_call *c = &t->call;
+    if (!desc->capture)
+        return;
+    struct syscall_payloads *p = &c->cap;
+    const uint64_t *a = c->args;
+    for (size_t i = 0; i < 6 && desc->capture[i]; i++) {
+        switch (desc->capture[i]) {
+        case SYSCALL_CAPTURE_SOCKADDR_OUT:
+            if (i + 1 < 6)
+                capture_peer(t, a[i], a[i + 1]);
+            break;
+        case SYSCALL_CAPTURE_FD_PAIR:
+            mark(p, PAYLOAD_FD_PAIR, &p->fd_pair_err,
+                 read_whole(t->tid, a[i], p->fd_pair, sizeof(p->fd_pair)));
+            break;
+        case SYSCALL_CAPTURE_MMSG_VEC:
+            if (ret > 0)
+                capture_mmsg(t, a[i], ret);
+            break;
+        case SYSCALL_CAPTURE_URING_PARAMS: {
+            struct io_uring_params params;
+            int err = read_whole(t->tid, a[i], &params, sizeof(params));
+            p->uring_sq_entries = err ? 0 : params.sq_entries;
+            p->uring_flags = err ? 0 : params.flags;
+            mark(p, PAYLOAD_URING, &p->uring_err, err);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+void capture_exit(struct task *t, int64_t ret)
+{
+    struct syscall_call *c = &t->call;
+    const struct syscall_desc *desc = syscall_desc(c->nr);
+    if (!desc)
+        return;
+    if (c->skip) /* an enter hook failed it: the kernel ran nothing */
+        ret = c->ret_value;
+    capture_exit_args(t, desc, ret);
+    if ((desc->needs & SYSCALL_NEED_NEW_FD) && ret >= 0)
+        capture_new_fds(t, ret);
+    if ((desc->needs & SYSCALL_NEED_CWD) && ret == 0) {
+        struct syscall_payloads *p = &c->cap;
+        p->cwd_err = procfs_readlink_err(t->tid, "cwd", p->cwd, sizeof(p->cwd));
+        if (p->cwd_err)
+            p->cwd[0] = '\0';
+        p->have |= PAYLOAD_CWD; /* an empty one is the kernel's answer, not a missing record */
+    }
+}
+
+void capture_program(pid_t pid, pid_t tid, bool with_cwd, struct program_record *out)
+{
+    procfs_readlink(pid, "exe", out->exe, sizeof(out->exe));
+    out->cwd_err = with_cwd ? procfs_readlink_err(tid, "cwd", out->cwd, sizeof(out->cwd)) : ENODATA;
+    if (out->cwd_err)
+        out->cwd[0] = '\0';
+    /* All of them: the kernel bounds them, at a quarter of the stack limit. */
+    out->argv = procfs_read_all(pid, "cmdline", &out->argv_len);
+}
+
+void capture_executed(pid_t pid, const struct syscall_call *c, struct program_record *out)
+{
+    out->executed[0] = '\0';
+    bool at_cwd = c->nr != SYS_execveat || (int)c->args[0] == AT_FDCWD;
+    if (c->path_len <= 0) { /* execveat(fd, "", AT_EMPTY_PATH): the file is the exe */
+        if (c->path_len == 0 && c->nr == SYS_execveat)
+            snprintf(out->executed, sizeof(out->executed), "%s", out->exe);
+        return;
+    }
+    /* A path relative to another directory fd: that fd may be gone (close-
+     * on-exec), so the file cannot be known here. */
+    if (c->path[0] != '/' && !at_cwd)
+        return;
+    char named[PATH_MAX + 64], exe_link[64], resolved[PATH_MAX];
+    int n = c->path[0] == '/'
+                ? snprintf(named, sizeof(named), "/proc/%d/root%s", (int)pid, c->path)
+                : snprintf(named, sizeof(named), "/proc/%d/cwd/%s", (int)pid, c->path);
+    struct stat exe, file;
+    if (n < 0 || (size_t)n >= sizeof(named) || stat(named, &file) != 0)
+        return;
+    /* A binary is the process's exe, which names the file mapped whatever
+     * happened to the path since; a script (the exe is its interpreter) is
+     * its path resolved now. */
+    snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", (int)pid);
+    if (stat(exe_link, &exe) == 0 && exe.st_dev == file.st_dev && exe.st_ino == file.st_ino) {
+        snprintf(out->executed, sizeof(out->executed), "%s", out->exe);
+        return;
+    }
+    if (realpath(named, resolved) && strlen(resolved) < sizeof(out->executed))
+        snprintf(out->executed, sizeof(out->executed), "%s", resolved);
+}
+
+void program_release(struct program_record *p)
+{
+    free(p->argv);
+    p->argv = NULL;
+    p->argv_len = 0;
+}
+
+struct ofd *capture_query_fd(struct task *t, int fd)
+{
+    struct snapshot_fd s;
+    if (!fdtable_trackable(fd) || snapshot_read_fd(t->pid, fd, &s) != 0)
+        return NULL;
+    struct ofd *d = fdtable_apply_fd(t->fds, &s);
+    snapshot_fd_free(&s);
+    return d;
+}

@@ -1,0 +1,17 @@
+#include "record.h"
+
+void payloads_reset(struct syscall_payloads *p)
+{
+    for (uint32_t i = 0; i < p->fd_count; i++)
+        snapshot_fd_free(&p->fds[i].info);
+    p->fd_count = 0;
+    p->have = p->missing = 0;
+}
+
+const struct captured_fd *payload_fd(const struct syscall_payloads *p, int fd)
+{
+    for (uint32_t i = 0; i < p->fd_count; i++)
+        if (p->fds[i].fd == fd)
+            return &p->fds[i];
+    return NULL;
+}
