@@ -321,18 +321,15 @@ void capture_executed(pid_t pid, const struct syscall_call *c, struct program_re
      * on-exec), so the file cannot be known here. */
     if (c->path[0] != '/' && !at_cwd)
         return;
-    char named[PATH_MAX + 64], exe_link[64], resolved[PATH_MAX];
-    int n = c->path[0] == '/'
-                ? snprintf(named, sizeof(named), "/proc/%d/root%s", (int)pid, c->path)
-                : snprintf(named, sizeof(named), "/proc/%d/cwd/%s", (int)pid, c->path);
+    char named[PATH_MAX + 64], resolved[PATH_MAX];
     struct stat exe, file;
-    if (n < 0 || (size_t)n >= sizeof(named) || stat(named, &file) != 0)
+    if (!procfs_seen_path(pid, c->path, named, sizeof(named)) || stat(named, &file) != 0)
         return;
     /* A binary is the process's exe, which names the file mapped whatever
      * happened to the path since; a script (the exe is its interpreter) is
      * its path resolved now. */
-    snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", (int)pid);
-    if (stat(exe_link, &exe) == 0 && exe.st_dev == file.st_dev && exe.st_ino == file.st_ino) {
+    if (procfs_stat(pid, "exe", &exe) == 0 && exe.st_dev == file.st_dev &&
+        exe.st_ino == file.st_ino) {
         snprintf(out->executed, sizeof(out->executed), "%s", out->exe);
         return;
     }

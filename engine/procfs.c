@@ -74,6 +74,13 @@ int procfs_stat(pid_t pid, const char *entry, struct stat *out)
     return stat(path, out) == 0 ? 0 : errno;
 }
 
+bool procfs_seen_path(pid_t pid, const char *path, char *out, size_t cap)
+{
+    int n = path[0] == '/' ? snprintf(out, cap, "/proc/%d/root%s", (int)pid, path)
+                           : snprintf(out, cap, "/proc/%d/cwd/%s", (int)pid, path);
+    return n > 0 && (size_t)n < cap;
+}
+
 int *procfs_list(pid_t pid, const char *entry, size_t *count)
 {
     char path[64];

@@ -2,6 +2,7 @@
 #ifndef COMPENDIUM_PROCFS_H
 #define COMPENDIUM_PROCFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -23,6 +24,11 @@ char *procfs_read_all(pid_t pid, const char *entry, size_t *len);
 
 /* stat(2) of /proc/PID/ENTRY ("fd/3": the file it leads to); 0 or errno. */
 int procfs_stat(pid_t pid, const char *entry, struct stat *out);
+
+/* PATH as process pid sees it, "/proc/PID/DIR/PATH" (DIR "root" for an
+ * absolute PATH, "cwd" for a relative one), into out; false when it does
+ * not fit in cap. */
+bool procfs_seen_path(pid_t pid, const char *path, char *out, size_t cap);
 
 /* The numeric names in the directory /proc/PID/ENTRY ("task", "fd"), in a
  * buffer the caller frees, in the order the kernel lists them; *count 0 and

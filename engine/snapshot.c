@@ -71,8 +71,8 @@ static void drop_deleted_mark(pid_t pid, const char *entry, char *target, const 
         return;
     struct stat opened, named;
     char named_path[PATH_MAX + 32];
-    int n = snprintf(named_path, sizeof(named_path), "/proc/%d/root%s", (int)pid, target);
-    if (procfs_stat(pid, entry, &opened) == 0 && n > 0 && (size_t)n < sizeof(named_path) &&
+    if (procfs_stat(pid, entry, &opened) == 0 &&
+        procfs_seen_path(pid, target, named_path, sizeof(named_path)) &&
         stat(named_path, &named) == 0 && named.st_dev == opened.st_dev &&
         named.st_ino == opened.st_ino)
         return;
