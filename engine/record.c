@@ -6,6 +6,7 @@ void payloads_reset(struct syscall_payloads *p)
         snapshot_fd_free(&p->fds[i].info);
     p->fd_count = 0;
     p->have = p->missing = 0;
+    p->shown_have = 0;
 }
 
 const struct captured_fd *payload_fd(const struct syscall_payloads *p, int fd)

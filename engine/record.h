@@ -41,6 +41,19 @@ struct captured_fd {
 
 #define PAYLOAD_FDS_MAX 4
 
+/* What a decoder shows of the memory an argument points to (-v,
+ * c.format_syscall): the first bytes of a string or a buffer, a socket
+ * address, with what it needs beside them (the length the kernel stored
+ * for an address it wrote out). Captured only where formatting is wanted,
+ * at entry for what the caller passes, at exit for what the kernel wrote. */
+#define PAYLOAD_SHOWN_MAX 136
+struct captured_arg {
+    int32_t err;    /* 0, or why the memory could not be read (errno) */
+    uint32_t len;   /* bytes in `bytes` */
+    uint64_t value; /* a number read beside them (an address's stored length), 0 if none */
+    uint8_t bytes[PAYLOAD_SHOWN_MAX];
+};
+
 /* Path strings are kept beside these, in syscall_call (path, path2; a
  * negative length with path_err saying why is a path that is missing). */
 struct syscall_payloads {
@@ -61,6 +74,10 @@ struct syscall_payloads {
     struct captured_fd fds[PAYLOAD_FDS_MAX];
     int32_t cwd_err; /* ENAMETOOLONG: the kernel cannot name it within PATH_MAX */
     char cwd[PATH_MAX];
+    /* Bit i set: shown[i] holds argument i's memory as captured (also when
+     * that failed: its err says why). */
+    uint32_t shown_have;
+    struct captured_arg shown[6];
 };
 
 /* A task record's program, as the source found it when the task began to be
