@@ -22,6 +22,7 @@ enum {
     PAYLOAD_MMSG = 1u << 5,       /* 'M': the bytes of the messages sent or received */
     PAYLOAD_URING = 1u << 6,      /* 'U': struct io_uring_params' size and flags */
     PAYLOAD_CWD = 1u << 7,        /* the working directory a chdir made */
+    PAYLOAD_RESOLVED = 1u << 8,   /* resolved[]: path arguments as the kernel resolved them */
 };
 
 #define PAYLOAD_ADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
@@ -40,6 +41,17 @@ struct captured_fd {
 };
 
 #define PAYLOAD_FDS_MAX 4
+
+/* A path argument (path, path2) as the kernel resolved it when the call
+ * returned, for checks that ask where a change really landed: its
+ * directory part (all but the last component) and the whole path, with the
+ * symlinks on the way resolved. An empty string with its err set (errno) is
+ * one that could not be resolved. Captured only where a script wants it. */
+struct resolved_path {
+    int32_t dir_err, full_err;
+    char dir[PATH_MAX];
+    char full[PATH_MAX];
+};
 
 /* What a decoder shows of the memory an argument points to (-v,
  * c.format_syscall): the first bytes of a string or a buffer, a socket
@@ -78,6 +90,7 @@ struct syscall_payloads {
      * that failed: its err says why). */
     uint32_t shown_have;
     struct captured_arg shown[6];
+    struct resolved_path resolved[2]; /* with PAYLOAD_RESOLVED: [0] path, [1] path2 */
 };
 
 /* A task record's program, as the source found it when the task began to be
