@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Side-by-side timing: each workload untraced, under `strace -f`, and under
-# compendium (default script), interleaved, REPS times each; prints the
-# median wall time and the ratio to the untraced run, then compendium's peak
+# Side-by-side timing: each workload untraced, under `strace -f`, `perf
+# trace`, a bpftrace one-liner that prints every syscall of the command and
+# its children, and compendium (default script), interleaved, REPS times
+# each; prints the median wall time and the ratio to the untraced run, then
+# compendium's peak
 # RSS on the dd workload against the 20 MB target. Where permitted, the
 # same workloads also run under `compendium --faults` and `compendium
 # --ebpf`, reported as the cost they add to the default trace.
@@ -83,6 +85,30 @@ q() {
     printf '%q' "$1"
 }
 
+# The other tracers, each measured only where it works here: perf trace
+# needs perf_event_open on syscall tracepoints, bpftrace needs tracefs.
+have_perf=0
+if command -v perf >/dev/null 2>&1 && perf trace -o /dev/null -- true >/dev/null 2>&1; then
+    have_perf=1
+else
+    echo "(perf trace does not run here; its column reads n/a)"
+fi
+have_bpftrace=0
+# Every syscall of the command and of the processes it starts, one line each,
+# as `perf trace` and the other tracers report them.
+cat >"$work/every-syscall.bt" <<'BT'
+BEGIN { @traced[cpid] = 1; }
+tracepoint:sched:sched_process_fork /@traced[args->parent_pid]/ { @traced[args->child_pid] = 1; }
+tracepoint:raw_syscalls:sys_exit /@traced[pid]/ { printf("%d %ld = %ld\n", tid, args->id, args->ret); }
+END { clear(@traced); }
+BT
+if command -v bpftrace >/dev/null 2>&1 &&
+    bpftrace -q -o /dev/null -c /bin/true "$work/every-syscall.bt" >/dev/null 2>&1; then
+    have_bpftrace=1
+else
+    echo "(bpftrace does not run here (is tracefs mounted? mount -t tracefs nodev /sys/kernel/tracing); its column reads n/a)"
+fi
+
 # The optional sources, measured only where this machine permits them.
 extra_flags=()
 for flag in --faults --ebpf; do
@@ -100,17 +126,38 @@ fi
 echo "repetitions: $reps (median shown; runs interleaved)"
 echo
 
-printf '%-30s %10s %20s %20s %16s\n' "workload" "untraced" "strace -f" "compendium" "vs strace"
+# "1.234s (56.7x)": a median and its ratio to the untraced one, or n/a.
+cell() {
+    if [[ -s $1 ]]; then
+        local m
+        m=$(median <"$1")
+        echo "$(seconds "$m") ($(ratio "$m" "$2"))"
+    else
+        echo "n/a"
+    fi
+}
+
+printf '%-30s %9s %17s %17s %17s %17s %10s\n' "workload" "untraced" "strace -f" "perf trace" \
+    "bpftrace" "compendium" "vs strace"
 for w in "${!commands[@]}"; do
     cmd=${commands[$w]}
-    : >"$work/plain"
-    : >"$work/strace"
-    : >"$work/comp"
-    : >"$work/base"
+    # bpftrace's -c splits its string on spaces and wants an absolute
+    # program: a script that execs the command keeps the quoting intact.
+    printf 'exec %s\n' "$cmd" >"$work/cmd$w.sh"
+    for f in plain strace perf bpftrace comp base; do
+        : >"$work/$f"
+    done
     for _ in $(seq "$reps"); do
         time_ns "$cmd" >>"$work/plain"
         if ((have_strace)); then
             time_ns "strace -f -o /dev/null $cmd" >>"$work/strace"
+        fi
+        if ((have_perf)); then
+            time_ns "perf trace -o /dev/null -- $cmd" >>"$work/perf"
+        fi
+        if ((have_bpftrace)); then
+            time_ns "bpftrace -q -o /dev/null -c $(q "/bin/bash $work/cmd$w.sh") $(q "$work/every-syscall.bt")" \
+                >>"$work/bpftrace"
         fi
         time_ns "$(q "$compendium") -o /dev/null -- $cmd 2>/dev/null" >>"$work/comp"
         if [[ -n $baseline ]]; then
@@ -122,30 +169,30 @@ for w in "${!commands[@]}"; do
     done
     plain=$(median <"$work/plain")
     comp=$(median <"$work/comp")
+    vs="n/a"
     if ((have_strace)); then
-        st=$(median <"$work/strace")
-        st_text="$(seconds "$st") ($(ratio "$st" "$plain"))"
-        vs=$(ratio "$comp" "$st")
-    else
-        st_text="n/a"
-        vs="n/a"
+        vs=$(ratio "$comp" "$(median <"$work/strace")")
     fi
-    printf '%-30s %10s %20s %20s %16s\n' "${names[$w]}" "$(seconds "$plain")" "$st_text" \
-        "$(seconds "$comp") ($(ratio "$comp" "$plain"))" "$vs"
+    printf '%-30s %9s %17s %17s %17s %17s %10s\n' "${names[$w]}" "$(seconds "$plain")" \
+        "$(cell "$work/strace" "$plain")" "$(cell "$work/perf" "$plain")" \
+        "$(cell "$work/bpftrace" "$plain")" "$(cell "$work/comp" "$plain")" "$vs"
     if [[ -n $baseline ]]; then
         base=$(median <"$work/base")
         changed=$(awk -v a="$comp" -v b="$base" 'BEGIN { printf "%+.1f%%", (a - b) * 100 / b }')
-        printf '%-30s %10s %20s %20s %16s\n' "  baseline" "" "" \
-            "$(seconds "$base") ($(ratio "$base" "$plain"))" "$changed vs baseline"
+        printf '%-30s %9s %17s %17s %17s %17s %10s\n' "  baseline" "" "" "" "" \
+            "$(cell "$work/base" "$plain")" "$changed"
     fi
     for flag in "${extra_flags[@]}"; do
         extra=$(median <"$work/comp$flag")
         : >"$work/comp$flag"
         added=$(awk -v a="$extra" -v b="$comp" 'BEGIN { printf "%+.1f%%", (a - b) * 100 / b }')
-        printf '%-30s %10s %20s %20s %16s\n' "  compendium $flag" "" "" \
-            "$(seconds "$extra") ($(ratio "$extra" "$plain"))" "$added vs default"
+        printf '%-30s %9s %17s %17s %17s %17s %10s\n' "  compendium $flag" "" "" "" "" \
+            "$(seconds "$extra") ($(ratio "$extra" "$plain"))" "$added"
     done
 done
+if [[ -n $baseline || ${#extra_flags[@]} -gt 0 ]]; then
+    echo "(baseline and --faults/--ebpf rows: the last column is their change from the default trace)"
+fi
 
 # Peak RSS of compendium on the dd workload.
 echo
