@@ -1,9 +1,13 @@
 -- The API scripts use: `local c = require "compendium"`.
 --
---   c.on(name, fn)        register a hook (only while scripts load)
+--   c.on(name, fn)        register a hook (only while scripts load): an
+--                         event kind, "syscall" / "syscall:NAME" (after the
+--                         syscall returned), "enter" / "enter:NAME" (before
+--                         it runs), "start" or "end"
 --   c.print(fmt, ...)     a line on the trace output
 --   c.opt(key, default)   read -X key=value (or -X SCRIPT.key=value;
---                         a dotted key like "fs.allow" is read exactly)
+--                         a dotted key like "fs.allow" is read exactly),
+--                         while loading or in a hook
 --   c.options(prefix)     every -X PREFIX.KEY=VALUE, as {KEY = VALUE}
 --   c.fail(msg)           mark the run as failed, keep tracing
 --   c.error(msg)          refuse to start (bad option, unwritable output)

@@ -265,7 +265,7 @@ end)
 -- What a script injected (c.inject, c.inject_return, c.delay), said
 -- plainly, so that nobody takes an injected failure for a real one.
 c.on("inject", function(e)
-  local target = e.path or e.addr or e.fd_path
+  local target = e.path or e.sockaddr or e.fd_path
   local what = e.name .. (target and (" " .. c.escape(target)) or "")
   if e.op == "delay" then
     line(e, format("inject %s → delayed %s ms (injected)", what, e.delay_ns / 1e6))

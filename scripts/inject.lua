@@ -67,7 +67,7 @@ for _ = 1, 8 do random() end -- and let them mix
 
 -- "socket:tcp4:10.0.0.5:5432" (an fd's description) → "10.0.0.5:5432"
 local function peer_of(e)
-  if e.addr then return e.addr end
+  if e.sockaddr then return e.sockaddr end
   local fd_path = e.fd_path
   return fd_path and fd_path:match("^socket:[^:]*:(.+)$")
 end

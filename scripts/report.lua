@@ -138,7 +138,7 @@ end
 
 -- c.inject and friends: said plainly, so nobody takes it for a real failure
 function describe.inject(e)
-  local target = e.path or e.addr or e.fd_path
+  local target = e.path or e.sockaddr or e.fd_path
   local what = (e.name or "syscall") .. (target and (" " .. escape(tostring(target))) or "")
   if e.op == "delay" then return what .. " → delayed " .. c.duration(e.delay_ns) .. " (injected)" end
   return what .. " → " .. (e.error or tostring(e.ret)) .. " (injected)"

@@ -91,6 +91,7 @@ local function define_view(cdef)
     assert(ffi.offsetof("cmp_event", d.name) == ffi.offsetof("cmp_event_view", first),
            "cmp_event_view: " .. d.name .. " is not where cmp_event has it")
   end
+  return decls
 end
 
 -- The getter tables live in the registry so that loading this module again
@@ -100,7 +101,7 @@ local shared = reg["compendium.event"]
 if not shared then
   shared = { getters = {}, methods = {} }
   reg["compendium.event"] = shared
-  define_view(require "compendium.cdef")
+  shared.fields = define_view(require "compendium.cdef")
   local getters, methods = shared.getters, shared.methods
   ffi.metatype("cmp_event_view", {
     __index = function(e, k)
@@ -158,38 +159,46 @@ local function is_raw(e)
   return t == SYSCALL or t == ENTER
 end
 
--- cmp_str fields: nil when the engine set no string
-for _, f in ipairs({ "path", "path2", "fd_path", "sockaddr", "filename", "requested",
-                     "path_error", "arg_error", "sock_type", "remote_addr", "prot",
-                     "map_type", "program", "region", "op", "error" }) do
-  local raw = "_" .. f
-  getters[f] = function(e)
-    local s = e[raw]
-    if s.ptr == nil then return nil end
-    return ffi_string(s.ptr, s.len)
-  end
-end
-
--- open: the schema's name for why the path argument could not be read
-getters.requested_error = getters.arg_error
-getters.arg_error = nil
-
 -- 64-bit fields as Lua numbers (exact up to 2^53), from their halves
 local function wide(f)
   local hi, lo = "_" .. f .. "_hi", "_" .. f .. "_lo"
   return function(e) return e[hi] * TWO32 + e[lo] end
 end
-for _, f in ipairs({ "end_addr", "size", "bytes", "growth_bytes", "delay_ns", "latency_ns", "count" }) do
-  getters[f] = wide(f)
+
+-- Every field of cmp_event is readable under its own name, with a getter
+-- made from its C type: a field added to the struct is never a silent nil.
+-- cmp_str: a string, nil when the engine set none; 64-bit: a number;
+-- 32-bit: a number. The getters below replace these where a field reads
+-- better otherwise (flags as booleans, ids as names), and M.read_as lists
+-- the fields scripts read under another name.
+M.fields = shared.fields -- {ctype=, name=, count=} in struct order
+for _, d in ipairs(M.fields) do
+  local raw = "_" .. d.name
+  if d.count then -- arrays (args) have a getter of their own
+  elseif d.ctype == "cmp_str" then
+    getters[d.name] = function(e)
+      local s = e[raw]
+      if s.ptr == nil then return nil end
+      return ffi_string(s.ptr, s.len)
+    end
+  elseif d.ctype == "uint64_t" or d.ctype == "int64_t" then
+    getters[d.name] = wide(d.name)
+  else
+    getters[d.name] = function(e) return e[raw] end
+  end
 end
-local addr_number = wide("addr")
+
+-- struct field → the name scripts (and the JSON schema) read it by
+M.read_as = {
+  arg_error = "requested_error", -- open: why the path argument could not be read
+  child = "child_pid",           -- spawn_process (spawn_thread: child_tid)
+  entry_ns = "dur_ns",           -- the syscall's entry, as the time it took
+}
+for field, name in pairs(M.read_as) do
+  getters[name], getters[field] = getters[field], nil
+end
 
 function getters.type(e) return type_names[e._type] end
-function getters.pid(e) return e._pid end
-function getters.tid(e) return e._tid end
-function getters.nr(e) return e._nr end
-function getters.fd(e) return e._fd end
-function getters.ret(e) return e._ret_hi * TWO32 + e._ret_lo end
 -- the raw uint64_t[6], 0-based; e:arg(i) gives numbers
 function getters.args(e) return ffi_cast("const cmp_event *", e).args end
 
@@ -217,16 +226,9 @@ function getters.name(e)
   return nil
 end
 
--- syscall/enter/inject events: the decoded socket address; others: the address
-function getters.addr(e)
-  if is_raw(e) or e._type == INJECT then return getters.sockaddr(e) end
-  return addr_number(e)
-end
-
 function getters.writable(e) return e._writable ~= 0 end
 -- "i386" for what a syscall made through int $0x80 caused, nil otherwise
 function getters.abi(e) return ABIS[e._abi] end
-function getters.entries(e) return e._entries end
 function getters.sqpoll(e) return e._sqpoll ~= 0 end
 function getters.inherited(e) return e._inherited ~= 0 end
 function getters.is_thread(e) return e._is_thread ~= 0 end
@@ -358,7 +360,7 @@ end
 function tables.inject(e, t)
   t.name, t.op, t.ret, t.error = e.name, e.op, e.ret, e.error
   if e.op == "delay" then t.delay_ns = e.delay_ns end
-  t.path, t.fd_path, t.addr = e.path, e.fd_path, e.sockaddr
+  t.path, t.fd_path, t.sockaddr = e.path, e.fd_path, e.sockaddr
 end
 
 -- a ring whose submissions are not seen: fd, entries (nil when unknown),
@@ -374,7 +376,7 @@ local function raw_table(e, t)
   for i = 1, 6 do args[i] = methods.arg(e, i) end
   t.args = args
   if e._type == SYSCALL then t.ret = e.ret end
-  t.path, t.path2, t.fd_path, t.addr = e.path, e.path2, e.fd_path, e.sockaddr
+  t.path, t.path2, t.fd_path, t.sockaddr = e.path, e.path2, e.fd_path, e.sockaddr
 end
 tables.syscall, tables.enter = raw_table, raw_table
 

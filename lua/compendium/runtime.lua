@@ -230,11 +230,29 @@ end
 -- Loads one script into its own environment (globals stay private to it).
 -- Returns true, or false and one line: "file:line: message", or the
 -- message given to c.error().
+-- The strings a script's text quotes: an option key among them may be read
+-- by a hook later (c.opt in a hook reads -X when it runs), so it is not
+-- taken for a misspelt key when the scripts have loaded.
+local function quoted_strings(source)
+  local set = {}
+  for _, s in source:gmatch("([\"'])(.-)%1") do set[s] = true end
+  return set
+end
+
+local function read_source(path)
+  local f = io.open(path, "rb")
+  if not f then return "" end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
 local function load_script(path, name, text)
   local chunk, err
   if text then chunk, err = loadstring(text, "@" .. path) else chunk, err = loadfile(path) end
   if not chunk then return false, one_line(err) end
-  local script = { path = path, name = name or path, scope = scope_name(path) }
+  local script = { path = path, name = name or path, scope = scope_name(path),
+                   strings = quoted_strings(text or read_source(path)) }
   -- bundled scripts are given by name ("check/no-network"), files by path
   script.bundled = name ~= nil and name ~= path
   script.label = script.bundled and script.name or script.scope
@@ -258,12 +276,29 @@ function M.load(path, name, text)
   return false, terminal_safe(err)
 end
 
+-- True when a script may read option `key` in a hook: it quotes the key
+-- (c.opt("fs.allow"), c.opt("limit") for -X limit or -X SCRIPT.limit).
+local function named_by_a_script(key)
+  for _, script in ipairs(registry.order) do
+    local strings = script.strings
+    if strings[key] then return true end
+    -- c.opt("limit") in script `mine` reads -X mine.limit; a dotted key only itself
+    local head, rest = script.scope .. ".", nil
+    if key:sub(1, #head) == head then rest = key:sub(#head + 1) end
+    if rest and not rest:find(".", 1, true) and strings[rest] then return true end
+  end
+  return false
+end
+
 -- After every script loaded: nil, or a message about the first -X no
--- script looked up (most likely a typo).
+-- script read while loading and none names for a hook to read (most
+-- likely a typo).
 function M.check_options()
   for _, o in ipairs(registry.options) do
-    if not registry.known[o.key] then
-      return terminal_safe(format("unknown option -X %s=%s: no script reads it", o.key, o.value))
+    if not registry.known[o.key] and not named_by_a_script(o.key) then
+      return terminal_safe(format("unknown option -X %s=%s: no script reads it (a script reads it " ..
+                                  "with c.opt(\"%s\"), while it loads or in a hook)", o.key, o.value,
+                                  o.key))
     end
   end
   return nil

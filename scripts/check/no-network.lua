@@ -28,5 +28,5 @@ end)
 
 -- UDP needs no connect: a datagram names its peer itself
 c.on("syscall:sendto", function(e)
-  if remote(e.addr) then check:violation(e, "sendto %s", c.escape(e.addr)) end
+  if remote(e.sockaddr) then check:violation(e, "sendto %s", c.escape(e.sockaddr)) end
 end)

@@ -157,7 +157,7 @@ describe("check/fs-allow", function()
     assert.are.equal("compendium: check/fs-allow needs -X fs.allow=GLOB[,GLOB...]\n", r.stderr)
     r = check("fs-allow", { "fs.allow=/tmp/**", "fs.alow=/x" }, { "exit:0" })
     assert.are.equal(2, r.status)
-    assert.are.equal("compendium: unknown option -X fs.alow=/x: no script reads it\n", r.stderr)
+    assert.are.equal("compendium: unknown option -X fs.alow=/x: no script reads it (a script reads it with c.opt(\"fs.alow\"), while it loads or in a hook)\n", r.stderr)
   end)
 end)
 

@@ -74,6 +74,57 @@ end)
     assert.truthy(r.stderr:find("count: write /nonexistent = 0 (0 bytes)\n", 1, true), r.stderr)
   end)
 
+  it("sees every syscall before it runs with an \"enter\" hook", function()
+    local dir = h.tmpdir()
+    local script = dir .. "/enters.lua"
+    -- each write to /dev/null: its enter first (no ret yet), then its exit
+    h.write_file(script, [[
+local c = require "compendium"
+local entered, before_exit, opens = 0, 0, 0
+local pending = {}
+c.on("enter", function(e)
+  if e.name == "write" and e.fd_path == "/dev/null" then
+    entered = entered + 1
+    pending[e.tid] = true
+  elseif e.name == "openat" and e.path == "/etc/hostname" then
+    opens = opens + 1
+  end
+end)
+c.on("syscall:write", function(e)
+  if e.fd_path == "/dev/null" and pending[e.tid] then
+    before_exit = before_exit + 1
+    pending[e.tid] = nil
+  end
+end)
+c.on("end", function()
+  c.print("enter: %d writes, %d of them before their exit; %d openat", entered, before_exit, opens)
+end)
+]])
+    local r = h.run({ h.bin(), "-s", script, "--", h.prog("counts"), "3", "5" })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.are.equal("enter: 5 writes, 5 of them before their exit; 3 openat\n", r.stderr)
+  end)
+
+  it("reads an option in a hook, and still refuses a misspelt one", function()
+    local dir = h.tmpdir()
+    local script = dir .. "/late.lua"
+    h.write_file(script, [[
+local c = require "compendium"
+c.on("start", function() c.print("label %s", c.opt("label", "none")) end)
+c.on("syscall:openat", function(e)
+  if e.path == c.opt("path", "/etc/hostname") then c.print("openat %s", e.path) end
+end)
+]])
+    local r = h.run({ h.bin(), "-s", script, "-X", "late.label=x", "-X", "path=/dev/null",
+                      "--", h.prog("counts"), "1", "0" })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.are.equal("label x\nopenat /dev/null\n", r.stderr)
+    r = h.run({ h.bin(), "-s", script, "-X", "pth=/dev/null", "--", h.prog("counts"), "1", "0" })
+    assert.are.equal(2, r.status, r.stderr)
+    assert.are.equal("compendium: unknown option -X pth=/dev/null: no script reads it (a script reads " ..
+                     "it with c.opt(\"pth\"), while it loads or in a hook)\n", r.stderr)
+  end)
+
   it("composes with another script, each seeing every event", function()
     local r = h.run({ h.bin(), "-s", COUNT, "-s", COUNT, "--", h.prog("counts"), "2", "4" })
     assert.are.equal(0, r.status, r.stderr)

@@ -53,7 +53,7 @@ describe("the inject script", function()
     local connect = h.one(r.events, "connect", { error = "ECONNREFUSED" })
     assert.are.equal("tcp4", connect.sock_type)
     local inject = h.one(r.events, "inject", { name = "connect" })
-    assert.are.equal(connect.remote_addr, inject.addr)
+    assert.are.equal(connect.remote_addr, inject.sockaddr)
     -- without injection the same program connects
     r = h.run({ h.bin(), "-s", "check/no-network", "--", h.prog("inject_connect") })
     assert.are.equal("connect: ok\n", r.stdout)

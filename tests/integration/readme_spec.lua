@@ -1,21 +1,51 @@
 -- The example scripts in README.md do what the README says they do.
 local h = require "helpers"
 
+-- The scripts each test below runs: a Lua example in the README that is not
+-- listed here has no test, and the first test fails.
+local TESTED = { "tour.lua", "slow-syscalls.lua", "writes.lua", "no-tmp.lua", "no-tmp-exec.lua",
+                 "my-chaos.lua" }
+
+-- Every ```lua block of the README, by the name its first line gives it
+-- ("-- writes.lua: ..."); a block without one is listed under "?".
 local function readme_scripts()
   local text = assert(h.read_file(h.source() .. "/README.md"))
   local dir = h.tmpdir()
-  local scripts = {}
-  for body, name in text:gmatch("```lua\n(%-%- (%S+%.lua):.-)```") do
+  local scripts, names = {}, {}
+  for body in text:gmatch("```lua\n(.-)```") do
+    local name = body:match("^%-%- (%S+%.lua):") or "?"
+    names[#names + 1] = name
     h.write_file(dir .. "/" .. name, body)
     scripts[name] = dir .. "/" .. name
   end
-  return scripts, dir
+  table.sort(names)
+  return scripts, dir, names
 end
 
 describe("the README's example scripts", function()
-  local scripts, dir
-  setup(function() scripts, dir = readme_scripts() end)
+  local scripts, dir, names
+  setup(function() scripts, dir, names = readme_scripts() end)
   teardown(h.cleanup)
+
+  it("are each named and tested here", function()
+    local tested = { unpack(TESTED) }
+    table.sort(tested)
+    assert.are.same(tested, names)
+  end)
+
+  it("tour.lua names what is written and what failed to open, and fails on bytes sent over IP", function()
+    local out = dir .. "/tour.txt"
+    local r = h.run({ h.bin(), "-s", scripts["tour.lua"], "--", "sh", "-c",
+                      "cat " .. dir .. "/missing 2>/dev/null; echo a > " .. out })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.truthy(r.stderr:find("sh writes " .. out .. "\n", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("openat " .. dir .. "/missing failed: ENOENT\n", 1, true), r.stderr)
+    -- run alone, with no other script hooking socket I/O: the 3000 bytes
+    -- the client sends and the 700 the server answers, over 127.0.0.1
+    r = h.run({ h.bin(), "-s", scripts["tour.lua"], "--", h.prog("tcp_loopback") })
+    assert.are.equal(125, r.status, r.stderr)
+    assert.truthy(r.stderr:find("✗ 3700 bytes sent over IP (", 1, true), r.stderr)
+  end)
 
   it("writes.lua names each file written, once, with its program", function()
     local out = dir .. "/out.txt"

@@ -267,7 +267,7 @@ describe("c.opt", function()
       { key = "mine.limit", value = "1" }, { key = "limti", value = "2" }, { key = "zzz", value = "3" },
     }, 'local c = require "compendium"\nc.opt("limit", 5)\n')
     assert.is_true(ok)
-    assert.are.equal("unknown option -X limti=2: no script reads it", rt.check_options())
+    assert.are.equal("unknown option -X limti=2: no script reads it (a script reads it with c.opt(\"limti\"), while it loads or in a hook)", rt.check_options())
   end)
 
   it("counts both the scoped and the plain key as known", function()
@@ -275,6 +275,29 @@ describe("c.opt", function()
       'local c = require "compendium"\nc.opt("limit", 5)\n')
     assert.is_true(ok)
     assert.is_nil(rt.check_options())
+  end)
+
+  it("takes a key read only in a hook, there or in the start hook, for a known one", function()
+    local h, rt, ok = with_options({ { key = "mine.greeting", value = "hello" }, { key = "limit", value = "4" } }, [[
+      local c = require "compendium"
+      c.on("start", function() c.print("start: %s", c.opt("greeting", "none")) end)
+      c.on("open", function(e) c.print("open: limit %d", c.opt("limit", 1)) end)
+    ]])
+    assert.is_true(ok)
+    assert.is_nil(rt.check_options())
+    rt.start()
+    h:emit("open", { path = "/x" })
+    assert.are.same({ "start: hello", "open: limit 4" }, h:lines())
+  end)
+
+  it("still reports a misspelt key when the script reads its options in hooks", function()
+    local _, rt, ok = with_options({ { key = "limti", value = "4" } }, [[
+      local c = require "compendium"
+      c.on("open", function(e) c.print("open: limit %d", c.opt("limit", 1)) end)
+    ]])
+    assert.is_true(ok)
+    assert.are.equal("unknown option -X limti=4: no script reads it (a script reads it with " ..
+                     "c.opt(\"limti\"), while it loads or in a hook)", rt.check_options())
   end)
 
   it("scopes by the file's name inside hooks too", function()

@@ -62,8 +62,51 @@ describe("event", function()
       assert.are.equal(4096ULL, e.args[1])
       assert.are.equal("/nope", e.path)
       assert.are.equal("/tmp", e.fd_path)
-      assert.are.equal("1.2.3.4:80", e.addr)
+      assert.are.equal("1.2.3.4:80", e.sockaddr)
+      assert.are.equal(0, e.addr) -- addr is always the number: memory events' address
       assert.has_error(function() e:arg(7) end, "arg: index 7 is not 1..6")
+    end)
+
+    -- The struct is read from engine/event.h here, not from event.lua: a
+    -- field added to cmp_event must be readable in a hook, under its own
+    -- name or the one event.read_as gives it, or this fails.
+    it("reach every field of cmp_event: setting it changes what the view reads", function()
+      local event = require "compendium.event"
+      local body = assert(fake.cdef:match("typedef%s+struct%s+cmp_event%s*(%b{})%s*cmp_event%s*;"))
+      body = body:gsub("/%*.-%*/", "")
+      local fields = {}
+      for ctype, name, array in body:gmatch("([%w_]+)%s+([%w_]+)%s*(%[?%s*%d*%s*%]?)%s*;") do
+        fields[#fields + 1] = { ctype = ctype, name = name, array = array ~= "" }
+      end
+      assert.is_true(#fields >= 40, "too few fields read from event.h: " .. #fields)
+      -- a few getters read their field only on the event kind it belongs to
+      local KIND = { child = "spawn_process", code = "exit", target = "read" }
+      local keep = {}
+      local function read(f)
+        local v = e[event.read_as[f.name] or f.name]
+        if f.array then return tonumber(v[0]) end
+        if type(v) == "cdata" then return tostring(v) end
+        return v
+      end
+      for _, f in ipairs(fields) do
+        h:set(KIND[f.name] or "open", {})
+        local before = read(f)
+        if f.ctype == "cmp_str" then
+          keep[f.name] = "value of " .. f.name
+          h.ev[f.name].ptr, h.ev[f.name].len = keep[f.name], #keep[f.name]
+        elseif f.array then
+          h.ev[f.name][0] = 5
+        elseif f.name == "type" then
+          h.ev.type = event.type_ids.exec
+        elseif f.ctype == "uint64_t" or f.ctype == "int64_t" then
+          h.ev[f.name] = f.name == "ts_ns" and h.ev.ts_ns + 0x123456789ULL or 0x123456789ULL
+        else
+          h.ev[f.name] = 1
+        end
+        local after = read(f)
+        assert.is_not_nil(after, f.name .. " reads nil")
+        assert.are_not.equal(before, after, f.name .. " reads the same set or not")
+      end
     end)
 
     it("give the ABI of an int $0x80 syscall, nil for x86-64 ones", function()
@@ -298,7 +341,7 @@ describe("event", function()
                                           path = "/etc/hosts" }),
                       tbl("syscall", { nr = 257, args = { -100, 4096 }, ret = 3, path = "/etc/hosts" }))
       assert.are.same(common("enter", { name = "connect", nr = 42, args = { 3, 0, 16, 0, 0, 0 },
-                                        fd_path = "socket:tcp4", addr = "1.2.3.4:80" }),
+                                        fd_path = "socket:tcp4", sockaddr = "1.2.3.4:80" }),
                       tbl("enter", { nr = 42, args = { 3, 0, 16 }, fd_path = "socket:tcp4",
                                      sockaddr = "1.2.3.4:80", ret = 99 }))
     end)
