@@ -29,7 +29,4 @@ const char *decode_sock_type(int family, int type, int protocol);
  * "abc\n\x1b" with a trailing ... when truncated is set. */
 size_t decode_quote(const char *data, size_t len, int truncated, char *buf, size_t cap);
 
-/* True for a loopback peer string as produced by decode_sockaddr. */
-int decode_is_loopback(const char *peer);
-
 #endif

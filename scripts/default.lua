@@ -6,6 +6,7 @@
 local c = require "compendium"
 local noise = require "compendium.noise"
 local summary = require "compendium.summary"
+local describe = require "compendium.describe"
 
 -- --ebpf: how long a wait for a CPU must be to be shown. The engine drops
 -- shorter ones before they reach any script.
@@ -21,14 +22,11 @@ c.sched_threshold(threshold_ns)
 if c.quiet then return end
 
 local format = string.format
-
--- "1 process", "3 threads"
-local function count(n, one, many)
-  return format("%d %s", n, n == 1 and one or many)
-end
+local count = describe.count
 
 -- Without -v, hide what every program does (dynamic linker, shared
--- libraries, /proc, loopback): the rules are in compendium/noise.lua.
+-- libraries, /proc, loopback, faults in mapped files): the rules are in
+-- compendium/noise.lua.
 local function shown(e)
   return c.verbose or not noise.event(e)
 end
@@ -37,11 +35,14 @@ end
 local totals = summary.new { keep = shown }:hook(c)
 
 -- ---- live lines ---------------------------------------------------------
+-- Each line's text is compendium/describe.lua's for the event kind.
 
 local root_pid  -- the traced program, learnt when tracing starts
 local tasks = 1 -- processes and threads seen; past one, lines name the tid
 
-local function emit(ts, tid, text)
+-- What a syscall made through int $0x80 caused says so.
+local function emit(ts, tid, text, abi)
+  if abi then text = text .. " [" .. abi .. "]" end
   if tasks > 1 then
     c.print("[+%.3fs] [%d] %s", ts, tid, text)
   else
@@ -52,47 +53,15 @@ end
 -- Runs of similar events are shown as one line, printed once something
 -- else happens: back-to-back reads (or writes, sends, recvs) of one fd by
 -- one thread, page faults in one region, block I/O requests of one size,
--- waits for a CPU by one thread. The kinds of run are kept apart, so 1000 direct writes and the
--- 1000 block requests they cause make two lines, not 2000. Each kind has
--- one table, reused, so `dd bs=1` does not build a table per call.
-
-local function io_text(p)
-  local text
-  if p.type == "send" or p.type == "recv" then
-    text = format("%s %8s", p.type, c.bytes(p.bytes))
-    if p.peer then text = text .. " → " .. c.escape(p.peer) end
-  else
-    text = format("%s %s %s", p.type, c.escape(p.name), c.bytes(p.bytes))
-  end
-  if p.calls > 1 then text = text .. format(" (%d calls)", p.calls) end
-  if p.abi then text = text .. " [" .. p.abi .. "]" end
-  return text
-end
-
-local function fault_text(p)
-  local where = p.name and (p.region .. " " .. c.escape(p.name)) or p.region
-  return format("%d fault%s in %s @ %s (%s)", p.calls, p.calls == 1 and "" or "s", where,
-                c.hex(p.low), p.prot)
-end
-
-local function block_text(p)
-  if p.calls == 1 then
-    return format("block %s %s in %s", p.op, c.bytes(p.size), c.duration(p.latency))
-  end
-  return format("block %s %s × %d (latency avg %s, max %s)", p.op, c.bytes(p.size), p.calls,
-                c.duration(p.latency / p.calls), c.duration(p.max_latency))
-end
-
-local function wait_text(p)
-  if p.calls == 1 then return "waited " .. c.duration(p.total) .. " for a CPU" end
-  return format("waited for a CPU %d times, %s in all (max %s)", p.calls, c.duration(p.total),
-                c.duration(p.max))
-end
-
-local io_run = { active = false, text = io_text }
-local fault_run = { active = false, text = fault_text }
-local block_run = { active = false, text = block_text }
-local wait_run = { active = false, text = wait_text }
+-- waits for a CPU by one thread. The kinds of run are kept apart, so 1000
+-- direct writes and the 1000 block requests they cause make two lines, not
+-- 2000. A run is a table with the event's fields (summed) and `calls`, as
+-- describe.line takes it; each kind has one, reused, so `dd bs=1` does not
+-- build a table per call.
+local io_run = { active = false }
+local fault_run = { active = false, type = "fault" }
+local block_run = { active = false, type = "block_io" }
+local wait_run = { active = false, type = "sched_delay" }
 local runs = { io_run, fault_run, block_run, wait_run }
 
 -- Prints the pending runs that started at or before `ts` (all of them
@@ -106,7 +75,7 @@ local function flush(ts)
     end
     if not oldest then return end
     oldest.active = false
-    emit(oldest.ts, oldest.tid, oldest.text(oldest))
+    emit(oldest.ts, oldest.tid, describe.line(oldest), oldest.abi)
   end
 end
 
@@ -117,12 +86,9 @@ local function restart(r)
 end
 
 -- A line of its own; merged lines still pending go first, to keep order.
--- What a syscall made through int $0x80 caused says so.
-local function line(e, text)
+local function line(e)
   flush()
-  local abi = e.abi
-  if abi then text = text .. " [" .. abi .. "]" end
-  emit(e.ts, e.tid, text)
+  emit(e.ts, e.tid, describe.line(e), e.abi)
 end
 
 local function on_io(e)
@@ -137,30 +103,26 @@ local function on_io(e)
   restart(p)
   p.tid, p.type, p.fd, p.abi = tid, kind, fd, abi
   p.ts, p.bytes, p.calls = e.ts, e.bytes, 1
-  p.name = e.filename or ("fd " .. fd)
-  p.peer = e.remote_addr
+  p.filename, p.remote_addr = e.filename, e.remote_addr
 end
 
 for _, kind in ipairs { "read", "write", "send", "recv" } do
   c.on(kind, on_io)
 end
 
--- --faults: heap, anonymous and stack faults are memory the program really
--- uses; faults in mapped files (code, data) are shown only with -v.
-local GROWTH = { heap = true, anon = true, stack = true }
-
+-- --faults: a thread's faults in one region are one line.
 c.on("fault", function(e)
+  if not shown(e) then return end
   local region = e.region
-  if not (c.verbose or GROWTH[region]) then return end
   local p, file = fault_run, region == "file" and e.filename or nil
-  if p.active and p.tid == e.tid and p.region == region and p.prot == e.prot and p.name == file then
-    p.calls = p.calls + e.count
-    if e.addr < p.low then p.low = e.addr end
+  if p.active and p.tid == e.tid and p.region == region and p.prot == e.prot and p.filename == file then
+    p.count = p.count + e.count
+    if e.addr < p.addr then p.addr = e.addr end
     return
   end
   restart(p)
   p.tid, p.ts = e.tid, e.ts
-  p.region, p.prot, p.name, p.calls, p.low = region, e.prot, file, e.count, e.addr
+  p.region, p.prot, p.filename, p.count, p.addr = region, e.prot, file, e.count, e.addr
 end)
 
 -- --ebpf: time spent runnable but waiting for a CPU, as the engine
@@ -169,121 +131,56 @@ end)
 c.on("sched_delay", function(e)
   local p, delay = wait_run, e.delay_ns
   if not c.verbose and p.active and p.tid == e.tid then
-    p.calls, p.total = p.calls + 1, p.total + delay
-    if delay > p.max then p.max = delay end
+    p.calls, p.delay_ns = p.calls + 1, p.delay_ns + delay
+    if delay > p.max_delay_ns then p.max_delay_ns = delay end
     return
   end
   restart(p)
-  p.tid, p.ts, p.calls, p.total, p.max = e.tid, e.ts, 1, delay, delay
+  p.tid, p.ts, p.calls, p.delay_ns, p.max_delay_ns = e.tid, e.ts, 1, delay, delay
 end)
 
 -- --ebpf: block device requests; outside -v a run of same-size requests in
 -- one direction is one line.
 c.on("block_io", function(e)
   local p = block_run
-  if not c.verbose and p.active and p.tid == e.tid and p.op == e.op and p.size == e.bytes then
+  if not c.verbose and p.active and p.tid == e.tid and p.op == e.op and p.bytes == e.bytes then
     p.calls = p.calls + 1
-    p.latency = p.latency + e.latency_ns
-    if e.latency_ns > p.max_latency then p.max_latency = e.latency_ns end
+    p.latency_ns = p.latency_ns + e.latency_ns
+    if e.latency_ns > p.max_latency_ns then p.max_latency_ns = e.latency_ns end
     return
   end
   restart(p)
-  p.tid, p.ts, p.op, p.size = e.tid, e.ts, e.op, e.bytes
-  p.calls, p.latency, p.max_latency = 1, e.latency_ns, e.latency_ns
+  p.tid, p.ts, p.op, p.bytes = e.tid, e.ts, e.op, e.bytes
+  p.calls, p.latency_ns, p.max_latency_ns = 1, e.latency_ns, e.latency_ns
 end)
 
-c.on("exec", function(e)
-  local program = e.program or "?"
-  line(e, "─── " .. c.escape(program:match("[^/]*$")) .. " exec ───")
-end)
+-- Lines of their own; exec, brk, signal and the rest are never noise.
+local function shown_line(e)
+  if shown(e) then line(e) end
+end
+for _, kind in ipairs { "open", "connect", "mmap", "munmap" } do c.on(kind, shown_line) end
+for _, kind in ipairs { "exec", "brk", "inject", "io_uring" } do c.on(kind, line) end
 
-c.on("open", function(e)
-  if not shown(e) then return end
-  local notes = { e.writable and "write" or "read" }
-  if e.path_error then
-    notes[#notes + 1] = format("file unnamed: %s; asked for %s", e.path_error,
-                               c.escape(e.requested or "?"))
-  end
-  if e.requested_error then notes[#notes + 1] = "path argument unreadable: " .. e.requested_error end
-  line(e, format("open %s (%s)", c.escape(e.path or "?"), table.concat(notes, "; ")))
-end)
-
-c.on("connect", function(e)
-  if not shown(e) then return end
-  local text = format("connect %s → %s", e.sock_type or "socket", c.escape(e.remote_addr or "?"))
-  -- a non-blocking connect reports EINPROGRESS: under way, not failed
-  local err = e.error
-  if err and err ~= "EINPROGRESS" then text = text .. " (" .. err .. ")" end
-  line(e, text)
-end)
-
-c.on("mmap", function(e)
-  if not shown(e) then return end
-  local what = e.map_type == "file" and c.escape(e.filename or "?") or "anon"
-  line(e, format("mmap %s-%s %s %8s %s", c.hex(e.addr), c.hex(e.end_addr), e.prot or "---",
-                 c.bytes(e.size), what))
-end)
-
-c.on("munmap", function(e)
-  if not shown(e) then return end
-  line(e, format("munmap %s-%s %s", c.hex(e.addr), c.hex(e.addr + e.size), c.bytes(e.size)))
-end)
-
-c.on("brk", function(e)
-  local growth = e.growth_bytes
-  line(e, "heap " .. (growth >= 0 and "+" or "") .. c.bytes(growth))
-end)
-
-c.on("spawn_process", function(e)
-  flush() -- a merged line from before the spawn is printed as it was
+-- A merged line from before the spawn is printed as it was; from the
+-- spawn on, lines name the tid.
+local function spawned(e)
+  flush()
   tasks = tasks + 1
-  line(e, "spawn process " .. e.child_pid)
-end)
-
-c.on("spawn_thread", function(e)
-  flush() -- a merged line from before the spawn is printed as it was
-  tasks = tasks + 1
-  line(e, "spawn thread " .. e.child_tid)
-end)
+  line(e)
+end
+c.on("spawn_process", spawned)
+c.on("spawn_thread", spawned)
 
 c.on("exit", function(e)
   flush()
   -- threads come and go quietly; the program's own exit is in the summary
   if e.is_thread or e.pid == root_pid then return end
-  if e.signal then
-    line(e, "killed by " .. e.signal .. (e.core_dumped and " (core dumped)" or ""))
-  else
-    line(e, "exit " .. e.code)
-  end
+  line(e)
 end)
 
 c.on("signal", function(e)
   -- SIGCHLD arrives with every child's exit: already shown as that exit
-  if e.signal and e.signal ~= "SIGCHLD" then line(e, "signal " .. e.signal) end
-end)
-
--- What a script injected (c.inject, c.inject_return, c.delay), said
--- plainly, so that nobody takes an injected failure for a real one.
-c.on("inject", function(e)
-  local target = e.path or e.sockaddr or e.fd_path
-  local what = e.name .. (target and (" " .. c.escape(target)) or "")
-  if e.op == "delay" then
-    line(e, format("inject %s → delayed %s ms (injected)", what, e.delay_ns / 1e6))
-  else
-    line(e, format("inject %s → %s (injected)", what, e.error or tostring(e.ret)))
-  end
-end)
-
--- An io_uring: the kernel takes the program's I/O requests from memory it
--- shares with the program, so what goes through the ring is not seen (and
--- not in the summary's totals). Said once per ring, and in the summary.
-c.on("io_uring", function(e)
-  local about = {}
-  if e.entries > 0 then about[#about + 1] = count(e.entries, "entry", "entries") end
-  if e.sqpoll then about[#about + 1] = "SQPOLL" end
-  if e.inherited then about[#about + 1] = "set up before it was traced" end
-  local detail = #about > 0 and (" (" .. table.concat(about, ", ") .. ")") or ""
-  line(e, format("io_uring fd %d%s: the I/O through it is not seen", e.fd, detail))
+  if e.signal and e.signal ~= "SIGCHLD" then line(e) end
 end)
 
 -- -v: every syscall too, as strace would show it. Hooked only under -v:
@@ -313,18 +210,19 @@ local RULE = string.rep("━", 64)
 local MAX_CONNECTIONS = 10
 
 -- ": total 3.20 ms, p50 40.0 µs, p99 1.20 ms, max 2.00 ms", or nothing.
-local function latency_text(s)
-  if s.count == 0 then return "" end
-  return format(": total %s, p50 %s, p99 %s, max %s", c.duration(s.total), c.duration(s.p50),
-                c.duration(s.p99), c.duration(s.max))
+local function latency_text(figures)
+  local text = describe.latency(figures)
+  return text and (": " .. text) or ""
 end
 
+-- The summary box: the figures of compendium/summary.lua, in words.
 c.on("end", function(run)
   flush()
-  local mem = run.memory
+  local s = totals:result(run)
+  local mem = s.memory
   c.print("")
   c.print(RULE)
-  c.print(" FINAL: %s (%.2fs)", c.escape(run.command), run.duration)
+  c.print(" FINAL: %s (%.2fs)", c.escape(s.command), s.duration)
   c.print(RULE)
   -- --pid: the totals count what the process had already; say how much
   local heap_note, mmap_note, total_note = "", "", ""
@@ -333,61 +231,60 @@ c.on("end", function(run)
     heap_note = " (at attach " .. c.bytes(before.heap_bytes) .. ")"
     mmap_note = format("; at attach %s, %s", c.bytes(before.mmap_bytes),
                        count(before.mmap_regions, "region", "regions"))
-    total_note = " (at attach " .. c.bytes(before.heap_bytes + before.mmap_bytes) .. ")"
+    total_note = " (at attach " .. c.bytes(before.total_bytes) .. ")"
   end
   c.print(" Memory:")
   c.print("   Heap:     %s%s", c.bytes(mem.heap_bytes), heap_note)
   c.print("   Mmap:     %s (%s%s)", c.bytes(mem.mmap_bytes), count(mem.mmap_regions, "region", "regions"),
           mmap_note)
-  c.print("   Total:    %s%s", c.bytes(mem.heap_bytes + mem.mmap_bytes), total_note)
+  c.print("   Total:    %s%s", c.bytes(mem.total_bytes), total_note)
+  local io = s.io
   c.print(" I/O:")
-  c.print("   %-14s%10s", "Files read:", c.bytes(totals.files_read))
-  c.print("   %-14s%10s", "Files written:", c.bytes(totals.files_written))
-  c.print("   %-14s%10s", "Net sent:", c.bytes(totals.net_sent))
-  c.print("   %-14s%10s", "Net received:", c.bytes(totals.net_received))
-  if totals.io_urings > 0 then
+  c.print("   %-14s%10s", "Files read:", c.bytes(io.files_read))
+  c.print("   %-14s%10s", "Files written:", c.bytes(io.files_written))
+  c.print("   %-14s%10s", "Net sent:", c.bytes(io.net_sent))
+  c.print("   %-14s%10s", "Net received:", c.bytes(io.net_received))
+  if s.io_urings > 0 then
     c.print("   %-14s%s", "Not seen:", format("I/O through %s (not in these totals)",
-                                              count(totals.io_urings, "io_uring", "io_urings")))
+                                              count(s.io_urings, "io_uring", "io_urings")))
   end
-  local conns = totals.connections
+  local conns = s.connections
   if #conns > 0 then
     c.print(" Network connections:")
     for i = 1, math.min(#conns, MAX_CONNECTIONS) do
-      c.print("   %s → %s", conns[i].sock_type, c.escape(conns[i].remote_addr))
+      c.print("   %s", describe.text { type = "connect", sock_type = conns[i].sock_type,
+                                       remote_addr = conns[i].remote_addr })
     end
     if #conns > MAX_CONNECTIONS then c.print("   ... and %d more", #conns - MAX_CONNECTIONS) end
   end
-  if totals.processes + totals.threads > 0 then
-    c.print(" Subprocesses: %s, %s", count(totals.processes, "process", "processes"),
-            count(totals.threads, "thread", "threads"))
+  local spawned = s.spawned
+  if spawned.processes + spawned.threads > 0 then
+    c.print(" Subprocesses: %s, %s", count(spawned.processes, "process", "processes"),
+            count(spawned.threads, "thread", "threads"))
   end
-  if run.faults_traced then
-    c.print(" Page faults: %d (%s pages, %s touched)", totals.faults, c.bytes(run.page_size),
-            c.bytes(totals.faults * run.page_size))
-    local parts = {}
-    for _, region in ipairs { "heap", "anon", "stack", "file", "other" } do
-      local n = totals.faults_by_region[region]
-      if n then parts[#parts + 1] = region .. " " .. n end
-    end
-    if #parts > 0 then c.print("   %s", table.concat(parts, " · ")) end
+  local faults = s.page_faults
+  if faults then
+    c.print(" Page faults: %d (%s pages, %s touched)", faults.count, c.bytes(faults.page_size),
+            c.bytes(faults.bytes))
+    local regions = describe.fault_regions(faults)
+    if #regions > 0 then c.print("   %s", table.concat(regions, " · ")) end
   end
-  if run.ebpf_traced then
-    local s = summary.stats(totals.sched_delays)
-    c.print(" Scheduler: %s ≥ %s%s", count(s.count, "wait", "waits"), c.duration(threshold_ns),
-            latency_text(s))
-    local b = summary.stats(totals.block_latencies)
+  if s.scheduler then
+    c.print(" Scheduler: %s ≥ %s%s", count(s.scheduler.count, "wait", "waits"), c.duration(threshold_ns),
+            latency_text(s.scheduler))
+    local b = s.block_io
     c.print(" Block I/O: %s, %s read, %s written%s", count(b.count, "request", "requests"),
-            c.bytes(totals.block_read), c.bytes(totals.block_written), latency_text(b))
+            c.bytes(b.bytes_read), c.bytes(b.bytes_written), latency_text(b))
   end
-  if run.dropped > 0 then
+  if s.dropped > 0 then
     c.print(" Dropped: %d records the kernel could not queue (%d fault samples, %d BPF)",
-            run.dropped, run.dropped_faults, run.dropped_ebpf)
+            s.dropped, s.dropped_faults, s.dropped_ebpf)
   end
-  if run.undecoded_syscalls > 0 then
-    c.print(" Undecoded: %d 32-bit syscall%s that compendium could not decode (%s)",
-            run.undecoded_syscalls, run.undecoded_syscalls == 1 and "" or "s",
-            summary.undecoded_text(run.undecoded_by_name))
+  if s.undecoded_syscalls > 0 then
+    c.print(" Undecoded: %s that compendium could not decode (%s)",
+            count(s.undecoded_syscalls, "32-bit syscall", "32-bit syscalls"),
+            describe.undecoded(s.undecoded_by_name))
   end
-  c.print(" Exit: %s", summary.exit_text(run))
+  c.print(" Exit: %s", describe.ended(s))
   c.print(RULE)
 end)

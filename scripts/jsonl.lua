@@ -30,67 +30,39 @@ for _, kind in ipairs(c.event_kinds) do
   c.on(kind, write_event)
 end
 
--- {count, total_ns, p50_ns, p99_ns, max_ns} of a list of durations.
-local function latency(list)
-  local s = summary.stats(list)
-  return { count = s.count, total_ns = s.total, p50_ns = s.p50, p99_ns = s.p99, max_ns = s.max }
-end
-
+-- The summary line: the figures the terminal summary shows, under the
+-- names of the README's JSON schema.
 c.on("end", function(run)
-  local mem = run.memory
-  local faults, sched, block
-  if run.faults_traced then
-    faults = { count = totals.faults, page_size = run.page_size,
-               bytes = totals.faults * run.page_size, by_region = totals.faults_by_region }
-  end
-  if run.ebpf_traced then
-    sched = latency(totals.sched_delays)
-    block = latency(totals.block_latencies)
-    block.bytes_read, block.bytes_written = totals.block_read, totals.block_written
-  end
+  local s = totals:result(run)
+  local faults = s.page_faults
   out:write(json.encode {
     type = "summary",
-    command = run.command,
-    source = run.source,
-    duration = run.duration,
+    command = s.command,
+    source = s.source,
+    duration = s.duration,
     -- the clock anchor: an event's wall-clock time in ns since the epoch is
     -- wall_start_ns + (ts_ns - start_ns), exact (integers of every digit)
-    start_ns = run.start_ns,
-    wall_start_ns = run.wall_start_ns,
-    exit = run.exit,
-    memory = {
-      heap_bytes = mem.heap_bytes,
-      mmap_bytes = mem.mmap_bytes,
-      mmap_regions = mem.mmap_regions,
-      total_bytes = mem.heap_bytes + mem.mmap_bytes,
-      at_attach = mem.at_attach and {
-        heap_bytes = mem.at_attach.heap_bytes,
-        mmap_bytes = mem.at_attach.mmap_bytes,
-        mmap_regions = mem.at_attach.mmap_regions,
-        total_bytes = mem.at_attach.heap_bytes + mem.at_attach.mmap_bytes,
-      } or nil,
-    },
-    io = {
-      files_read = totals.files_read,
-      files_written = totals.files_written,
-      net_sent = totals.net_sent,
-      net_received = totals.net_received,
-    },
-    connections = json.array(totals.connections),
-    processes = run.processes,
-    threads = run.threads,
-    syscalls = run.syscalls,
-    page_faults = faults,
-    scheduler = sched,
-    block_io = block,
+    start_ns = s.start_ns,
+    wall_start_ns = s.wall_start_ns,
+    exit = s.exit,
+    memory = s.memory,
+    io = s.io,
+    connections = json.array(s.connections),
+    processes = s.processes,
+    threads = s.threads,
+    syscalls = s.syscalls,
+    page_faults = faults and { count = faults.count, page_size = faults.page_size, bytes = faults.bytes,
+                               by_region = faults.by_region },
+    scheduler = s.scheduler,
+    block_io = s.block_io,
     -- the I/O through an io_uring is not seen: not in io above
-    io_uring = totals.io_urings > 0 and { rings = totals.io_urings, io_seen = false } or nil,
-    dropped = run.dropped,
-    dropped_faults = run.dropped_faults,
-    dropped_ebpf = run.dropped_ebpf,
-    undecoded_syscalls = run.undecoded_syscalls,
-    undecoded_by_name = run.undecoded_syscalls > 0 and run.undecoded_by_name or nil,
-    failures = #run.failures,
+    io_uring = s.io_urings > 0 and { rings = s.io_urings, io_seen = false } or nil,
+    dropped = s.dropped,
+    dropped_faults = s.dropped_faults,
+    dropped_ebpf = s.dropped_ebpf,
+    undecoded_syscalls = s.undecoded_syscalls,
+    undecoded_by_name = s.undecoded_syscalls > 0 and s.undecoded_by_name or nil,
+    failures = s.failures,
   }, "\n")
   out:close()
 end)

@@ -16,8 +16,11 @@ local noise = require "compendium.noise"
 local summary = require "compendium.summary"
 local html = require "compendium.htmlreport"
 local json = require "compendium.json"
+local describe = require "compendium.describe"
+local tracks = require "compendium.tracks"
 
 local format, floor, escape, bytes = string.format, math.floor, c.escape, c.bytes
+local count = describe.count
 
 local path = c.opt("out")
 if not path then c.error("report: set -X report.out=FILE (or use --report FILE)") end
@@ -31,15 +34,8 @@ end
 local page = html.load_page()
 local out = c.open_output(path, "w")
 
--- --faults: as in the terminal view, faults in the heap, anonymous memory
--- and stacks are memory the program uses; faults in mapped files (code,
--- data) are shown only with -v.
-local GROWTH = { heap = true, anon = true, stack = true }
-
 local function shown(e)
-  if c.verbose then return true end
-  if e.type == "fault" then return GROWTH[e.region] ~= nil end
-  return not noise.event(e)
+  return c.verbose or not noise.event(e)
 end
 
 -- The same totals, with the same filter, as the terminal summary.
@@ -57,97 +53,11 @@ local CATEGORY = {
   io_uring = "io",
 }
 
--- ---- processes and threads: one swimlane each ---------------------------
-
-local lanes = json.array() -- {tid, pid, ppid, name, command, thread, start, stop, exit}
-local lane_of = {}          -- tid → 0-based index into lanes
+-- One swimlane per process and thread: compendium/tracks.lua's tracks of
+-- the tasks that have shown events, in the order they showed up.
+local lanes = tracks.new(c.proc)
 
 local function micros(ts) return floor(ts * 1e6 + 0.5) end
-
--- The lane of a task, made the first time it shows up (or when a spawn
--- reuses the id of a task that ended: `spawned`); the engine's process
--- table gives its name and parent at that moment.
-local function lane(tid, ts, is_thread, spawned)
-  local i = lane_of[tid]
-  if i and not (spawned and lanes[i + 1].stop) then return i end
-  local p = c.proc(tid) or {}
-  local l = {
-    tid = tid, pid = p.pid or tid, ppid = p.ppid or 0,
-    name = escape(p.comm or "?"), command = escape(table.concat(p.argv or {}, " ")),
-    thread = is_thread or p.is_thread or false, start = micros(ts),
-  }
-  lanes[#lanes + 1] = l
-  lane_of[tid] = #lanes - 1
-  return #lanes - 1
-end
-
--- ---- what the table says about each event ---------------------------------
-
-local describe = {}
-
-function describe.open(e) return escape(e.path or "?") .. (e.writable and " (write)" or " (read)") end
-
-function describe.connect(e)
-  local text = format("%s → %s", e.sock_type or "socket", escape(e.remote_addr or "?"))
-  if e.error and e.error ~= "EINPROGRESS" then text = text .. " (" .. e.error .. ")" end
-  return text
-end
-
-function describe.read(e) return escape(e.filename or ("fd " .. e.fd)) .. "  " .. bytes(e.bytes) end
-describe.write = describe.read
-
-function describe.send(e)
-  return format("%s %s  %s", e.sock_type or "socket", escape(e.remote_addr or "?"), bytes(e.bytes))
-end
-describe.recv = describe.send
-
-function describe.brk(e) return "heap " .. (e.growth_bytes >= 0 and "+" or "") .. bytes(e.growth_bytes) end
-
-function describe.mmap(e)
-  return format("%s-%s %s %s %s", c.hex(e.addr), c.hex(e.end_addr), e.prot or "---", bytes(e.size),
-                e.map_type == "file" and escape(e.filename or "?") or "anon")
-end
-
-function describe.munmap(e)
-  return format("%s-%s %s %s", c.hex(e.addr), c.hex(e.addr + e.size), bytes(e.size), escape(e.filename or ""))
-end
-
-function describe.spawn_process(e) return "process " .. e.child_pid end
-function describe.spawn_thread(e) return "thread " .. e.child_tid end
-
-function describe.exec(e)
-  return escape(e.program or "?") .. "  " .. escape(table.concat(e.argv or {}, " "))
-end
-
-function describe.exit(e)
-  if e.signal then return "killed by " .. e.signal .. (e.core_dumped and " (core dumped)" or "") end
-  return "exit " .. tostring(e.code)
-end
-
-function describe.signal(e) return e.signal or "?" end
-
-function describe.fault(e)
-  return format("%d × %s %s %s", e.count, e.region or "?", c.hex(e.addr), e.prot or "")
-end
-
-function describe.sched_delay(e) return "waited " .. c.duration(e.delay_ns) .. " for a CPU" end
-
-function describe.block_io(e)
-  return format("%s %s in %s", e.op or "?", bytes(e.bytes), c.duration(e.latency_ns))
-end
-
--- c.inject and friends: said plainly, so nobody takes it for a real failure
-function describe.inject(e)
-  local target = e.path or e.sockaddr or e.fd_path
-  local what = (e.name or "syscall") .. (target and (" " .. escape(tostring(target))) or "")
-  if e.op == "delay" then return what .. " → delayed " .. c.duration(e.delay_ns) .. " (injected)" end
-  return what .. " → " .. (e.error or tostring(e.ret)) .. " (injected)"
-end
-
--- the I/O through a ring is not seen: the report says so where it starts
-function describe.io_uring(e)
-  return format("fd %d: the I/O through this io_uring is not seen", e.fd)
-end
 
 -- ---- the tables: files, network peers -------------------------------------
 
@@ -185,20 +95,6 @@ local tally = {
   connect = function(e) count_peer(e, nil) end,
 }
 
--- Process structure, kept for every event so lanes and lifetimes are whole.
-local structure = {
-  spawn_process = function(e) lane(e.child_pid, e.ts, false, true) end,
-  spawn_thread = function(e) lane(e.child_tid, e.ts, true, true) end,
-  exec = function(e, l)
-    l.name = escape((e.program or "?"):match("[^/]*$"))
-    l.command = escape(table.concat(e.argv or {}, " "))
-  end,
-  exit = function(e, l)
-    l.stop = micros(e.ts)
-    l.exit = describe.exit(e)
-  end,
-}
-
 -- ---- the events, as columns: compact in memory and in the page -------------
 
 local strings = html.strings()
@@ -207,8 +103,9 @@ local kept, left_out, hidden = 0, 0, 0
 
 local type_index = {} -- kind → 0-based index into c.event_kinds
 
+-- The table's text of each event is compendium/describe.lua's.
 local function record(kind)
-  local describe_kind, tally_kind, structure_kind = describe[kind], tally[kind], structure[kind]
+  local text, tally_kind = describe.kinds[kind], tally[kind]
   local index = type_index[kind]
   return function(e)
     totals:add(e)
@@ -216,16 +113,16 @@ local function record(kind)
       hidden = hidden + 1
       return
     end
-    local l = lane(e.tid, e.ts, false)
-    if structure_kind then structure_kind(e, lanes[l + 1]) end
+    -- every event shown, kept or not, so that lanes and lifetimes are whole
+    local lane = lanes:add(e).index - 1
     if tally_kind then tally_kind(e) end
     if kept >= max_events then
       left_out = left_out + 1
       return
     end
     kept = kept + 1
-    ev_ts[kept], ev_lane[kept], ev_type[kept] = micros(e.ts), l, index
-    ev_text[kept] = strings.index(describe_kind(e))
+    ev_ts[kept], ev_lane[kept], ev_type[kept] = micros(e.ts), lane, index
+    ev_text[kept] = strings.index(text(e))
   end
 end
 
@@ -239,7 +136,7 @@ end
 -- ---- writing the page -----------------------------------------------------
 
 c.on("start", function(run)
-  lane(run.root_pid, 0, false)
+  lanes:start(run)
 end)
 
 -- Largest first: the rows a reader wants are at the top.
@@ -252,62 +149,61 @@ local function top(list, size)
   return { rows = rows, more = math.max(0, #list - MAX_ROWS) }
 end
 
-local function count(n, one, many)
-  return format("%d %s", n, n == 1 and one or many)
-end
-
-local function latency(s)
-  if s.count == 0 then return nil end
-  return format("total %s, p50 %s, p99 %s, max %s", c.duration(s.total), c.duration(s.p50),
-                c.duration(s.p99), c.duration(s.max))
-end
-
--- The summary cards, in the terminal summary's order and with its numbers.
--- `bytes` makes the page show the exact count under the rounded one.
-local function cards(run)
-  local mem = run.memory
+-- The summary cards, in the terminal summary's order and with its numbers
+-- (compendium/summary.lua's, in compendium/describe.lua's words). `bytes`
+-- makes the page show the exact count under the rounded one.
+local function cards(s)
+  local mem, io = s.memory, s.io
   local list = json.array {
-    { id = "duration", label = "Duration", value = format("%.2fs", run.duration) },
-    { id = "exit", label = "Exit", value = summary.exit_text(run) },
+    { id = "duration", label = "Duration", value = format("%.2fs", s.duration) },
+    { id = "exit", label = "Exit", value = describe.ended(s) },
     { id = "heap", label = "Heap", value = bytes(mem.heap_bytes), bytes = mem.heap_bytes },
     { id = "mmap", label = "Mmap", value = bytes(mem.mmap_bytes), bytes = mem.mmap_bytes,
       note = count(mem.mmap_regions, "region", "regions") },
-    { id = "memory", label = "Memory total", value = bytes(mem.heap_bytes + mem.mmap_bytes),
-      bytes = mem.heap_bytes + mem.mmap_bytes },
-    { id = "files-read", label = "Files read", value = bytes(totals.files_read), bytes = totals.files_read },
-    { id = "files-written", label = "Files written", value = bytes(totals.files_written),
-      bytes = totals.files_written },
-    { id = "net-sent", label = "Net sent", value = bytes(totals.net_sent), bytes = totals.net_sent },
-    { id = "net-received", label = "Net received", value = bytes(totals.net_received),
-      bytes = totals.net_received },
+    { id = "memory", label = "Memory total", value = bytes(mem.total_bytes), bytes = mem.total_bytes },
+    { id = "files-read", label = "Files read", value = bytes(io.files_read), bytes = io.files_read },
+    { id = "files-written", label = "Files written", value = bytes(io.files_written),
+      bytes = io.files_written },
+    { id = "net-sent", label = "Net sent", value = bytes(io.net_sent), bytes = io.net_sent },
+    { id = "net-received", label = "Net received", value = bytes(io.net_received),
+      bytes = io.net_received },
   }
   local connections = json.array()
-  for i, conn in ipairs(totals.connections) do
-    connections[i] = conn.sock_type .. " → " .. escape(conn.remote_addr)
+  for i, conn in ipairs(s.connections) do
+    connections[i] = describe.text { type = "connect", sock_type = conn.sock_type, remote_addr = conn.remote_addr }
   end
   list[#list + 1] = { id = "connections", label = "Network connections", value = tostring(#connections),
                       list = connections }
   list[#list + 1] = { id = "subprocesses", label = "Subprocesses",
-                      value = count(totals.processes, "process", "processes"),
-                      note = count(totals.threads, "thread", "threads") }
-  if run.faults_traced then
-    local regions = json.array()
-    for _, region in ipairs { "heap", "anon", "stack", "file", "other" } do
-      local n = totals.faults_by_region[region]
-      if n then regions[#regions + 1] = region .. " " .. n end
-    end
-    list[#list + 1] = { id = "faults", label = "Page faults", value = tostring(totals.faults),
-                        note = format("%s pages, %s touched", bytes(run.page_size),
-                                      bytes(totals.faults * run.page_size)),
-                        list = regions }
+                      value = count(s.spawned.processes, "process", "processes"),
+                      note = count(s.spawned.threads, "thread", "threads") }
+  local faults = s.page_faults
+  if faults then
+    list[#list + 1] = { id = "faults", label = "Page faults", value = tostring(faults.count),
+                        note = format("%s pages, %s touched", bytes(faults.page_size), bytes(faults.bytes)),
+                        list = json.array(describe.fault_regions(faults)) }
   end
-  if run.ebpf_traced then
-    local s, b = summary.stats(totals.sched_delays), summary.stats(totals.block_latencies)
-    list[#list + 1] = { id = "scheduler", label = "Scheduler", value = count(s.count, "wait", "waits"),
-                        note = latency(s) }
+  if s.scheduler then
+    local b = s.block_io
+    list[#list + 1] = { id = "scheduler", label = "Scheduler", value = count(s.scheduler.count, "wait", "waits"),
+                        note = describe.latency(s.scheduler) }
     list[#list + 1] = { id = "block-io", label = "Block I/O", value = count(b.count, "request", "requests"),
-                        note = format("%s read, %s written", bytes(totals.block_read), bytes(totals.block_written)),
-                        list = json.array { latency(b) } }
+                        note = format("%s read, %s written", bytes(b.bytes_read), bytes(b.bytes_written)),
+                        list = json.array { describe.latency(b) } }
+  end
+  return list
+end
+
+-- The lanes as the page draws them: names and command lines escaped,
+-- times in µs, how each task ended in words.
+local function lane_list()
+  local list = json.array()
+  for i, t in ipairs(lanes.list) do
+    list[i] = {
+      tid = t.tid, pid = t.pid, ppid = t.ppid, name = escape(t.comm), command = escape(table.concat(t.argv, " ")),
+      thread = t.thread, start = micros(t.start), stop = t.stop and micros(t.stop),
+      exit = t.exit and describe.kinds.exit(t.exit),
+    }
   end
   return list
 end
@@ -316,13 +212,13 @@ c.on("end", function(run)
   html.write(out, page, {
     command = escape(run.command),
     duration_us = micros(run.duration),
-    cards = cards(run),
+    cards = cards(totals:result(run)),
     counts = {
       kept = kept, left_out = left_out, hidden = hidden, max_events = max_events,
       dropped = run.dropped, failures = #run.failures, verbose = c.verbose,
     },
     types = types,
-    lanes = lanes,
+    lanes = lane_list(),
     strings = strings.list,
     files = top(file_list, function(f) return f.read + f.written end),
     peers = top(peer_list, function(p) return p.sent + p.received end),

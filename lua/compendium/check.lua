@@ -15,7 +15,7 @@ local c = require "compendium"
 local glob = require "compendium.glob"
 local host = require "compendium.host"
 local registry = require "compendium.registry"
-local summary = require "compendium.summary"
+local describe = require "compendium.describe"
 
 local format = string.format
 
@@ -289,7 +289,7 @@ function Check:fail_closed_on_undecoded()
     if n == 0 then return end
     local message = format("%d 32-bit syscall%s that compendium could not decode (%s); " ..
                            "-X abi.undecoded=allow accepts them", n, n == 1 and "" or "s",
-                           summary.undecoded_text(run.undecoded_by_name))
+                           describe.undecoded(run.undecoded_by_name))
     if self:violation(nil, message) then self.seen[message].where = where end
   end)
 end

@@ -8,7 +8,7 @@
 --
 -- A testcase has at most one <failure> (some readers take only the first):
 -- its message is the first violation, its text lists them all.
-local summary = require "compendium.summary"
+local describe = require "compendium.describe"
 local text = require "compendium.text"
 
 local format, concat = string.format, table.concat
@@ -83,7 +83,7 @@ function M.render(checks, run, status)
   out[#out + 1] = "    <properties>"
   element(out, "      ", "property", { "name", "command", "value", run.command or "" })
   element(out, "      ", "property", { "name", "status", "value", status })
-  local unseen = summary.unseen_text(run)
+  local unseen = describe.unseen(run)
   if unseen then element(out, "      ", "property", { "name", "not seen", "value", unseen }) end
   out[#out + 1] = "    </properties>"
   for _, case in ipairs(checks) do

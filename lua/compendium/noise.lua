@@ -2,6 +2,8 @@
 -- Every program touches these (the dynamic linker, shared libraries, /proc,
 -- the resolver on loopback), so showing them buries what the program itself
 -- did. Copy this module to change the policy.
+local net = require "compendium.net"
+
 local M = {}
 
 -- Directories whose every file is noise.
@@ -58,20 +60,19 @@ function M.path(p)
 end
 
 -- True for a peer the default view hides: loopback (127.0.0.0/8, which
--- includes the local resolver 127.0.0.53; ::1; ::ffff:127.x) and netlink.
--- Peers look like "127.0.0.1:53", "[::1]:8080", "/run/x.sock",
--- "netlink:pid=0,groups=0".
+-- includes the local resolver 127.0.0.53; ::1; ::ffff:127.x, as
+-- compendium/net.lua reads them) and netlink.
 function M.peer(addr)
   if addr == nil then return false end
-  if addr:find("^127%.") or addr:find("^%[::1%]") or addr == "::1"
-     or addr:find("^%[::ffff:127%.") or addr:find("^::ffff:127%.") then
-    return true
-  end
-  return addr:find("^netlink") ~= nil
+  return net.is_loopback(addr) or addr:find("^netlink") ~= nil
 end
 
+-- --faults: faults in the heap, anonymous memory and stacks are memory the
+-- program really uses; faults in mapped files (code, data) are noise.
+local GROWTH = { heap = true, anon = true, stack = true }
+
 -- True for an event the default view hides: the path, file or peer it is
--- about is noise.
+-- about is noise, or it is a fault outside the program's own memory.
 function M.event(e)
   local t = e.type
   if t == "open" then
@@ -80,6 +81,8 @@ function M.event(e)
     return M.path(e.filename)
   elseif t == "connect" or t == "send" or t == "recv" then
     return e.sock_type == "netlink" or M.peer(e.remote_addr)
+  elseif t == "fault" then
+    return not GROWTH[e.region]
   end
   return false
 end

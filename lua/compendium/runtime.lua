@@ -3,7 +3,7 @@
 local host = require "compendium.host"
 local registry = require "compendium.registry"
 local event = require "compendium.event"
-local summary = require "compendium.summary"
+local describe = require "compendium.describe"
 local terminal_safe = require("compendium.text").terminal_safe
 local c = require "compendium"
 
@@ -239,20 +239,17 @@ local function quoted_strings(source)
   return set
 end
 
-local function read_source(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
 local function load_script(path, name, text)
+  if not text then
+    local f = io.open(path, "rb")
+    text = f and f:read("*a")
+    if f then f:close() end
+  end
   local chunk, err
   if text then chunk, err = loadstring(text, "@" .. path) else chunk, err = loadfile(path) end
   if not chunk then return false, one_line(err) end
   local script = { path = path, name = name or path, scope = scope_name(path),
-                   strings = quoted_strings(text or read_source(path)) }
+                   strings = quoted_strings(text or "") }
   -- bundled scripts are given by name ("check/no-network"), files by path
   script.bundled = name ~= nil and name ~= path
   script.label = script.bundled and script.name or script.scope
@@ -395,18 +392,11 @@ local function checks()
 end
 
 -- "the command exited 0", "... was killed by SIGSEGV", ...
-local function command_status(run)
-  if run.detached then return "the process was detached and runs on" end
-  if run.interrupted then return "the command was killed after a second Ctrl-C" end
-  local exit = run.exit or {}
-  if exit.signal then return "the command was killed by " .. exit.signal end
-  if exit.code then return "the command exited " .. exit.code end
-  return "the command's status is unknown"
-end
+local command_status = describe.status
 
 -- "; the I/O through 1 io_uring was not seen", or "": no check saw it.
 local function unseen(run)
-  local text = summary.unseen_text(run)
+  local text = describe.unseen(run)
   return text and ("; " .. text .. " was not seen") or ""
 end
 

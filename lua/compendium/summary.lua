@@ -2,9 +2,16 @@
 --
 --   local totals = summary.new{ keep = function(e) return not noise.event(e) end }
 --   totals:hook(c)              -- or call totals:add(e) from your own hooks
---   ... at the end: totals.files_read, totals.net_sent, totals.connections ...
+--   c.on("end", function(run)
+--     local s = totals:result(run) -- every figure of the summary, in a plain table
+--     ... s.io.files_read, s.connections, s.memory.total_bytes ...
+--   end)
 --
 -- `keep` decides which events count; it is where a noise policy plugs in.
+-- The terminal summary, the report's cards and the JSON summary line all
+-- render one result: they say the same numbers.
+local net = require "compendium.net"
+
 local M = {}
 
 local Acc = {}
@@ -47,10 +54,7 @@ function M.stats(values)
   return { count = n, total = total, p50 = rank(0.50), p99 = rank(0.99), max = values[n] }
 end
 
--- tcp4, udp6, raw4 ...: the sockets whose bytes are "network".
-local function is_inet(sock_type)
-  return sock_type ~= nil and (sock_type:find("^tcp") or sock_type:find("^udp") or sock_type:find("^raw")) ~= nil
-end
+local is_inet = net.is_inet
 
 local function is_listed(sock_type)
   return sock_type ~= nil and (is_inet(sock_type) or sock_type:find("^unix") ~= nil)
@@ -136,38 +140,79 @@ end
 M.kinds = { "read", "write", "send", "recv", "connect", "spawn_process", "spawn_thread", "exit",
             "fault", "sched_delay", "block_io", "io_uring" }
 
--- How the run ended, as the summary's "Exit:" line says it: "0",
--- "killed by SIGSEGV (core dumped)", "detached, 1234 still running", ...
-function M.exit_text(run)
-  if run.detached then return ("detached, %d still running"):format(run.root_pid) end
-  if run.interrupted then return "killed by SIGKILL after a second Ctrl-C" end
-  local exit = run.exit
-  if exit.signal then
-    return "killed by " .. exit.signal .. (exit.core_dumped and " (core dumped)" or "")
-  end
-  if exit.code then return tostring(exit.code) end
-  return "unknown"
+-- {count, total_ns, p50_ns, p99_ns, max_ns} of a list of durations.
+local function latency(list)
+  local s = M.stats(list)
+  return { count = s.count, total_ns = s.total, p50_ns = s.p50, p99_ns = s.p99, max_ns = s.max }
 end
 
--- "signal ×2, socketcall:recvmmsg": the run's undecoded_by_name, sorted.
-function M.undecoded_text(by_name)
-  local names = {}
-  for name in pairs(by_name or {}) do names[#names + 1] = name end
-  table.sort(names)
-  for i, name in ipairs(names) do
-    local n = by_name[name]
-    names[i] = n > 1 and ("%s ×%d"):format(name, n) or name
-  end
-  return table.concat(names, ", ")
+local function memory(m)
+  return { heap_bytes = m.heap_bytes, mmap_bytes = m.mmap_bytes, mmap_regions = m.mmap_regions,
+           total_bytes = m.heap_bytes + m.mmap_bytes }
 end
 
--- What the trace could not see, in words, or nil: "the I/O through 1
--- io_uring" (run.io_urings, from the engine, counts rings whatever the
--- scripts hooked).
-function M.unseen_text(run)
-  local n = run.io_urings or 0
-  if n == 0 then return nil end
-  return ("the I/O through %d io_uring%s"):format(n, n == 1 and "" or "s")
+-- The order regions are listed in.
+local REGIONS = { "heap", "anon", "stack", "file", "other" }
+
+-- Every figure of the summary, from what was counted and the run object
+-- (the `end` hook's): a plain table, the JSON summary's fields under its
+-- names (see the README's schema) and a few the views add. Sorts the
+-- latency lists.
+--
+--   command, source, duration, start_ns, wall_start_ns, exit, root_pid,
+--   attached, detached, interrupted    the run, as the run object has it
+--   memory      {heap_bytes, mmap_bytes, mmap_regions, total_bytes, at_attach = {same} or nil}
+--   io          {files_read, files_written, net_sent, net_received}
+--   connections {{sock_type, remote_addr}, ...} in first-seen order
+--   processes, threads, syscalls       of the whole run (the engine's counts)
+--   spawned     {processes, threads}: spawn events counted (the root not included)
+--   page_faults {count, page_size, bytes, by_region = {heap = n}, regions = {{region, count}}
+--               in listing order} with --faults, else nil
+--   scheduler   {count, total_ns, p50_ns, p99_ns, max_ns} with --ebpf, else nil
+--   block_io    the same and {bytes_read, bytes_written} with --ebpf, else nil
+--   io_urings   rings seen: the I/O through them is in none of the totals
+--   dropped, dropped_faults, dropped_ebpf, undecoded_syscalls, undecoded_by_name
+--   failures    how many (c.fail and check violations)
+function Acc:result(run)
+  local mem = run.memory
+  local s = {
+    command = run.command, source = run.source, duration = run.duration,
+    start_ns = run.start_ns, wall_start_ns = run.wall_start_ns, exit = run.exit,
+    root_pid = run.root_pid, attached = run.attached, detached = run.detached,
+    interrupted = run.interrupted,
+    memory = memory(mem),
+    io = { files_read = self.files_read, files_written = self.files_written,
+           net_sent = self.net_sent, net_received = self.net_received },
+    connections = {},
+    processes = run.processes, threads = run.threads, syscalls = run.syscalls,
+    spawned = { processes = self.processes, threads = self.threads },
+    io_urings = self.io_urings,
+    dropped = run.dropped, dropped_faults = run.dropped_faults, dropped_ebpf = run.dropped_ebpf,
+    undecoded_syscalls = run.undecoded_syscalls, undecoded_by_name = run.undecoded_by_name,
+    failures = #(run.failures or {}),
+  }
+  if mem.at_attach then s.memory.at_attach = memory(mem.at_attach) end
+  for i, conn in ipairs(self.connections) do
+    s.connections[i] = { sock_type = conn.sock_type, remote_addr = conn.remote_addr }
+  end
+  if run.faults_traced then
+    local by_region, regions = {}, {}
+    for _, region in ipairs(REGIONS) do
+      local n = self.faults_by_region[region]
+      if n then
+        by_region[region] = n
+        regions[#regions + 1] = { region = region, count = n }
+      end
+    end
+    s.page_faults = { count = self.faults, page_size = run.page_size, bytes = self.faults * run.page_size,
+                      by_region = by_region, regions = regions }
+  end
+  if run.ebpf_traced then
+    s.scheduler = latency(self.sched_delays)
+    s.block_io = latency(self.block_latencies)
+    s.block_io.bytes_read, s.block_io.bytes_written = self.block_read, self.block_written
+  end
+  return s
 end
 
 -- Registers the hooks that feed this accumulator.

@@ -13,14 +13,7 @@ check:fail_closed_on_undecoded()
 check:uring("net.uring", "network")
 
 -- "192.0.2.1:80", "[2001:db8::1]:443": an IP peer that is not this machine
-local function remote(peer)
-  if peer == nil then return false end
-  local ip = peer:match("^%[(.-)%]:") or peer:match("^(%d+%.%d+%.%d+%.%d+):")
-  if ip == nil then return false end -- a unix socket path, netlink, ...
-  local mapped = ip:match("^::ffff:(%d+%.%d+%.%d+%.%d+)$") -- IPv4 in IPv6 clothes
-  if mapped then ip = mapped end
-  return not (ip:find("^127%.") or ip == "0.0.0.0" or ip == "::1" or ip == "::")
-end
+local remote = require("compendium.net").is_remote
 
 c.on("connect", function(e)
   if remote(e.remote_addr) then check:violation(e, "connect to %s", c.escape(e.remote_addr)) end

@@ -98,4 +98,45 @@ describe("noise", function()
     h:set("exec", { program = "/proc/self/exe" })
     assert.is_false(noise.event(e))
   end)
+
+  it("hides faults in mapped files, not in the program's own memory", function()
+    local h = require "compendium.host"
+    local e = require("compendium.event").view(h.event())
+    for region, hidden in pairs { heap = false, anon = false, stack = false, file = true, other = true } do
+      h:set("fault", { region = region, count = 1 })
+      assert.are.equal(hidden, noise.event(e), region)
+    end
+  end)
+end)
+
+describe("compendium.net", function()
+  local net = require "compendium.net"
+
+  it("reads the IP of an address, IPv4 in IPv6 clothes as IPv4", function()
+    assert.are.same({ "127.0.0.1", "10.0.0.5", "::1", "2001:db8::1", "192.0.2.7", "::1", "127.1.2.3" }, {
+      net.ip("127.0.0.1:53"), net.ip("10.0.0.5"), net.ip("[::1]:8080"), net.ip("[2001:db8::1]:443"),
+      net.ip("[::ffff:192.0.2.7]:53"), net.ip("::1"), net.ip("::ffff:127.1.2.3"),
+    })
+    for _, a in ipairs { "/run/x.sock", "@abstract", "netlink:pid=0,groups=0", "", "1.2.3.4:x", "127.0.0",
+                         "127.0.0.1:", "127.example.com", "[::1" } do
+      assert.is_nil(net.ip(a), a)
+    end
+    assert.is_nil(net.ip(nil))
+  end)
+
+  it("tells this machine (loopback, the unspecified address) from another one", function()
+    local cases = {
+      -- address, loopback, local, remote
+      { "127.0.0.53:53", true, true, false }, { "[::1]:443", true, true, false },
+      { "[::ffff:127.0.0.1]:80", true, true, false }, { "0.0.0.0:80", false, true, false },
+      { "[::]:80", false, true, false }, { "10.127.0.1:80", false, false, true },
+      { "[::ffff:10.0.0.1]:80", false, false, true }, { "/run/x.sock", false, false, false },
+      { "128.0.0.1:80", false, false, true }, { "[::2]:80", false, false, true },
+      { "[::10]:80", false, false, true },
+    }
+    for _, case in ipairs(cases) do
+      local a = case[1]
+      assert.are.same({ case[2], case[3], case[4] }, { net.is_loopback(a), net.is_local(a), net.is_remote(a) }, a)
+    end
+  end)
 end)

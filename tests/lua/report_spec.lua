@@ -243,14 +243,15 @@ describe("the report script", function()
     assert.are.same({ 0, 1, 0, 2 }, data.events.lane)
   end)
 
+  -- the terminal's lines without their kind: compendium/describe.lua's texts
   it("describes each event as the table shows it", function()
     local _, data = traced()
     local texts = {}
     for i, s in ipairs(data.events.text) do texts[i] = data.strings[s + 1] end
     assert.are.same({
-      "/usr/bin/app  app -v", "/etc/hosts (read)", "/etc/hosts  100 B", "/etc/hosts  23 B", "thread 101",
-      "/tmp/out  4.0 KB", "exit 0", "tcp4 → 93.184.216.34:443", "tcp4 93.184.216.34:443  517 B",
-      "tcp4 93.184.216.34:443  2.6 KB", "process 102", "exit 3", "exit 0",
+      "/usr/bin/app  app -v", "/etc/hosts (read)", "/etc/hosts 100 B", "/etc/hosts 23 B", "thread 101",
+      "/tmp/out 4.0 KB", "exit 0", "tcp4 → 93.184.216.34:443", "   517 B → 93.184.216.34:443",
+      "  2.6 KB → 93.184.216.34:443", "process 102", "exit 3", "exit 0",
     }, texts)
     -- each text is stored once
     assert.are.equal(12, #data.strings)
@@ -274,7 +275,7 @@ describe("the report script", function()
       assert.are.equal("9", card(data, "faults").value)
       assert.are.equal("4.0 KB pages, 36.0 KB touched", card(data, "faults").note)
       assert.are.same({ "heap 3", "stack 1", "file 5" }, card(data, "faults").list)
-      assert.are.equal("3 × heap 1000 rw-", data.strings[data.events.text[1] + 1])
+      assert.are.equal("3 faults in heap @ 1000 (rw-)", data.strings[data.events.text[1] + 1])
     end
   end)
 

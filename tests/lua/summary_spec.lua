@@ -111,6 +111,54 @@ describe("summary", function()
     assert.are.equal(4096, acc.block_written)
   end)
 
+  it("gives every figure in one plain table: the run's and what was counted", function()
+    local acc = summary.new { keep = function(ev) return not noise.event(ev) end }
+    feed(acc, EVENTS)
+    feed(acc, {
+      { "fault", { region = "file", count = 5 } }, { "fault", { region = "heap", count = 2 } },
+      { "sched_delay", { delay_ns = 30000 } }, { "sched_delay", { delay_ns = 10000 } },
+      { "block_io", { op = "read", bytes = 512, latency_ns = 9 } },
+      { "io_uring", { fd = 7 } },
+    })
+    local run = fake.default_run()
+    run.faults_traced, run.ebpf_traced, run.attached = true, true, true
+    run.memory = { heap_bytes = 4096, mmap_bytes = 8192, mmap_regions = 2,
+                   at_attach = { heap_bytes = 1024, mmap_bytes = 2048, mmap_regions = 1 } }
+    run.exit = { signal = "SIGSEGV", core_dumped = true }
+    run.failures = { {}, {} }
+    run.undecoded_syscalls, run.undecoded_by_name = 1, { signal = 1 }
+    assert.are.same({
+      command = "prog --flag", source = run.source, duration = 0.5, start_ns = run.start_ns,
+      wall_start_ns = run.wall_start_ns, exit = { signal = "SIGSEGV", core_dumped = true },
+      root_pid = 100, attached = true, detached = false, interrupted = false,
+      memory = { heap_bytes = 4096, mmap_bytes = 8192, mmap_regions = 2, total_bytes = 12288,
+                 at_attach = { heap_bytes = 1024, mmap_bytes = 2048, mmap_regions = 1, total_bytes = 3072 } },
+      io = { files_read = 108, files_written = 50, net_sent = 517, net_received = 1498 },
+      connections = { { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
+                      { sock_type = "unix", remote_addr = "/run/x.sock" } },
+      processes = 1, threads = 0, syscalls = 10,
+      spawned = { processes = 2, threads = 1 },
+      page_faults = { count = 7, page_size = 4096, bytes = 7 * 4096, by_region = { heap = 2, file = 5 },
+                      regions = { { region = "heap", count = 2 }, { region = "file", count = 5 } } },
+      scheduler = { count = 2, total_ns = 40000, p50_ns = 10000, p99_ns = 30000, max_ns = 30000 },
+      block_io = { count = 1, total_ns = 9, p50_ns = 9, p99_ns = 9, max_ns = 9, bytes_read = 512, bytes_written = 0 },
+      io_urings = 1,
+      dropped = 0, dropped_faults = 0, dropped_ebpf = 0, undecoded_syscalls = 1,
+      undecoded_by_name = { signal = 1 }, failures = 2,
+    }, acc:result(run))
+  end)
+
+  it("leaves out what was not traced", function()
+    local s = summary.new():result(fake.default_run())
+    assert.is_nil(s.page_faults)
+    assert.is_nil(s.scheduler)
+    assert.is_nil(s.block_io)
+    assert.is_nil(s.memory.at_attach)
+    assert.are.same({ files_read = 0, files_written = 0, net_sent = 0, net_received = 0 }, s.io)
+    assert.are.same({}, s.connections)
+    assert.are.equal(0, s.failures)
+  end)
+
   it("gives count, total and nearest-rank p50/p99/max of a list", function()
     local values = {}
     for i = 100, 1, -1 do values[#values + 1] = i end

@@ -1,0 +1,229 @@
+-- What compendium says, in one place: the text of each event kind, how a
+-- process and the run ended, counts and latencies. The terminal view, the
+-- report, the checks' verdict and JUnit say things the same way because
+-- they all call these; so can an output of your own.
+--
+--   local describe = require "compendium.describe"
+--   describe.text(e)    "/etc/hosts (read)"       the event, without its kind
+--   describe.line(e)    "open /etc/hosts (read)"  the event as a line of the view
+--   describe.ended(run) "killed by SIGSEGV (core dumped)"
+--
+-- The event functions take an event or a plain table with its fields (the
+-- JSON schema's names). A run of events told as one (the view merges
+-- back-to-back reads of one fd) is such a table with `calls`, the number
+-- of events, and summed bytes, counts and durations.
+local text = require "compendium.text"
+
+local format, concat = string.format, table.concat
+local escape, bytes, hex, duration = text.escape, text.bytes, text.hex, text.duration
+
+local M = {}
+
+-- "1 process", "3 threads"
+function M.count(n, one, many)
+  return format("%d %s", n, n == 1 and one or many)
+end
+
+-- "total 3.20 ms, p50 40.0 µs, p99 1.20 ms, max 2.00 ms" for the latency
+-- figures of a summary ({count, total_ns, p50_ns, p99_ns, max_ns}); nil
+-- when there were none.
+function M.latency(s)
+  if s.count == 0 then return nil end
+  return format("total %s, p50 %s, p99 %s, max %s", duration(s.total_ns), duration(s.p50_ns),
+                duration(s.p99_ns), duration(s.max_ns))
+end
+
+-- " (3 calls)" for a run of events, "" for one
+local function calls(r)
+  local n = r.calls or 1
+  return n > 1 and format(" (%d calls)", n) or ""
+end
+
+-- ---- how it ended ---------------------------------------------------------
+
+function M.killed(signal, core_dumped)
+  return "killed by " .. signal .. (core_dumped and " (core dumped)" or "")
+end
+
+-- How the run ended, as the summary says it: "0", "killed by SIGSEGV (core
+-- dumped)", "detached, 1234 still running", ... (a run object or a summary)
+function M.ended(run)
+  if run.detached then return format("detached, %d still running", run.root_pid) end
+  if run.interrupted then return "killed by SIGKILL after a second Ctrl-C" end
+  local exit = run.exit or {}
+  if exit.signal then return M.killed(exit.signal, exit.core_dumped) end
+  if exit.code then return tostring(exit.code) end
+  return "unknown"
+end
+
+-- The same as a verdict's clause: "the command exited 0", ...
+function M.status(run)
+  if run.detached then return "the process was detached and runs on" end
+  if run.interrupted then return "the command was killed after a second Ctrl-C" end
+  local exit = run.exit or {}
+  if exit.signal then return "the command was killed by " .. exit.signal end
+  if exit.code then return "the command exited " .. exit.code end
+  return "the command's status is unknown"
+end
+
+-- What the trace could not see, or nil: "the I/O through 1 io_uring"
+-- (run.io_urings, from the engine, counts rings whatever the scripts hooked).
+function M.unseen(run)
+  local n = run.io_urings or 0
+  if n == 0 then return nil end
+  return "the I/O through " .. M.count(n, "io_uring", "io_urings")
+end
+
+-- "signal ×2, socketcall:recvmmsg": undecoded syscalls by name, sorted.
+function M.undecoded(by_name)
+  local names = {}
+  for name in pairs(by_name or {}) do names[#names + 1] = name end
+  table.sort(names)
+  for i, name in ipairs(names) do
+    local n = by_name[name]
+    names[i] = n > 1 and format("%s ×%d", name, n) or name
+  end
+  return concat(names, ", ")
+end
+
+-- {"heap 3", "file 5"}: a summary's page faults by region, in its order.
+function M.fault_regions(page_faults)
+  local list = {}
+  for i, r in ipairs(page_faults.regions) do list[i] = r.region .. " " .. r.count end
+  return list
+end
+
+-- ---- one text per event kind ---------------------------------------------
+
+local kinds = {}
+
+function kinds.open(e)
+  local notes = { e.writable and "write" or "read" }
+  if e.path_error then
+    notes[#notes + 1] = format("file unnamed: %s; asked for %s", e.path_error, escape(e.requested or "?"))
+  end
+  if e.requested_error then notes[#notes + 1] = "path argument unreadable: " .. e.requested_error end
+  return format("%s (%s)", escape(e.path or "?"), concat(notes, "; "))
+end
+
+-- also a summary's connection ({sock_type, remote_addr})
+function kinds.connect(e)
+  local s = format("%s → %s", e.sock_type or "socket", escape(e.remote_addr or "?"))
+  -- a non-blocking connect reports EINPROGRESS: under way, not failed
+  local err = e.error
+  if err and err ~= "EINPROGRESS" then s = s .. " (" .. err .. ")" end
+  return s
+end
+
+function kinds.read(e)
+  return format("%s %s%s", escape(e.filename or ("fd " .. e.fd)), bytes(e.bytes), calls(e))
+end
+kinds.write = kinds.read
+
+-- sizes right-aligned, so a column of sends lines up
+function kinds.send(e)
+  local peer = e.remote_addr and (" → " .. escape(e.remote_addr)) or ""
+  return format("%8s%s%s", bytes(e.bytes), peer, calls(e))
+end
+kinds.recv = kinds.send
+
+function kinds.brk(e)
+  local growth = e.growth_bytes
+  return "heap " .. (growth >= 0 and "+" or "") .. bytes(growth)
+end
+
+function kinds.mmap(e)
+  local what = e.map_type == "file" and escape(e.filename or "?") or "anon"
+  return format("%s-%s %s %8s %s", hex(e.addr), hex(e.end_addr), e.prot or "---", bytes(e.size), what)
+end
+
+function kinds.munmap(e)
+  local s = format("%s-%s %s", hex(e.addr), hex(e.addr + e.size), bytes(e.size))
+  return e.filename and (s .. " " .. escape(e.filename)) or s
+end
+
+function kinds.spawn_process(e) return "process " .. e.child_pid end
+function kinds.spawn_thread(e) return "thread " .. e.child_tid end
+
+-- "ls": the name of the program an exec event ran
+function M.program_name(e)
+  return escape((e.program or "?"):match("[^/]*$"))
+end
+
+function kinds.exec(e)
+  return escape(e.program or "?") .. "  " .. escape(concat(e.argv or {}, " "))
+end
+
+function kinds.exit(e)
+  if e.signal then return M.killed(e.signal, e.core_dumped) end
+  return "exit " .. tostring(e.code)
+end
+
+function kinds.signal(e) return e.signal or "?" end
+
+-- a run: count summed, addr the lowest
+function kinds.fault(e)
+  local n, region = e.count, e.region or "other"
+  local where = region == "file" and e.filename and (region .. " " .. escape(e.filename)) or region
+  return format("%d fault%s in %s @ %s (%s)", n, n == 1 and "" or "s", where, hex(e.addr), e.prot or "---")
+end
+
+-- a run: delay_ns summed, max_delay_ns the longest
+function kinds.sched_delay(e)
+  if (e.calls or 1) == 1 then return "waited " .. duration(e.delay_ns) .. " for a CPU" end
+  return format("waited for a CPU %d times, %s in all (max %s)", e.calls, duration(e.delay_ns),
+                duration(e.max_delay_ns))
+end
+
+-- a run of one size: latency_ns summed, max_latency_ns the longest
+function kinds.block_io(e)
+  local n = e.calls or 1
+  if n == 1 then return format("%s %s in %s", e.op or "?", bytes(e.bytes), duration(e.latency_ns)) end
+  return format("%s %s × %d (latency avg %s, max %s)", e.op or "?", bytes(e.bytes), n,
+                duration(e.latency_ns / n), duration(e.max_latency_ns))
+end
+
+-- What a script injected (c.inject, c.inject_return, c.delay), said
+-- plainly, so that nobody takes an injected failure for a real one.
+function kinds.inject(e)
+  local target = e.path or e.sockaddr or e.fd_path
+  local what = (e.name or "syscall") .. (target and (" " .. escape(target)) or "")
+  if e.op == "delay" then return format("%s → delayed %s ms (injected)", what, e.delay_ns / 1e6) end
+  return format("%s → %s (injected)", what, e.error or tostring(e.ret))
+end
+
+-- What goes through a ring is not seen (the kernel takes the requests from
+-- memory it shares with the program): said where the ring shows up.
+function kinds.io_uring(e)
+  local about = {}
+  if e.entries and e.entries > 0 then about[#about + 1] = M.count(e.entries, "entry", "entries") end
+  if e.sqpoll then about[#about + 1] = "SQPOLL" end
+  if e.inherited then about[#about + 1] = "set up before it was traced" end
+  local detail = #about > 0 and (" (" .. concat(about, ", ") .. ")") or ""
+  return format("fd %d%s: the I/O through it is not seen", e.fd, detail)
+end
+
+M.kinds = kinds
+
+-- The text of an event (or a run of them), without its kind.
+function M.text(e)
+  local f = kinds[e.type]
+  return f and f(e) or e.type
+end
+
+-- The word a line starts with, before the text; none where the text says it.
+local LABEL = {
+  open = "open", connect = "connect", read = "read", write = "write", send = "send", recv = "recv",
+  mmap = "mmap", munmap = "munmap", spawn_process = "spawn", spawn_thread = "spawn",
+  signal = "signal", block_io = "block", inject = "inject", io_uring = "io_uring",
+}
+
+-- The event as a line: "open /etc/hosts (read)", "─── ls exec ───".
+function M.line(e)
+  local kind = e.type
+  if kind == "exec" then return "─── " .. M.program_name(e) .. " exec ───" end
+  local label = LABEL[kind]
+  return label and (label .. " " .. M.text(e)) or M.text(e)
+end
+
+return M
