@@ -230,12 +230,13 @@ end
 -- Loads one script into its own environment (globals stay private to it).
 -- Returns true, or false and one line: "file:line: message", or the
 -- message given to c.error().
--- The strings a script's text quotes: an option key among them may be read
--- by a hook later (c.opt in a hook reads -X when it runs), so it is not
--- taken for a misspelt key when the scripts have loaded.
-local function quoted_strings(source)
+-- The keys a script's text reads with c.opt("KEY") (or opt("KEY") through
+-- a local): a hook may read them later (c.opt in a hook reads -X when it
+-- runs), so they are not taken for misspelt keys when the scripts have
+-- loaded.
+local function opt_keys(source)
   local set = {}
-  for _, s in source:gmatch("([\"'])(.-)%1") do set[s] = true end
+  for _, key in source:gmatch("opt%s*%(%s*([\"'])(.-)%1") do set[key] = true end
   return set
 end
 
@@ -249,7 +250,7 @@ local function load_script(path, name, text)
   if text then chunk, err = loadstring(text, "@" .. path) else chunk, err = loadfile(path) end
   if not chunk then return false, one_line(err) end
   local script = { path = path, name = name or path, scope = scope_name(path),
-                   strings = quoted_strings(text or "") }
+                   opt_keys = opt_keys(text or "") }
   -- bundled scripts are given by name ("check/no-network"), files by path
   script.bundled = name ~= nil and name ~= path
   script.label = script.bundled and script.name or script.scope
@@ -273,29 +274,29 @@ function M.load(path, name, text)
   return false, terminal_safe(err)
 end
 
--- True when a script may read option `key` in a hook: it quotes the key
--- (c.opt("fs.allow"), c.opt("limit") for -X limit or -X SCRIPT.limit).
+-- True when a script may read option `key` in a hook: its text has
+-- c.opt("fs.allow"), or c.opt("limit") for -X limit or -X SCRIPT.limit.
 local function named_by_a_script(key)
   for _, script in ipairs(registry.order) do
-    local strings = script.strings
-    if strings[key] then return true end
+    local keys = script.opt_keys
+    if keys[key] then return true end
     -- c.opt("limit") in script `mine` reads -X mine.limit; a dotted key only itself
     local head, rest = script.scope .. ".", nil
     if key:sub(1, #head) == head then rest = key:sub(#head + 1) end
-    if rest and not rest:find(".", 1, true) and strings[rest] then return true end
+    if rest and not rest:find(".", 1, true) and keys[rest] then return true end
   end
   return false
 end
 
 -- After every script loaded: nil, or a message about the first -X no
--- script read while loading and none names for a hook to read (most
+-- script read while loading and none has a c.opt for in a hook (most
 -- likely a typo).
 function M.check_options()
   for _, o in ipairs(registry.options) do
     if not registry.known[o.key] and not named_by_a_script(o.key) then
-      return terminal_safe(format("unknown option -X %s=%s: no script reads it (a script reads it " ..
-                                  "with c.opt(\"%s\"), while it loads or in a hook)", o.key, o.value,
-                                  o.key))
+      return terminal_safe(format("unknown option -X %s=%s: no script reads it (c.opt(\"%s\") reads " ..
+                                  "it while a script loads, or in a hook where the script writes it so)",
+                                  o.key, o.value, o.key))
     end
   end
   return nil

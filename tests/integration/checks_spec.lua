@@ -157,7 +157,9 @@ describe("check/fs-allow", function()
     assert.are.equal("compendium: check/fs-allow needs -X fs.allow=GLOB[,GLOB...]\n", r.stderr)
     r = check("fs-allow", { "fs.allow=/tmp/**", "fs.alow=/x" }, { "exit:0" })
     assert.are.equal(2, r.status)
-    assert.are.equal("compendium: unknown option -X fs.alow=/x: no script reads it (a script reads it with c.opt(\"fs.alow\"), while it loads or in a hook)\n", r.stderr)
+    assert.are.equal("compendium: unknown option -X fs.alow=/x: no script reads it (" ..
+                     "c.opt(\"fs.alow\") reads it while a script loads, or in a hook " ..
+                     "where the script writes it so)\n", r.stderr)
   end)
 end)
 

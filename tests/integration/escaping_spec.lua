@@ -191,6 +191,8 @@ describe("messages the engine prints before tracing", function()
     assert.are.equal("compendium: bad value \\x1b[2J\\u202e\n", r.stderr)
     r = h.run({ h.bin(), "-q", "-X", "k=\27]0;x\7", "--", "true" })
     assert.are.equal(2, r.status, r.stderr)
-    assert.are.equal("compendium: unknown option -X k=\\x1b]0;x\\x07: no script reads it (a script reads it with c.opt(\"k\"), while it loads or in a hook)\n", r.stderr)
+    assert.are.equal("compendium: unknown option -X k=\\x1b]0;x\\x07: no script reads it (" ..
+                     "c.opt(\"k\") reads it while a script loads, or in a hook " ..
+                     "where the script writes it so)\n", r.stderr)
   end)
 end)

@@ -121,8 +121,9 @@ end)
     assert.are.equal("label x\nopenat /dev/null\n", r.stderr)
     r = h.run({ h.bin(), "-s", script, "-X", "pth=/dev/null", "--", h.prog("counts"), "1", "0" })
     assert.are.equal(2, r.status, r.stderr)
-    assert.are.equal("compendium: unknown option -X pth=/dev/null: no script reads it (a script reads " ..
-                     "it with c.opt(\"pth\"), while it loads or in a hook)\n", r.stderr)
+    assert.are.equal("compendium: unknown option -X pth=/dev/null: no script reads it (" ..
+                     "c.opt(\"pth\") reads it while a script loads, or in a hook " ..
+                     "where the script writes it so)\n", r.stderr)
   end)
 
   it("composes with another script, each seeing every event", function()

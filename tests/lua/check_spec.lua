@@ -29,13 +29,17 @@ describe("options with a dot", function()
     ]]))
     rt.start()
     assert.are.same({ "/tmp/**" }, h:lines())
-    assert.are.equal("unknown option -X mine.fs.allow=/no: no script reads it (a script reads it with c.opt(\"mine.fs.allow\"), while it loads or in a hook)", rt.check_options())
+    assert.are.equal("unknown option -X mine.fs.allow=/no: no script reads it (" ..
+                     "c.opt(\"mine.fs.allow\") reads it while a script loads, or in a hook " ..
+                     "where the script writes it so)", rt.check_options())
   end)
 
   it("report a misspelt key before tracing", function()
     local _, rt = fake.setup { options = options { ["fs.alow"] = "/tmp/**" } }
     assert(load(rt, "reader", 'local c = require "compendium"\nc.opt("fs.allow")\n'))
-    assert.are.equal("unknown option -X fs.alow=/tmp/**: no script reads it (a script reads it with c.opt(\"fs.alow\"), while it loads or in a hook)", rt.check_options())
+    assert.are.equal("unknown option -X fs.alow=/tmp/**: no script reads it (" ..
+                     "c.opt(\"fs.alow\") reads it while a script loads, or in a hook " ..
+                     "where the script writes it so)", rt.check_options())
   end)
 
   it("can be listed by prefix, the last -X of a key winning", function()
@@ -47,7 +51,9 @@ describe("options with a dot", function()
     local c = require "compendium"
     assert(load(rt, "lister", 'local c = require "compendium"\nlisted = c.options("inject")\n'))
     assert.are.same({ write = "ENOSPC", read = "EINTR" }, c.options("inject"))
-    assert.are.equal("unknown option -X injected=x: no script reads it (a script reads it with c.opt(\"injected\"), while it loads or in a hook)", rt.check_options())
+    assert.are.equal("unknown option -X injected=x: no script reads it (" ..
+                     "c.opt(\"injected\") reads it while a script loads, or in a hook " ..
+                     "where the script writes it so)", rt.check_options())
   end)
 end)
 
