@@ -221,6 +221,20 @@ static void handle_accept(struct task *t, int64_t ret, bool cloexec)
         fdtable_set_cloexec(t->fds, (int)ret, cloexec);
 }
 
+/* A successful dup, dup2, dup3 or F_DUPFD: newfd now shares oldfd's
+ * description. Whatever newfd was before is gone (dup2 closed it; for the
+ * others it was free, so an entry there is stale), also when oldfd is one
+ * neither the state nor the record knows: newfd is then unknown too. */
+static void handle_dup(struct task *t, int oldfd, int newfd, bool cloexec)
+{
+    if (oldfd == newfd)
+        return; /* dup2(fd, fd) changes nothing, not even close-on-exec */
+    if (state_fd_lookup(t, oldfd))
+        fdtable_dup(t->fds, oldfd, newfd, cloexec);
+    else
+        fdtable_close(t->fds, newfd);
+}
+
 static void handle_connect(struct task *t, int64_t ret, uint64_t now)
 {
     struct syscall_call *c = &t->call;
@@ -274,19 +288,17 @@ bool state_fd_at_exit(struct task *t, int64_t ret, uint64_t now)
         return true;
     case SYS_dup:
         STATE_NEEDS(SYSCALL_NEED_STOP);
-        if (state_fd_lookup(t, (int)a[0]))
-            fdtable_dup(t->fds, (int)a[0], newfd, false);
+        handle_dup(t, (int)a[0], newfd, false);
         return true;
     case SYS_dup2:
     case SYS_dup3:
         STATE_NEEDS(SYSCALL_NEED_STOP);
-        if ((int)a[0] != newfd && state_fd_lookup(t, (int)a[0]))
-            fdtable_dup(t->fds, (int)a[0], newfd, t->call.nr == SYS_dup3 && (a[2] & O_CLOEXEC));
+        handle_dup(t, (int)a[0], newfd, t->call.nr == SYS_dup3 && (a[2] & O_CLOEXEC));
         return true;
     case SYS_fcntl:
         STATE_NEEDS(SYSCALL_NEED_STOP);
-        if ((a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC) && state_fd_lookup(t, (int)a[0]))
-            fdtable_dup(t->fds, (int)a[0], newfd, a[1] == F_DUPFD_CLOEXEC);
+        if (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC)
+            handle_dup(t, (int)a[0], newfd, a[1] == F_DUPFD_CLOEXEC);
         else if (a[1] == F_SETFD)
             fdtable_set_cloexec(t->fds, (int)a[0], (a[2] & FD_CLOEXEC) != 0);
         return true;
