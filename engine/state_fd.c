@@ -9,6 +9,7 @@
 #include <linux/io_uring.h>
 #include <linux/sched.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
@@ -148,7 +149,11 @@ static void handle_open(struct task *t, int64_t ret, uint64_t flags, uint64_t no
     if (d && !d->path[0])
         err = ENAMETOOLONG;
     if (!d) /* closed already by another thread sharing the table */
-        d = fdtable_install(t->fds, fd, CMP_FD_FILE, NULL, (flags & O_CLOEXEC) != 0);
+        d = fdtable_install(t->fds, fd, CMP_FD_FILE, NULL, false);
+    /* O_CLOEXEC asked for is set, whatever the record read of the fd's
+     * flags (nothing, when its fdinfo was unreadable). */
+    if (flags & O_CLOEXEC)
+        fdtable_set_cloexec(t->fds, fd, true);
     /* fdinfo says how the file was opened; the flags argument counts too,
      * should fdinfo have been unreadable: a write is never missed. */
     d->writable = d->writable || (flags & O_ACCMODE) != O_RDONLY;
@@ -158,19 +163,23 @@ static void handle_open(struct task *t, int64_t ret, uint64_t flags, uint64_t no
 /* fds with no path of their own (pipes, eventfds, ...) are learnt as the
  * record names them, so they carry the kernel's name and inode, as
  * inherited ones do. */
-static void learn_fd(struct task *t, int fd)
+static void learn_fd(struct task *t, int fd, bool cloexec)
 {
     fdtable_close(t->fds, fd);
     learn_captured(t, fd, NULL);
+    /* The flag the call asked for (the kernel set it), should the record
+     * have no flags of the fd's own. */
+    if (cloexec)
+        fdtable_set_cloexec(t->fds, fd, true);
 }
 
-static void learn_fd_pair(struct task *t)
+static void learn_fd_pair(struct task *t, bool cloexec)
 {
     const struct syscall_payloads *p = &t->call.cap;
     if (!payload_has(p, PAYLOAD_FD_PAIR))
         return;
-    learn_fd(t, p->fd_pair[0]);
-    learn_fd(t, p->fd_pair[1]);
+    learn_fd(t, p->fd_pair[0], cloexec);
+    learn_fd(t, p->fd_pair[1], cloexec);
 }
 
 static void install_socket(struct task *t, int fd, const uint64_t *a)
@@ -325,25 +334,38 @@ bool state_fd_at_exit(struct task *t, int64_t ret, uint64_t now)
     case SYS_pipe:
     case SYS_pipe2:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
-        learn_fd_pair(t);
+        learn_fd_pair(t, t->call.nr == SYS_pipe2 && (a[1] & O_CLOEXEC));
         return true;
+    /* The *_CLOEXEC flags of these are O_CLOEXEC, but memfd_create's. */
     case SYS_eventfd:
-    case SYS_eventfd2:
-    case SYS_timerfd_create:
     case SYS_epoll_create:
-    case SYS_epoll_create1:
     case SYS_inotify_init:
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
+        learn_fd(t, newfd, false);
+        return true;
+    case SYS_epoll_create1: /* (flags) */
     case SYS_inotify_init1:
-    case 434: /* pidfd_open */
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
+        learn_fd(t, newfd, (a[0] & O_CLOEXEC) != 0);
+        return true;
+    case SYS_eventfd2: /* (initval, flags), (clockid, flags) */
+    case SYS_timerfd_create:
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
+        learn_fd(t, newfd, (a[1] & O_CLOEXEC) != 0);
+        return true;
     case SYS_memfd_create:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
-        learn_fd(t, newfd);
+        learn_fd(t, newfd, (a[1] & MFD_CLOEXEC) != 0);
+        return true;
+    case 434: /* pidfd_open: the kernel makes every pidfd close-on-exec */
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
+        learn_fd(t, newfd, true);
         return true;
     case SYS_signalfd:
-    case SYS_signalfd4:
+    case SYS_signalfd4: /* (fd, mask, sizemask, flags) */
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_NEW_FD);
         if ((int)a[0] == -1) /* otherwise it updates an existing signalfd */
-            learn_fd(t, newfd);
+            learn_fd(t, newfd, t->call.nr == SYS_signalfd4 && (a[3] & O_CLOEXEC));
         return true;
     case SYS_io_uring_setup:
         STATE_NEEDS(SYSCALL_NEED_STOP);

@@ -6,7 +6,14 @@
 #include <linux/close_range.h>
 #include <linux/sched.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
 
 #define SYS_CLOSE_RANGE 436
 
@@ -215,6 +222,77 @@ static void test_cloexec_at_exec(void)
         CHECK(fd_of(t, dropped[i]) == NULL);
 }
 
+/* The call that made an fd asked for close-on-exec: the kernel set it,
+ * also when the record has no flags of the fd's own (-1: its fdinfo could
+ * not be read; a log does not have them). */
+static void feed_new_fd(struct task *t, int32_t nr, uint64_t a0, uint64_t a1, uint64_t a3, int fd,
+                        int kind, const char *path)
+{
+    feed_begin(t, nr, a0, a1, 0, a3, 0, 0);
+    state_syscall_entry(t, 10);
+    feed_fd(t, fd, kind, path, -1);
+    state_syscall_exit(t, fd, 20);
+}
+
+static void test_cloexec_from_arguments(void)
+{
+    struct task *t = feed_root(FEED_TID_BASE + 12);
+    feed_begin(t, SYS_openat, (uint64_t)AT_FDCWD, 0x1000, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+    feed_path(t, "/data/x");
+    state_syscall_entry(t, 10);
+    feed_fd(t, 3, CMP_FD_FILE, "/data/x", -1);
+    state_syscall_exit(t, 3, 20);
+
+    feed_begin(t, 437, (uint64_t)AT_FDCWD, 0x1000, 0x2000, 24, 0, 0); /* openat2 */
+    feed_path(t, "/data/y");
+    t->call.cap.open_flags = O_WRONLY | O_CLOEXEC;
+    t->call.cap.have |= PAYLOAD_OPEN_HOW;
+    state_syscall_entry(t, 10);
+    feed_fd(t, 4, CMP_FD_FILE, "/data/y", -1);
+    state_syscall_exit(t, 4, 20);
+
+    /* pipe2(fds, O_CLOEXEC) = 0, fds {5, 6}; pipe2(fds, 0) = 0, fds {12, 13} */
+    for (int i = 0; i < 2; i++) {
+        int r = i ? 12 : 5;
+        feed_begin(t, SYS_pipe2, 0x1000, i ? 0 : O_CLOEXEC, 0, 0, 0, 0);
+        state_syscall_entry(t, 10);
+        t->call.cap.fd_pair[0] = r;
+        t->call.cap.fd_pair[1] = r + 1;
+        t->call.cap.have |= PAYLOAD_FD_PAIR;
+        feed_fd(t, r, CMP_FD_PIPE, "pipe:[5]", -1);
+        feed_fd(t, r + 1, CMP_FD_PIPE, "pipe:[5]", -1);
+        state_syscall_exit(t, 0, 20);
+    }
+    feed_new_fd(t, SYS_eventfd2, 0, EFD_CLOEXEC, 0, 7, CMP_FD_EVENTFD, "anon_inode:[eventfd]");
+    feed_new_fd(t, SYS_memfd_create, 0x1000, MFD_CLOEXEC, 0, 8, CMP_FD_MEMFD, "/memfd:m");
+    feed_new_fd(t, SYS_epoll_create1, EPOLL_CLOEXEC, 0, 0, 9, CMP_FD_EPOLL,
+                "anon_inode:[eventpoll]");
+    feed_new_fd(t, 434, 1, 0, 0, 10, CMP_FD_OTHER, "anon_inode:[pidfd]"); /* pidfd_open */
+    feed_new_fd(t, SYS_timerfd_create, CLOCK_MONOTONIC, TFD_CLOEXEC, 0, 14, CMP_FD_TIMERFD,
+                "anon_inode:[timerfd]");
+    feed_new_fd(t, SYS_inotify_init1, IN_CLOEXEC, 0, 0, 15, CMP_FD_OTHER, "anon_inode:inotify");
+    feed_new_fd(t, SYS_signalfd4, (uint64_t)-1, 0x1000, SFD_CLOEXEC, 16, CMP_FD_SIGNALFD,
+                "anon_inode:[signalfd]");
+    /* and without: what the record says (nothing) is all there is */
+    feed_new_fd(t, SYS_openat, (uint64_t)AT_FDCWD, 0x1000, 0, 11, CMP_FD_FILE, "/data/z");
+    feed_new_fd(t, SYS_eventfd2, 0, 0, 0, 17, CMP_FD_EVENTFD, "anon_inode:[eventfd]");
+    feed_new_fd(t, SYS_memfd_create, 0x1000, 0, 0, 18, CMP_FD_MEMFD, "/memfd:n");
+
+    const int closing[] = {3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16};
+    const int kept[] = {11, 12, 13, 17, 18};
+    for (size_t i = 0; i < sizeof(closing) / sizeof(closing[0]); i++) {
+        CHECK(fd_of(t, closing[i]) != NULL);
+        CHECK(fdtable_cloexec(t->fds, closing[i]));
+    }
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+        CHECK(!fdtable_cloexec(t->fds, kept[i]));
+    feed_exec(t, "/bin/next", "/bin/next");
+    for (size_t i = 0; i < sizeof(closing) / sizeof(closing[0]); i++)
+        CHECK(fd_of(t, closing[i]) == NULL);
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+        CHECK(fd_of(t, kept[i]) != NULL);
+}
+
 /* CLONE_FILES shares one table: a close or an open in one task is seen in
  * the other. Without it the child has a copy: neither sees the other's. */
 static void test_clone_files_and_fork(void)
@@ -310,6 +388,7 @@ int main(void)
     test_dup_of_unknown_fd();
     test_close_range();
     test_cloexec_at_exec();
+    test_cloexec_from_arguments();
     test_clone_files_and_fork();
     test_io_by_kind();
     return check_finish();
