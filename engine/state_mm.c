@@ -12,6 +12,10 @@
 #include "memregions.h"
 #include "state_internal.h"
 
+#ifndef MREMAP_DONTUNMAP /* Linux 5.7 */
+#define MREMAP_DONTUNMAP 4
+#endif
+
 void state_mm_fold(struct mm *mm)
 {
     struct mm_stats s;
@@ -116,10 +120,16 @@ bool state_mm_at_exit(struct task *t, int64_t ret, uint64_t now)
         struct region scratch;
         const struct region *old = mm_find(t->mm, a[0], &scratch);
         int prot = old ? old->prot : 0;
+        int flags = old ? old->flags : MAP_PRIVATE | MAP_ANONYMOUS;
         char name[PATH_MAX];
         const char *file = mapped_file(t, a[0], name, sizeof(name));
         mm_remap(t->mm, a[0], a[1], (uint64_t)ret, a[2]);
-        state_emit_munmap(t, a[0], a[1], file, now);
+        /* MREMAP_DONTUNMAP moves the pages but leaves the old range mapped,
+         * as it was (reading as new memory): nothing was unmapped. */
+        if (a[3] & MREMAP_DONTUNMAP)
+            mm_map(t->mm, a[0], a[1], prot, flags, file);
+        else
+            state_emit_munmap(t, a[0], a[1], file, now);
         state_emit_mmap(t, (uint64_t)ret, a[2], prot, file, now);
         return true;
     }

@@ -162,6 +162,40 @@ static void test_mremap(void)
     CHECK_INT(seen_nth(CMP_EV_MMAP, 0)->addr, g);
 }
 
+/* MREMAP_DONTUNMAP moves the pages and leaves the old range mapped (it
+ * reads as new memory): both ranges are the process's now, and the old one
+ * was not unmapped. */
+static void test_mremap_dontunmap(void)
+{
+    struct task *t = feed_root(FEED_TID_BASE + 115);
+    const uint64_t a = 0x7f0000e00000, b = 0x7f0000f00000;
+    feed_mmap(t, 0, 2 * PAGE, PROT_READ, ANON, -1, a);
+    seen_reset();
+    feed_mremap(t, a, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0, b);
+    CHECK_INT(stats_of(t).mapped_bytes, 4 * PAGE);
+    CHECK_INT(stats_of(t).regions, 2);
+    struct region scratch;
+    const struct region *r = mm_find(t->mm, a + PAGE, &scratch);
+    CHECK(r && r->start == a && r->end == a + 2 * PAGE && r->prot == PROT_READ);
+    r = mm_find(t->mm, b, &scratch);
+    CHECK(r && r->start == b && r->end == b + 2 * PAGE && r->prot == PROT_READ);
+    CHECK_INT(seen_of(CMP_EV_MUNMAP), 0);
+    CHECK_INT(seen_of(CMP_EV_MMAP), 1);
+    CHECK_INT(seen_nth(CMP_EV_MMAP, 0)->addr, b);
+    CHECK_STR(seen_nth(CMP_EV_MMAP, 0)->prot, "r--");
+
+    /* a file mapping's old range stays the file's */
+    const uint64_t f = 0x7f0001e00000, g = 0x7f0001f00000;
+    feed_open(t, 3, "/data/shm", O_RDWR);
+    feed_mmap(t, 0, PAGE, RW, MAP_SHARED, 3, f);
+    feed_mremap(t, f, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0, g);
+    r = mm_find(t->mm, f, &scratch);
+    CHECK(r && r->kind == REGION_FILE && r->name && strcmp(r->name, "/data/shm") == 0);
+    r = mm_find(t->mm, g, &scratch);
+    CHECK(r && r->kind == REGION_FILE && r->name && strcmp(r->name, "/data/shm") == 0);
+    CHECK_INT(stats_of(t).mapped_bytes, 6 * PAGE);
+}
+
 static void test_brk(void)
 {
     struct task *t = feed_root(FEED_TID_BASE + 104);
@@ -303,6 +337,7 @@ int main(void)
     test_mmap_munmap();
     test_map_fixed();
     test_mremap();
+    test_mremap_dontunmap();
     test_brk();
     test_vfork_borrowing();
     test_threads_and_fork();
