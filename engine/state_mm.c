@@ -6,11 +6,13 @@
 #include <limits.h>
 #include <linux/sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "memregions.h"
 #include "state_internal.h"
+#include "xalloc.h"
 
 #ifndef MREMAP_DONTUNMAP /* Linux 5.7 */
 #define MREMAP_DONTUNMAP 4
@@ -63,19 +65,48 @@ void state_mm_attach(struct task *leader, const struct snapshot *s)
     state_counts.attach_regions += m.regions;
 }
 
-static void fold_live(struct task *t, void *arg)
+/* The processes folded by state_finish whose leader was gone. */
+struct leaderless {
+    const struct process **procs;
+    size_t count;
+};
+
+static bool counts_at_finish(const struct task *t)
+{
+    return t->mm && !t->mm_borrowed && !t->exited && t->proc;
+}
+
+static void fold_leader(struct task *t, void *arg)
 {
     (void)arg;
-    /* One fold per process: its leader, or any task when the leader is gone. */
-    if (t->mm && !t->mm_borrowed && !t->exited && t->proc && t->proc->pid == t->tid) {
+    if (counts_at_finish(t) && t->proc->pid == t->tid) {
         state_mm_fold(t->mm);
         t->exited = true;
     }
 }
 
+/* A process whose leader exited before its threads has no leader to fold
+ * it: its first thread met does, once. */
+static void fold_leaderless(struct task *t, void *arg)
+{
+    struct leaderless *done = arg;
+    if (!counts_at_finish(t) || proctable_find(t->proc->pid))
+        return;
+    for (size_t i = 0; i < done->count; i++)
+        if (done->procs[i] == t->proc)
+            return;
+    done->procs = xrealloc(done->procs, (done->count + 1) * sizeof(*done->procs));
+    done->procs[done->count++] = t->proc;
+    state_mm_fold(t->mm);
+}
+
 void state_finish(void)
 {
-    proctable_each(fold_live, NULL);
+    /* One fold per process: its leader, or one task when the leader is gone. */
+    proctable_each(fold_leader, NULL);
+    struct leaderless done = {NULL, 0};
+    proctable_each(fold_leaderless, &done);
+    free(done.procs);
 }
 
 /* ---- syscalls ---------------------------------------------------------------- */
