@@ -3,7 +3,9 @@
  * clones, and what the events built from them say. */
 #include "state_feed.h"
 
+#include <arpa/inet.h>
 #include <linux/close_range.h>
+#include <netinet/in.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -379,6 +381,42 @@ static void test_io_by_kind(void)
     CHECK_INT(after.net_recv_bytes - before.net_recv_bytes, 40);
 }
 
+/* connect: the event says what was asked and how it ended; only a
+ * connection made gives the socket its peer. */
+static void feed_connect(struct task *t, int fd, const char *ip, int port, int64_t ret)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, ip, &sin.sin_addr);
+    feed_begin(t, SYS_connect, (uint64_t)fd, 0x1000, sizeof(sin), 0, 0, 0);
+    memcpy(t->call.cap.sockaddr, &sin, sizeof(sin));
+    t->call.cap.sockaddr_len = sizeof(sin);
+    t->call.cap.have |= PAYLOAD_SOCKADDR;
+    feed_call(t, ret);
+}
+
+static void test_connect(void)
+{
+    struct task *t = feed_root(FEED_TID_BASE + 13);
+    feed(t, 3, SYS_socket, AF_INET, SOCK_STREAM, 0, 0);
+    seen_reset();
+    feed_connect(t, 3, "192.0.2.1", 80, -ECONNREFUSED);
+    const struct seen_event *e = seen_nth(CMP_EV_CONNECT, 0);
+    CHECK_INT(e->fd, 3);
+    CHECK_INT(e->ret, -ECONNREFUSED);
+    CHECK_STR(e->error, "ECONNREFUSED");
+    CHECK_STR(e->sock_type, "tcp4");
+    CHECK_STR(e->remote_addr, "192.0.2.1:80");
+    CHECK(fd_of(t, 3) && fd_of(t, 3)->remote == NULL);
+
+    seen_reset();
+    feed_connect(t, 3, "192.0.2.2", 443, -EINPROGRESS);
+    CHECK_STR(seen_nth(CMP_EV_CONNECT, 0)->error, "EINPROGRESS");
+    feed(t, 9, SYS_write, 3, 0x1000, 9, 0);
+    e = seen_nth(CMP_EV_SEND, 0);
+    CHECK_STR(e->remote_addr, "192.0.2.2:443");
+    CHECK_INT(e->bytes, 9);
+}
+
 int main(void)
 {
     feed_init();
@@ -391,5 +429,6 @@ int main(void)
     test_cloexec_from_arguments();
     test_clone_files_and_fork();
     test_io_by_kind();
+    test_connect();
     return check_finish();
 }
