@@ -2,7 +2,7 @@
  * payload comes from the record, so the state's answer cannot come from
  * reading a tracee. And the capture, run on this process's own memory,
  * fills the record as the syscall table's capture letters say. */
-#include "check.h"
+#include "state_feed.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,22 +25,10 @@
 /* No process has this pid (above the kernel's pid_max default). */
 #define GHOST 999999
 
-static struct program_record program(const char *exe, const char *cwd, const char *argv,
-                                     size_t argv_len)
-{
-    struct program_record p;
-    memset(&p, 0, sizeof(p));
-    snprintf(p.exe, sizeof(p.exe), "%s", exe);
-    snprintf(p.cwd, sizeof(p.cwd), "%s", cwd);
-    p.argv = (char *)argv;
-    p.argv_len = argv_len;
-    return p;
-}
-
 static struct task *ghost(pid_t tid)
 {
     struct task *t = proctable_add(tid);
-    struct program_record prog = program("/bin/ghost", "/", "ghost\0", 6);
+    struct program_record prog = feed_program("/bin/ghost", "/", "ghost\0", 6);
     state_track_root(t, NULL, &prog, 1);
     CHECK_STR(t->proc->exe, "/bin/ghost");
     CHECK_STR(t->proc->comm, "ghost");
@@ -51,23 +39,7 @@ static struct task *ghost(pid_t tid)
 /* A record as a source would hand it over: nr, args, no payload yet. */
 static void begin(struct task *t, int32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    struct syscall_call *c = &t->call;
-    c->nr = nr;
-    c->abi = 0;
-    memset(c->args, 0, sizeof(c->args));
-    c->args[0] = a0;
-    c->args[1] = a1;
-    c->args[2] = a2;
-    c->args[3] = a3;
-    c->path_len = c->path2_len = -1;
-    c->path_err = 0;
-    payloads_reset(&c->cap);
-}
-
-static void run(struct task *t, int64_t ret)
-{
-    state_syscall_entry(t, 10);
-    state_syscall_exit(t, ret, 20);
+    feed_begin(t, nr, a0, a1, a2, a3, 0, 0);
 }
 
 static void put_inet(uint8_t *buf, uint32_t *len, const char *ip, int port)
@@ -100,11 +72,11 @@ static void test_sockets(void)
 
     /* socket(AF_INET, SOCK_STREAM) = 3; connect(3, 10.1.2.3:8080) = 0 */
     begin(t, SYS_socket, AF_INET, SOCK_STREAM, 0, 0);
-    run(t, 3);
+    feed_call(t, 3);
     begin(t, SYS_connect, 3, 0x2000, sizeof(struct sockaddr_in), 0);
     put_inet(t->call.cap.sockaddr, &t->call.cap.sockaddr_len, "10.1.2.3", 8080);
     t->call.cap.have |= PAYLOAD_SOCKADDR;
-    run(t, 0);
+    feed_call(t, 0);
     struct ofd *d = fdtable_get(t->fds, 3);
     CHECK(d && d->remote);
     if (d && d->remote)
@@ -135,7 +107,7 @@ static void test_open_how_and_io(void)
     t->call.path_len = 3;
     t->call.cap.open_flags = O_WRONLY | O_CREAT;
     t->call.cap.have |= PAYLOAD_OPEN_HOW;
-    run(t, 4);
+    feed_call(t, 4);
     struct ofd *d = fdtable_get(t->fds, 4);
     CHECK(d && d->writable);
 
@@ -178,18 +150,6 @@ static void test_clone3(void)
     CHECK(child->mm == t->mm);
 }
 
-/* A captured fd description, as the source hands it over. */
-static void put_fd(struct task *t, int fd, int kind, const char *path, int flags)
-{
-    struct captured_fd *cf = &t->call.cap.fds[t->call.cap.fd_count++];
-    memset(cf, 0, sizeof(*cf));
-    cf->fd = fd;
-    cf->info.fd = fd;
-    cf->info.kind = kind;
-    cf->info.path = strdup(path);
-    cf->info.flags = flags;
-}
-
 /* fds the state learns from the record only: an inherited one named by an
  * argument, the file an open resolved to, a pipe's ends, a ring whose setup
  * was not seen. */
@@ -200,8 +160,8 @@ static void test_fds_from_record(void)
     state_totals(&before);
     /* write(1, ..., 5) = 5, fd 1 inherited: a pipe */
     begin(t, SYS_write, 1, 0x1000, 5, 0);
-    put_fd(t, 1, CMP_FD_PIPE, "pipe:[4242]", O_WRONLY);
-    run(t, 5);
+    feed_fd(t, 1, CMP_FD_PIPE, "pipe:[4242]", O_WRONLY);
+    feed_call(t, 5);
     struct ofd *d = fdtable_get(t->fds, 1);
     CHECK(d != NULL);
     if (d) {
@@ -216,7 +176,7 @@ static void test_fds_from_record(void)
     snprintf(t->call.path, sizeof(t->call.path), "link");
     t->call.path_len = 4;
     state_syscall_entry(t, 10);
-    put_fd(t, 3, CMP_FD_FILE, "/data/real", O_RDONLY);
+    feed_fd(t, 3, CMP_FD_FILE, "/data/real", O_RDONLY);
     state_syscall_exit(t, 3, 20);
     d = fdtable_get(t->fds, 3);
     CHECK(d && strcmp(d->path, "/data/real") == 0 && !d->writable);
@@ -227,8 +187,8 @@ static void test_fds_from_record(void)
     t->call.cap.fd_pair[0] = 4;
     t->call.cap.fd_pair[1] = 5;
     t->call.cap.have |= PAYLOAD_FD_PAIR;
-    put_fd(t, 4, CMP_FD_PIPE, "pipe:[77]", O_RDONLY | O_CLOEXEC);
-    put_fd(t, 5, CMP_FD_PIPE, "pipe:[77]", O_WRONLY | O_CLOEXEC);
+    feed_fd(t, 4, CMP_FD_PIPE, "pipe:[77]", O_RDONLY | O_CLOEXEC);
+    feed_fd(t, 5, CMP_FD_PIPE, "pipe:[77]", O_WRONLY | O_CLOEXEC);
     state_syscall_exit(t, 0, 20);
     CHECK(fdtable_get(t->fds, 4) && fdtable_get(t->fds, 5));
     CHECK(fdtable_cloexec(t->fds, 5));
@@ -238,10 +198,10 @@ static void test_fds_from_record(void)
     /* io_uring_enter(6, ...) on a ring set up before tracing */
     state_totals(&before);
     begin(t, SYS_io_uring_enter, 6, 1, 0, 0);
-    put_fd(t, 6, CMP_FD_OTHER, "anon_inode:[io_uring]", O_RDWR);
+    feed_fd(t, 6, CMP_FD_OTHER, "anon_inode:[io_uring]", O_RDWR);
     t->call.cap.fds[0].ring_known = 1;
     t->call.cap.fds[0].ring_entries = 32;
-    run(t, 1);
+    feed_call(t, 1);
     state_totals(&after);
     CHECK_INT(after.io_urings - before.io_urings, 1);
     d = fdtable_get(t->fds, 6);
@@ -249,7 +209,7 @@ static void test_fds_from_record(void)
 
     /* an fd the source could not describe stays unknown */
     begin(t, SYS_dup, 9, 0, 0, 0);
-    run(t, 10);
+    feed_call(t, 10);
     CHECK(fdtable_get(t->fds, 10) == NULL);
 }
 
@@ -300,7 +260,7 @@ static void test_exec(void)
     snprintf(t->call.path, sizeof(t->call.path), "bin/../tool");
     t->call.path_len = (int)strlen(t->call.path);
     state_syscall_entry(t, 10);
-    struct program_record prog = program("/usr/lib/tool", "/srv/app", "tool\0-v\0", 8);
+    struct program_record prog = feed_program("/usr/lib/tool", "/srv/app", "tool\0-v\0", 8);
     state_exec(t, &prog, 20);
     CHECK_STR(t->proc->exe, "/srv/app/tool");
     CHECK_INT(t->proc->argv_len, 8);
@@ -311,7 +271,7 @@ static void test_exec(void)
     snprintf(t->call.path, sizeof(t->call.path), "tool");
     t->call.path_len = 4;
     state_syscall_entry(t, 30);
-    prog = program("/usr/lib/tool", "", "tool\0", 5);
+    prog = feed_program("/usr/lib/tool", "", "tool\0", 5);
     prog.cwd_err = ENAMETOOLONG;
     state_exec(t, &prog, 40);
     CHECK_STR(t->proc->exe, "/usr/lib/tool");
