@@ -344,12 +344,9 @@ void program_release(struct program_record *p)
     p->argv_len = 0;
 }
 
-struct ofd *capture_query_fd(struct task *t, int fd)
+int capture_query_fd(pid_t pid, int fd, struct snapshot_fd *out)
 {
-    struct snapshot_fd s;
-    if (!fdtable_trackable(fd) || snapshot_read_fd(t->pid, fd, &s) != 0)
-        return NULL;
-    struct ofd *d = fdtable_apply_fd(t->fds, &s);
-    snapshot_fd_free(&s);
-    return d;
+    if (!fdtable_trackable(fd))
+        return EBADF;
+    return snapshot_read_fd(pid, fd, out);
 }

@@ -17,10 +17,12 @@ void capture_entry(struct task *t, bool decode);
 /* At the exit stop: what the kernel wrote out for a call returning ret. */
 void capture_exit(struct task *t, int64_t ret);
 
-struct ofd;
-/* A script asks what an fd the state has not met is (c.fd): read now, while
- * the task is stopped, and installed in its table; NULL when not open. */
-struct ofd *capture_query_fd(struct task *t, int fd);
+struct snapshot_fd;
+/* What fd of process pid is, asked by a script (c.fd) about an fd the
+ * state has not met: 0, or the errno saying why not (ENOENT: not open).
+ * Read from /proc while the task is stopped; the state is not told (it
+ * learns fds from records only). The caller frees out. */
+int capture_query_fd(pid_t pid, int fd, struct snapshot_fd *out);
 
 struct program_record;
 struct syscall_call;

@@ -215,6 +215,8 @@ void cmp_host_output_failed(const char *name, const char *reason);
 /* What was lost so far: "FILE (REASON), ...", or "" (for --junit). */
 const char *cmp_host_output_lost(void);
 int cmp_host_proc(int32_t tid, cmp_proc_info *out);
+/* An fd the state has not met is asked of the source, if it can ask (a
+ * live one); 0 when neither knows it. */
 int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out);
 void cmp_host_run(cmp_run_info *out);
 void cmp_host_source(cmp_source_info *out);

@@ -1077,4 +1077,5 @@ const struct source ptrace_source = {
     .root = ptrace_root_status,
     .root_pid = ptrace_root_pid,
     .totals = ptrace_abi_totals,
+    .query_fd = capture_query_fd,
 };

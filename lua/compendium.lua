@@ -272,7 +272,9 @@ function c.proc(pid)
 end
 
 -- {fd, kind ("file", "socket", "pipe", ...), cloexec, writable, path,
---  sock_type, remote_addr} or nil.
+--  sock_type, remote_addr} or nil. An fd the engine's state has not met
+-- (inherited, never used yet) is asked of a live source; a source that
+-- cannot ask (a recording) gives nil.
 function c.fd(pid, fd)
   return host.fd(pid, fd)
 end
