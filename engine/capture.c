@@ -185,40 +185,112 @@ static bool peer_decodes(const struct syscall_payloads *p)
     return decode_sockaddr(&ss, p->peer_len, text, sizeof(text), &family) > 0;
 }
 
-void capture_entry(struct task *t, bool decode)
+/* Argument i's slot in what a decoder shows, marked captured. */
+static struct captured_arg *shown_slot(struct syscall_payloads *p, size_t i)
+{
+    struct captured_arg *a = &p->shown[i];
+    p->shown_have |= 1u << i;
+    a->err = 0;
+    a->len = 0;
+    a->value = 0;
+    return a;
+}
+
+/* A string argument's first bytes: up to cap - 1, so that one more than a
+ * decoder shows tells a string that fits from a longer one. */
+static void show_string(struct task *t, size_t i, size_t cap)
+{
+    char text[PAYLOAD_SHOWN_MAX + 1];
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    ssize_t n = tracee_read_string(t->tid, t->call.args[i], text, cap, NULL);
+    if (n < 0) {
+        a->err = (int32_t)-n;
+        return;
+    }
+    a->len = (uint32_t)n;
+    memcpy(a->bytes, text, (size_t)n);
+}
+
+/* A buffer's first bytes, of the size bytes it holds: fewer when the rest
+ * cannot be read. */
+static void show_buffer(struct task *t, size_t i, uint64_t size)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    size_t want = size < PAYLOAD_SHOWN_DATA ? (size_t)size : PAYLOAD_SHOWN_DATA;
+    ssize_t n = want ? tracee_read(t->tid, t->call.args[i], a->bytes, want) : 0;
+    if (n < 0)
+        a->err = (int32_t)-n;
+    else
+        a->len = (uint32_t)n;
+}
+
+/* A socket address the kernel wrote out, with the length it stored at the
+ * pointer in the next argument (value): the address's bytes, as many of
+ * them as that length and the room allow. */
+static void show_sockaddr_out(struct task *t, size_t i)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    uint32_t stored;
+    ssize_t n = tracee_read(t->tid, t->call.args[i + 1], &stored, sizeof(stored));
+    if (n != (ssize_t)sizeof(stored)) {
+        a->err = n < 0 ? (int32_t)-n : EFAULT;
+        return;
+    }
+    a->value = stored;
+    size_t len = stored < PAYLOAD_ADDR_MAX ? stored : PAYLOAD_ADDR_MAX;
+    n = tracee_read(t->tid, t->call.args[i], a->bytes, len);
+    if (n < 0)
+        a->err = (int32_t)-n;
+    else
+        a->len = (uint32_t)n;
+}
+
+void capture_entry(struct task *t, unsigned want_bits)
 {
     struct syscall_call *c = &t->call;
     c->path_len = c->path2_len = -1;
     c->path_err = 0;
     payloads_reset(&c->cap);
+    bool decode = want_bits & CAPTURE_DECODED;
+    bool shown = want_bits & CAPTURE_SHOWN;
+    bool paths = want_bits & (CAPTURE_DECODED | CAPTURE_SHOWN);
     bool first_fd = decode; /* the hooks' fd_path: the first fd argument */
     const struct syscall_desc *desc = syscall_desc(c->nr);
-    if (!desc || (!desc->capture && !decode))
+    if (!desc || (!desc->capture && !want_bits))
         return;
     const char *cap = desc->capture ? desc->capture : "";
     const char *kinds = desc->args ? desc->args : "";
     size_t caps = strlen(cap), nkinds = strlen(kinds);
-    int paths = 0;
+    int path_count = 0;
     for (size_t i = 0; i < 6 && (i < caps || i < nkinds); i++) {
         char want = i < caps ? cap[i] : '-';
         char kind = i < nkinds ? kinds[i] : '-';
         const uint64_t *a = c->args;
-        if (kind == 'p' && (want == SYSCALL_CAPTURE_PATH || decode)) {
-            if (paths == 0)
+        if (kind == 'p' && (want == SYSCALL_CAPTURE_PATH || paths) && path_count < 2) {
+            int err = 0;
+            if (path_count == 0)
                 c->path_len = read_path(t->tid, a[i], c->path, sizeof(c->path), &c->path_err);
-            else if (paths == 1)
-                c->path2_len = read_path(t->tid, a[i], c->path2, sizeof(c->path2), NULL);
+            else
+                c->path2_len = read_path(t->tid, a[i], c->path2, sizeof(c->path2), &err);
+            /* A path the kernel refuses as too long still shows its start. */
+            if (shown && (path_count == 0 ? c->path_err : err) == ENAMETOOLONG)
+                show_string(t, i, PAYLOAD_SHOWN_MAX + 1);
         }
         if (kind == 'p')
-            paths++;
+            path_count++;
         if (want == SYSCALL_CAPTURE_FD || want == SYSCALL_CAPTURE_RING_FD ||
             (kind == 'd' && first_fd)) {
             capture_fd_arg(t, (int)a[i], want == SYSCALL_CAPTURE_RING_FD);
         }
         if (kind == 'd')
             first_fd = false;
-        if ((want == SYSCALL_CAPTURE_SOCKADDR_IN || (kind == 'a' && decode)) && i + 1 < 6)
+        if ((want == SYSCALL_CAPTURE_SOCKADDR_IN || (kind == 'a' && (decode || shown))) &&
+            i + 1 < 6)
             capture_sockaddr(t, a[i], a[i + 1]);
+        if (shown && a[i] != 0 && kind == 's')
+            show_string(t, i, PAYLOAD_SHOWN_DATA + 2);
+        if (shown && a[i] != 0 && kind == 'b')
+            show_buffer(t, i, i + 1 < 6 ? a[i + 1] : 0);
         if (want == SYSCALL_CAPTURE_CLONE_ARGS) {
             int err = read_whole(t->tid, a[i], &c->cap.clone_flags, sizeof(c->cap.clone_flags));
             mark(&c->cap, PAYLOAD_CLONE_ARGS, &c->cap.clone_args_err, err);
@@ -278,7 +350,22 @@ static void capture_exit_args(struct task *t, const struct syscall_desc *desc, i
     }
 }
 
-void capture_exit(struct task *t, int64_t ret)
+/* What the kernel wrote that a decoder shows: a buffer it filled (ret
+ * bytes), a socket address it stored. Only for a call that succeeded. */
+static void show_exit_args(struct task *t, const struct syscall_desc *desc, int64_t ret)
+{
+    const uint64_t *a = t->call.args;
+    for (size_t i = 0; i < 6 && desc->args && desc->args[i]; i++) {
+        if (a[i] == 0)
+            continue;
+        if (desc->args[i] == 'B' && ret > 0)
+            show_buffer(t, i, (uint64_t)ret);
+        else if (desc->args[i] == 'A' && ret >= 0 && i + 1 < 6 && a[i + 1] != 0)
+            show_sockaddr_out(t, i);
+    }
+}
+
+void capture_exit(struct task *t, int64_t ret, unsigned want)
 {
     struct syscall_call *c = &t->call;
     const struct syscall_desc *desc = syscall_desc(c->nr);
@@ -296,6 +383,8 @@ void capture_exit(struct task *t, int64_t ret)
             p->cwd[0] = '\0';
         p->have |= PAYLOAD_CWD; /* an empty one is the kernel's answer, not a missing record */
     }
+    if (want & CAPTURE_SHOWN)
+        show_exit_args(t, desc, ret);
 }
 
 void capture_program(pid_t pid, pid_t tid, bool with_cwd, struct program_record *out)

@@ -107,6 +107,10 @@ typedef struct cmp_event {
      * returned (dur_ns = ts_ns - entry_ns); 0 for every other event and when
      * the entry was not seen: no duration is ever guessed. */
     uint64_t entry_ns;
+    /* Syscall-derived events: what the source captured of the call's
+     * memory (engine/record.h), which cmp_format_syscall reads; NULL for
+     * other events. */
+    const struct syscall_payloads *payloads;
 } cmp_event;
 
 /* What the engine knows about a task, for c.proc(). */
@@ -222,6 +226,10 @@ void cmp_host_run(cmp_run_info *out);
 void cmp_host_source(cmp_source_info *out);
 void cmp_host_want_event(int32_t type);
 void cmp_host_want_syscall(int32_t nr, int32_t at_entry);
+/* Syscall nr's events will be formatted (cmp_format_syscall): a source
+ * captures what that needs when the call stops for any reason (it makes
+ * nothing stop). nr -1: every syscall. */
+void cmp_host_want_format(int32_t nr);
 uint64_t cmp_host_start_ns(void);
 /* From an enter:NAME hook: action CMP_INJECT_RETURN skips the syscall and
  * makes it return value (-errno to fail); from an exit hook it replaces the
@@ -246,6 +254,8 @@ int32_t cmp_syscall_table_size(void);
 const char *cmp_errno_name(int32_t err);
 int32_t cmp_errno_number(const char *name);
 const char *cmp_signal_name(int32_t sig);
+/* The strace-like line of a syscall event, from its record: memory the
+ * record does not hold shows as the pointer. */
 size_t cmp_format_syscall(const cmp_event *ev, char *buf, size_t cap);
 /* END FFI */
 

@@ -160,6 +160,7 @@ static cmp_event *event_begin(struct task *t, int type, uint64_t now, bool with_
         e->path = str_of(c->path, c->path_len);
         e->path2 = str_of(c->path2, c->path2_len);
         e->sockaddr = str_of(c->sockaddr, c->sockaddr_len);
+        e->payloads = &c->cap;
         if (t == returning)
             e->entry_ns = c->entry_ns;
     }

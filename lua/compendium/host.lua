@@ -214,6 +214,12 @@ function M.want_syscall(nr, at_entry)
   C.cmp_host_want_syscall(nr, at_entry and 1 or 0)
 end
 
+-- Syscall nr's events will be formatted: the source captures what that
+-- needs (nr -1: every syscall).
+function M.want_format(nr)
+  C.cmp_host_want_format(nr)
+end
+
 -- sched_delay events shorter than ns are not reported (smallest request wins)
 function M.sched_threshold(ns)
   C.cmp_host_sched_threshold(ns)

@@ -1,6 +1,156 @@
--- What scripts ask beyond the state, on real programs: c.fd on an fd the
--- state has not met.
+-- What scripts read of a syscall's record beyond the state, on real
+-- programs: the -v lines (c.format_syscall renders the memory the source
+-- captured, only where a script wants it), and c.fd on an fd the state has
+-- not met.
 local h = require "helpers"
+
+-- The syscall lines of a -v run: "[+T] [TID] TEXT" → TEXT.
+local function syscall_lines(stderr)
+  local lines = {}
+  for _, line in ipairs(h.lines(stderr)) do
+    local text = line:match("^%[%+%d+%.%d%d%ds%] %[%d+%] (.*)$")
+    if text then lines[#lines + 1] = text end
+  end
+  return lines
+end
+
+local function has(lines, want)
+  for _, l in ipairs(lines) do
+    if l == want then return true end
+  end
+  return false
+end
+
+local function matching(lines, pattern)
+  for _, l in ipairs(lines) do
+    if l:match(pattern) then return l end
+  end
+  return nil
+end
+
+-- "null=3\nmemfd=4\n..." → { null = 3, memfd = 4, pipe = {5, 6}, ... }
+local function fds(stdout)
+  local t = {}
+  for name, value in stdout:gmatch("(%w+)=([%d,]+)\n") do
+    local a, b = value:match("^(%d+),(%d+)$")
+    t[name] = a and { tonumber(a), tonumber(b) } or tonumber(value)
+  end
+  return t
+end
+
+describe("-v lines", function()
+  local dir, r, lines, fd
+  setup(function()
+    dir = h.realpath(h.tmpdir())
+    r = h.run({ h.bin(), "-v", "--", h.prog("shown_args"), dir })
+    lines = syscall_lines(r.stderr)
+    fd = fds(r.stdout)
+  end)
+  teardown(h.cleanup)
+
+  it("cut strings and buffers longer than 32 bytes with ...", function()
+    assert.are.equal(0, r.status, r.stderr)
+    local abc = "abcdefghijklmnopqrstuvwxyzabcdef"
+    assert.is_true(has(lines, ('write(%d, "%s"..., 100) = 100'):format(fd.null, abc)), r.stderr)
+    assert.is_true(has(lines, ('write(%d, "%s", 32) = 32'):format(fd.null, abc)), r.stderr)
+    assert.is_true(has(lines, ('memfd_create("a-name-that-is-longer-than-thirt"..., 0) = %d'):format(fd.memfd)),
+                   r.stderr)
+  end)
+
+  it("show pointers that cannot be read as hex", function()
+    assert.is_true(has(lines, ("write(%d, 0x10, 6) = 6"):format(fd.null)), r.stderr)
+    assert.is_true(has(lines, "memfd_create(0x10, 0) = -1 EFAULT"), r.stderr)
+  end)
+
+  it("show what the kernel wrote into a buffer, as many bytes as it returned", function()
+    assert.is_true(has(lines, ('read(%d, "kernel\\n", 64) = 7'):format(fd.pipe[1])), r.stderr)
+    assert.is_true(has(lines, ('read(%d, "abcdefghijklmnopqrstuvwxyzabcdef"..., 100) = 100'):format(fd.pipe[1])),
+                   r.stderr)
+  end)
+
+  it("show socket addresses passed in and those the kernel stored, with the stored length", function()
+    local stream, dgram = dir .. "/stream", dir .. "/dgram"
+    for _, want in ipairs {
+      ("bind(%d, {%s}, 110) = 0"):format(fd.server, stream),
+      ("connect(%d, {%s}, 110) = 0"):format(fd.client, stream),
+      ("accept(%d, {unnamed}, [2]) = %d"):format(fd.server, fd.conn),
+      ("getsockname(%d, {%s}, [%d]) = 0"):format(fd.server, stream, 2 + #stream + 1),
+      ("sendto(%d, \"ping\", 4, 0, {%s}, 110) = 4"):format(fd.sender, dgram),
+    } do
+      assert.is_true(has(lines, want), want .. "\n" .. r.stderr)
+    end
+    -- an unbound sender: the kernel stores no address (length 0)
+    assert.truthy(matching(lines, ('^recvfrom%%(%d, "ping", 64, 0, 0x%%x+, 0x%%x+%%) = 4$'):format(fd.receiver)),
+                  r.stderr)
+  end)
+
+  it("show the start of a path too long for the kernel", function()
+    assert.is_true(has(lines, ('openat(AT_FDCWD, "%s"..., O_RDONLY) = -1 ENAMETOOLONG'):format(("x"):rep(135))),
+                   r.stderr)
+  end)
+end)
+
+describe("what is read of the traced memory", function()
+  teardown(h.cleanup)
+
+  -- compendium's own pread64 calls (how it reads tracee memory) when it
+  -- traces shown_args with WRITES more writes, under strace (which follows
+  -- compendium only, not the program it traces).
+  local function preads(flags, writes)
+    local dir = h.realpath(h.tmpdir())
+    h.run({ "rm", "-rf", dir .. "/stream", dir .. "/dgram" })
+    local log = dir .. "/strace.log"
+    local argv = { "strace", "-o", log, "-e", "trace=pread64", h.bin() }
+    for _, f in ipairs(flags) do argv[#argv + 1] = f end
+    for _, a in ipairs { "--", h.prog("shown_args"), dir, tostring(writes) } do argv[#argv + 1] = a end
+    local r = h.run(argv)
+    assert.are.equal(0, r.status, r.stderr)
+    local n = 0
+    for line in (h.read_file(log) or ""):gmatch("[^\n]+") do
+      if line:match("^pread64%(") then n = n + 1 end
+    end
+    return n
+  end
+
+  it("is nothing more for each write unless a script formats writes", function()
+    if h.run({ "strace", "-V" }).status ~= 0 then
+      pending("strace is not installed")
+      return
+    end
+    local hook = h.tmpdir() .. "/hook_writes.lua"
+    h.write_file(hook, 'local c = require "compendium"\nc.on("syscall:write", function() end)\n')
+    local format = h.tmpdir() .. "/format_writes.lua"
+    h.write_file(format, 'local c = require "compendium"\nc.want_format("write")\n' ..
+                         'c.on("syscall:write", function(e) c.format_syscall(e) end)\n')
+    -- the default view, and a hook on write that does not format: 40 more
+    -- writes read nothing more
+    assert.are.equal(preads({}, 10), preads({}, 50))
+    assert.are.equal(preads({ "-q", "-s", hook }, 10), preads({ "-q", "-s", hook }, 50))
+    -- formatting them reads each write's buffer: one read each
+    assert.are.equal(40, preads({ "-q", "-s", format }, 50) - preads({ "-q", "-s", format }, 10))
+    -- and -v as much
+    assert.are.equal(40, preads({ "-v" }, 50) - preads({ "-v" }, 10))
+  end)
+end)
+
+describe("c.format_syscall without c.want_format", function()
+  teardown(h.cleanup)
+
+  it("shows the pointers, the paths and what the state decoded", function()
+    local dir = h.realpath(h.tmpdir())
+    local script = dir .. "/no_want.lua"
+    h.write_file(script, 'local c = require "compendium"\n' ..
+                         'c.on("syscall:memfd_create", function(e) c.print(c.format_syscall(e)) end)\n' ..
+                         'c.on("syscall:bind", function(e) c.print(c.format_syscall(e)) end)\n')
+    local r = h.run({ h.bin(), "-s", script, "--", h.prog("shown_args"), dir })
+    assert.are.equal(0, r.status, r.stderr)
+    local lines = h.lines(r.stderr)
+    assert.truthy(matching(lines, "^memfd_create%(0x%x+, 0%) = %d+$"), r.stderr)
+    assert.is_true(has(lines, "memfd_create(0x10, 0) = -1 EFAULT"), r.stderr)
+    -- the address a hooked bind passes is decoded for the hook's e.addr
+    assert.is_true(has(lines, ("bind(%d, {%s/stream}, 110) = 0"):format(fds(r.stdout).server, dir)), r.stderr)
+  end)
+end)
 
 describe("c.fd", function()
   teardown(h.cleanup)

@@ -112,6 +112,7 @@ function M.new_host()
     injected = {},        -- inject() calls: {action=, value=, delay_ns=} in order
     procs = {},           -- tid → table returned by proc()
     fds = {},             -- "pid:fd" → table returned by fd()
+    wanted_format = {},   -- want_format() calls: nr in order (-1: every syscall)
     run_info = M.default_run(),
     keep = {},            -- strings the current event points at
     ev = ffi.new("cmp_event"),
@@ -137,6 +138,7 @@ function M.new_host()
   function h.want_syscall(nr, at_entry)
     h.wanted_syscalls[#h.wanted_syscalls + 1] = { nr = nr, at_entry = at_entry and true or false }
   end
+  function h.want_format(nr) h.wanted_format[#h.wanted_format + 1] = nr end
   function h.sched_threshold(ns) h.sched_threshold_ns = math.min(h.sched_threshold_ns or ns, ns) end
   function h.inject(action, value, delay_ns)
     h.injected[#h.injected + 1] = { action = action, value = value, delay_ns = delay_ns }
