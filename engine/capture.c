@@ -253,7 +253,7 @@ void capture_entry(struct task *t, unsigned want_bits)
     payloads_reset(&c->cap);
     bool decode = want_bits & CAPTURE_DECODED;
     bool shown = want_bits & CAPTURE_SHOWN;
-    bool paths = want_bits & (CAPTURE_DECODED | CAPTURE_SHOWN);
+    bool paths = want_bits & (CAPTURE_DECODED | CAPTURE_SHOWN | CAPTURE_RESOLVED);
     bool first_fd = decode; /* the hooks' fd_path: the first fd argument */
     const struct syscall_desc *desc = syscall_desc(c->nr);
     if (!desc || (!desc->capture && !want_bits))
@@ -365,6 +365,98 @@ static void show_exit_args(struct task *t, const struct syscall_desc *desc, int6
     }
 }
 
+/* realpath of PATH (its first len bytes) looked up from base, as
+ * /proc/TID/{root,cwd,fd/N} lead the kernel's own lookup: 0 or errno. */
+static int real_path(const char *base, const char *path, size_t len, char *out)
+{
+    char named[PATH_MAX + 80];
+    int n = snprintf(named, sizeof(named), "%s/%.*s", base, (int)len, path);
+    out[0] = '\0';
+    if (n < 0 || (size_t)n >= sizeof(named))
+        return ENAMETOOLONG;
+    if (!realpath(named, out)) {
+        out[0] = '\0';
+        return errno;
+    }
+    return 0;
+}
+
+/* The directory part of path, as check.resolved splits it: all but its
+ * last component, trailing slashes aside ("." when it has no slash, "/" at
+ * the root). NULL for a path with no last component to leave out (empty,
+ * "/", or one ending in "." or ".."): its directory is the whole path. */
+static const char *directory_part(const char *path, size_t *len)
+{
+    size_t end = strlen(path);
+    while (end > 0 && path[end - 1] == '/')
+        end--;
+    if (end == 0)
+        return NULL;
+    size_t slash = end;
+    while (slash > 0 && path[slash - 1] != '/')
+        slash--;
+    const char *name = path + slash;
+    size_t name_len = end - slash;
+    if ((name_len == 1 && name[0] == '.') || (name_len == 2 && memcmp(name, "..", 2) == 0))
+        return NULL;
+    *len = 1;
+    if (slash == 0)
+        return ".";
+    if (slash == 1)
+        return "/";
+    *len = slash - 1;
+    return path;
+}
+
+/* One path argument as the tree resolves it now: through the task's root
+ * for an absolute path, else its directory fd or working directory. */
+static void resolve_path(pid_t tid, int dirfd, const char *path, struct resolved_path *out)
+{
+    out->dir[0] = out->full[0] = '\0';
+    if (!path) {
+        out->dir_err = out->full_err = EFAULT;
+        return;
+    }
+    char base[64];
+    if (path[0] == '/')
+        snprintf(base, sizeof(base), "/proc/%d/root", (int)tid);
+    else if (dirfd != AT_FDCWD)
+        snprintf(base, sizeof(base), "/proc/%d/fd/%d", (int)tid, dirfd);
+    else
+        snprintf(base, sizeof(base), "/proc/%d/cwd", (int)tid);
+    out->full_err = real_path(base, path, strlen(path), out->full);
+    size_t len;
+    const char *dir = directory_part(path, &len);
+    if (dir) {
+        out->dir_err = real_path(base, dir, len, out->dir);
+    } else {
+        out->dir_err = out->full_err;
+        memcpy(out->dir, out->full, sizeof(out->dir));
+    }
+}
+
+/* The path arguments (path, path2), each from the directory fd argument
+ * before it if it has one. */
+static void resolve_paths(struct task *t, const struct syscall_desc *desc)
+{
+    struct syscall_call *c = &t->call;
+    const char *kinds = desc->args ? desc->args : "";
+    int k = 0;
+    for (size_t i = 0; i < 6 && kinds[i] && k < 2; i++) {
+        if (kinds[i] != 'p')
+            continue;
+        int dirfd = i > 0 && kinds[i - 1] == 'D' ? (int)c->args[i - 1] : AT_FDCWD;
+        const char *path =
+            k == 0 ? (c->path_len >= 0 ? c->path : NULL) : (c->path2_len >= 0 ? c->path2 : NULL);
+        resolve_path(t->tid, dirfd, path, &c->cap.resolved[k++]);
+    }
+    for (; k < 2; k++) { /* no such argument */
+        c->cap.resolved[k].dir[0] = c->cap.resolved[k].full[0] = '\0';
+        c->cap.resolved[k].dir_err = c->cap.resolved[k].full_err = EINVAL;
+    }
+    c->cap.have |= PAYLOAD_RESOLVED;
+}
+
 void capture_exit(struct task *t, int64_t ret, unsigned want)
 {
     struct syscall_call *c = &t->call;
@@ -385,6 +477,8 @@ void capture_exit(struct task *t, int64_t ret, unsigned want)
     }
     if (want & CAPTURE_SHOWN)
         show_exit_args(t, desc, ret);
+    if (want & CAPTURE_RESOLVED)
+        resolve_paths(t, desc);
 }
 
 void capture_program(pid_t pid, pid_t tid, bool with_cwd, struct program_record *out)

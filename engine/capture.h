@@ -19,6 +19,9 @@ enum {
     /* What a decoder shows of the memory the arguments point to: strings,
      * buffers, socket addresses (payloads.shown[], c.want_format). */
     CAPTURE_SHOWN = 1u << 1,
+    /* The path arguments as the kernel resolves them once the call has
+     * returned (payloads.resolved[], c.want_resolved). */
+    CAPTURE_RESOLVED = 1u << 2,
 };
 
 /* At the entry stop (t->call's nr and args set): clears the record's

@@ -1,4 +1,5 @@
-/* The state queries scripts make through ffi.C: c.proc, c.fd and the run. */
+/* The state queries scripts make through ffi.C: c.proc, c.fd, the run and
+ * what a record holds beyond the state (resolved paths). */
 #include <fcntl.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "fdtable.h"
 #include "memregions.h"
 #include "proctable.h"
+#include "record.h"
 #include "session.h"
 #include "snapshot.h"
 #include "source.h"
@@ -86,6 +88,22 @@ int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out)
     out->path = text(d->path, strlen(d->path));
     out->sock_type = text(d->sock_type, strlen(d->sock_type));
     out->remote_addr = text(d->remote, d->remote ? strlen(d->remote) : 0);
+    return 1;
+}
+
+int cmp_host_resolved(const cmp_event *ev, int32_t which, cmp_resolved_path *out)
+{
+    const struct syscall_payloads *p = ev ? ev->payloads : NULL;
+    if (!p || !payload_has(p, PAYLOAD_RESOLVED) || which < 0 || which > 1)
+        return 0;
+    const struct resolved_path *r = &p->resolved[which];
+    memset(out, 0, sizeof(*out));
+    if (!r->dir_err)
+        out->dir = text(r->dir, strlen(r->dir));
+    if (!r->full_err)
+        out->full = text(r->full, strlen(r->full));
+    out->dir_err = r->dir_err;
+    out->full_err = r->full_err;
     return 1;
 }
 

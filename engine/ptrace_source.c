@@ -576,6 +576,8 @@ static unsigned capture_wants(int32_t nr)
         want |= CAPTURE_DECODED;
     if (script_host_wants_format(nr))
         want |= CAPTURE_SHOWN;
+    if (script_host_wants_resolved(nr))
+        want |= CAPTURE_RESOLVED;
     return want;
 }
 

@@ -44,9 +44,14 @@ struct captured_fd {
 
 /* A path argument (path, path2) as the kernel resolved it when the call
  * returned, for checks that ask where a change really landed: its
- * directory part (all but the last component) and the whole path, with the
- * symlinks on the way resolved. An empty string with its err set (errno) is
- * one that could not be resolved. Captured only where a script wants it. */
+ * directory part (all but the last component, trailing slashes aside: "."
+ * without a slash; the whole path when it ends in "." or ".." or has no
+ * component) and the whole path, with the symlinks on the way resolved (the
+ * last one too in `full`), looked up from the task's root, its directory fd
+ * argument or its working directory. An empty string with its err set
+ * (errno) is one that could not be resolved: EFAULT, the argument could not
+ * be read; EINVAL, the syscall has no such path argument. Captured only
+ * where a script wants it. */
 struct resolved_path {
     int32_t dir_err, full_err;
     char dir[PATH_MAX];

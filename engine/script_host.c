@@ -34,8 +34,9 @@ static uint8_t wanted_entry[SYSCALL_TABLE_SIZE];
 static uint8_t wanted_exit[SYSCALL_TABLE_SIZE];
 static bool wanted_exit_all;
 /* What scripts read of a syscall's record beyond the state: its formatted
- * line (the memory its arguments point to). */
+ * line (the memory its arguments point to), its resolved paths. */
 static uint8_t wanted_format[SYSCALL_TABLE_SIZE];
+static uint8_t wanted_resolved[SYSCALL_TABLE_SIZE];
 static int failures;
 static bool dispatch_broken;
 
@@ -357,6 +358,11 @@ static void want_record(uint8_t *wanted, int32_t nr)
 void cmp_host_want_format(int32_t nr)
 {
     want_record(wanted_format, nr);
+}
+
+void cmp_host_want_resolved(int32_t nr)
+{
+    want_record(wanted_resolved, nr);
 }
 
 /* ---- loading ---------------------------------------------------------- */
@@ -701,6 +707,11 @@ bool script_host_wants_exit(int32_t nr)
 bool script_host_wants_format(int32_t nr)
 {
     return nr >= 0 && nr < SYSCALL_TABLE_SIZE && wanted_format[nr];
+}
+
+bool script_host_wants_resolved(int32_t nr)
+{
+    return nr >= 0 && nr < SYSCALL_TABLE_SIZE && wanted_resolved[nr];
 }
 
 void script_host_start(void)

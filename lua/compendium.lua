@@ -17,6 +17,8 @@
 --                         syscall (every one without a name), so the source
 --                         captures the strings, buffers and addresses its
 --                         arguments point to; undeclared, they show as pointers
+--   c.want_resolved([name]) while loading: that syscall's paths are resolved
+--                         at its exit, for check.resolved
 --   c.open_output(path, mode)
 --   c.verbose, c.quiet, c.event_kinds
 --   c.source              {name, live, can_stop}: what the run's source can do
@@ -358,6 +360,13 @@ end
 -- stop; what no script declares is not read (and a recording does not hold it).
 function c.want_format(name)
   host.want_format(want_nr("c.want_format", name))
+end
+
+-- c.want_resolved("mkdir"): this script asks for those syscalls' paths as
+-- the kernel resolved them when they returned (compendium.check's
+-- check.resolved), so the source resolves them at their exit.
+function c.want_resolved(name)
+  host.want_resolved(want_nr("c.want_resolved", name))
 end
 
 -- One JSON document (one line) for a Lua value; always valid JSON.

@@ -1,7 +1,7 @@
 -- What scripts read of a syscall's record beyond the state, on real
 -- programs: the -v lines (c.format_syscall renders the memory the source
--- captured, only where a script wants it), and c.fd on an fd the state has
--- not met.
+-- captured, only where a script wants it), c.fd on an fd the state has not
+-- met, and check.resolved taking the tree as it was when the call returned.
 local h = require "helpers"
 
 -- The syscall lines of a -v run: "[+T] [TID] TEXT" → TEXT.
@@ -170,5 +170,50 @@ describe("c.fd", function()
                       "/bin/true" })
     assert.are.equal(0, r.status, r.stderr)
     assert.are.same({ "fd 3: file " .. file .. " writable=false", "fd 9: nil" }, h.lines(r.stderr))
+  end)
+end)
+
+describe("check.resolved", function()
+  teardown(h.cleanup)
+
+  it("takes the tree as it was when the call returned, not as a later hook left it", function()
+    local dir = h.realpath(h.tmpdir())
+    assert.are.equal(0, h.run(("mkdir %s/ok %s/out %s/ok/real && ln -s ../out %s/ok/lnk && ln -s real %s/ok/lnk2")
+                              :format(dir, dir, dir, dir, dir)).status)
+    -- a hook before the check's points DIR/ok/lnk at DIR/ok/real once the
+    -- mkdir through it (into DIR/out) has returned
+    local relink = h.source() .. "/tests/integration/scripts/relink.lua"
+    local r = h.run({ h.bin(), "-s", relink, "-X", "dir=" .. dir, "-s", "check/fs-allow",
+                      "-X", "fs.allow=" .. dir .. "/ok/**", "--", h.prog("check_actions"),
+                      "mkdir:" .. dir .. "/ok/lnk/sub" })
+    assert.are.equal(125, r.status, r.stderr)
+    assert.are.equal(dir .. "/ok/real", h.realpath(dir .. "/ok/lnk"))
+    local failures = h.failure_lines(r.stderr)
+    assert.are.equal(1, #failures, r.stderr)
+    assert.truthy(failures[1]:find("check/fs-allow: mkdir " .. dir .. "/out/sub (outside fs.allow)", 1, true),
+                  r.stderr)
+  end)
+
+  it("resolves a relative path from the directory a chdir through a symlink reached", function()
+    local dir = h.realpath(h.tmpdir())
+    assert.are.equal(0, h.run(("mkdir %s/ok %s/out && ln -s ../out %s/ok/lnk"):format(dir, dir, dir)).status)
+    local r = h.run({ h.bin(), "-s", "check/fs-allow", "-X", "fs.allow=" .. dir .. "/ok/**", "--",
+                      h.prog("check_actions"), "cd:ok/lnk", "mkdir:sub", "mkdir:../ok/fine" }, { cwd = dir })
+    assert.are.equal(125, r.status, r.stderr)
+    local failures = h.failure_lines(r.stderr)
+    assert.are.equal(1, #failures, r.stderr)
+    assert.truthy(failures[1]:find("check/fs-allow: mkdir " .. dir .. "/out/sub (outside fs.allow)", 1, true),
+                  r.stderr)
+  end)
+
+  it("says why when no script declared the syscall", function()
+    local dir = h.realpath(h.tmpdir())
+    local script = dir .. "/undeclared.lua"
+    h.write_file(script, 'local c = require "compendium"\nlocal check = require "compendium.check"\n' ..
+                         'c.on("syscall:mkdir", function(e) c.print("%s", select(2, check.resolved(e, "path"))) end)\n')
+    local r = h.run({ h.bin(), "-q", "-s", script, "--", "mkdir", dir .. "/new" })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.are.equal(dir .. '/new was not resolved when the call returned (c.want_resolved("mkdir"))\n',
+                     r.stderr)
   end)
 end)

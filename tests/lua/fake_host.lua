@@ -113,6 +113,8 @@ function M.new_host()
     procs = {},           -- tid → table returned by proc()
     fds = {},             -- "pid:fd" → table returned by fd()
     wanted_format = {},   -- want_format() calls: nr in order (-1: every syscall)
+    wanted_resolved = {}, -- want_resolved() calls: nr in order
+    resolved_paths = {},  -- which (0, 1) → table returned by resolved(), for any event
     run_info = M.default_run(),
     keep = {},            -- strings the current event points at
     ev = ffi.new("cmp_event"),
@@ -139,6 +141,12 @@ function M.new_host()
     h.wanted_syscalls[#h.wanted_syscalls + 1] = { nr = nr, at_entry = at_entry and true or false }
   end
   function h.want_format(nr) h.wanted_format[#h.wanted_format + 1] = nr end
+  function h.want_resolved(nr) h.wanted_resolved[#h.wanted_resolved + 1] = nr end
+  -- what the current event's record has resolved: h.resolved_paths[0|1]
+  function h.resolved(ev, which)
+    assert(ffi.istype("const cmp_event *", ev), "resolved takes a cmp_event pointer")
+    return deep_copy(h.resolved_paths[which])
+  end
   function h.sched_threshold(ns) h.sched_threshold_ns = math.min(h.sched_threshold_ns or ns, ns) end
   function h.inject(action, value, delay_ns)
     h.injected[#h.injected + 1] = { action = action, value = value, delay_ns = delay_ns }
