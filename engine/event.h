@@ -107,7 +107,22 @@ typedef struct cmp_event {
      * returned (dur_ns = ts_ns - entry_ns); 0 for every other event and when
      * the entry was not seen: no duration is ever guessed. */
     uint64_t entry_ns;
+    /* Syscall-derived events: what the source captured of the call's
+     * memory (engine/record.h), which cmp_format_syscall and
+     * cmp_host_resolved read; NULL for other events. */
+    const struct syscall_payloads *payloads;
 } cmp_event;
+
+/* A path argument as the kernel resolved it when its syscall returned,
+ * for check.resolved: the directory it is in and the whole path, symlinks
+ * resolved (the last one too in full); a string is empty (ptr NULL) when
+ * it could not be resolved, its err (errno) says why. */
+typedef struct cmp_resolved_path {
+    cmp_str dir;
+    cmp_str full;
+    int32_t dir_err;
+    int32_t full_err;
+} cmp_resolved_path;
 
 /* What the engine knows about a task, for c.proc(). */
 typedef struct cmp_proc_info {
@@ -215,11 +230,22 @@ void cmp_host_output_failed(const char *name, const char *reason);
 /* What was lost so far: "FILE (REASON), ...", or "" (for --junit). */
 const char *cmp_host_output_lost(void);
 int cmp_host_proc(int32_t tid, cmp_proc_info *out);
+/* An fd the state has not met is asked of the source, if it can ask (a
+ * live one); 0 when neither knows it. */
 int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out);
+/* The event's path argument `which` (0: path, 1: path2) as its record has
+ * it resolved; 0 when the record has none (no script asked for it with
+ * cmp_host_want_resolved, or the source cannot resolve). */
+int cmp_host_resolved(const cmp_event *ev, int32_t which, cmp_resolved_path *out);
 void cmp_host_run(cmp_run_info *out);
 void cmp_host_source(cmp_source_info *out);
 void cmp_host_want_event(int32_t type);
 void cmp_host_want_syscall(int32_t nr, int32_t at_entry);
+/* Syscall nr's events will be formatted (cmp_format_syscall), or its paths
+ * resolved (cmp_host_resolved): a source captures what that needs when the
+ * call stops for any reason (it makes nothing stop). nr -1: every syscall. */
+void cmp_host_want_format(int32_t nr);
+void cmp_host_want_resolved(int32_t nr);
 uint64_t cmp_host_start_ns(void);
 /* From an enter:NAME hook: action CMP_INJECT_RETURN skips the syscall and
  * makes it return value (-errno to fail); from an exit hook it replaces the
@@ -244,6 +270,8 @@ int32_t cmp_syscall_table_size(void);
 const char *cmp_errno_name(int32_t err);
 int32_t cmp_errno_number(const char *name);
 const char *cmp_signal_name(int32_t sig);
+/* The strace-like line of a syscall event, from its record: memory the
+ * record does not hold shows as the pointer. */
 size_t cmp_format_syscall(const cmp_event *ev, char *buf, size_t cap);
 /* END FFI */
 

@@ -184,8 +184,10 @@ c.on("signal", function(e)
 end)
 
 -- -v: every syscall too, as strace would show it. Hooked only under -v:
--- "syscall" makes the engine stop the program at every syscall.
+-- "syscall" makes the engine stop the program at every syscall, and
+-- c.want_format makes it capture what the lines show of their memory.
 if c.verbose then
+  c.want_format()
   c.on("syscall", function(e)
     flush()
     c.print("[+%.3fs] [%d] %s", e.ts, e.tid, c.format_syscall(e))

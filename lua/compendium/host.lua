@@ -214,6 +214,28 @@ function M.want_syscall(nr, at_entry)
   C.cmp_host_want_syscall(nr, at_entry and 1 or 0)
 end
 
+-- Syscall nr's events will be formatted, or its paths resolved: the source
+-- captures what that needs (nr -1: every syscall).
+function M.want_format(nr)
+  C.cmp_host_want_format(nr)
+end
+
+function M.want_resolved(nr)
+  C.cmp_host_want_resolved(nr)
+end
+
+local resolved_info = ffi.new("cmp_resolved_path")
+
+-- Path argument `which` (0: path, 1: path2) of event ev as its record has
+-- it resolved: {dir =, full =, dir_err =, full_err =} (a string nil where
+-- its errno says why it could not be resolved), or nil when the record has
+-- no resolved paths.
+function M.resolved(ev, which)
+  if C.cmp_host_resolved(ev, which, resolved_info) == 0 then return nil end
+  local r = resolved_info
+  return { dir = str(r.dir), full = str(r.full), dir_err = r.dir_err, full_err = r.full_err }
+end
+
 -- sched_delay events shorter than ns are not reported (smallest request wins)
 function M.sched_threshold(ns)
   C.cmp_host_sched_threshold(ns)
