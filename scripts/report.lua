@@ -208,8 +208,18 @@ local function lane_list()
   return list
 end
 
+-- "75,000"
+local function grouped(n)
+  local s = tostring(n)
+  repeat
+    local k
+    s, k = s:gsub("^(%d+)(%d%d%d)", "%1,%2")
+  until k == 0
+  return s
+end
+
 c.on("end", function(run)
-  html.write(out, page, {
+  local size = html.write(out, page, {
     command = escape(run.command),
     duration_us = micros(run.duration),
     cards = cards(totals:result(run)),
@@ -223,4 +233,11 @@ c.on("end", function(run)
     files = top(file_list, function(f) return f.read + f.written end),
     peers = top(peer_list, function(p) return p.sent + p.received end),
   }, { { "ts", ev_ts }, { "lane", ev_lane }, { "type", ev_type }, { "text", ev_text } })
+  -- Where it went, once it is all there (a failed write has said so
+  -- already, and the run's status says it too).
+  if size and not c.quiet then
+    local events = grouped(kept) .. (kept == 1 and " event" or " events")
+    if left_out > 0 then events = events .. ", " .. grouped(left_out) .. " more left out" end
+    c.print("compendium: report written to %s (%s, %s)", escape(path), bytes(size), events)
+  end
 end)

@@ -200,8 +200,13 @@ describe("the report script", function()
       local label, value = line:match("^%s+([%a ]+):%s+(.-)%s*$")
       if label then terminal[label] = value end
     end
-    local exit = h:lines()[#h:lines() - 1]:match("^ Exit: (.*)$")
+    local lines = h:lines()
+    local exit = lines[#lines - 2]:match("^ Exit: (.*)$")
     assert.are.equal("killed by SIGSEGV (core dumped)", exit)
+    -- after the summary, where the page went
+    local html = fake.read_file(path)
+    assert.are.equal(string.format("compendium: report written to %s (%.1f KB, 13 events)", path, #html / 1024),
+                     lines[#lines])
     assert.are.equal(exit, card(data, "exit").value)
     assert.are.equal("0.34s", card(data, "duration").value)
     assert.are.equal(terminal["Heap"], card(data, "heap").value)
