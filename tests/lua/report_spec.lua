@@ -258,8 +258,10 @@ describe("the report script", function()
       "/tmp/out 4.0 KB", "exit 0", "tcp4 → 93.184.216.34:443", "   517 B → 93.184.216.34:443",
       "  2.6 KB → 93.184.216.34:443", "process 102", "exit 3", "exit 0",
     }, texts)
-    -- each text is stored once
-    assert.are.equal(12, #data.strings)
+    -- each text is stored once, and so is what a send or recv holds beside it
+    assert.are.equal(13, #data.strings)
+    assert.are.equal("tcp4", data.strings[10]) -- after the send's text
+    assert.are.same({ 8, 9, 9, 9 }, data.events.extra)
   end)
 
   it("shows page faults in mapped files only with -v, and counts all of them", function()
