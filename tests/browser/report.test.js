@@ -267,6 +267,20 @@ test("hostile_names: names are text, nothing runs", async () => {
   await page.waitForFunction(() => window.compendiumReport.rowCount === 4); // 2 files: open + write each
   const texts = await page.$$eval("#table-rows .row:not([hidden]) .c-text", (cs) => cs.map((c) => c.textContent));
   assert.ok(texts.includes(`${dir}/</script><img src=x onerror=alert(2)> (write)`), texts.join("\n"));
+  // the timeline's tooltip shows the name as text too
+  const i = await page.evaluate(() => {
+    const data = JSON.parse(document.getElementById("report-data").textContent);
+    const events = JSON.parse(document.getElementById("report-events").textContent);
+    return events.text.findIndex((t) => data.strings[t].includes("alert(2)> (write)"));
+  });
+  const spot = await eventSpot(page, i);
+  const box = await page.locator("#tl-canvas").boundingBox();
+  await page.mouse.move(box.x + spot.x, box.y + spot.y);
+  await page.locator("#tl-tip").waitFor({ state: "visible", timeout: 5000 });
+  assert.ok((await page.textContent("#tl-tip")).includes(`${dir}/</script><img src=x onerror=alert(2)> (write)`));
+  assert.equal(await page.$$eval("#tl-tip *", (es) => es.filter((e) => e.tagName !== "DIV").length), 0);
+  await page.waitForTimeout(300);
+  assert.equal(await page.$$eval("img", (imgs) => imgs.length), 0);
   await page.close();
   assert.deepEqual(problems, []);
 });
