@@ -99,13 +99,29 @@ local tally = {
 
 local strings = html.strings()
 local ev_ts, ev_lane, ev_type, ev_text = {}, {}, {}, {}
+local ev_extra = {} -- pairs: 0-based event index, string index
 local kept, left_out, hidden = 0, 0, 0
+
+-- What an event holds beyond its text, for the page's search and tooltip:
+-- only a few kinds have any, so the page gets (event, string) pairs.
+local EXTRA = {
+  open = function(e)
+    local requested = e.requested
+    if requested and requested ~= e.path then return "asked for " .. escape(requested) end
+  end,
+  exec = function(e)
+    local file = e.path
+    if file and file ~= e.program then return "runs " .. escape(file) end
+  end,
+  send = function(e) return e.sock_type end,
+}
+EXTRA.recv = EXTRA.send
 
 local type_index = {} -- kind → 0-based index into c.event_kinds
 
 -- The table's text of each event is compendium/describe.lua's.
 local function record(kind)
-  local text, tally_kind = describe.kinds[kind], tally[kind]
+  local text, tally_kind, extra = describe.kinds[kind], tally[kind], EXTRA[kind]
   local index = type_index[kind]
   return function(e)
     totals:add(e)
@@ -123,6 +139,11 @@ local function record(kind)
     kept = kept + 1
     ev_ts[kept], ev_lane[kept], ev_type[kept] = micros(e.ts), lane, index
     ev_text[kept] = strings.index(text(e))
+    local more = extra and extra(e)
+    if more then
+      ev_extra[#ev_extra + 1] = kept - 1
+      ev_extra[#ev_extra + 1] = strings.index(more)
+    end
   end
 end
 
@@ -208,8 +229,18 @@ local function lane_list()
   return list
 end
 
+-- "75,000"
+local function grouped(n)
+  local s = tostring(n)
+  repeat
+    local k
+    s, k = s:gsub("^(%d+)(%d%d%d)", "%1,%2")
+  until k == 0
+  return s
+end
+
 c.on("end", function(run)
-  html.write(out, page, {
+  local size = html.write(out, page, {
     command = escape(run.command),
     duration_us = micros(run.duration),
     cards = cards(totals:result(run)),
@@ -222,5 +253,12 @@ c.on("end", function(run)
     strings = strings.list,
     files = top(file_list, function(f) return f.read + f.written end),
     peers = top(peer_list, function(p) return p.sent + p.received end),
-  }, { { "ts", ev_ts }, { "lane", ev_lane }, { "type", ev_type }, { "text", ev_text } })
+  }, { { "ts", ev_ts }, { "lane", ev_lane }, { "type", ev_type }, { "text", ev_text }, { "extra", ev_extra } })
+  -- Where it went, once it is all there (a failed write has said so
+  -- already, and the run's status says it too).
+  if size and not c.quiet then
+    local events = grouped(kept) .. (kept == 1 and " event" or " events")
+    if left_out > 0 then events = events .. ", " .. grouped(left_out) .. " more left out" end
+    c.print("compendium: report written to %s (%s, %s)", escape(path), bytes(size), events)
+  end
 end)

@@ -200,8 +200,13 @@ describe("the report script", function()
       local label, value = line:match("^%s+([%a ]+):%s+(.-)%s*$")
       if label then terminal[label] = value end
     end
-    local exit = h:lines()[#h:lines() - 1]:match("^ Exit: (.*)$")
+    local lines = h:lines()
+    local exit = lines[#lines - 2]:match("^ Exit: (.*)$")
     assert.are.equal("killed by SIGSEGV (core dumped)", exit)
+    -- after the summary, where the page went
+    local html = fake.read_file(path)
+    assert.are.equal(string.format("compendium: report written to %s (%.1f KB, 13 events)", path, #html / 1024),
+                     lines[#lines])
     assert.are.equal(exit, card(data, "exit").value)
     assert.are.equal("0.34s", card(data, "duration").value)
     assert.are.equal(terminal["Heap"], card(data, "heap").value)
@@ -253,8 +258,10 @@ describe("the report script", function()
       "/tmp/out 4.0 KB", "exit 0", "tcp4 → 93.184.216.34:443", "   517 B → 93.184.216.34:443",
       "  2.6 KB → 93.184.216.34:443", "process 102", "exit 3", "exit 0",
     }, texts)
-    -- each text is stored once
-    assert.are.equal(12, #data.strings)
+    -- each text is stored once, and so is what a send or recv holds beside it
+    assert.are.equal(13, #data.strings)
+    assert.are.equal("tcp4", data.strings[10]) -- after the send's text
+    assert.are.same({ 8, 9, 9, 9 }, data.events.extra)
   end)
 
   it("shows page faults in mapped files only with -v, and counts all of them", function()
