@@ -158,12 +158,11 @@ local function cards(s)
     { id = "duration", label = "Duration", value = format("%.2fs", s.duration) },
     { id = "exit", label = "Exit", value = describe.ended(s) },
     { id = "heap", label = "Heap", value = bytes(mem.heap_bytes), bytes = mem.heap_bytes },
-    { id = "anon", label = "Anon", value = bytes(mem.anon_bytes), bytes = mem.anon_bytes },
     { id = "memory", label = "Memory total", value = bytes(mem.total_bytes), bytes = mem.total_bytes,
-      note = "heap and anon" },
-    { id = "file-maps", label = "Files mapped", value = bytes(mem.file_bytes), bytes = mem.file_bytes },
-    { id = "reserved", label = "Reserved (no access)", value = bytes(mem.reserved_bytes),
-      bytes = mem.reserved_bytes, note = count(mem.mmap_regions, "region", "regions") },
+      note = "heap + anon " .. bytes(mem.anon_bytes) },
+    -- not memory used: the terminal summary's Mapped line
+    { id = "mapped", label = "Files mapped", value = bytes(mem.file_bytes), bytes = mem.file_bytes,
+      note = format("reserved %s, %s", bytes(mem.reserved_bytes), count(mem.mmap_regions, "region", "regions")) },
   }
   for _, f in ipairs(summary.io_figures(io)) do
     list[#list + 1] = { id = f.id, label = f.label, value = bytes(f.bytes), bytes = f.bytes }
