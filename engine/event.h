@@ -126,6 +126,7 @@ typedef struct cmp_proc_info {
     uint64_t heap_bytes;   /* its address space now: heap grown with brk */
     uint64_t mapped_bytes; /* and bytes mapped with mmap (as the summary counts) */
     cmp_str cwd;           /* working directory; empty when it has no name within PATH_MAX */
+    uint64_t anon_bytes;   /* of mapped_bytes: anonymous mappings with access (memory used) */
 } cmp_proc_info;
 
 enum cmp_fd_kind {

@@ -59,7 +59,8 @@ function M.proc_table(p, signame)
     argv = text.split_nul(str(p.argv)),
     cwd = str(p.cwd),                        -- "" when it has no name within PATH_MAX
     heap_bytes = tonumber(p.heap_bytes),     -- its address space now
-    mapped_bytes = tonumber(p.mapped_bytes),
+    mapped_bytes = tonumber(p.mapped_bytes), -- every mapping
+    anon_bytes = tonumber(p.anon_bytes),     -- of those, anonymous ones with access: memory used
   }
 end
 

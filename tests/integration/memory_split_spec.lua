@@ -53,6 +53,17 @@ describe("memory totals", function()
                   r.stderr)
   end)
 
+  it("are what check/max-memory counts: reservations and files are not over the limit", function()
+    -- 64 MB reserved, 2 MB anonymous and the heap: under 32 MB
+    local r = h.run({ h.bin(), "-s", "check/max-memory", "-X", "memory.max=32MB", "--",
+                      h.prog("reserve_memory"), "full", dir })
+    assert.are.equal(0, r.status, r.stderr)
+    r = h.run({ h.bin(), "-s", "check/max-memory", "-X", "memory.max=1MB", "--",
+                h.prog("reserve_memory"), "full", dir })
+    assert.are.equal(125, r.status, r.stderr)
+    assert.truthy(r.stderr:find("heap+anon went over memory.max (1.0 MB)", 1, true), r.stderr)
+  end)
+
   -- A real interpreter with threads: its total must be of the order of
   -- its largest resident set, not the address space it reserved.
   local python = h.run({ "sh", "-c", "command -v python3" }).stdout:gsub("\n$", "")

@@ -95,11 +95,11 @@ describe("host conversions", function()
     str(p.comm, "sh")
     str(p.exe, "/bin/sh")
     str(p.argv, "sh\0-c\0true\0")
-    p.heap_bytes, p.mapped_bytes = 135168, 2097152
+    p.heap_bytes, p.mapped_bytes, p.anon_bytes = 135168, 2097152, 1048576
     assert.are.same({
       pid = 10, tid = 11, ppid = 1, is_thread = true, alive = false, exit_signal = "SIGKILL",
       start_ns = 5, end_ns = 6, comm = "sh", exe = "/bin/sh", argv = { "sh", "-c", "true" },
-      heap_bytes = 135168, mapped_bytes = 2097152,
+      heap_bytes = 135168, mapped_bytes = 2097152, anon_bytes = 1048576,
     }, host.proc_table(p, signame))
     p.exit_code, p.exit_signal = 0, 0
     assert.are.equal(0, host.proc_table(p, signame).exit_code)
