@@ -141,6 +141,7 @@ typedef struct cmp_proc_info {
     uint64_t heap_bytes;   /* its address space now: heap grown with brk */
     uint64_t mapped_bytes; /* and bytes mapped with mmap (as the summary counts) */
     cmp_str cwd;           /* working directory; empty when it has no name within PATH_MAX */
+    uint64_t anon_bytes;   /* of mapped_bytes: anonymous mappings with access (memory used) */
 } cmp_proc_info;
 
 enum cmp_fd_kind {
@@ -157,7 +158,8 @@ enum cmp_fd_kind {
     CMP_FD_INOTIFY = 10,
     CMP_FD_PIDFD = 11,
     CMP_FD_OTHER = 12,
-    CMP_FD_IO_URING = 13 /* a ring the trace has reported (an io_uring event) */
+    CMP_FD_IO_URING = 13, /* a ring the trace has reported (an io_uring event) */
+    CMP_FD_DEVICE = 14    /* a character or block device: a tty, /dev/null */
 };
 
 /* What one fd refers to, for c.fd(). */
@@ -218,6 +220,14 @@ typedef struct cmp_run_info {
     uint64_t attach_mmap_bytes;
     uint64_t attach_mmap_regions;
     cmp_source_info source;
+    /* mmap_bytes split: anonymous mappings with access, file mappings,
+     * reservations without access (PROT_NONE); each a sum of peaks */
+    uint64_t anon_bytes;
+    uint64_t file_map_bytes;
+    uint64_t reserved_bytes;
+    uint64_t attach_anon_bytes;
+    uint64_t attach_file_map_bytes;
+    uint64_t attach_reserved_bytes;
 } cmp_run_info;
 
 /* Engine services the Lua side calls. */

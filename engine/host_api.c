@@ -43,6 +43,7 @@ int cmp_host_proc(int32_t tid, cmp_proc_info *out)
         mm_stats(t->mm, &stats);
         out->heap_bytes = stats.heap_bytes;
         out->mapped_bytes = stats.mapped_bytes;
+        out->anon_bytes = stats.use_bytes[USE_ANON];
     }
     return 1;
 }

@@ -174,23 +174,22 @@ end
 -- (compendium/summary.lua's, in compendium/describe.lua's words). `bytes`
 -- makes the page show the exact count under the rounded one.
 local function cards(s)
-  local mem, io = s.memory, s.io
+  local mem, io = s.memory, s.shown.io
   local list = json.array {
     { id = "duration", label = "Duration", value = format("%.2fs", s.duration) },
     { id = "exit", label = "Exit", value = describe.ended(s) },
     { id = "heap", label = "Heap", value = bytes(mem.heap_bytes), bytes = mem.heap_bytes },
-    { id = "mmap", label = "Mmap", value = bytes(mem.mmap_bytes), bytes = mem.mmap_bytes,
-      note = count(mem.mmap_regions, "region", "regions") },
-    { id = "memory", label = "Memory total", value = bytes(mem.total_bytes), bytes = mem.total_bytes },
-    { id = "files-read", label = "Files read", value = bytes(io.files_read), bytes = io.files_read },
-    { id = "files-written", label = "Files written", value = bytes(io.files_written),
-      bytes = io.files_written },
-    { id = "net-sent", label = "Net sent", value = bytes(io.net_sent), bytes = io.net_sent },
-    { id = "net-received", label = "Net received", value = bytes(io.net_received),
-      bytes = io.net_received },
+    { id = "memory", label = "Memory total", value = bytes(mem.total_bytes), bytes = mem.total_bytes,
+      note = "heap + anon " .. bytes(mem.anon_bytes) },
+    -- not memory used: the terminal summary's Mapped line
+    { id = "mapped", label = "Files mapped", value = bytes(mem.file_bytes), bytes = mem.file_bytes,
+      note = format("reserved %s, %s", bytes(mem.reserved_bytes), count(mem.mmap_regions, "region", "regions")) },
   }
+  for _, f in ipairs(summary.io_figures(io)) do
+    list[#list + 1] = { id = f.id, label = f.label, value = bytes(f.bytes), bytes = f.bytes }
+  end
   local connections = json.array()
-  for i, conn in ipairs(s.connections) do
+  for i, conn in ipairs(s.shown.connections) do
     connections[i] = describe.text { type = "connect", sock_type = conn.sock_type, remote_addr = conn.remote_addr }
   end
   list[#list + 1] = { id = "connections", label = "Network connections", value = tostring(#connections),

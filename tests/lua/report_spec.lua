@@ -188,7 +188,8 @@ describe("the report script", function()
     local h, rt, ok, err = report({ { key = "report.out", value = path } }, nil, { "default" })
     assert(ok, err)
     procs(h)
-    h.run_info.memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24 }
+    h.run_info.memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24,
+                          anon_bytes = 4194304, file_bytes = 4194304, reserved_bytes = 524288 }
     h.run_info.duration = 0.3449
     h.run_info.exit = { signal = "SIGSEGV", core_dumped = true }
     rt.start()
@@ -210,7 +211,9 @@ describe("the report script", function()
     assert.are.equal(exit, card(data, "exit").value)
     assert.are.equal("0.34s", card(data, "duration").value)
     assert.are.equal(terminal["Heap"], card(data, "heap").value)
-    assert.are.equal(terminal["Mmap"], card(data, "mmap").value .. " (" .. card(data, "mmap").note .. ")")
+    assert.are.equal("heap + anon " .. terminal["Anon"], card(data, "memory").note)
+    assert.are.equal(terminal["Mapped"], ("files %s, %s"):format(card(data, "mapped").value,
+                                                                 card(data, "mapped").note))
     assert.are.equal(terminal["Total"], card(data, "memory").value)
     assert.are.equal(terminal["Files read"], card(data, "files-read").value)
     assert.are.equal(terminal["Files written"], card(data, "files-written").value)
