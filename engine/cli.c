@@ -29,6 +29,9 @@ static const char usage_text[] =
     "      --report FILE      write an interactive HTML report to FILE\n"
     "      --max-report-events N  keep at most N events in the report (75000)\n"
     "      --junit FILE       write the scripts' checks as JUnit XML to FILE\n"
+    "      --otel [URL]       send a span per process to an OpenTelemetry collector\n"
+    "                         (OTLP/HTTP; URL: http://... or https://..., else\n"
+    "                         $OTEL_EXPORTER_OTLP_ENDPOINT, else localhost:4318)\n"
     "      --faults           show page faults and the memory they touched\n"
     "                         (perf_event_open)\n"
     "      --ebpf             show scheduler delays and block I/O latency (BPF)\n"
@@ -141,6 +144,12 @@ static enum cli_result check_outputs_differ(const struct cli_options *o)
     return CLI_RUN;
 }
 
+/* What --otel takes for its endpoint. */
+static bool is_url(const char *s)
+{
+    return (strncmp(s, "http://", 7) == 0 && s[7]) || (strncmp(s, "https://", 8) == 0 && s[8]);
+}
+
 static void add_script(struct cli_options *o, const char *name)
 {
     o->scripts = xrealloc(o->scripts, sizeof(*o->scripts) * (size_t)(o->nscripts + 1));
@@ -156,7 +165,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         OPT_MAX_REPORT_EVENTS,
         OPT_JUNIT,
         OPT_FAULTS,
-        OPT_EBPF
+        OPT_EBPF,
+        OPT_OTEL
     };
     static const struct option longopts[] = {
         {"pid", required_argument, NULL, 'p'},
@@ -168,6 +178,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         {"junit", required_argument, NULL, OPT_JUNIT},
         {"faults", no_argument, NULL, OPT_FAULTS},
         {"ebpf", no_argument, NULL, OPT_EBPF},
+        {"otel", optional_argument, NULL, OPT_OTEL},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -225,6 +236,17 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
             break;
         case OPT_EBPF:
             out->ebpf = true;
+            break;
+        case OPT_OTEL:
+            /* The URL is optional, so only a word that is one is taken
+             * (--otel=URL always is): `--otel ./app` and `--otel make` trace
+             * the command. */
+            out->otel = true;
+            if (!optarg && optind < argc && is_url(argv[optind]))
+                optarg = argv[optind++];
+            if (optarg && !is_url(optarg))
+                return usage_error("--otel needs an http:// or https:// URL, not '%s'", optarg);
+            out->otel_endpoint = optarg;
             break;
         case 'v':
             out->verbose = true;

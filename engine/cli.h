@@ -22,6 +22,8 @@ struct cli_options {
     const char *report_path;       /* --report: the bundled report script's out */
     const char *max_report_events; /* --max-report-events, as given */
     const char *junit_path;        /* --junit: one testcase per script */
+    bool otel;                     /* --otel: the bundled otel script */
+    const char *otel_endpoint;     /* --otel URL: its otel.endpoint, NULL for the default */
     bool faults;                   /* --faults: page faults via perf */
     bool ebpf;                     /* --ebpf: scheduler and block I/O via BPF */
     bool verbose;

@@ -283,6 +283,21 @@ const char *cmp_signal_name(int32_t sig);
 /* The strace-like line of a syscall event, from its record: memory the
  * record does not hold shows as the pointer. */
 size_t cmp_format_syscall(const cmp_event *ev, char *buf, size_t cap);
+/* One HTTP POST (engine/http_post.c, libcurl) for scripts that export:
+ * headers are "Name: value" lines. status is the answer's HTTP status, 0
+ * when there was none (error says why); retry_after_s its Retry-After in
+ * seconds, -1 without one; error the start of the answer's body. */
+typedef struct cmp_http_result {
+    int32_t status;
+    int32_t retry_after_s;
+    char error[512];
+} cmp_http_result;
+int32_t cmp_http_post(const char *url, const char *body, size_t len, const char *headers,
+                      uint32_t timeout_ms, cmp_http_result *out);
+/* Waits ms milliseconds, less when a signal comes (an interrupt). */
+void cmp_http_wait_ms(uint32_t ms);
+/* CLOCK_REALTIME now, in ns since the epoch. */
+uint64_t cmp_http_realtime_ns(void);
 /* END FFI */
 
 #endif

@@ -24,6 +24,8 @@
 --   c.want_resolved([name]) while loading: that syscall's paths are resolved
 --                         at its exit, for check.resolved
 --   c.open_output(path, mode)
+--   c.http_post(url, body, opts), c.wait(ms), c.realtime_ns(),
+--   c.output_failed(what, reason)   for exporters
 --   c.verbose, c.quiet, c.event_kinds
 --   c.source              {name, live, can_stop}: what the run's source can do
 --
@@ -392,6 +394,51 @@ function c.open_output(path, mode)
 end
 
 -- c.verbose (-v) and c.quiet (-q) are set by the runtime before scripts load.
+-- POSTs body to url (http:// or https://, libcurl) and returns {status,
+-- retry_after, error}: status is the answer's HTTP status, 0 when none came
+-- (error says why); retry_after the answer's Retry-After in seconds, nil
+-- without one; error otherwise the start of the answer's body. opts:
+-- headers ({["Content-Type"] = "..."} or a list of "Name: value"),
+-- timeout_ms (default 10000). It waits for the answer: call it in an
+-- `end` hook, not where a traced task is stopped.
+function c.http_post(url, body, opts)
+  opts = opts or {}
+  if type(url) ~= "string" or not (url:find("^https?://.")) then
+    error("c.http_post: needs an http:// or https:// URL, got " .. tostring(url), 2)
+  end
+  if type(body) ~= "string" then error("c.http_post: the body must be a string", 2) end
+  local lines = {}
+  for k, v in pairs(opts.headers or {}) do
+    local line = type(k) == "number" and tostring(v) or (k .. ": " .. tostring(v))
+    if line:find("[\r\n%z]") then error("c.http_post: a header holds a line break: " .. line, 2) end
+    lines[#lines + 1] = line
+  end
+  table.sort(lines)
+  local timeout = tonumber(opts.timeout_ms) or 10000
+  local status, after, err = host.http_post(url, body, table.concat(lines, "\n"), math.max(1, timeout))
+  return { status = status, retry_after = after, error = err }
+end
+
+-- Waits ms milliseconds (a second Ctrl-C or a hook timeout still interrupts
+-- the hook), e.g. between an exporter's retries in an `end` hook.
+function c.wait(ms)
+  local n = tonumber(ms)
+  if not n or n < 0 then error("c.wait: needs milliseconds, got " .. tostring(ms), 2) end
+  host.wait_ms(math.floor(n))
+end
+
+-- An output of the script's own (an export, a file written another way)
+-- is lost or incomplete: said once as "compendium: writing WHAT: REASON",
+-- and the exit status is 125, as for a file that could not be written.
+function c.output_failed(what, reason)
+  host.output_failed(tostring(what), tostring(reason))
+end
+
+-- CLOCK_REALTIME now, as uint64_t nanoseconds since the epoch.
+function c.realtime_ns()
+  return host.realtime_ns()
+end
+
 c.verbose = false
 c.quiet = false
 

@@ -266,6 +266,27 @@ function M.hook_next()
   C.cmp_host_hook_next()
 end
 
+local http_result = ffi.new("cmp_http_result")
+
+-- POSTs body to url with headers ("Name: value" lines); the answer's
+-- status (0 when none came), its Retry-After in seconds (nil without one)
+-- and an error text (why none came, or the start of the answer's body).
+function M.http_post(url, body, headers, timeout_ms)
+  local status = C.cmp_http_post(url, body, #body, headers, timeout_ms, http_result)
+  local after = http_result.retry_after_s
+  return status, after >= 0 and after or nil, ffi.string(http_result.error)
+end
+
+-- Waits ms milliseconds (less when a signal interrupts).
+function M.wait_ms(ms)
+  C.cmp_http_wait_ms(ms)
+end
+
+-- CLOCK_REALTIME now, ns since the epoch (a uint64_t cdata)
+function M.realtime_ns()
+  return C.cmp_http_realtime_ns()
+end
+
 -- CLOCK_MONOTONIC ns when tracing began (a uint64_t cdata)
 function M.start_ns()
   return C.cmp_host_start_ns()
