@@ -38,6 +38,15 @@ struct root_status {
 struct source_target {
     char *const *argv;
     pid_t pid;
+    const char *recording; /* --replay: the file the records come from */
+};
+
+/* What a source that replays a run knows of that run, so that the run
+ * object says what it said live. */
+struct source_run {
+    uint64_t start_ns, wall_start_ns; /* the recorded clock anchor */
+    uint64_t end_ns;                  /* the latest record's time; at the end, the run's */
+    bool attached, detached, interrupted;
 };
 
 enum source_open_result {
@@ -85,6 +94,9 @@ struct source {
     pid_t (*root_pid)(void);
     /* The run object's fields that only the source knows. */
     void (*totals)(cmp_run_info *out);
+    /* A source that replays a recorded run: what that run was. NULL for a
+     * live source (the session's own clock and options say it). */
+    const struct source_run *(*recorded)(void);
 };
 
 #endif
