@@ -12,7 +12,7 @@
 
 static const uint8_t magic[8] = {0x89, 'C', 'M', 'P', 'D', '\r', '\n', 0x1a};
 #define PREAMBLE_BYTES 12 /* the magic and the format version */
-#define BLOCK_HEADER 8    /* payload length, CRC-32 of the payload */
+#define BLOCK_HEADER 12   /* payload length, CRC-32 of the payload, CRC-32 of those 8 bytes */
 #define BLOCK_TARGET (64u * 1024u)
 #define ARG_SLOTS 8 /* per task, the previous arguments of up to 8 syscalls (nr % 8) */
 
@@ -38,6 +38,12 @@ static uint32_t crc32_of(const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++)
         c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
     return c ^ 0xffffffffu;
+}
+
+uint32_t rf_crc32(const void *p, size_t n)
+{
+    crc_init();
+    return crc32_of(p, n);
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -202,6 +208,7 @@ int rf_writer_flush(struct rf_writer *w)
     uint32_t n = (uint32_t)(w->block.len - BLOCK_HEADER);
     put_le32(w->block.p, n);
     put_le32(w->block.p + 4, crc32_of(w->block.p + BLOCK_HEADER, n));
+    put_le32(w->block.p + 8, crc32_of(w->block.p, 8));
     w->err = output_write_fd(w->fd, w->block.p, w->block.len);
     w->written += w->block.len;
     w->block.len = BLOCK_HEADER;
@@ -729,6 +736,11 @@ static enum rf_status check_blocks(struct rf_reader *r, uint64_t *offset)
         }
         uint32_t n = get_le32(r->data + off);
         uint32_t crc = get_le32(r->data + off + 4);
+        /* A length that is not what was written is damage, not a cut. */
+        if (crc32_of(r->data + off, 8) != get_le32(r->data + off + 8)) {
+            *offset = off;
+            return RF_CORRUPT;
+        }
         if (n > r->len - off - BLOCK_HEADER) {
             r->cut_block = true;
             break;

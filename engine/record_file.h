@@ -164,4 +164,7 @@ bool rf_reader_cut(const struct rf_reader *r);
 
 void rf_end_free(struct rf_end *e);
 
+/* CRC-32 as zlib computes it: the blocks' checksums. */
+uint32_t rf_crc32(const void *p, size_t n);
+
 #endif

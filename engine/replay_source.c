@@ -27,6 +27,7 @@ static struct {
     struct rf_reader *r;
     bool done;
     bool started;
+    enum { STOPPED_NO, STOPPED_END, STOPPED_BROKEN } stopped;
     struct root_status root;
     pid_t root_pid;
     struct source_run run;
@@ -395,7 +396,7 @@ static bool replay_start(uint64_t now)
      * as a live source starts. */
     errno = 0;
     if (!apply_one())
-        finish(errno == EBADMSG);
+        rp.stopped = errno == EBADMSG ? STOPPED_BROKEN : STOPPED_END;
     return true;
 }
 
@@ -410,6 +411,10 @@ static enum source_step replay_next(uint64_t deadline, bool block)
     (void)block;
     if (rp.done)
         return SOURCE_ENDED;
+    if (rp.stopped) { /* at the start: said once the start hooks have run */
+        finish(rp.stopped == STOPPED_BROKEN);
+        return SOURCE_ENDED;
+    }
     for (int i = 0; i < BATCH; i++) {
         errno = 0;
         if (!apply_one()) {
