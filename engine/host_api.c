@@ -1,12 +1,12 @@
 /* The state queries scripts make through ffi.C: c.proc, c.fd and the run. */
 #include <string.h>
 
-#include "capture.h"
 #include "event.h"
 #include "fdtable.h"
 #include "memregions.h"
 #include "proctable.h"
 #include "session.h"
+#include "stream.h"
 
 static cmp_str text(const char *s, size_t len)
 {
@@ -50,7 +50,7 @@ int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out)
         return 0;
     struct ofd *d = fdtable_get(t->fds, fd);
     if (!d)
-        d = capture_query_fd(t, fd);
+        d = stream_query_fd(t, fd);
     if (!d)
         return 0;
     memset(out, 0, sizeof(*out));

@@ -17,6 +17,7 @@
 
 #include "capture.h"
 #include "command.h"
+#include "fdtable.h"
 #include "inject.h"
 #include "interest.h"
 #include "own_fds.h"
@@ -1061,6 +1062,15 @@ static void ptrace_close(void)
     exec_error_fd = -1;
 }
 
+/* Asked while the task is stopped in a hook: /proc says what the fd is now. */
+static int ptrace_query_fd(pid_t pid, int fd, struct snapshot_fd *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!fdtable_trackable(fd))
+        return EBADF;
+    return snapshot_read_fd(pid, fd, out);
+}
+
 const struct source ptrace_source = {
     .caps = {.name = "ptrace", .live = true, .can_stop = true, .can_attach = true},
     .prepare = ptrace_inherit_signals,
@@ -1074,4 +1084,5 @@ const struct source ptrace_source = {
     .root = ptrace_root_status,
     .root_pid = ptrace_root_pid,
     .totals = ptrace_abi_totals,
+    .query_fd = ptrace_query_fd,
 };

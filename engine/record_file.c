@@ -545,10 +545,10 @@ void rf_write_native(struct rf_writer *w, const struct native_record *r, const s
     rec_end(w);
 }
 
-void rf_write_fd(struct rf_writer *w, pid_t tid, int fd, int err, const struct snapshot_fd *s,
-                 uint64_t now)
+/* Asked while the hooks of the record before ran: its time. */
+void rf_write_fd(struct rf_writer *w, pid_t tid, int fd, int err, const struct snapshot_fd *s)
 {
-    struct buf *b = rec_begin(w, RF_FD, tid, now);
+    struct buf *b = rec_begin(w, RF_FD, tid, w->last_ts);
     put_svar(b, fd);
     put_svar(b, err);
     if (!err)
@@ -871,6 +871,39 @@ uint64_t rf_reader_offset(const struct rf_reader *r)
 bool rf_reader_cut(const struct rf_reader *r)
 {
     return r->cut_block || !r->ended;
+}
+
+int rf_peek_kind(const struct rf_reader *r)
+{
+    size_t pos = r->pos, end = r->block_end;
+    if (r->ended)
+        return 0;
+    if (pos >= end) {
+        if (end + BLOCK_HEADER > r->valid_end)
+            return 0;
+        pos = end + BLOCK_HEADER;
+        end = pos + get_le32(r->data + r->block_end);
+    }
+    struct cur c = {r->data + pos, r->data + end, false};
+    uint64_t kind = get_var(&c);
+    return c.bad || kind > INT32_MAX ? 0 : (int)kind;
+}
+
+void rf_mark(const struct rf_reader *r, struct rf_mark *m)
+{
+    *m = (struct rf_mark){r->pos,  r->block_end, r->body.p,   r->body.end,
+                          r->kind, r->error_at,  r->last_tid, r->last_ts};
+}
+
+void rf_reset(struct rf_reader *r, const struct rf_mark *m)
+{
+    r->pos = m->pos;
+    r->block_end = m->block_end;
+    r->body = (struct cur){m->body, m->body_end, false};
+    r->kind = m->kind;
+    r->error_at = m->error_at;
+    r->last_tid = m->last_tid;
+    r->last_ts = m->last_ts;
 }
 
 int rf_next(struct rf_reader *r, struct rf_next *out)

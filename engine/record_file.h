@@ -101,8 +101,7 @@ void rf_write_entry(struct rf_writer *w, const struct task *t, uint64_t now);
 void rf_write_return(struct rf_writer *w, const struct task *t, int64_t ret, uint64_t now);
 void rf_write_native(struct rf_writer *w, const struct native_record *r, const struct rf_class *c);
 /* What a script learnt of an fd the state had not met (c.fd); err when not open. */
-void rf_write_fd(struct rf_writer *w, pid_t tid, int fd, int err, const struct snapshot_fd *s,
-                 uint64_t now);
+void rf_write_fd(struct rf_writer *w, pid_t tid, int fd, int err, const struct snapshot_fd *s);
 void rf_write_end(struct rf_writer *w, const struct rf_end *e);
 /* Whether records wait in the buffer. */
 bool rf_writer_pending(const struct rf_writer *w);
@@ -143,6 +142,20 @@ struct rf_next {
     uint64_t ts;
 };
 int rf_next(struct rf_reader *r, struct rf_next *out);
+/* The kind of the record after the current one, 0 at the end: to read
+ * ahead (between rf_mark and rf_reset) what a live source answered while
+ * hooks ran for the current one. */
+int rf_peek_kind(const struct rf_reader *r);
+struct rf_mark {
+    size_t pos, block_end;
+    const uint8_t *body, *body_end;
+    int kind;
+    uint64_t error_at;
+    pid_t last_tid;
+    uint64_t last_ts;
+};
+void rf_mark(const struct rf_reader *r, struct rf_mark *m);
+void rf_reset(struct rf_reader *r, const struct rf_mark *m);
 /* Each returns false when the body does not parse. */
 bool rf_read_root(struct rf_reader *r, struct program_record *prog, unsigned *flags);
 bool rf_read_attach(struct rf_reader *r, struct snapshot *s);

@@ -28,6 +28,7 @@ static struct {
     bool done;
     bool started;
     enum { STOPPED_NO, STOPPED_END, STOPPED_BROKEN } stopped;
+    size_t answer_count;
     struct root_status root;
     pid_t root_pid;
     struct source_run run;
@@ -270,6 +271,52 @@ static bool apply_exit(const struct rf_next *n)
     return true;
 }
 
+/* c.fd on an fd the state had not met, answered while the hooks of one
+ * record ran: the answers follow that record in the file, and are read
+ * ahead before it is applied, so that its hooks get them. */
+#define ANSWERS_MAX 16
+static struct answer {
+    pid_t tid;
+    int fd, err;
+    struct snapshot_fd s;
+} answers[ANSWERS_MAX];
+
+static void read_answers(void)
+{
+    for (size_t i = 0; i < rp.answer_count; i++)
+        snapshot_fd_free(&answers[i].s);
+    rp.answer_count = 0;
+    struct rf_mark m;
+    rf_mark(rp.r, &m);
+    struct rf_next n;
+    while (rp.answer_count < ANSWERS_MAX && rf_peek_kind(rp.r) == RF_FD && rf_next(rp.r, &n) > 0) {
+        struct answer *a = &answers[rp.answer_count];
+        if (!rf_read_fd(rp.r, &a->fd, &a->err, &a->s))
+            break; /* said when the replay gets there */
+        a->tid = n.tid;
+        rp.answer_count++;
+    }
+    rf_reset(rp.r, &m);
+}
+
+static int replay_query_fd(pid_t pid, int fd, struct snapshot_fd *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < rp.answer_count; i++) {
+        const struct answer *a = &answers[i];
+        struct task *t = proctable_find(a->tid);
+        if (a->fd != fd || !t || t->pid != pid)
+            continue;
+        if (a->err)
+            return a->err;
+        *out = a->s;
+        out->path = xstrdup(a->s.path);
+        out->remote = xstrdup(a->s.remote);
+        return 0;
+    }
+    return ENOENT; /* the live run did not ask: not known */
+}
+
 /* A record that names a task the replay has not (only a damaged file does)
  * is read into the scratch call and dropped. */
 static struct task *task_of(pid_t tid)
@@ -286,6 +333,8 @@ static bool apply_one(void)
         return k == 0 ? false : (errno = EBADMSG, false);
     if (n.kind != RF_END && n.ts > rp.run.end_ns)
         rp.run.end_ns = n.ts;
+    if (rp.answer_count || rf_peek_kind(rp.r) == RF_FD)
+        read_answers();
     struct task *t;
     bool ok = true;
     switch (n.kind) {
@@ -351,7 +400,7 @@ static bool apply_one(void)
         struct snapshot_fd s;
         ok = rf_read_fd(rp.r, &fd, &err, &s);
         if (ok && (t = task_of(n.tid)))
-            stream_fd_learned(t, fd, err, &s, n.ts);
+            stream_fd_learned(t, fd, err, &s);
         if (ok)
             snapshot_fd_free(&s);
         break;
@@ -440,6 +489,9 @@ static void replay_close(void)
     rp.map = NULL;
     rf_end_free(&rp.end);
     payloads_reset(&rp.scratch.cap);
+    for (size_t i = 0; i < rp.answer_count; i++)
+        snapshot_fd_free(&answers[i].s);
+    rp.answer_count = 0;
 }
 
 /* What the live source and its companions said at the end. */
@@ -474,4 +526,5 @@ const struct source replay_source = {
     .root_pid = replay_root_pid,
     .totals = replay_totals,
     .recorded = replay_recorded,
+    .query_fd = replay_query_fd,
 };

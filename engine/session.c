@@ -178,6 +178,11 @@ void cmp_host_source(cmp_source_info *out)
     out->can_stop = caps->can_stop;
 }
 
+const struct source *session_source(void)
+{
+    return src;
+}
+
 void session_run_info(cmp_run_info *out)
 {
     memset(out, 0, sizeof(*out));

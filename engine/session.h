@@ -12,4 +12,8 @@ int session_run(const struct cli_options *opts);
 /* The run as scripts see it in start/end hooks. */
 void session_run_info(cmp_run_info *out);
 
+struct source;
+/* Where the run's records come from. */
+const struct source *session_source(void);
+
 #endif

@@ -16,6 +16,8 @@
 
 #include "event.h"
 
+struct snapshot_fd;
+
 struct source_caps {
     const char *name; /* as run.source.name says it: "ptrace" */
     bool live;        /* the tasks run while it traces (companions can join) */
@@ -97,6 +99,9 @@ struct source {
     /* A source that replays a recorded run: what that run was. NULL for a
      * live source (the session's own clock and options say it). */
     const struct source_run *(*recorded)(void);
+    /* What fd of process pid is, for c.fd on an fd the state has not met:
+     * 0 with out filled (snapshot_fd_free frees it), or the errno. */
+    int (*query_fd)(pid_t pid, int fd, struct snapshot_fd *out);
 };
 
 #endif

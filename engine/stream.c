@@ -7,6 +7,8 @@
 #include "fdtable.h"
 #include "output.h"
 #include "record_file.h"
+#include "session.h"
+#include "source.h"
 #include "sources.h"
 #include "state.h"
 
@@ -123,11 +125,24 @@ void stream_native(const struct native_record *r, const struct fault_class *fc)
     sources_dispatch(r, fc);
 }
 
-void stream_fd_learned(struct task *t, int fd, int err, const struct snapshot_fd *s, uint64_t now)
+struct ofd *stream_query_fd(struct task *t, int fd)
 {
+    const struct source *src = session_source();
+    if (!src || !src->query_fd || !t->fds)
+        return NULL;
+    struct snapshot_fd s;
+    memset(&s, 0, sizeof(s));
+    int err = src->query_fd(t->pid, fd, &s);
     if (recorder)
-        rf_write_fd(recorder, t->tid, fd, err, s, now);
-    if (!err && t->fds)
+        rf_write_fd(recorder, t->tid, fd, err, &s);
+    struct ofd *d = err ? NULL : fdtable_apply_fd(t->fds, &s);
+    snapshot_fd_free(&s);
+    return d;
+}
+
+void stream_fd_learned(struct task *t, int fd, int err, const struct snapshot_fd *s)
+{
+    if (!err && t->fds && !fdtable_get(t->fds, fd))
         fdtable_apply_fd(t->fds, s);
 }
 

@@ -44,9 +44,13 @@ void stream_syscall_exit(struct task *t, int64_t ret, uint64_t now);
 /* A companion's record; fc is its fault's class when the source knows it
  * (a recording), NULL to classify it now. */
 void stream_native(const struct native_record *r, const struct fault_class *fc);
-/* What a script learnt of an fd the state had not met (c.fd): recorded so
- * that a replay answers the same. err: why there is none (ENOENT). */
-void stream_fd_learned(struct task *t, int fd, int err, const struct snapshot_fd *s, uint64_t now);
+/* c.fd on an fd the state has not met: the source says what it is (the
+ * state then knows it), and the answer is recorded, so that a replay
+ * answers the same. NULL when it is not open. */
+struct ofd *stream_query_fd(struct task *t, int fd);
+/* A recorded answer of that kind, where the replay reaches it: the state
+ * learns the fd as the live one did, whether a script asks again or not. */
+void stream_fd_learned(struct task *t, int fd, int err, const struct snapshot_fd *s);
 /* The companions' records up to now, when no record comes (an idle loop). */
 void stream_pump(uint64_t now);
 

@@ -170,6 +170,32 @@ describe("a replay of a recording", function()
     assert.is_true(#h.select(replay.events, "fault") > 0)
   end)
 
+  it("answers c.fd on an fd the trace never saw opened as the live run did", function()
+    local dir = h.tmpdir()
+    local script = dir .. "/fd.lua"
+    h.write_file(script, [[
+local c = require "compendium"
+c.on("exec", function(e)
+  local f = c.fd(e.pid, 7)
+  c.print("fd 7: %s", f and c.escape(f.path) or "not open")
+end)
+c.on("end", function() local f = c.fd(0, 7) c.print("end: %s", tostring(f)) end)
+]])
+    h.write_file(dir .. "/inherited", "x\n")
+    local rec = dir .. "/run.cmpd"
+    -- fd 7 comes from outside: opened before compendium runs
+    local live = h.run("exec 7<" .. h.quote(dir .. "/inherited") .. "; exec " .. h.quote(h.bin()) ..
+                       " -s " .. h.quote(script) .. " --record " .. h.quote(rec) .. " --json " ..
+                       h.quote(dir .. "/live.jsonl") .. " -- " .. h.quote(h.prog("counts")) .. " 1 1")
+    assert.are.equal(0, live.status, live.stderr)
+    assert.truthy(live.stderr:find("fd 7: " .. dir .. "/inherited\n", 1, true), live.stderr)
+    local replay = h.run({ h.bin(), "-s", script, "-r", rec, "--json", dir .. "/replay.jsonl" })
+    assert.are.equal(live.stderr, replay.stderr)
+    local le, re = h.read_jsonl(dir .. "/live.jsonl"), h.read_jsonl(dir .. "/replay.jsonl")
+    le[#le].source, re[#re].source = nil, nil
+    assert.are.same(le, re)
+  end)
+
   it("of an attached process gives every output of the live run", function()
     local dir = h.tmpdir()
     local prog = h.spawn({ h.prog("attach_snapshot"), dir })

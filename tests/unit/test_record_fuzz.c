@@ -48,6 +48,16 @@ static long read_all(const uint8_t *data, size_t len, enum rf_status *status, bo
     bool ok = true;
     while (ok && (k = rf_next(r, &n)) > 0) {
         count++;
+        if (rf_peek_kind(r) == RF_FD) { /* the replay's read-ahead of c.fd answers */
+            struct rf_mark m;
+            rf_mark(r, &m);
+            struct rf_next ahead;
+            int fd, err;
+            struct snapshot_fd s;
+            if (rf_next(r, &ahead) > 0 && rf_read_fd(r, &fd, &err, &s))
+                snapshot_fd_free(&s);
+            rf_reset(r, &m);
+        }
         switch (n.kind) {
         case RF_ROOT:
         case RF_EXEC: {
