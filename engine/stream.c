@@ -196,13 +196,20 @@ void stream_record_close(const struct rf_end *e)
         output_failed(record_path, strerror(err));
 }
 
-bool stream_pending(void)
+/* Often enough that a crash loses little, seldom enough that a busy trace
+ * does not pay a write and a block header per tracee stop. */
+#define RECORD_FLUSH_NS 100000000u
+
+static uint64_t last_flush_ns;
+
+uint64_t stream_flush_due(void)
 {
-    return recorder && rf_writer_pending(recorder);
+    return recorder && rf_writer_pending(recorder) ? last_flush_ns + RECORD_FLUSH_NS : 0;
 }
 
-void stream_flush(void)
+void stream_flush(uint64_t now)
 {
+    last_flush_ns = now;
     if (recorder)
         check_recorder(rf_writer_flush(recorder));
 }

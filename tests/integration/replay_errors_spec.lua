@@ -149,6 +149,25 @@ describe("--record", function()
     assert.is_true(h.exists(dir .. "/ran"))
   end)
 
+  it("is written as the trace goes on: what compendium recorded before it was killed replays", function()
+    local dir = h.tmpdir()
+    local rec = dir .. "/run.cmpd"
+    local c = h.spawn({ h.bin(), "-q", "--record", rec, "--", "sh", "-c",
+                        "echo hi > " .. h.quote(dir .. "/f") .. "; exec sleep 60" })
+    -- the write is in the file while the command still sleeps
+    local seen = h.wait_for(function()
+      local r = h.run({ h.bin(), "-r", rec })
+      return r.stderr:find("open " .. dir .. "/f (write)", 1, true) and r
+    end, 30)
+    assert.truthy(seen, "the recording never had the write")
+    h.kill(c.pid, 9)
+    c:wait()
+    local r = h.run({ h.bin(), "-r", rec })
+    assert.are.equal(125, r.status, r.stderr)
+    assert.truthy(r.stderr:find("open " .. dir .. "/f (write)", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("the recording is cut short at byte", 1, true), r.stderr)
+  end)
+
   it("with -q only records: nothing is printed, and the replay shows the default view", function()
     local dir = h.tmpdir()
     local rec = dir .. "/run.cmpd"
