@@ -15,6 +15,7 @@
 #include "record_file.h"
 #include "stream.h"
 #include "syscall_table.h"
+#include "tracee_mem.h"
 #include "xalloc.h"
 
 /* Records applied per step, between looks at signals and the output. */
@@ -87,6 +88,7 @@ static bool map_file(const char *path)
 static enum source_open_result replay_open(const struct source_target *target, char **command)
 {
     rp.path = target->recording;
+    tracee_mem_refuse(); /* what a decoder shows comes from the record */
     if (!map_file(rp.path))
         return SOURCE_FAILED;
     enum rf_status status;
