@@ -479,7 +479,13 @@ static enum source_step replay_next(uint64_t deadline, bool block)
 static void replay_stop(enum source_stop_how how)
 {
     (void)how;
+    if (rp.done)
+        return;
     rp.done = true;
+    char why[128];
+    snprintf(why, sizeof(why), "the replay was stopped at byte %llu: the rest is not replayed",
+             (unsigned long long)rf_reader_offset(rp.r));
+    output_input_incomplete(rp.path, why);
 }
 
 static void replay_close(void)

@@ -279,6 +279,12 @@ static void handle_requests(int *seen_stops)
     }
     bool stop = stop_requests != *seen_stops;
     *seen_stops = stop_requests;
+    if (!src->caps.live) {
+        /* Nothing runs that could finish: a replay stops where it is. */
+        if (stop || hangup)
+            src->stop(SOURCE_DETACH);
+        return;
+    }
     if (run.attached && (stop || hangup)) {
         src->stop(SOURCE_DETACH);
         run.detached = true;

@@ -235,6 +235,42 @@ c.on("syscall:openat", function() end)
   end)
 end)
 
+describe("a replay stopped with Ctrl-C", function()
+  teardown(h.cleanup)
+
+  it("ends where it is, says so, and the exit status is 125", function()
+    local dir = h.tmpdir()
+    local rec = record({ h.prog("counts"), "0", "5000" })
+    local script = dir .. "/wait.lua"
+    -- the first write's hook waits until the test has sent the signal
+    h.write_file(script, ([[
+local c = require "compendium"
+local n = 0
+c.on("write", function()
+  n = n + 1
+  if n > 1 then return end
+  io.open("%s/started", "w"):close()
+  for _ = 1, 3000000000 do
+    local f = io.open("%s/sent")
+    if f then f:close() return end
+  end
+end)
+c.on("end", function() c.print("writes replayed: %%d", n) end)
+]]):format(dir, dir))
+    local c = h.spawn({ h.bin(), "-r", rec, "-s", script })
+    assert(h.wait_for(function() return h.exists(dir .. "/started") end, 30), "the replay never started")
+    h.kill(c.pid, 2)
+    h.write_file(dir .. "/sent", "")
+    local r = c:wait()
+    assert.are.equal(125, r.status, r.stderr)
+    assert.truthy(r.stderr:find("compendium: " .. rec:gsub("%p", "%%%0") ..
+                                ": the replay was stopped at byte %d+: the rest is not replayed\n"), r.stderr)
+    local n = tonumber(r.stderr:match("writes replayed: (%d+)"))
+    assert.truthy(n, r.stderr)
+    assert.is_true(n >= 1 and n < 5000, r.stderr)
+  end)
+end)
+
 describe("--replay", function()
   teardown(h.cleanup)
 
