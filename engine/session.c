@@ -336,19 +336,20 @@ static void wait_loop(void)
         uint64_t due = sources_next_pump(now);
         if (!run.leftovers_announced)
             due = earlier(due, notice_due);
+        /* Records wait at most RECORD_FLUSH_NS, busy or idle. */
         uint64_t record_due = stream_flush_due();
+        if (record_due && record_due <= now) {
+            stream_flush(now);
+            record_due = stream_flush_due();
+        }
         due = earlier(due, record_due);
-        bool record_now = record_due && record_due <= now;
         /* Before blocking, show what is buffered; without output pending,
          * one blocking wait per batch is all the loop costs. */
         enum source_step step = SOURCE_IDLE;
-        if (output_pending() || record_now) {
+        if (output_pending()) {
             step = src->next(due, false);
-            if (step == SOURCE_IDLE) {
+            if (step == SOURCE_IDLE)
                 output_flush();
-                if (record_now)
-                    stream_flush(now);
-            }
         }
         if (step == SOURCE_IDLE)
             step = src->next(due, true);

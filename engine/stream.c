@@ -12,7 +12,12 @@
 #include "sources.h"
 #include "state.h"
 
+/* Often enough that a crash loses little, seldom enough that a busy trace
+ * does not pay a write and a block header per tracee stop. */
+#define RECORD_FLUSH_NS 100000000u
+
 static struct rf_writer *recorder;
+static uint64_t last_flush_ns;
 static const char *record_path;
 static bool record_all;
 
@@ -179,6 +184,7 @@ void stream_record_header(const struct rf_header *h)
 {
     if (!recorder)
         return;
+    last_flush_ns = h->start_ns;
     rf_write_header(recorder, h);
     check_recorder(rf_writer_flush(recorder));
 }
@@ -195,12 +201,6 @@ void stream_record_close(const struct rf_end *e)
     if (err)
         output_failed(record_path, strerror(err));
 }
-
-/* Often enough that a crash loses little, seldom enough that a busy trace
- * does not pay a write and a block header per tracee stop. */
-#define RECORD_FLUSH_NS 100000000u
-
-static uint64_t last_flush_ns;
 
 uint64_t stream_flush_due(void)
 {

@@ -64,9 +64,9 @@ bool stream_record_all(void);
 void stream_record_header(const struct rf_header *h);
 /* The trailer, then the file is closed; a failure is reported as lost output. */
 void stream_record_close(const struct rf_end *e);
-/* Buffered records are written when a block fills, and when the loop goes
- * idle once they have waited RECORD_FLUSH_NS: the time to write them by
- * (0 when none wait), and the write. */
+/* Buffered records are written when a block fills, and once they have
+ * waited RECORD_FLUSH_NS: the time to write them by (0 when none wait), and
+ * the write. */
 uint64_t stream_flush_due(void);
 void stream_flush(uint64_t now);
 
