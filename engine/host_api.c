@@ -1,4 +1,5 @@
 /* The state queries scripts make through ffi.C: c.proc, c.fd and the run. */
+#include <fcntl.h>
 #include <string.h>
 
 #include "event.h"
@@ -6,6 +7,7 @@
 #include "memregions.h"
 #include "proctable.h"
 #include "session.h"
+#include "snapshot.h"
 #include "stream.h"
 
 static cmp_str text(const char *s, size_t len)
@@ -43,6 +45,30 @@ int cmp_host_proc(int32_t tid, cmp_proc_info *out)
     return 1;
 }
 
+/* The source's answer about an fd, kept until the next question: the
+ * strings it hands out must outlive the call. */
+static struct snapshot_fd asked;
+static bool asked_held;
+
+static int fd_from_source(struct task *t, int32_t fd, cmp_fd_info *out)
+{
+    if (asked_held)
+        snapshot_fd_free(&asked);
+    asked_held = false;
+    if (stream_query_fd(t, fd, &asked) != 0)
+        return 0;
+    asked_held = true;
+    memset(out, 0, sizeof(*out));
+    out->fd = fd;
+    out->kind = asked.kind;
+    out->cloexec = asked.flags >= 0 && (asked.flags & O_CLOEXEC);
+    out->writable = asked.flags >= 0 && (asked.flags & O_ACCMODE) != O_RDONLY;
+    out->path = text(asked.path, strlen(asked.path));
+    out->sock_type = text(asked.sock_type, strlen(asked.sock_type));
+    out->remote_addr = text(asked.remote, asked.remote ? strlen(asked.remote) : 0);
+    return 1;
+}
+
 int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out)
 {
     struct task *t = proctable_find(pid);
@@ -50,9 +76,7 @@ int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out)
         return 0;
     struct ofd *d = fdtable_get(t->fds, fd);
     if (!d)
-        d = stream_query_fd(t, fd);
-    if (!d)
-        return 0;
+        return fd_from_source(t, fd, out);
     memset(out, 0, sizeof(*out));
     out->fd = fd;
     out->kind = d->kind;

@@ -397,12 +397,10 @@ static bool apply_one(void)
             stream_native(&rec, rec.kind == NATIVE_FAULT ? &fc : NULL);
         break;
     }
-    case RF_FD: {
+    case RF_FD: { /* read ahead for the hooks of the record before */
         int fd, err;
         struct snapshot_fd s;
         ok = rf_read_fd(rp.r, &fd, &err, &s);
-        if (ok && (t = task_of(n.tid)))
-            stream_fd_learned(t, fd, err, &s);
         if (ok)
             snapshot_fd_free(&s);
         break;

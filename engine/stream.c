@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fdtable.h"
 #include "output.h"
 #include "record_file.h"
 #include "session.h"
@@ -130,25 +129,16 @@ void stream_native(const struct native_record *r, const struct fault_class *fc)
     sources_dispatch(r, fc);
 }
 
-struct ofd *stream_query_fd(struct task *t, int fd)
+int stream_query_fd(struct task *t, int fd, struct snapshot_fd *out)
 {
+    memset(out, 0, sizeof(*out));
     const struct source *src = session_source();
-    if (!src || !src->query_fd || !t->fds)
-        return NULL;
-    struct snapshot_fd s;
-    memset(&s, 0, sizeof(s));
-    int err = src->query_fd(t->pid, fd, &s);
+    if (!src || !src->query_fd)
+        return ENOSYS;
+    int err = src->query_fd(t->pid, fd, out);
     if (recorder)
-        rf_write_fd(recorder, t->tid, fd, err, &s);
-    struct ofd *d = err ? NULL : fdtable_apply_fd(t->fds, &s);
-    snapshot_fd_free(&s);
-    return d;
-}
-
-void stream_fd_learned(struct task *t, int fd, int err, const struct snapshot_fd *s)
-{
-    if (!err && t->fds && !fdtable_get(t->fds, fd))
-        fdtable_apply_fd(t->fds, s);
+        rf_write_fd(recorder, t->tid, fd, err, out);
+    return err;
 }
 
 void stream_pump(uint64_t now)

@@ -44,13 +44,11 @@ void stream_syscall_exit(struct task *t, int64_t ret, uint64_t now);
 /* A companion's record; fc is its fault's class when the source knows it
  * (a recording), NULL to classify it now. */
 void stream_native(const struct native_record *r, const struct fault_class *fc);
-/* c.fd on an fd the state has not met: the source says what it is (the
- * state then knows it), and the answer is recorded, so that a replay
- * answers the same. NULL when it is not open. */
-struct ofd *stream_query_fd(struct task *t, int fd);
-/* A recorded answer of that kind, where the replay reaches it: the state
- * learns the fd as the live one did, whether a script asks again or not. */
-void stream_fd_learned(struct task *t, int fd, int err, const struct snapshot_fd *s);
+/* c.fd on an fd the state has not met: what the source says it is (0, or
+ * the errno; snapshot_fd_free frees out), recorded so that a replay gives
+ * the same answer. The answer is the script's: the state learns fds from
+ * records only. */
+int stream_query_fd(struct task *t, int fd, struct snapshot_fd *out);
 /* The companions' records up to now, when no record comes (an idle loop). */
 void stream_pump(uint64_t now);
 
