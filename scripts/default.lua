@@ -200,11 +200,14 @@ c.on("start", function(run)
   root_pid = run.root_pid
   -- an attached process may have threads already: lines name the tid
   tasks = run.processes + run.threads
+  -- a replay says so: its lines are of a run that is over
+  local replay = run.source and run.source.live == false and "replaying a recording: " or ""
   if run.attached then
-    c.print("compendium: attached to PID %d (%s)%s", run.root_pid, c.escape(run.command),
+    c.print("compendium: %sattached to PID %d (%s)%s", replay, run.root_pid,
+            c.escape(run.command),
             run.threads > 0 and ", " .. count(run.threads + 1, "thread", "threads") or "")
   else
-    c.print("compendium: tracing %s", c.escape(run.command))
+    c.print("compendium: %stracing %s", replay, c.escape(run.command))
   end
 end)
 
