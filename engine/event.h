@@ -158,8 +158,9 @@ enum cmp_fd_kind {
     CMP_FD_INOTIFY = 10,
     CMP_FD_PIDFD = 11,
     CMP_FD_OTHER = 12,
-    CMP_FD_IO_URING = 13, /* a ring the trace has reported (an io_uring event) */
-    CMP_FD_DEVICE = 14    /* a character or block device: a tty, /dev/null */
+    CMP_FD_IO_URING = 13,  /* a ring the trace has reported (an io_uring event) */
+    CMP_FD_DEVICE = 14,    /* a character or block device: a tty, /dev/null */
+    CMP_FD_KIND_COUNT = 15 /* one past the last kind */
 };
 
 /* What one fd refers to, for c.fd(). */

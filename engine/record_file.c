@@ -957,7 +957,7 @@ static void get_fd_info(struct cur *c, struct snapshot_fd *s)
 {
     s->fd = get_i32(c);
     s->kind = (int)get_u32(c);
-    if (s->kind > CMP_FD_IO_URING)
+    if (s->kind >= CMP_FD_KIND_COUNT)
         c->bad = true;
     s->path = get_alloc(c, NULL);
     s->path_missing = get_flag(c);

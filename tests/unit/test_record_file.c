@@ -151,6 +151,52 @@ static void same_call(const struct syscall_call *a, const struct syscall_call *b
     CHECK_INT(a->path_err, b->path_err);
 }
 
+/* Every fd kind the engine has reads back: a kind added to event.h must
+ * not make recordings of it unreadable. */
+static void every_fd_kind(void)
+{
+    char path[] = "/tmp/compendium-rec.XXXXXX";
+    int tmp = mkstemp(path);
+    CHECK(tmp >= 0);
+    close(tmp);
+    struct rf_writer *w = rf_writer_open(path);
+    CHECK(w != NULL);
+    struct rf_header h;
+    memset(&h, 0, sizeof(h));
+    h.command = "kinds";
+    rf_write_header(w, &h);
+    for (int kind = 0; kind < CMP_FD_KIND_COUNT; kind++) {
+        struct snapshot_fd sfd = {.fd = kind, .kind = kind, .path = "x", .flags = 0};
+        rf_write_fd(w, 1, kind, 0, &sfd);
+    }
+    CHECK_INT(rf_writer_close(w), 0);
+
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    CHECK(fd >= 0 && fstat(fd, &st) == 0);
+    uint8_t *data = malloc((size_t)st.st_size);
+    CHECK(read(fd, data, (size_t)st.st_size) == (ssize_t)st.st_size);
+    close(fd);
+    unlink(path);
+    enum rf_status status;
+    uint64_t at;
+    struct rf_reader *r = rf_reader_new(data, (size_t)st.st_size, &status, &at);
+    CHECK(r != NULL);
+    struct rf_next n;
+    int kinds = 0;
+    while (rf_next(r, &n) > 0) {
+        int gfd, gerr;
+        struct snapshot_fd gs;
+        CHECK(rf_read_fd(r, &gfd, &gerr, &gs));
+        CHECK_INT(gs.kind, kinds);
+        snapshot_fd_free(&gs);
+        kinds++;
+    }
+    CHECK_INT(kinds, CMP_FD_KIND_COUNT);
+    rf_reader_free(r);
+    free(data);
+}
+
 int main(void)
 {
     char path[] = "/tmp/compendium-rec.XXXXXX";
@@ -400,5 +446,6 @@ int main(void)
     payloads_reset(&call_b.cap);
     payloads_reset(&task_a.call.cap);
     free(data);
+    every_fd_kind();
     return check_finish();
 }
