@@ -51,6 +51,8 @@ local CATEGORY = {
   signal = "process",
   fault = "faults", sched_delay = "scheduler", block_io = "block_io", inject = "injected",
   io_uring = "io",
+  rename = "file", unlink = "file", mkdir = "file", rmdir = "file", link = "file", symlink = "file",
+  chmod = "file", chown = "file", truncate = "file", utimes = "file",
 }
 
 -- One swimlane per process and thread: compendium/tracks.lua's tracks of

@@ -25,8 +25,10 @@ function M.new(opts)
     keep = opts.keep or keep_all,
     files_read = 0,     -- bytes read from files, pipes and other non-sockets
     files_written = 0,
-    net_sent = 0,       -- bytes through inet/inet6 sockets
+    net_sent = 0,       -- bytes through inet/inet6 sockets to other machines
     net_received = 0,
+    loopback_sent = 0,  -- bytes through inet/inet6 sockets to this machine (net.is_loopback)
+    loopback_received = 0,
     connections = {},   -- {sock_type=, remote_addr=} in first-seen order
     processes = 0,      -- processes spawned (the root not included)
     threads = 0,        -- threads spawned
@@ -77,13 +79,18 @@ function add.write(acc, e)
   if acc.keep(e) then acc.files_written = acc.files_written + e.bytes end
 end
 
-function add.send(acc, e)
-  if is_inet(e.sock_type) and acc.keep(e) then acc.net_sent = acc.net_sent + e.bytes end
+local is_loopback = net.is_loopback
+
+-- Bytes through an inet socket count for this machine's peers (loopback)
+-- or for the network's, in one direction.
+local function add_net(acc, e, net_field, loopback_field)
+  if not (is_inet(e.sock_type) and acc.keep(e)) then return end
+  local field = is_loopback(e.remote_addr) and loopback_field or net_field
+  acc[field] = acc[field] + e.bytes
 end
 
-function add.recv(acc, e)
-  if is_inet(e.sock_type) and acc.keep(e) then acc.net_received = acc.net_received + e.bytes end
-end
+function add.send(acc, e) add_net(acc, e, "net_sent", "loopback_sent") end
+function add.recv(acc, e) add_net(acc, e, "net_received", "loopback_received") end
 
 function add.connect(acc, e)
   local sock_type, addr = e.sock_type, e.remote_addr
@@ -162,7 +169,8 @@ local REGIONS = { "heap", "anon", "stack", "file", "other" }
 --   command, source, duration, start_ns, wall_start_ns, exit, root_pid,
 --   attached, detached, interrupted    the run, as the run object has it
 --   memory      {heap_bytes, mmap_bytes, mmap_regions, total_bytes, at_attach = {same} or nil}
---   io          {files_read, files_written, net_sent, net_received}
+--   io          {files_read, files_written, net_sent, net_received (other machines),
+--               loopback_sent, loopback_received (this machine)}
 --   connections {{sock_type, remote_addr}, ...} in first-seen order
 --   processes, threads, syscalls       of the whole run (the engine's counts)
 --   spawned     {processes, threads}: spawn events counted (the root not included)
@@ -182,7 +190,8 @@ function Acc:result(run)
     interrupted = run.interrupted,
     memory = memory(mem),
     io = { files_read = self.files_read, files_written = self.files_written,
-           net_sent = self.net_sent, net_received = self.net_received },
+           net_sent = self.net_sent, net_received = self.net_received,
+           loopback_sent = self.loopback_sent, loopback_received = self.loopback_received },
     connections = {},
     processes = run.processes, threads = run.threads, syscalls = run.syscalls,
     spawned = { processes = self.processes, threads = self.threads },

@@ -83,7 +83,7 @@ describe("the default script", function()
     rt.finish()
     assert.are.equal("compendium: tracing curl -s https://example.com", h:lines()[1])
     assert.are.same({
-      "[+0.000s] ─── curl exec ───",
+      "[+0.000s] ─── curl -s https://example.com ───",
       "[+0.002s] mmap 7f8a12345000-7f8a12347000 rw-   8.0 KB anon",
       "[+0.003s] heap +132.0 KB",
       "[+0.003s] open /etc/resolv.conf (read)",
@@ -94,6 +94,7 @@ describe("the default script", function()
       "[+0.234s] recv   2.6 KB → 93.184.216.34:443 (2 calls)",
       "[+0.240s] [100] spawn thread 101",
       "[+0.250s] [101] recv     10 B → 93.184.216.34:443",
+      "[+0.260s] [101] thread exit 0",
       "[+0.300s] [100] write /tmp/out 10.0 KB (3 calls)",
       "[+0.330s] [100] write /tmp/other 1 B",
       "[+0.335s] [100] munmap 7f8a12345000-7f8a12347000 8.0 KB",
@@ -173,7 +174,7 @@ describe("the default script", function()
       "[+0.002s] open /tmp/in (read)",
       "[+0.002s] write /tmp/out 30 B (2 calls) [i386]",
       "[+0.002s] write /tmp/out 5 B",
-      "[+0.003s] ─── true exec ─── [i386]",
+      "[+0.003s] ─── true ─── [i386]",
     }, live_lines(h))
     local summary = box(h)
     assert.are.equal(" Undecoded: 3 32-bit syscalls that compendium could not decode " ..
@@ -217,11 +218,12 @@ describe("the default script", function()
       "[+0.002s] [100] read(3) = 832",
       "[+0.002s] read /etc/ld.so.cache 832 B",
       "[+0.003s] [100] connect(5) = 0",
-      "[+0.003s] connect udp4 → 127.0.0.53:53",
+      "[+0.003s] connect udp4 → 127.0.0.53:53 (loopback)",
       "[+0.004s] mmap 1000-3000 r--   8.0 KB /usr/lib/libc.so.6",
     }, live_lines(h))
     assert.are.same({ "   Files read:        832 B" }, { box(h)[9] })
-    assert.are.same({ " Network connections:", "   udp4 → 127.0.0.53:53" }, { box(h)[13], box(h)[14] })
+    assert.are.same({ " Network connections:", "   udp4 → 127.0.0.53:53 (loopback)" },
+                    { box(h)[13], box(h)[14] })
   end)
 
   it("only traces every syscall with -v", function()
@@ -246,7 +248,7 @@ describe("the default script", function()
     assert.are.same({
       "[+0.100s] open /etc/hosts (read)",
       "[+0.200s] [100] spawn process 1240",
-      "[+0.300s] [1240] ─── sh exec ───",
+      "[+0.300s] [1240] ─── sh ───",
       "[+0.400s] [1240] exit 3",
       "[+0.500s] [100] spawn process 1241",
       "[+0.600s] [1241] killed by SIGKILL",
@@ -280,7 +282,7 @@ describe("the default script", function()
     assert.are.equal("compendium: tracing evil\\x1b[2J", h:lines()[1])
     assert.are.same({
       "[+0.000s] open /tmp/a\\nb\\x1b[31m (write)",
-      "[+0.000s] ─── x\\xffy exec ───",
+      "[+0.000s] ─── x\\xffy ───",
       "[+0.000s] connect unix → @x\\ty",
     }, live_lines(h))
     assert.are.equal(" FINAL: evil\\x1b[2J (0.50s)", box(h)[2])
@@ -337,12 +339,12 @@ describe("the default script", function()
     assert.are.equal("   Total:    14.0 MB (at attach 9.0 MB)", b[7])
   end)
 
-  it("prints and hooks nothing with -q", function()
+  it("with -q hooks nothing and says only how the command ended", function()
     local h, rt = default { quiet = true }
     rt.start()
     h:emit("open", { path = "/etc/hosts" })
     rt.finish()
-    assert.are.same({}, h:lines())
+    assert.are.same({ "compendium: no checks; the command exited 0" }, h:lines())
     assert.are.same({}, h.wanted_events)
     assert.are.same({}, h.wanted_syscalls)
   end)

@@ -51,7 +51,7 @@ describe("the jsonl script", function()
     local h, _, ok = jsonl(out_path())
     assert.is_true(ok)
     local wanted = {}
-    for id = 3, 21 do wanted[id] = true end
+    for id = 3, 31 do wanted[id] = true end
     assert.are.same(wanted, h.wanted_events)
     assert.are.same({}, h.wanted_syscalls)
   end)
@@ -112,7 +112,8 @@ describe("the jsonl script", function()
       {
         type = "summary", command = "curl -s https://example.com", duration = 0.345678, exit = { code = 0 },
         memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24, total_bytes = 9048064 },
-        io = { files_read = 100, files_written = 0, net_sent = 517, net_received = 2663 },
+        io = { files_read = 100, files_written = 0, net_sent = 517, net_received = 2663,
+               loopback_sent = 0, loopback_received = 0 },
         connections = { { sock_type = "tcp4", remote_addr = "93.184.216.34:443" } },
         processes = 2, threads = 1, syscalls = 420, dropped = 0, failures = 0,
         undecoded_syscalls = 2, undecoded_by_name = { signal = 2 },
@@ -146,7 +147,8 @@ describe("the jsonl script", function()
     h:emit("send", { fd = 5, sock_type = "udp4", remote_addr = "127.0.0.53:53", bytes = 40 })
     rt.finish()
     local summary = decoded(path)[4]
-    assert.are.same({ files_read = 832, files_written = 0, net_sent = 40, net_received = 0 }, summary.io)
+    assert.are.same({ files_read = 832, files_written = 0, net_sent = 0, net_received = 0,
+                      loopback_sent = 40, loopback_received = 0 }, summary.io)
     assert.are.same({ { sock_type = "udp4", remote_addr = "127.0.0.53:53" } }, summary.connections)
   end)
 

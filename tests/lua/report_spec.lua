@@ -250,11 +250,11 @@ describe("the report script", function()
     for i, s in ipairs(data.events.text) do texts[i] = data.strings[s + 1] end
     assert.are.same({
       "/usr/bin/app  app -v", "/etc/hosts (read)", "/etc/hosts 100 B", "/etc/hosts 23 B", "thread 101",
-      "/tmp/out 4.0 KB", "exit 0", "tcp4 → 93.184.216.34:443", "   517 B → 93.184.216.34:443",
+      "/tmp/out 4.0 KB", "thread exit 0", "tcp4 → 93.184.216.34:443", "   517 B → 93.184.216.34:443",
       "  2.6 KB → 93.184.216.34:443", "process 102", "exit 3", "exit 0",
     }, texts)
     -- each text is stored once
-    assert.are.equal(12, #data.strings)
+    assert.are.equal(13, #data.strings)
   end)
 
   it("shows page faults in mapped files only with -v, and counts all of them", function()

@@ -32,12 +32,15 @@ describe("summary", function()
     { "recv", { sock_type = "tcp6", remote_addr = "[2001:db8::1]:443", bytes = 1434 } },
     { "recv", { sock_type = "raw4", remote_addr = "8.8.8.8", bytes = 64 } },
     { "recv", { sock_type = "udp4", remote_addr = "127.0.0.53:53", bytes = 80 } },
+    { "send", { sock_type = "tcp4", remote_addr = "127.0.0.1:8000", bytes = 78 } },
+    { "recv", { sock_type = "tcp6", remote_addr = "[::1]:8000", bytes = 120 } },
     { "connect", { sock_type = "udp4", remote_addr = "127.0.0.53:53" } },
     { "connect", { sock_type = "tcp4", remote_addr = "1.2.3.4:443", error = "EINPROGRESS" } },
     { "connect", { sock_type = "unix", remote_addr = "/run/x.sock" } },
     { "connect", { sock_type = "tcp4", remote_addr = "1.2.3.4:443" } },
     { "connect", { sock_type = "tcp4", remote_addr = "5.6.7.8:1", error = "ECONNREFUSED" } },
     { "connect", { sock_type = "netlink", remote_addr = "netlink:pid=0,groups=0" } },
+    { "connect", { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" } },
     { "spawn_process", { child = 2 } },
     { "spawn_process", { child = 3 } },
     { "spawn_thread", { child = 4 } },
@@ -51,12 +54,16 @@ describe("summary", function()
     feed(acc, EVENTS)
     assert.are.equal(100 + 832 + 7 + 1, acc.files_read)
     assert.are.equal(59, acc.files_written)
-    assert.are.equal(517 + 40, acc.net_sent)          -- inet only: not the unix socket
-    assert.are.equal(1434 + 64 + 80, acc.net_received)
+    assert.are.equal(517, acc.net_sent)          -- inet only: not the unix socket
+    assert.are.equal(1434 + 64, acc.net_received)
+    -- this machine's peers, the resolver stub too, are counted apart
+    assert.are.equal(40 + 78, acc.loopback_sent)
+    assert.are.equal(80 + 120, acc.loopback_received)
     assert.are.same({
       { sock_type = "udp4", remote_addr = "127.0.0.53:53" },
       { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
       { sock_type = "unix", remote_addr = "/run/x.sock" },
+      { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" },
     }, acc.connections)
     assert.are.equal(2, acc.processes)
     assert.are.equal(1, acc.threads)
@@ -70,9 +77,13 @@ describe("summary", function()
     assert.are.equal(50, acc.files_written)
     assert.are.equal(517, acc.net_sent)
     assert.are.equal(1434 + 64, acc.net_received)
+    -- a local server is shown; the resolver stub is not
+    assert.are.equal(78, acc.loopback_sent)
+    assert.are.equal(120, acc.loopback_received)
     assert.are.same({
       { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
       { sock_type = "unix", remote_addr = "/run/x.sock" },
+      { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" },
     }, acc.connections)
     assert.are.equal(2, acc.processes)
   end)
@@ -133,9 +144,11 @@ describe("summary", function()
       root_pid = 100, attached = true, detached = false, interrupted = false,
       memory = { heap_bytes = 4096, mmap_bytes = 8192, mmap_regions = 2, total_bytes = 12288,
                  at_attach = { heap_bytes = 1024, mmap_bytes = 2048, mmap_regions = 1, total_bytes = 3072 } },
-      io = { files_read = 108, files_written = 50, net_sent = 517, net_received = 1498 },
+      io = { files_read = 108, files_written = 50, net_sent = 517, net_received = 1498,
+             loopback_sent = 78, loopback_received = 120 },
       connections = { { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
-                      { sock_type = "unix", remote_addr = "/run/x.sock" } },
+                      { sock_type = "unix", remote_addr = "/run/x.sock" },
+                      { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" } },
       processes = 1, threads = 0, syscalls = 10,
       spawned = { processes = 2, threads = 1 },
       page_faults = { count = 7, page_size = 4096, bytes = 7 * 4096, by_region = { heap = 2, file = 5 },
@@ -154,7 +167,8 @@ describe("summary", function()
     assert.is_nil(s.scheduler)
     assert.is_nil(s.block_io)
     assert.is_nil(s.memory.at_attach)
-    assert.are.same({ files_read = 0, files_written = 0, net_sent = 0, net_received = 0 }, s.io)
+    assert.are.same({ files_read = 0, files_written = 0, net_sent = 0, net_received = 0,
+                      loopback_sent = 0, loopback_received = 0 }, s.io)
     assert.are.same({}, s.connections)
     assert.are.equal(0, s.failures)
   end)
