@@ -113,9 +113,18 @@ local function find_run(e, kind, key)
   return nil
 end
 
+-- A thread with this many runs at once (a server's recvs on as many
+-- connections) prints them, so that finding a run stays cheap.
+local MAX_RUNS = 32
+
 -- A new run of e's thread, starting with e.
 local function new_run(e, kind, key)
   local list = pending[e.tid]
+  if list and #list >= MAX_RUNS then
+    pending[e.tid] = nil
+    print_runs(list)
+    list = nil
+  end
   if not list then
     list = {}
     pending[e.tid] = list
