@@ -170,6 +170,13 @@ local function cards(s)
     { id = "net-received", label = "Net received", value = bytes(io.net_received),
       bytes = io.net_received },
   }
+  -- this machine talking to itself, apart (as the terminal's Net (loopback))
+  if io.loopback_sent + io.loopback_received > 0 then
+    list[#list + 1] = { id = "loopback-sent", label = "Loopback sent", value = bytes(io.loopback_sent),
+                        bytes = io.loopback_sent }
+    list[#list + 1] = { id = "loopback-received", label = "Loopback received",
+                        value = bytes(io.loopback_received), bytes = io.loopback_received }
+  end
   local connections = json.array()
   for i, conn in ipairs(s.connections) do
     connections[i] = describe.text { type = "connect", sock_type = conn.sock_type, remote_addr = conn.remote_addr }
