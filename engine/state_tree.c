@@ -98,9 +98,6 @@ static cmp_str second_arg(struct task *t)
     return state_str(t->call.path2, t->call.path2_len);
 }
 
-/* renameat2 with RENAME_EXCHANGE is being applied */
-static bool exchange;
-
 struct renaming {
     const char *from, *to;
 };
@@ -113,11 +110,12 @@ static void rename_fds(struct task *t, void *arg)
         fdtable_renamed(t->fds, r->from, r->to);
 }
 
-/* rename and link: from (the first path, relative to olddir) to the second.
- * A rename gives the fds open under the old name the new one, so that an
- * f-variant later names the file by the name it has. */
+/* rename and link: from (the first path, relative to olddir) to the second
+ * (exchange: RENAME_EXCHANGE swapped the two). A rename gives the fds open
+ * under the old name the new one, so that an f-variant later names the file
+ * by the name it has. */
 static void two_paths(struct task *t, int type, int64_t ret, int olddir, int newdir,
-                      bool empty_is_fd, uint64_t now)
+                      bool empty_is_fd, bool exchange, uint64_t now)
 {
     bool moves = type == CMP_EV_RENAME && ret == 0 && !exchange;
     if (!moves && !script_host_wants(type))
@@ -201,25 +199,25 @@ bool state_tree_at_exit(struct task *t, int64_t ret, uint64_t now)
     switch (t->call.nr) {
     case SYS_rename:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        two_paths(t, CMP_EV_RENAME, ret, cwd, cwd, false, now);
+        two_paths(t, CMP_EV_RENAME, ret, cwd, cwd, false, false, now);
         return true;
     case SYS_renameat:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        two_paths(t, CMP_EV_RENAME, ret, (int)a[0], (int)a[2], false, now);
+        two_paths(t, CMP_EV_RENAME, ret, (int)a[0], (int)a[2], false, false, now);
         return true;
     case SYS_renameat2:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        exchange = (a[4] & RENAME_EXCHANGE) != 0;
-        two_paths(t, CMP_EV_RENAME, ret, (int)a[0], (int)a[2], false, now);
-        exchange = false;
+        two_paths(t, CMP_EV_RENAME, ret, (int)a[0], (int)a[2], false, (a[4] & RENAME_EXCHANGE) != 0,
+                  now);
         return true;
     case SYS_link:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        two_paths(t, CMP_EV_LINK, ret, cwd, cwd, false, now);
+        two_paths(t, CMP_EV_LINK, ret, cwd, cwd, false, false, now);
         return true;
     case SYS_linkat:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
-        two_paths(t, CMP_EV_LINK, ret, (int)a[0], (int)a[2], (a[4] & AT_EMPTY_PATH) != 0, now);
+        two_paths(t, CMP_EV_LINK, ret, (int)a[0], (int)a[2], (a[4] & AT_EMPTY_PATH) != 0, false,
+                  now);
         return true;
     case SYS_symlink:
         STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
