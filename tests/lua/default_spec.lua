@@ -233,6 +233,75 @@ describe("the default script", function()
     assert.are.same({ { nr = -1, at_entry = false } }, h.wanted_syscalls)
   end)
 
+  it("merges runs per thread and fd while another process's events come between", function()
+    local h, rt = default()
+    rt.start()
+    h:emit("spawn_process", { ts = 0.1, child = 200 })
+    for i = 1, 50 do
+      local ts = 0.2 + i * 0.001
+      h:emit("write", { ts = ts, pid = 200, fd = 1, filename = "pipe:[7]", target = "pipe", bytes = 10 })
+      h:emit("read", { ts = ts, fd = 0, filename = "pipe:[7]", target = "pipe", bytes = 10 })
+      h:emit("write", { ts = ts, fd = 1, filename = "/tmp/out", bytes = 10 })
+      h:emit("mmap", { ts = ts, addr = 0x7f0000000000 + i * 0x1000, end_addr = 0x7f0000001000 + i * 0x1000,
+                       size = 4096, prot = "rw-", map_type = "anon" })
+    end
+    -- a line of its own ends the thread's runs, and only its own
+    h:emit("open", { ts = 0.3, path = "/etc/hosts" })
+    h:emit("exit", { ts = 0.4, pid = 200, code = 0 })
+    rt.finish()
+    assert.are.same({
+      "[+0.100s] [100] spawn process 200",
+      "[+0.201s] [100] read pipe:[7] 500 B (50 calls)",
+      "[+0.201s] [100] write /tmp/out 500 B (50 calls)",
+      "[+0.201s] [100] mmap anon rw- × 50, 200.0 KB in all",
+      "[+0.300s] [100] open /etc/hosts (read)",
+      "[+0.201s] [200] write pipe:[7] 500 B (50 calls)",
+      "[+0.400s] [200] exit 0",
+    }, live_lines(h))
+  end)
+
+  it("makes a search of a path one line, and another search another", function()
+    local h, rt = default()
+    rt.start()
+    for i, dir in ipairs { "/a", "/b", "/c", "/d", "/e" } do
+      h:emit("open", { ts = 0.1 + i * 0.001, path = dir .. "/app.conf", requested = dir .. "/app.conf",
+                       error = "ENOENT" })
+    end
+    for i, name in ipairs { "x.conf", "y.conf" } do
+      h:emit("open", { ts = 0.2 + i * 0.001, path = "/etc/app.d/" .. name, error = "ENOENT" })
+    end
+    h:emit("open", { ts = 0.3, path = "/var/lib/app/state", error = "EACCES" })
+    -- the loader's search is noise
+    h:emit("open", { ts = 0.31, path = "/opt/lib/libfoo.so.1", error = "ENOENT" })
+    h:emit("open", { ts = 0.4, path = "/etc/hosts" })
+    rt.finish()
+    assert.are.same({
+      "[+0.101s] open app.conf: ENOENT ×5 (in /a, /b, /c and 2 more)",
+      "[+0.201s] open /etc/app.d/: ENOENT ×2 (x.conf, y.conf)",
+      "[+0.300s] open /var/lib/app/state: EACCES",
+      "[+0.400s] open /etc/hosts (read)",
+    }, live_lines(h))
+  end)
+
+  it("says loopback traffic apart in the summary", function()
+    local h, rt = default()
+    rt.start()
+    h:emit("connect", { ts = 0.1, fd = 3, sock_type = "tcp4", remote_addr = "127.0.0.1:8000" })
+    h:emit("send", { ts = 0.2, fd = 3, sock_type = "tcp4", remote_addr = "127.0.0.1:8000", bytes = 78 })
+    h:emit("recv", { ts = 0.3, fd = 3, sock_type = "tcp4", remote_addr = "127.0.0.1:8000", bytes = 120 })
+    h:emit("send", { ts = 0.4, fd = 4, sock_type = "udp4", remote_addr = "127.0.0.53:53", bytes = 40 })
+    rt.finish()
+    assert.are.same({
+      "[+0.100s] connect tcp4 → 127.0.0.1:8000 (loopback)",
+      "[+0.200s] send     78 B → 127.0.0.1:8000 (loopback)",
+      "[+0.300s] recv    120 B → 127.0.0.1:8000 (loopback)",
+    }, live_lines(h))
+    local b = table.concat(box(h), "\n")
+    assert.truthy(b:find("\n   Net sent:            0 B\n", 1, true), b)
+    assert.truthy(b:find("\n   Net (loopback): 78 B sent, 120 B received\n", 1, true), b)
+    assert.truthy(b:find("\n   tcp4 → 127.0.0.1:8000 (loopback)\n", 1, true), b)
+  end)
+
   it("names tids once a second process exists, and shows a child's exit", function()
     local h, rt = default()
     rt.start()
