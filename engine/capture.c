@@ -185,40 +185,112 @@ static bool peer_decodes(const struct syscall_payloads *p)
     return decode_sockaddr(&ss, p->peer_len, text, sizeof(text), &family) > 0;
 }
 
-void capture_entry(struct task *t, bool decode)
+/* Argument i's slot in what a decoder shows, marked captured. */
+static struct captured_arg *shown_slot(struct syscall_payloads *p, size_t i)
+{
+    struct captured_arg *a = &p->shown[i];
+    p->shown_have |= 1u << i;
+    a->err = 0;
+    a->len = 0;
+    a->value = 0;
+    return a;
+}
+
+/* A string argument's first bytes: up to cap - 1, so that one more than a
+ * decoder shows tells a string that fits from a longer one. */
+static void show_string(struct task *t, size_t i, size_t cap)
+{
+    char text[PAYLOAD_SHOWN_MAX + 1];
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    ssize_t n = tracee_read_string(t->tid, t->call.args[i], text, cap, NULL);
+    if (n < 0) {
+        a->err = (int32_t)-n;
+        return;
+    }
+    a->len = (uint32_t)n;
+    memcpy(a->bytes, text, (size_t)n);
+}
+
+/* A buffer's first bytes, of the size bytes it holds: fewer when the rest
+ * cannot be read. */
+static void show_buffer(struct task *t, size_t i, uint64_t size)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    size_t want = size < PAYLOAD_SHOWN_DATA ? (size_t)size : PAYLOAD_SHOWN_DATA;
+    ssize_t n = want ? tracee_read(t->tid, t->call.args[i], a->bytes, want) : 0;
+    if (n < 0)
+        a->err = (int32_t)-n;
+    else
+        a->len = (uint32_t)n;
+}
+
+/* A socket address the kernel wrote out, with the length it stored at the
+ * pointer in the next argument (value): the address's bytes, as many of
+ * them as that length and the room allow. */
+static void show_sockaddr_out(struct task *t, size_t i)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    uint32_t stored;
+    ssize_t n = tracee_read(t->tid, t->call.args[i + 1], &stored, sizeof(stored));
+    if (n != (ssize_t)sizeof(stored)) {
+        a->err = n < 0 ? (int32_t)-n : EFAULT;
+        return;
+    }
+    a->value = stored;
+    size_t len = stored < PAYLOAD_ADDR_MAX ? stored : PAYLOAD_ADDR_MAX;
+    n = tracee_read(t->tid, t->call.args[i], a->bytes, len);
+    if (n < 0)
+        a->err = (int32_t)-n;
+    else
+        a->len = (uint32_t)n;
+}
+
+void capture_entry(struct task *t, unsigned want_bits)
 {
     struct syscall_call *c = &t->call;
     c->path_len = c->path2_len = -1;
     c->path_err = 0;
     payloads_reset(&c->cap);
+    bool decode = want_bits & CAPTURE_DECODED;
+    bool shown = want_bits & CAPTURE_SHOWN;
+    bool paths = want_bits & (CAPTURE_DECODED | CAPTURE_SHOWN | CAPTURE_RESOLVED);
     bool first_fd = decode; /* the hooks' fd_path: the first fd argument */
     const struct syscall_desc *desc = syscall_desc(c->nr);
-    if (!desc || (!desc->capture && !decode))
+    if (!desc || (!desc->capture && !want_bits))
         return;
     const char *cap = desc->capture ? desc->capture : "";
     const char *kinds = desc->args ? desc->args : "";
     size_t caps = strlen(cap), nkinds = strlen(kinds);
-    int paths = 0;
+    int path_count = 0;
     for (size_t i = 0; i < 6 && (i < caps || i < nkinds); i++) {
         char want = i < caps ? cap[i] : '-';
         char kind = i < nkinds ? kinds[i] : '-';
         const uint64_t *a = c->args;
-        if (kind == 'p' && (want == SYSCALL_CAPTURE_PATH || decode)) {
-            if (paths == 0)
+        if (kind == 'p' && (want == SYSCALL_CAPTURE_PATH || paths) && path_count < 2) {
+            int err = 0;
+            if (path_count == 0)
                 c->path_len = read_path(t->tid, a[i], c->path, sizeof(c->path), &c->path_err);
-            else if (paths == 1)
-                c->path2_len = read_path(t->tid, a[i], c->path2, sizeof(c->path2), NULL);
+            else
+                c->path2_len = read_path(t->tid, a[i], c->path2, sizeof(c->path2), &err);
+            /* A path the kernel refuses as too long still shows its start. */
+            if (shown && (path_count == 0 ? c->path_err : err) == ENAMETOOLONG)
+                show_string(t, i, PAYLOAD_SHOWN_MAX + 1);
         }
         if (kind == 'p')
-            paths++;
+            path_count++;
         if (want == SYSCALL_CAPTURE_FD || want == SYSCALL_CAPTURE_RING_FD ||
             (kind == 'd' && first_fd)) {
             capture_fd_arg(t, (int)a[i], want == SYSCALL_CAPTURE_RING_FD);
         }
         if (kind == 'd')
             first_fd = false;
-        if ((want == SYSCALL_CAPTURE_SOCKADDR_IN || (kind == 'a' && decode)) && i + 1 < 6)
+        if ((want == SYSCALL_CAPTURE_SOCKADDR_IN || (kind == 'a' && (decode || shown))) &&
+            i + 1 < 6)
             capture_sockaddr(t, a[i], a[i + 1]);
+        if (shown && a[i] != 0 && kind == 's')
+            show_string(t, i, PAYLOAD_SHOWN_DATA + 2);
+        if (shown && a[i] != 0 && kind == 'b')
+            show_buffer(t, i, i + 1 < 6 ? a[i + 1] : 0);
         if (want == SYSCALL_CAPTURE_CLONE_ARGS) {
             int err = read_whole(t->tid, a[i], &c->cap.clone_flags, sizeof(c->cap.clone_flags));
             mark(&c->cap, PAYLOAD_CLONE_ARGS, &c->cap.clone_args_err, err);
@@ -278,7 +350,114 @@ static void capture_exit_args(struct task *t, const struct syscall_desc *desc, i
     }
 }
 
-void capture_exit(struct task *t, int64_t ret)
+/* What the kernel wrote that a decoder shows: a buffer it filled (ret
+ * bytes), a socket address it stored. Only for a call that succeeded. */
+static void show_exit_args(struct task *t, const struct syscall_desc *desc, int64_t ret)
+{
+    const uint64_t *a = t->call.args;
+    for (size_t i = 0; i < 6 && desc->args && desc->args[i]; i++) {
+        if (a[i] == 0)
+            continue;
+        if (desc->args[i] == 'B' && ret > 0)
+            show_buffer(t, i, (uint64_t)ret);
+        else if (desc->args[i] == 'A' && ret >= 0 && i + 1 < 6 && a[i + 1] != 0)
+            show_sockaddr_out(t, i);
+    }
+}
+
+/* realpath of PATH (its first len bytes) looked up from base, as
+ * /proc/TID/{root,cwd,fd/N} lead the kernel's own lookup: 0 or errno. */
+static int real_path(const char *base, const char *path, size_t len, char *out)
+{
+    char named[PATH_MAX + 80];
+    int n = snprintf(named, sizeof(named), "%s/%.*s", base, (int)len, path);
+    out[0] = '\0';
+    if (n < 0 || (size_t)n >= sizeof(named))
+        return ENAMETOOLONG;
+    if (!realpath(named, out)) {
+        out[0] = '\0';
+        return errno;
+    }
+    return 0;
+}
+
+/* The directory part of path, as check.resolved splits it: all but its
+ * last component, trailing slashes aside ("." when it has no slash, "/" at
+ * the root). NULL for a path with no last component to leave out (empty,
+ * "/", or one ending in "." or ".."): its directory is the whole path. */
+static const char *directory_part(const char *path, size_t *len)
+{
+    size_t end = strlen(path);
+    while (end > 0 && path[end - 1] == '/')
+        end--;
+    if (end == 0)
+        return NULL;
+    size_t slash = end;
+    while (slash > 0 && path[slash - 1] != '/')
+        slash--;
+    const char *name = path + slash;
+    size_t name_len = end - slash;
+    if ((name_len == 1 && name[0] == '.') || (name_len == 2 && memcmp(name, "..", 2) == 0))
+        return NULL;
+    *len = 1;
+    if (slash == 0)
+        return ".";
+    if (slash == 1)
+        return "/";
+    *len = slash - 1;
+    return path;
+}
+
+/* One path argument as the tree resolves it now: through the task's root
+ * for an absolute path, else its directory fd or working directory. */
+static void resolve_path(pid_t tid, int dirfd, const char *path, struct resolved_path *out)
+{
+    out->dir[0] = out->full[0] = '\0';
+    if (!path) {
+        out->dir_err = out->full_err = EFAULT;
+        return;
+    }
+    char base[64];
+    if (path[0] == '/')
+        snprintf(base, sizeof(base), "/proc/%d/root", (int)tid);
+    else if (dirfd != AT_FDCWD)
+        snprintf(base, sizeof(base), "/proc/%d/fd/%d", (int)tid, dirfd);
+    else
+        snprintf(base, sizeof(base), "/proc/%d/cwd", (int)tid);
+    out->full_err = real_path(base, path, strlen(path), out->full);
+    size_t len;
+    const char *dir = directory_part(path, &len);
+    if (dir) {
+        out->dir_err = real_path(base, dir, len, out->dir);
+    } else {
+        out->dir_err = out->full_err;
+        memcpy(out->dir, out->full, sizeof(out->dir));
+    }
+}
+
+/* The path arguments (path, path2), each from the directory fd argument
+ * before it if it has one. */
+static void resolve_paths(struct task *t, const struct syscall_desc *desc)
+{
+    struct syscall_call *c = &t->call;
+    const char *kinds = desc->args ? desc->args : "";
+    int k = 0;
+    for (size_t i = 0; i < 6 && kinds[i] && k < 2; i++) {
+        if (kinds[i] != 'p')
+            continue;
+        int dirfd = i > 0 && kinds[i - 1] == 'D' ? (int)c->args[i - 1] : AT_FDCWD;
+        const char *path =
+            k == 0 ? (c->path_len >= 0 ? c->path : NULL) : (c->path2_len >= 0 ? c->path2 : NULL);
+        resolve_path(t->tid, dirfd, path, &c->cap.resolved[k++]);
+    }
+    for (; k < 2; k++) { /* no such argument */
+        c->cap.resolved[k].dir[0] = c->cap.resolved[k].full[0] = '\0';
+        c->cap.resolved[k].dir_err = c->cap.resolved[k].full_err = EINVAL;
+    }
+    c->cap.have |= PAYLOAD_RESOLVED;
+}
+
+void capture_exit(struct task *t, int64_t ret, unsigned want)
 {
     struct syscall_call *c = &t->call;
     const struct syscall_desc *desc = syscall_desc(c->nr);
@@ -296,6 +475,10 @@ void capture_exit(struct task *t, int64_t ret)
             p->cwd[0] = '\0';
         p->have |= PAYLOAD_CWD; /* an empty one is the kernel's answer, not a missing record */
     }
+    if (want & CAPTURE_SHOWN)
+        show_exit_args(t, desc, ret);
+    if (want & CAPTURE_RESOLVED)
+        resolve_paths(t, desc);
 }
 
 void capture_program(pid_t pid, pid_t tid, bool with_cwd, struct program_record *out)
@@ -344,12 +527,9 @@ void program_release(struct program_record *p)
     p->argv_len = 0;
 }
 
-struct ofd *capture_query_fd(struct task *t, int fd)
+int capture_query_fd(pid_t pid, int fd, struct snapshot_fd *out)
 {
-    struct snapshot_fd s;
-    if (!fdtable_trackable(fd) || snapshot_read_fd(t->pid, fd, &s) != 0)
-        return NULL;
-    struct ofd *d = fdtable_apply_fd(t->fds, &s);
-    snapshot_fd_free(&s);
-    return d;
+    if (!fdtable_trackable(fd))
+        return EBADF;
+    return snapshot_read_fd(pid, fd, out);
 }

@@ -10,17 +10,33 @@
 
 struct task;
 
-/* At the entry stop (t->call's nr and args set): clears the record's
- * payloads and captures what the caller passes; with decode, also every
- * path and socket address argument, for the hooks' decoded fields. */
-void capture_entry(struct task *t, bool decode);
-/* At the exit stop: what the kernel wrote out for a call returning ret. */
-void capture_exit(struct task *t, int64_t ret);
+/* What scripts want of a syscall beyond what the state needs (the source
+ * asks the script host; what nobody wants is not read). */
+enum {
+    /* Every path and socket address argument, and what the first fd
+     * argument is, for the hooks' decoded fields (a hook on the syscall). */
+    CAPTURE_DECODED = 1u << 0,
+    /* What a decoder shows of the memory the arguments point to: strings,
+     * buffers, socket addresses (payloads.shown[], c.want_format). */
+    CAPTURE_SHOWN = 1u << 1,
+    /* The path arguments as the kernel resolves them once the call has
+     * returned (payloads.resolved[], c.want_resolved). */
+    CAPTURE_RESOLVED = 1u << 2,
+};
 
-struct ofd;
-/* A script asks what an fd the state has not met is (c.fd): read now, while
- * the task is stopped, and installed in its table; NULL when not open. */
-struct ofd *capture_query_fd(struct task *t, int fd);
+/* At the entry stop (t->call's nr and args set): clears the record's
+ * payloads and captures what the caller passes, as the syscall table says
+ * and the CAPTURE_* bits of want ask. */
+void capture_entry(struct task *t, unsigned want);
+/* At the exit stop: what the kernel wrote out for a call returning ret. */
+void capture_exit(struct task *t, int64_t ret, unsigned want);
+
+struct snapshot_fd;
+/* What fd of process pid is, asked by a script (c.fd) about an fd the
+ * state has not met: 0, or the errno saying why not (ENOENT: not open).
+ * Read from /proc while the task is stopped; the state is not told (it
+ * learns fds from records only). The caller frees out. */
+int capture_query_fd(pid_t pid, int fd, struct snapshot_fd *out);
 
 struct program_record;
 struct syscall_call;

@@ -125,7 +125,22 @@ typedef struct cmp_event {
      * returned (dur_ns = ts_ns - entry_ns); 0 for every other event and when
      * the entry was not seen: no duration is ever guessed. */
     uint64_t entry_ns;
+    /* Syscall-derived events: what the source captured of the call's
+     * memory (engine/record.h), which cmp_format_syscall and
+     * cmp_host_resolved read; NULL for other events. */
+    const struct syscall_payloads *payloads;
 } cmp_event;
+
+/* A path argument as the kernel resolved it when its syscall returned,
+ * for check.resolved: the directory it is in and the whole path, symlinks
+ * resolved (the last one too in full); a string is empty (ptr NULL) when
+ * it could not be resolved, its err (errno) says why. */
+typedef struct cmp_resolved_path {
+    cmp_str dir;
+    cmp_str full;
+    int32_t dir_err;
+    int32_t full_err;
+} cmp_resolved_path;
 
 /* What the engine knows about a task, for c.proc(). */
 typedef struct cmp_proc_info {
@@ -144,6 +159,7 @@ typedef struct cmp_proc_info {
     uint64_t heap_bytes;   /* its address space now: heap grown with brk */
     uint64_t mapped_bytes; /* and bytes mapped with mmap (as the summary counts) */
     cmp_str cwd;           /* working directory; empty when it has no name within PATH_MAX */
+    uint64_t anon_bytes;   /* of mapped_bytes: anonymous mappings with access (memory used) */
 } cmp_proc_info;
 
 enum cmp_fd_kind {
@@ -160,7 +176,8 @@ enum cmp_fd_kind {
     CMP_FD_INOTIFY = 10,
     CMP_FD_PIDFD = 11,
     CMP_FD_OTHER = 12,
-    CMP_FD_IO_URING = 13 /* a ring the trace has reported (an io_uring event) */
+    CMP_FD_IO_URING = 13, /* a ring the trace has reported (an io_uring event) */
+    CMP_FD_DEVICE = 14    /* a character or block device: a tty, /dev/null */
 };
 
 /* What one fd refers to, for c.fd(). */
@@ -221,6 +238,14 @@ typedef struct cmp_run_info {
     uint64_t attach_mmap_bytes;
     uint64_t attach_mmap_regions;
     cmp_source_info source;
+    /* mmap_bytes split: anonymous mappings with access, file mappings,
+     * reservations without access (PROT_NONE); each a sum of peaks */
+    uint64_t anon_bytes;
+    uint64_t file_map_bytes;
+    uint64_t reserved_bytes;
+    uint64_t attach_anon_bytes;
+    uint64_t attach_file_map_bytes;
+    uint64_t attach_reserved_bytes;
 } cmp_run_info;
 
 /* Engine services the Lua side calls. */
@@ -233,11 +258,22 @@ void cmp_host_output_failed(const char *name, const char *reason);
 /* What was lost so far: "FILE (REASON), ...", or "" (for --junit). */
 const char *cmp_host_output_lost(void);
 int cmp_host_proc(int32_t tid, cmp_proc_info *out);
+/* An fd the state has not met is asked of the source, if it can ask (a
+ * live one); 0 when neither knows it. */
 int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out);
+/* The event's path argument `which` (0: path, 1: path2) as its record has
+ * it resolved; 0 when the record has none (no script asked for it with
+ * cmp_host_want_resolved, or the source cannot resolve). */
+int cmp_host_resolved(const cmp_event *ev, int32_t which, cmp_resolved_path *out);
 void cmp_host_run(cmp_run_info *out);
 void cmp_host_source(cmp_source_info *out);
 void cmp_host_want_event(int32_t type);
 void cmp_host_want_syscall(int32_t nr, int32_t at_entry);
+/* Syscall nr's events will be formatted (cmp_format_syscall), or its paths
+ * resolved (cmp_host_resolved): a source captures what that needs when the
+ * call stops for any reason (it makes nothing stop). nr -1: every syscall. */
+void cmp_host_want_format(int32_t nr);
+void cmp_host_want_resolved(int32_t nr);
 uint64_t cmp_host_start_ns(void);
 /* From an enter:NAME hook: action CMP_INJECT_RETURN skips the syscall and
  * makes it return value (-errno to fail); from an exit hook it replaces the
@@ -262,6 +298,8 @@ int32_t cmp_syscall_table_size(void);
 const char *cmp_errno_name(int32_t err);
 int32_t cmp_errno_number(const char *name);
 const char *cmp_signal_name(int32_t sig);
+/* The strace-like line of a syscall event, from its record: memory the
+ * record does not hold shows as the pointer. */
 size_t cmp_format_syscall(const cmp_event *ev, char *buf, size_t cap);
 /* END FFI */
 

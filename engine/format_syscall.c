@@ -6,13 +6,13 @@
 #include <sys/socket.h>
 
 #include "decode.h"
+#include "record.h"
 #include "syscall_table.h"
-#include "tracee_mem.h"
 
 /* Bytes of a data buffer or plain string shown before "...". */
-#define DATA_SHOWN 32
-/* Paths are shown whole, up to PATH_MAX. */
-#define PATH_SHOWN 4096
+#define DATA_SHOWN PAYLOAD_SHOWN_DATA
+/* Of a path too long for the kernel, the start the record keeps. */
+#define PATH_SHOWN (PAYLOAD_SHOWN_MAX - 1)
 /* Room for a decoded socket address: a full unix path and some. */
 #define SOCKADDR_TEXT 256
 
@@ -112,38 +112,40 @@ static void put_signal(struct line *l, uint64_t sig)
         line_printf(l, "%d", (int)(int32_t)sig);
 }
 
-static void put_tracee_string(struct line *l, int32_t tid, uint64_t ptr, size_t shown)
+/* What the record holds of argument i's memory, NULL when it was not
+ * captured or could not be read (the pointer is shown then). Lines render
+ * from the record only, so a recording shows what the live run showed. */
+static const struct captured_arg *shown_arg(const cmp_event *ev, int i)
 {
-    char text[PATH_SHOWN + 2];
-    if (ptr == 0) {
-        line_str(l, "NULL");
-        return;
-    }
-    if (shown > PATH_SHOWN)
-        shown = PATH_SHOWN;
-    /* One byte more than shown tells a string that fits from a longer one. */
-    ssize_t n = tracee_read_string(tid, ptr, text, shown + 2, NULL);
-    if (n < 0) {
-        put_pointer(l, ptr);
-        return;
-    }
-    line_quoted(l, text, (size_t)n < shown ? (size_t)n : shown, (size_t)n > shown);
+    const struct syscall_payloads *p = ev->payloads;
+    if (!p || !(p->shown_have & (1u << i)) || p->shown[i].err)
+        return NULL;
+    return &p->shown[i];
 }
 
-static void put_tracee_buffer(struct line *l, int32_t tid, uint64_t ptr, uint64_t size)
+/* A string of which the record kept len bytes: those past `shown` are the
+ * mark that it goes on. */
+static void put_shown_string(struct line *l, const cmp_event *ev, int i, size_t shown)
 {
-    char data[DATA_SHOWN];
-    if (ptr == 0) {
+    const struct captured_arg *a = shown_arg(ev, i);
+    if (ev->args[i] == 0)
         line_str(l, "NULL");
-        return;
-    }
-    size_t want = size < DATA_SHOWN ? (size_t)size : DATA_SHOWN;
-    ssize_t n = want ? tracee_read(tid, ptr, data, want) : 0;
-    if (n < 0) {
-        put_pointer(l, ptr);
-        return;
-    }
-    line_quoted(l, data, (size_t)n, (uint64_t)n < size);
+    else if (!a)
+        put_pointer(l, ev->args[i]);
+    else
+        line_quoted(l, (const char *)a->bytes, a->len < shown ? a->len : shown, a->len > shown);
+}
+
+/* A buffer of size bytes, of which the record kept the first. */
+static void put_shown_buffer(struct line *l, const cmp_event *ev, int i, uint64_t size)
+{
+    const struct captured_arg *a = shown_arg(ev, i);
+    if (ev->args[i] == 0)
+        line_str(l, "NULL");
+    else if (!a)
+        put_pointer(l, ev->args[i]);
+    else
+        line_quoted(l, (const char *)a->bytes, a->len, a->len < size);
 }
 
 /* A decoded address as "{...}", escaped like a string but unquoted. */
@@ -160,45 +162,46 @@ static void put_braced(struct line *l, const char *text, size_t len)
 }
 
 /* Returns 0 when nothing could be decoded, so the caller shows the pointer. */
-static int put_tracee_sockaddr(struct line *l, int32_t tid, uint64_t ptr, uint64_t len)
+static int put_captured_sockaddr(struct line *l, const void *bytes, size_t len)
 {
     struct sockaddr_storage addr;
     char text[SOCKADDR_TEXT];
     int family;
-    if (len > sizeof(addr))
-        len = sizeof(addr);
-    ssize_t n = tracee_read(tid, ptr, &addr, (size_t)len);
-    if (n <= 0)
+    if (len == 0 || len > sizeof(addr))
         return 0;
-    size_t w = decode_sockaddr(&addr, (size_t)n, text, sizeof(text), &family);
+    memcpy(&addr, bytes, len);
+    size_t w = decode_sockaddr(&addr, len, text, sizeof(text), &family);
     if (w == 0)
         return 0;
     put_braced(l, text, w < sizeof(text) ? w : sizeof(text) - 1);
     return 1;
 }
 
-static void put_sockaddr_in(struct line *l, const cmp_event *ev, uint64_t ptr, uint64_t len)
+static void put_sockaddr_in(struct line *l, const cmp_event *ev, uint64_t ptr)
 {
+    const struct syscall_payloads *p = ev->payloads;
     if (ev->sockaddr.ptr && ev->sockaddr.len > 0)
         put_braced(l, ev->sockaddr.ptr, ev->sockaddr.len);
     else if (ptr == 0)
         line_str(l, "NULL");
-    else if (!put_tracee_sockaddr(l, ev->tid, ptr, len))
+    else if (!p || !payload_has(p, PAYLOAD_SOCKADDR) ||
+             !put_captured_sockaddr(l, p->sockaddr, p->sockaddr_len))
         put_pointer(l, ptr);
 }
 
-/* An address the kernel filled in, readable only once the call succeeded.
+/* An address the kernel filled in, known only once the call succeeded.
  * Returns the length the kernel stored, or -1 when the address was not shown. */
-static int64_t put_sockaddr_out(struct line *l, const cmp_event *ev, uint64_t ptr, uint64_t len_ptr)
+static int64_t put_sockaddr_out(struct line *l, const cmp_event *ev, int i)
 {
-    uint32_t len;
-    if (ev->type != CMP_EV_SYSCALL || ev->ret < 0 || ptr == 0 || len_ptr == 0 ||
-        tracee_read(ev->tid, len_ptr, &len, sizeof(len)) != sizeof(len) ||
-        !put_tracee_sockaddr(l, ev->tid, ptr, len)) {
+    uint64_t ptr = ev->args[i];
+    uint64_t len_ptr = i + 1 < 6 ? ev->args[i + 1] : 0;
+    const struct captured_arg *a = shown_arg(ev, i);
+    if (ev->type != CMP_EV_SYSCALL || ev->ret < 0 || ptr == 0 || len_ptr == 0 || !a ||
+        !put_captured_sockaddr(l, a->bytes, a->len)) {
         put_pointer(l, ptr);
         return -1;
     }
-    return len;
+    return (int64_t)a->value;
 }
 
 struct command_name {
@@ -345,18 +348,18 @@ static void put_arg(struct line *l, const cmp_event *ev, int i, char kind, struc
         if (known && known->ptr)
             line_quoted(l, known->ptr, known->len, 0);
         else
-            put_tracee_string(l, ev->tid, v, PATH_SHOWN);
+            put_shown_string(l, ev, i, PATH_SHOWN);
         break;
     }
     case 's':
-        put_tracee_string(l, ev->tid, v, DATA_SHOWN);
+        put_shown_string(l, ev, i, DATA_SHOWN);
         break;
     case 'b':
-        put_tracee_buffer(l, ev->tid, v, next);
+        put_shown_buffer(l, ev, i, next);
         break;
     case 'B':
         if (ev->type == CMP_EV_SYSCALL && ev->ret > 0)
-            put_tracee_buffer(l, ev->tid, v, (uint64_t)ev->ret);
+            put_shown_buffer(l, ev, i, (uint64_t)ev->ret);
         else
             put_pointer(l, v);
         break;
@@ -382,10 +385,10 @@ static void put_arg(struct line *l, const cmp_event *ev, int i, char kind, struc
         put_clone_flags(l, v);
         break;
     case 'a':
-        put_sockaddr_in(l, ev, v, next);
+        put_sockaddr_in(l, ev, v);
         break;
     case 'A':
-        st->stored_addr_len = put_sockaddr_out(l, ev, v, next);
+        st->stored_addr_len = put_sockaddr_out(l, ev, i);
         break;
     case 'S':
         put_signal(l, v);

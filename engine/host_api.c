@@ -1,12 +1,16 @@
-/* The state queries scripts make through ffi.C: c.proc, c.fd and the run. */
+/* The state queries scripts make through ffi.C: c.proc, c.fd, the run and
+ * what a record holds beyond the state (resolved paths). */
+#include <fcntl.h>
 #include <string.h>
 
-#include "capture.h"
 #include "event.h"
 #include "fdtable.h"
 #include "memregions.h"
 #include "proctable.h"
+#include "record.h"
 #include "session.h"
+#include "snapshot.h"
+#include "source.h"
 
 static cmp_str text(const char *s, size_t len)
 {
@@ -39,7 +43,33 @@ int cmp_host_proc(int32_t tid, cmp_proc_info *out)
         mm_stats(t->mm, &stats);
         out->heap_bytes = stats.heap_bytes;
         out->mapped_bytes = stats.mapped_bytes;
+        out->anon_bytes = stats.use_bytes[USE_ANON];
     }
+    return 1;
+}
+
+/* The source's answer about an fd, kept until the next question: the
+ * strings it hands out must outlive the call. */
+static struct snapshot_fd asked;
+static bool asked_held;
+
+static int fd_from_source(struct task *t, int32_t fd, cmp_fd_info *out)
+{
+    const struct source *src = session_source();
+    if (asked_held)
+        snapshot_fd_free(&asked);
+    asked_held = false;
+    if (!src || !src->query_fd || src->query_fd(t->pid, fd, &asked) != 0)
+        return 0;
+    asked_held = true;
+    memset(out, 0, sizeof(*out));
+    out->fd = fd;
+    out->kind = asked.kind;
+    out->cloexec = asked.flags >= 0 && (asked.flags & O_CLOEXEC);
+    out->writable = asked.flags >= 0 && (asked.flags & O_ACCMODE) != O_RDONLY;
+    out->path = text(asked.path, strlen(asked.path));
+    out->sock_type = text(asked.sock_type, strlen(asked.sock_type));
+    out->remote_addr = text(asked.remote, asked.remote ? strlen(asked.remote) : 0);
     return 1;
 }
 
@@ -50,9 +80,7 @@ int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out)
         return 0;
     struct ofd *d = fdtable_get(t->fds, fd);
     if (!d)
-        d = capture_query_fd(t, fd);
-    if (!d)
-        return 0;
+        return fd_from_source(t, fd, out);
     memset(out, 0, sizeof(*out));
     out->fd = fd;
     out->kind = d->kind;
@@ -61,6 +89,22 @@ int cmp_host_fd(int32_t pid, int32_t fd, cmp_fd_info *out)
     out->path = text(d->path, strlen(d->path));
     out->sock_type = text(d->sock_type, strlen(d->sock_type));
     out->remote_addr = text(d->remote, d->remote ? strlen(d->remote) : 0);
+    return 1;
+}
+
+int cmp_host_resolved(const cmp_event *ev, int32_t which, cmp_resolved_path *out)
+{
+    const struct syscall_payloads *p = ev ? ev->payloads : NULL;
+    if (!p || !payload_has(p, PAYLOAD_RESOLVED) || which < 0 || which > 1)
+        return 0;
+    const struct resolved_path *r = &p->resolved[which];
+    memset(out, 0, sizeof(*out));
+    if (!r->dir_err)
+        out->dir = text(r->dir, strlen(r->dir));
+    if (!r->full_err)
+        out->full = text(r->full, strlen(r->full));
+    out->dir_err = r->dir_err;
+    out->full_err = r->full_err;
     return 1;
 }
 

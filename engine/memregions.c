@@ -16,6 +16,8 @@ struct mm {
     struct region *regions;
     size_t count, cap;
     uint64_t mapped_bytes, peak_mapped_bytes, peak_regions;
+    /* mapped_bytes split by what the pages are (enum mm_use), and peaks */
+    uint64_t use_bytes[USE_COUNT], peak_use_bytes[USE_COUNT];
     bool heap_known; /* a brk value was seen, so heap_start holds */
     uint64_t heap_start, heap_end, peak_heap_bytes;
     bool heap_end_rounded; /* heap_end is the break rounded up to a page (a snapshot) */
@@ -35,6 +37,29 @@ static uint64_t range_end(uint64_t addr, uint64_t len)
 {
     uint64_t size = page_round(len);
     return addr > UINT64_MAX - size ? UINT64_MAX : addr + size;
+}
+
+/* What a mapping's pages are: memory the program can use (anonymous
+ * mappings it may access), a file's pages (code and data, which the page
+ * cache holds), or an address range reserved with no access at all. */
+static enum mm_use use_of(const struct region *r)
+{
+    if (r->prot == PROT_NONE)
+        return USE_RESERVED;
+    return r->kind == REGION_FILE ? USE_FILE : USE_ANON;
+}
+
+/* Adds (sign 1) or takes away (-1) r's bytes from the mapped totals. */
+static void account(struct mm *mm, const struct region *r, int sign)
+{
+    uint64_t size = r->end - r->start;
+    if (sign > 0) {
+        mm->mapped_bytes += size;
+        mm->use_bytes[use_of(r)] += size;
+    } else {
+        mm->mapped_bytes -= size;
+        mm->use_bytes[use_of(r)] -= size;
+    }
 }
 
 static uint64_t heap_bytes(const struct mm *mm)
@@ -69,7 +94,7 @@ static void insert_at(struct mm *mm, size_t i, struct region r)
     memmove(mm->regions + i + 1, mm->regions + i, (mm->count - i) * sizeof(*mm->regions));
     mm->regions[i] = r;
     mm->count++;
-    mm->mapped_bytes += r.end - r.start;
+    account(mm, &r, 1);
 }
 
 /* Inserts r where it belongs; nothing may overlap it. */
@@ -84,7 +109,7 @@ static void remove_span(struct mm *mm, size_t i, size_t j)
     if (i == j)
         return;
     for (size_t k = i; k < j; k++)
-        mm->mapped_bytes -= mm->regions[k].end - mm->regions[k].start;
+        account(mm, &mm->regions[k], -1);
     memmove(mm->regions + i, mm->regions + j, (mm->count - j) * sizeof(*mm->regions));
     mm->count -= j - i;
 }
@@ -99,7 +124,7 @@ static void split_at(struct mm *mm, uint64_t addr)
     upper.start = addr;
     upper.name = xstrdup(upper.name);
     mm->regions[i].end = addr;
-    mm->mapped_bytes -= upper.end - addr; /* insert_at adds it back */
+    account(mm, &upper, -1); /* insert_at adds it back */
     insert_at(mm, i + 1, upper);
 }
 
@@ -138,6 +163,9 @@ static void update_peaks(struct mm *mm)
         mm->peak_regions = mm->count;
     if (heap_bytes(mm) > mm->peak_heap_bytes)
         mm->peak_heap_bytes = heap_bytes(mm);
+    for (int u = 0; u < USE_COUNT; u++)
+        if (mm->use_bytes[u] > mm->peak_use_bytes[u])
+            mm->peak_use_bytes[u] = mm->use_bytes[u];
 }
 
 /* ---- address spaces ------------------------------------------------------------- */
@@ -185,6 +213,7 @@ struct mm *mm_clone(const struct mm *mm)
     copy->peak_mapped_bytes = copy->mapped_bytes;
     copy->peak_regions = copy->count;
     copy->peak_heap_bytes = heap_bytes(copy);
+    memcpy(copy->peak_use_bytes, copy->use_bytes, sizeof(copy->use_bytes));
     return copy;
 }
 
@@ -224,8 +253,11 @@ void mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
         return;
     size_t i, j;
     span_of(mm, addr, end, &i, &j);
-    for (size_t k = i; k < j; k++)
+    for (size_t k = i; k < j; k++) {
+        account(mm, &mm->regions[k], -1);
         mm->regions[k].prot = prot;
+        account(mm, &mm->regions[k], 1);
+    }
     update_peaks(mm);
 }
 
@@ -375,6 +407,10 @@ void mm_stats(const struct mm *mm, struct mm_stats *out)
     out->peak_regions = mm->peak_regions;
     out->heap_bytes = heap_bytes(mm);
     out->peak_heap_bytes = mm->peak_heap_bytes;
+    for (int u = 0; u < USE_COUNT; u++) {
+        out->use_bytes[u] = mm->use_bytes[u];
+        out->peak_use_bytes[u] = mm->peak_use_bytes[u];
+    }
 }
 
 const struct region *mm_region_at(const struct mm *mm, uint64_t i)

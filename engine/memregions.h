@@ -51,10 +51,15 @@ void mm_set_stack(struct mm *mm, uint64_t start, uint64_t end);
  * kind REGION_HEAP spanning [heap start, current break). */
 const struct region *mm_find(const struct mm *mm, uint64_t addr, struct region *heap_scratch);
 
+/* What mapped pages are: anonymous memory the program may access, a file's
+ * pages, or a reservation without access (PROT_NONE). */
+enum mm_use { USE_ANON = 0, USE_FILE = 1, USE_RESERVED = 2, USE_COUNT = 3 };
+
 struct mm_stats {
     uint64_t mapped_bytes, peak_mapped_bytes;
     uint64_t regions, peak_regions;
     uint64_t heap_bytes, peak_heap_bytes;
+    uint64_t use_bytes[USE_COUNT], peak_use_bytes[USE_COUNT]; /* mapped_bytes by enum mm_use */
 };
 void mm_stats(const struct mm *mm, struct mm_stats *out);
 

@@ -568,6 +568,19 @@ static bool read_tracee(void *ctx, uint64_t addr, void *buf, size_t len)
     return tracee_read(*(pid_t *)ctx, addr, buf, len) == (ssize_t)len;
 }
 
+/* What the scripts want captured of syscall nr beyond what the state needs. */
+static unsigned capture_wants(int32_t nr)
+{
+    unsigned want = 0;
+    if (script_host_wants_entry(nr) || script_host_wants_exit(nr))
+        want |= CAPTURE_DECODED;
+    if (script_host_wants_format(nr))
+        want |= CAPTURE_SHOWN;
+    if (script_host_wants_resolved(nr))
+        want |= CAPTURE_RESOLVED;
+    return want;
+}
+
 /* A syscall entry in x86-64 terms: number, arguments and the ABI it came
  * through. */
 struct entry {
@@ -630,7 +643,7 @@ static void syscall_stop(struct task *t, uint64_t now)
         t->call.nr = e.nr;
         t->call.abi = e.abi;
         memcpy(t->call.args, e.args, sizeof(t->call.args));
-        capture_entry(t, script_host_wants_entry(e.nr) || script_host_wants_exit(e.nr));
+        capture_entry(t, capture_wants(e.nr));
         state_syscall_entry(t, now);
         if (!t->call.want_exit)
             t->call.active = false;
@@ -639,7 +652,7 @@ static void syscall_stop(struct task *t, uint64_t now)
     }
     case PTRACE_SYSCALL_INFO_EXIT:
         if (t->call.active) {
-            capture_exit(t, info.exit.rval);
+            capture_exit(t, info.exit.rval, capture_wants(t->call.nr));
             state_syscall_exit(t, info.exit.rval, now);
             finish_syscall_stop(t, false, info.exit.rval, now);
             return;
@@ -1077,4 +1090,5 @@ const struct source ptrace_source = {
     .root = ptrace_root_status,
     .root_pid = ptrace_root_pid,
     .totals = ptrace_abi_totals,
+    .query_fd = capture_query_fd,
 };

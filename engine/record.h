@@ -44,9 +44,14 @@ struct captured_fd {
 
 /* A path argument (path, path2) as the kernel resolved it when the call
  * returned, for checks that ask where a change really landed: its
- * directory part (all but the last component) and the whole path, with the
- * symlinks on the way resolved. An empty string with its err set (errno) is
- * one that could not be resolved. Captured only where a script wants it. */
+ * directory part (all but the last component, trailing slashes aside: "."
+ * without a slash; the whole path when it ends in "." or ".." or has no
+ * component) and the whole path, with the symlinks on the way resolved (the
+ * last one too in `full`), looked up from the task's root, its directory fd
+ * argument or its working directory. An empty string with its err set
+ * (errno) is one that could not be resolved: EFAULT, the argument could not
+ * be read; EINVAL, the syscall has no such path argument. Captured only
+ * where a script wants it. */
 struct resolved_path {
     int32_t dir_err, full_err;
     char dir[PATH_MAX];
@@ -57,8 +62,18 @@ struct resolved_path {
  * c.format_syscall): the first bytes of a string or a buffer, a socket
  * address, with what it needs beside them (the length the kernel stored
  * for an address it wrote out). Captured only where formatting is wanted,
- * at entry for what the caller passes, at exit for what the kernel wrote. */
+ * at entry for what the caller passes, at exit for what the kernel wrote.
+ * By the argument's kind in the syscall table:
+ *   s  the string's first bytes, up to PAYLOAD_SHOWN_DATA + 1 (one more
+ *      than is shown: the string goes on); no NUL
+ *   p  only a path too long for the kernel: its first PAYLOAD_SHOWN_MAX bytes
+ *   b  up to PAYLOAD_SHOWN_DATA bytes of the buffer, at entry
+ *   B  up to PAYLOAD_SHOWN_DATA of the ret bytes the kernel filled in, at exit
+ *   A  the address the kernel stored (up to PAYLOAD_ADDR_MAX bytes) and in
+ *      value the length it stored, at the exit of a call that succeeded
+ * A socket address passed in ('a') is the sockaddr payload. */
 #define PAYLOAD_SHOWN_MAX 136
+#define PAYLOAD_SHOWN_DATA 32 /* bytes of a string or buffer a decoder shows */
 struct captured_arg {
     int32_t err;    /* 0, or why the memory could not be read (errno) */
     uint32_t len;   /* bytes in `bytes` */

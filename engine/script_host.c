@@ -33,6 +33,10 @@ static bool wanted_types[CMP_EV_COUNT];
 static uint8_t wanted_entry[SYSCALL_TABLE_SIZE];
 static uint8_t wanted_exit[SYSCALL_TABLE_SIZE];
 static bool wanted_exit_all;
+/* What scripts read of a syscall's record beyond the state: its formatted
+ * line (the memory its arguments point to), its resolved paths. */
+static uint8_t wanted_format[SYSCALL_TABLE_SIZE];
+static uint8_t wanted_resolved[SYSCALL_TABLE_SIZE];
 static int failures;
 static bool dispatch_broken;
 
@@ -341,6 +345,24 @@ void cmp_host_want_syscall(int32_t nr, int32_t at_entry)
     }
     wanted_types[at_entry ? CMP_EV_ENTER : CMP_EV_SYSCALL] = true;
     interest_add_syscall(nr);
+}
+
+static void want_record(uint8_t *wanted, int32_t nr)
+{
+    if (nr < 0)
+        memset(wanted, 1, SYSCALL_TABLE_SIZE);
+    else if (nr < SYSCALL_TABLE_SIZE)
+        wanted[nr] = 1;
+}
+
+void cmp_host_want_format(int32_t nr)
+{
+    want_record(wanted_format, nr);
+}
+
+void cmp_host_want_resolved(int32_t nr)
+{
+    want_record(wanted_resolved, nr);
 }
 
 /* ---- loading ---------------------------------------------------------- */
@@ -680,6 +702,16 @@ bool script_host_wants_entry(int32_t nr)
 bool script_host_wants_exit(int32_t nr)
 {
     return wanted_exit_all || (nr >= 0 && nr < SYSCALL_TABLE_SIZE && wanted_exit[nr]);
+}
+
+bool script_host_wants_format(int32_t nr)
+{
+    return nr >= 0 && nr < SYSCALL_TABLE_SIZE && wanted_format[nr];
+}
+
+bool script_host_wants_resolved(int32_t nr)
+{
+    return nr >= 0 && nr < SYSCALL_TABLE_SIZE && wanted_resolved[nr];
 }
 
 void script_host_start(void)

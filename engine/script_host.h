@@ -22,6 +22,10 @@ bool script_host_wants(int type);
 bool script_host_wants_entry(int32_t nr);
 /* Whether any script hooks this syscall at exit (syscall / syscall:NAME). */
 bool script_host_wants_exit(int32_t nr);
+/* Whether any script formats this syscall's events (c.want_format) or asks
+ * for its paths as resolved at its exit (c.want_resolved). */
+bool script_host_wants_format(int32_t nr);
+bool script_host_wants_resolved(int32_t nr);
 
 void script_host_start(void);
 /* Runs the hooks for script_event (its type must be set). */

@@ -162,6 +162,16 @@ static bool find_data_dir(char *out, size_t cap)
     return access(probe, R_OK) == 0;
 }
 
+const struct source *session_source(void)
+{
+    return src;
+}
+
+void session_set_source(const struct source *s)
+{
+    src = s;
+}
+
 /* The source as scripts see it: run.source, and what c.on and c.inject
  * check when a script needs a source that stops the tracee. */
 void cmp_host_source(cmp_source_info *out)

@@ -54,10 +54,21 @@ static const struct {
     {"anon_inode:inotify", CMP_FD_INOTIFY},     {"anon_inode:[pidfd]", CMP_FD_PIDFD},
 };
 
-static bool is_dir(pid_t pid, const char *entry)
+/* What an fd with a path is, by the file's type: reads and writes of a
+ * regular file are file I/O, those of a tty, /dev/null or a named pipe are
+ * not. An fd that cannot be stat'ed stays a file. */
+static int path_kind(pid_t pid, const char *entry)
 {
     struct stat st;
-    return procfs_stat(pid, entry, &st) == 0 && S_ISDIR(st.st_mode);
+    if (procfs_stat(pid, entry, &st) != 0)
+        return CMP_FD_FILE;
+    if (S_ISDIR(st.st_mode))
+        return CMP_FD_DIR;
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+        return CMP_FD_DEVICE;
+    if (S_ISFIFO(st.st_mode))
+        return CMP_FD_PIPE;
+    return CMP_FD_FILE;
 }
 
 /* The kernel appends " (deleted)" to the link of a file whose name was
@@ -94,7 +105,7 @@ static int classify(pid_t pid, const char *entry, char *target)
     }
     if (target[0] == '/') {
         drop_deleted_mark(pid, entry, target, deleted_suffix);
-        return is_dir(pid, entry) ? CMP_FD_DIR : CMP_FD_FILE;
+        return path_kind(pid, entry);
     }
     if (has_prefix(target, "pipe:"))
         return CMP_FD_PIPE;
@@ -122,8 +133,7 @@ int snapshot_read_fd(pid_t pid, int fd, struct snapshot_fd *out)
     /* A file the kernel cannot name within PATH_MAX is still a file (the
      * link can be followed): it gets an empty path, never a shortened one. */
     out->path_missing = err != 0;
-    out->kind =
-        err ? (is_dir(pid, entry) ? CMP_FD_DIR : CMP_FD_FILE) : classify(pid, entry, target);
+    out->kind = err ? path_kind(pid, entry) : classify(pid, entry, target);
     out->path = xstrdup(err ? "" : target);
     out->flags = read_fd_flags(pid, fd);
     unsigned long long inode = out->kind == CMP_FD_SOCKET ? bracketed_inode(target, "socket:") : 0;

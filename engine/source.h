@@ -16,6 +16,8 @@
 
 #include "event.h"
 
+struct snapshot_fd;
+
 struct source_caps {
     const char *name; /* as run.source.name says it: "ptrace" */
     bool live;        /* the tasks run while it traces (companions can join) */
@@ -85,6 +87,12 @@ struct source {
     pid_t (*root_pid)(void);
     /* The run object's fields that only the source knows. */
     void (*totals)(cmp_run_info *out);
+    /* Optional (NULL: the source cannot ask, as a recording cannot): what
+     * fd of process pid is, for a script asking about an fd the state has
+     * not met (c.fd). 0, or the errno saying why not; the caller frees out
+     * with snapshot_fd_free. The answer is the script's alone: the state
+     * learns fds from records only. */
+    int (*query_fd)(pid_t pid, int fd, struct snapshot_fd *out);
 };
 
 #endif

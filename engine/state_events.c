@@ -47,6 +47,7 @@ static cmp_event *event_begin(struct task *t, int type, uint64_t now, bool with_
         e->path = state_str(c->path, c->path_len);
         e->path2 = state_str(c->path2, c->path2_len);
         e->sockaddr = state_str(c->sockaddr, c->sockaddr_len);
+        e->payloads = &c->cap;
         if (t == returning)
             e->entry_ns = c->entry_ns;
     }

@@ -13,6 +13,7 @@
 #include "fdtable.h"
 #include "proctable.h"
 #include "record.h"
+#include "memregions.h"
 #include "state.h"
 #include "syscall_table.h"
 
@@ -26,6 +27,8 @@ struct state_counts {
     uint64_t file_read, file_written, net_sent, net_recv;
     uint64_t io_urings;
     uint64_t attach_heap, attach_mmap, attach_regions;
+    uint64_t map_use[USE_COUNT]; /* mmap_bytes by enum mm_use: sums of peaks */
+    uint64_t attach_map_use[USE_COUNT];
 };
 extern struct state_counts state_counts;
 

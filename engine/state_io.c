@@ -40,10 +40,16 @@ bool state_io_at_exit(struct task *t, int64_t ret, uint64_t now)
     case SYS_pread64:
     case SYS_preadv:
     case SYS_preadv2:
-    case SYS_recvfrom:
-    case SYS_recvmsg:
         STATE_NEEDS(SYSCALL_NEED_IO);
         if (ret > 0)
+            moved(t, fd, n, false, NULL, now);
+        return true;
+    case SYS_recvfrom: /* (fd, buf, len, flags, ...) */
+    case SYS_recvmsg:  /* (fd, msg, flags) */
+        STATE_NEEDS(SYSCALL_NEED_IO);
+        /* A peek leaves the bytes queued: they are received by the read
+         * that takes them, and only then. */
+        if (ret > 0 && !(a[t->call.nr == SYS_recvmsg ? 2 : 3] & MSG_PEEK))
             moved(t, fd, n, false, NULL, now);
         return true;
     case SYS_write:
@@ -65,7 +71,7 @@ bool state_io_at_exit(struct task *t, int64_t ret, uint64_t now)
     case SYS_recvmmsg:
     case SYS_sendmmsg:
         STATE_NEEDS(SYSCALL_NEED_IO);
-        if (ret > 0) {
+        if (ret > 0 && !(t->call.nr == SYS_recvmmsg && (a[3] & MSG_PEEK))) {
             /* recvmmsg/sendmmsg return a message count; the record has the bytes. */
             uint64_t bytes = t->call.cap.mmsg_bytes;
             moved(t, fd, bytes, t->call.nr == SYS_sendmmsg, NULL, now);

@@ -25,6 +25,8 @@ void state_mm_fold(struct mm *mm)
     state_counts.heap_bytes += s.peak_heap_bytes;
     state_counts.mmap_bytes += s.peak_mapped_bytes;
     state_counts.mmap_regions += s.peak_regions;
+    for (int u = 0; u < USE_COUNT; u++)
+        state_counts.map_use[u] += s.peak_use_bytes[u];
 }
 
 /* ---- address spaces of tasks --------------------------------------------- */
@@ -63,6 +65,8 @@ void state_mm_attach(struct task *leader, const struct snapshot *s)
     state_counts.attach_heap += m.heap_bytes;
     state_counts.attach_mmap += m.mapped_bytes;
     state_counts.attach_regions += m.regions;
+    for (int u = 0; u < USE_COUNT; u++)
+        state_counts.attach_map_use[u] += m.use_bytes[u];
 }
 
 /* The processes folded by state_finish whose leader was gone. */

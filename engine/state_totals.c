@@ -27,4 +27,10 @@ void state_totals(cmp_run_info *out)
     out->attach_heap_bytes = s->attach_heap;
     out->attach_mmap_bytes = s->attach_mmap;
     out->attach_mmap_regions = s->attach_regions;
+    out->anon_bytes = s->map_use[USE_ANON];
+    out->file_map_bytes = s->map_use[USE_FILE];
+    out->reserved_bytes = s->map_use[USE_RESERVED];
+    out->attach_anon_bytes = s->attach_map_use[USE_ANON];
+    out->attach_file_map_bytes = s->attach_map_use[USE_FILE];
+    out->attach_reserved_bytes = s->attach_map_use[USE_RESERVED];
 }

@@ -17,6 +17,12 @@
 --   c.proc(pid), c.fd(pid, fd), c.errname(n), c.signame(n)
 --   c.syscall_classes(name), c.syscalls_in(class)   strace's %file, %network, ...
 --   c.bytes(n), c.escape(s), c.hex(n), c.format_syscall(e), c.json(v)
+--   c.want_format([name]) while loading: c.format_syscall will render that
+--                         syscall (every one without a name), so the source
+--                         captures the strings, buffers and addresses its
+--                         arguments point to; undeclared, they show as pointers
+--   c.want_resolved([name]) while loading: that syscall's paths are resolved
+--                         at its exit, for check.resolved
 --   c.open_output(path, mode)
 --   c.verbose, c.quiet, c.event_kinds
 --   c.source              {name, live, can_stop}: what the run's source can do
@@ -276,7 +282,9 @@ function c.proc(pid)
 end
 
 -- {fd, kind ("file", "socket", "pipe", ...), cloexec, writable, path,
---  sock_type, remote_addr} or nil.
+--  sock_type, remote_addr} or nil. An fd the engine's state has not met
+-- (inherited, never used yet) is asked of a live source; a source that
+-- cannot ask (a recording) gives nil.
 function c.fd(pid, fd)
   return host.fd(pid, fd)
 end
@@ -332,9 +340,37 @@ function c.sched_threshold(ns)
   host.sched_threshold(n)
 end
 
--- The strace-like text of a syscall or enter event.
+-- The strace-like text of a syscall or enter event, from its record: the
+-- strings, buffers and socket addresses its arguments point to are there
+-- only for syscalls a script declared with c.want_format (else they show as
+-- pointers).
 function c.format_syscall(e)
   return host.format_syscall(event.raw(e))
+end
+
+-- The syscall number of a c.want_* call (-1 for every syscall without a
+-- name), made only while scripts load.
+local function want_nr(api, name)
+  if not registry.loading then error(api .. ": only while scripts load", 3) end
+  if name == nil then return -1 end
+  local nr = type(name) == "string" and host.syscall_number(name)
+  if not nr then error(api .. ": unknown syscall '" .. tostring(name) .. "'", 3) end
+  return nr
+end
+
+-- c.want_format("write"), c.want_format() for every syscall: this script
+-- calls c.format_syscall on those syscalls' events, so the source captures
+-- the memory their arguments point to whenever they stop. It makes nothing
+-- stop; what no script declares is not read (and a recording does not hold it).
+function c.want_format(name)
+  host.want_format(want_nr("c.want_format", name))
+end
+
+-- c.want_resolved("mkdir"): this script asks for those syscalls' paths as
+-- the kernel resolved them when they returned (compendium.check's
+-- check.resolved), so the source resolves them at their exit.
+function c.want_resolved(name)
+  host.want_resolved(want_nr("c.want_resolved", name))
 end
 
 -- One JSON document (one line) for a Lua value; always valid JSON.

@@ -8,7 +8,9 @@
   "use strict";
 
   const data = JSON.parse(document.getElementById("report-data").textContent);
-  // one entry per event in each column: time (µs), lane, type, text
+  // one entry per event in each column: time (µs), lane, type, text; and
+  // `extra`, pairs (event, string) for the events that hold more than their
+  // text says (an open's path as asked for, a send's socket type)
   const columns = JSON.parse(document.getElementById("report-events").textContent);
 
   // One colour family per category, a shade per type.
@@ -37,6 +39,9 @@
   const evLane = Int32Array.from(columns.lane);
   const evType = Uint8Array.from(columns.type);
   const evText = Int32Array.from(columns.text);
+  const evExtra = new Int32Array(N).fill(-1);
+  const extra = columns.extra || [];
+  for (let k = 0; k + 1 < extra.length; k += 2) evExtra[extra[k]] = extra[k + 1];
 
   const categories = [];
   for (const t of types) if (!categories.includes(t.category)) categories.push(t.category);
@@ -185,17 +190,20 @@
 
   // ---- filters --------------------------------------------------------------
 
+  // A category's chip shows its types' state: on, off, or partly on when
+  // some of its types are off; turning it on or off turns all of them.
   const typeOn = new Uint8Array(types.length).fill(1);
-  const categoryOn = new Uint8Array(categories.length).fill(1);
   const pidOn = new Map();
   for (const l of lanes) pidOn.set(l.pid, true);
   let query = "";
+  let follow = false; // the table shows only the events in the timeline's range
 
-  const pass = new Uint8Array(N); // 1: the event passes every filter
+  const pass = new Uint8Array(N); // 1: the event passes the filters (the range aside)
   let rows = new Int32Array(0);   // indices of passing events, in order
   let shownLanes = [];            // lane indices on the timeline, top to bottom
   let selected = -1;
   let lowerStrings = null;        // strings, lower-cased on the first search
+  let textHit = null, textHitQuery = null; // per string: does it hold the query
 
   function chip(label, color, count, onChange) {
     const c = el("label", "chip");
@@ -213,16 +221,47 @@
     return c;
   }
 
+  function showChip(c, on, mixed, countText) {
+    const box = c.firstChild;
+    box.checked = on;
+    box.indeterminate = mixed;
+    c.classList.toggle("off", !on && !mixed);
+    c.lastChild.textContent = countText;
+  }
+
+  const categoryChips = [], typeChips = [];
+
+  // Each chip as typeOn has it; a category counts what its types show. Its
+  // types without events (no chip) do not make it partly on.
+  function syncChips() {
+    categories.forEach((cat, k) => {
+      let all = 0, shown = 0, on = 0, off = 0;
+      const empty = categoryChips[k].classList.contains("empty");
+      types.forEach((t, i) => {
+        if (typeCategory[i] !== k || (!typeCount[i] && !empty)) return;
+        all += typeCount[i];
+        if (typeOn[i]) { shown += typeCount[i]; on++; } else off++;
+      });
+      const mixed = on > 0 && off > 0;
+      showChip(categoryChips[k], !off, mixed, mixed ? grouped(shown) + " of " + grouped(all) : grouped(all));
+    });
+    types.forEach((t, i) => {
+      if (typeChips[i]) showChip(typeChips[i], !!typeOn[i], false, grouped(typeCount[i]));
+    });
+  }
+
   categories.forEach((cat, k) => {
     let n = 0;
     types.forEach((t, i) => { if (typeCategory[i] === k) n += typeCount[i]; });
     const first = types.findIndex((t) => t.category === cat);
     const c = chip(CATEGORY_LABELS[cat] || cat, typeColor[first], n, (on) => {
-      categoryOn[k] = on ? 1 : 0;
+      types.forEach((t, i) => { if (typeCategory[i] === k) typeOn[i] = on ? 1 : 0; });
+      syncChips();
       applyFilters();
     });
     c.dataset.category = cat;
     if (!n) c.classList.add("empty");
+    categoryChips[k] = c;
     $("filter-categories").appendChild(c);
   });
 
@@ -230,9 +269,11 @@
     if (!typeCount[i]) return; // a type with no events would only be clutter
     const c = chip(t.name, typeColor[i], typeCount[i], (on) => {
       typeOn[i] = on ? 1 : 0;
+      syncChips();
       applyFilters();
     });
     c.dataset.type = t.name;
+    typeChips[i] = c;
     $("filter-types").appendChild(c);
   });
 
@@ -256,32 +297,59 @@
     }, 120);
   });
 
+  // `pass` is what the filters let through, and what the timeline draws;
+  // the table's rows are those, within the timeline's range when it follows.
+  // A search looks at the event's own words (its text and extra strings,
+  // its type) and takes a number for its pid or tid; a process's command
+  // line is its exec event's text, so it does not make every event of the
+  // process match.
   function applyFilters() {
-    const typeOk = types.map((t, i) => typeOn[i] && categoryOn[typeCategory[i]]);
+    const typeOk = types.map((t, i) => typeOn[i]);
     const laneOk = lanes.map((l) => pidOn.get(l.pid));
-    let textOk = null, typeHit = null, laneHit = null;
+    let typeHit = null, laneHit = null;
     if (query) {
-      if (!lowerStrings) lowerStrings = strings.map((s) => s.toLowerCase());
-      textOk = lowerStrings.map((s) => s.includes(query));
+      if (textHitQuery !== query) {
+        if (!lowerStrings) lowerStrings = strings.map((s) => s.toLowerCase());
+        textHit = Uint8Array.from(lowerStrings, (s) => s.includes(query));
+        textHitQuery = query;
+      }
       typeHit = types.map((t) => t.name.includes(query));
-      laneHit = lanes.map((l, i) => laneText(i).toLowerCase().includes(query) || l.command.toLowerCase().includes(query));
+      laneHit = lanes.map((l) => String(l.pid) === query || String(l.tid) === query);
     }
+    const from = follow ? view.start : -Infinity, to = follow ? view.end : Infinity;
     const out = new Int32Array(N);
     let n = 0;
     for (let i = 0; i < N; i++) {
-      const t = evType[i], l = evLane[i];
-      const ok = typeOk[t] && laneOk[l] && (!query || textOk[evText[i]] || typeHit[t] || laneHit[l]);
+      const t = evType[i], l = evLane[i], x = evExtra[i];
+      const ok = typeOk[t] && laneOk[l] &&
+        (!query || textHit[evText[i]] || (x >= 0 && textHit[x]) || typeHit[t] || laneHit[l]);
       pass[i] = ok ? 1 : 0;
-      if (ok) out[n++] = i;
+      if (ok && evTs[i] >= from && evTs[i] <= to) out[n++] = i;
     }
     rows = out.subarray(0, n);
     if (selected >= 0 && !pass[selected]) selected = -1;
     const count = $("event-count");
-    count.textContent = grouped(n) + " of " + grouped(N) + " events";
+    count.textContent = grouped(n) + " of " + grouped(N) + " events" + (follow ? " in the timeline's range" : "");
     count.dataset.count = n;
     table.refresh();
     draw();
   }
+
+  // While the table follows the timeline, a zoom or pan filters it again,
+  // once per frame however many pointer moves there were.
+  let refilter = 0;
+  function viewChanged() {
+    if (!follow || refilter) return;
+    refilter = requestAnimationFrame(() => {
+      refilter = 0;
+      applyFilters();
+    });
+  }
+
+  $("follow-view").addEventListener("change", (ev) => {
+    follow = ev.target.checked;
+    applyFilters();
+  });
 
   // ---- the event table: only the rows in view exist ------------------------
   // (A browser caps an element's height at some 30 million pixels: about
@@ -507,6 +575,7 @@
     view.start = start;
     view.end = start + span;
     draw();
+    viewChanged();
   }
 
   // Zooms by `factor` (< 1: in) keeping time `at` where it is on screen.
@@ -552,12 +621,36 @@
     drag = { x: ev.offsetX, y: ev.offsetY, start: view.start, scroll: laneScroll, moved: false };
     canvas.setPointerCapture(ev.pointerId);
   });
+  // The tooltip: what the event is, when, and whose; as text, like the rest.
+  const tip = $("tl-tip");
+  function showTip(i, x, y) {
+    if (i < 0) { tip.hidden = true; return; }
+    const l = evLane[i], lane = lanes[l], t = evType[i];
+    const lines = [
+      [types[t].name + " · " + (CATEGORY_LABELS[types[t].category] || types[t].category), "tip-kind"],
+      [stamp(evTs[i]), "tip-time mono"],
+      [strings[evText[i]], "tip-text mono"],
+    ];
+    if (evExtra[i] >= 0) lines.push([strings[evExtra[i]], "tip-text mono"]);
+    lines.push([lane.thread ? "thread " + lane.tid + " of process " + lane.pid + " " + lane.name
+      : "process " + lane.pid + " " + lane.name, "tip-task"]);
+    tip.textContent = "";
+    for (const [text, className] of lines) tip.appendChild(el("div", className, text));
+    tip.hidden = false;
+    // beside the pointer (x, y: in the window), inside the window
+    const w = tip.offsetWidth, h = tip.offsetHeight;
+    tip.style.left = Math.max(0, Math.min(x + 14, document.documentElement.clientWidth - w)) + "px";
+    tip.style.top = (y + 14 + h > window.innerHeight ? Math.max(0, y - 10 - h) : y + 14) + "px";
+  }
+
+  canvas.addEventListener("pointerleave", () => { tip.hidden = true; });
+  window.addEventListener("scroll", () => { tip.hidden = true; }, { passive: true });
   canvas.addEventListener("pointermove", (ev) => {
     if (!drag) {
-      const i = hit(ev.offsetX, ev.offsetY);
-      canvas.title = i < 0 ? "" : stamp(evTs[i]) + "  " + types[evType[i]].name + "  " + strings[evText[i]];
+      showTip(hit(ev.offsetX, ev.offsetY), ev.clientX, ev.clientY);
       return;
     }
+    tip.hidden = true;
     const dx = ev.offsetX - drag.x, dy = ev.offsetY - drag.y;
     if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
     drag.moved = true;
@@ -651,7 +744,7 @@
   const MAX_ROWS = 1000;
   tableRows("table-processes", byLifetime.slice(0, MAX_ROWS), (l) => [
     [laneText(l), lanes[l].thread ? "thread" : ""],
-    [lanes[l].command, "mono"],
+    [lanes[l].command, "mono cmd", lanes[l].command], // elided: whole on hover
     [stamp(lanes[l].start, 3), "num"],
     [duration(lifetime(l)), "num"],
     [lanes[l].exit || (lanes[l].stop === undefined ? "running" : ""), ""],
@@ -672,6 +765,7 @@
 
   layoutLanes();
   started = true;
+  syncChips();
   applyFilters();
 
   // Read-only state for tests and tools (times in seconds since the start).

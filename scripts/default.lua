@@ -25,8 +25,8 @@ local format = string.format
 local count = describe.count
 
 -- Without -v, hide what every program does (dynamic linker, shared
--- libraries, /proc, loopback, faults in mapped files): the rules are in
--- compendium/noise.lua.
+-- libraries, /proc, the C library's resolver and daemons, faults in mapped
+-- files): the rules are in compendium/noise.lua.
 local function shown(e)
   return c.verbose or not noise.event(e)
 end
@@ -338,8 +338,10 @@ c.on("signal", function(e)
 end)
 
 -- -v: every syscall too, as strace would show it. Hooked only under -v:
--- "syscall" makes the engine stop the program at every syscall.
+-- "syscall" makes the engine stop the program at every syscall, and
+-- c.want_format makes it capture what the lines show of their memory.
 if c.verbose then
+  c.want_format()
   c.on("syscall", function(e)
     flush()
     c.print("[+%.3fs] [%d] %s", e.ts, e.tid, c.format_syscall(e))
@@ -379,35 +381,39 @@ c.on("end", function(run)
   c.print(" FINAL: %s (%.2fs)", c.escape(s.command), s.duration)
   c.print(RULE)
   -- --pid: the totals count what the process had already; say how much
-  local heap_note, mmap_note, total_note = "", "", ""
   local before = mem.at_attach
-  if before then
-    heap_note = " (at attach " .. c.bytes(before.heap_bytes) .. ")"
-    mmap_note = format("; at attach %s, %s", c.bytes(before.mmap_bytes),
-                       count(before.mmap_regions, "region", "regions"))
-    total_note = " (at attach " .. c.bytes(before.total_bytes) .. ")"
+  local function at_attach(field)
+    return before and " (at attach " .. c.bytes(before[field]) .. ")" or ""
   end
   c.print(" Memory:")
-  c.print("   Heap:     %s%s", c.bytes(mem.heap_bytes), heap_note)
-  c.print("   Mmap:     %s (%s%s)", c.bytes(mem.mmap_bytes), count(mem.mmap_regions, "region", "regions"),
-          mmap_note)
-  c.print("   Total:    %s%s", c.bytes(mem.total_bytes), total_note)
-  local io = s.io
+  c.print("   Heap:     %s%s", c.bytes(mem.heap_bytes), at_attach("heap_bytes"))
+  c.print("   Anon:     %s%s", c.bytes(mem.anon_bytes), at_attach("anon_bytes"))
+  c.print("   Total:    %s%s", c.bytes(mem.total_bytes), at_attach("total_bytes"))
+  if mem.touched_bytes then c.print("   Touched:  %s", c.bytes(mem.touched_bytes)) end
+  -- not memory used: a file's pages are the page cache's, a reservation
+  -- without access has none
+  local function mapped(m)
+    return format("files %s, reserved %s, %s", c.bytes(m.file_bytes), c.bytes(m.reserved_bytes),
+                  count(m.mmap_regions, "region", "regions"))
+  end
+  c.print("   Mapped:   %s%s", mapped(mem), before and "; at attach " .. mapped(before) or "")
   c.print(" I/O:")
-  c.print("   %-14s%10s", "Files read:", c.bytes(io.files_read))
-  c.print("   %-14s%10s", "Files written:", c.bytes(io.files_written))
-  c.print("   %-14s%10s", "Net sent:", c.bytes(io.net_sent))
-  c.print("   %-14s%10s", "Net received:", c.bytes(io.net_received))
-  -- this machine talking to itself (a local server, a database): apart
-  if io.loopback_sent + io.loopback_received > 0 then
-    c.print("   Net (loopback): %s sent, %s received", c.bytes(io.loopback_sent),
-            c.bytes(io.loopback_received))
+  local io = s.shown.io
+  for _, f in ipairs(summary.io_figures(io)) do
+    if not f.loopback then
+      c.print("   %-14s%10s", f.label .. ":", c.bytes(f.bytes))
+    elseif f.id == "loopback-sent" then
+      -- this machine talking to itself (a local server, a database): apart,
+      -- both ways on one line
+      c.print("   Net (loopback): %s sent, %s received", c.bytes(io.loopback_sent),
+              c.bytes(io.loopback_received))
+    end
   end
   if s.io_urings > 0 then
     c.print("   %-14s%s", "Not seen:", format("I/O through %s (not in these totals)",
                                               count(s.io_urings, "io_uring", "io_urings")))
   end
-  local conns = s.connections
+  local conns = s.shown.connections
   if #conns > 0 then
     c.print(" Network connections:")
     for i = 1, math.min(#conns, MAX_CONNECTIONS) do

@@ -1,9 +1,11 @@
 -- jsonl: every semantic event as one JSON object per line, then a summary
 -- line. `--json FILE` runs this script with -X jsonl.out=FILE.
 --
--- Events are written unfiltered (tools downstream decide what is noise);
--- the summary's byte totals follow the default view's noise policy, or keep
--- everything under -v, so they match what the terminal summary says.
+-- Events are written unfiltered (tools downstream decide what is noise).
+-- The summary's `io` and `connections` count every event in the file:
+-- summing the events gives them. Its `shown` has the same figures for what
+-- the default view shows (its noise policy; everything under -v), the
+-- numbers the terminal summary prints.
 local c = require "compendium"
 local json = require "compendium.json"
 local noise = require "compendium.noise"
@@ -30,8 +32,8 @@ for _, kind in ipairs(c.event_kinds) do
   c.on(kind, write_event)
 end
 
--- The summary line: the figures the terminal summary shows, under the
--- names of the README's JSON schema.
+-- The summary line: the figures of compendium/summary.lua, under the names
+-- of the README's JSON schema.
 c.on("end", function(run)
   local s = totals:result(run)
   local faults = s.page_faults
@@ -48,6 +50,7 @@ c.on("end", function(run)
     memory = s.memory,
     io = s.io,
     connections = json.array(s.connections),
+    shown = { io = s.shown.io, connections = json.array(s.shown.connections) },
     processes = s.processes,
     threads = s.threads,
     syscalls = s.syscalls,

@@ -101,13 +101,37 @@ local tally = {
 
 local strings = html.strings()
 local ev_ts, ev_lane, ev_type, ev_text = {}, {}, {}, {}
+local ev_extra = {} -- pairs: 0-based event index, string index
 local kept, left_out, hidden = 0, 0, 0
+
+-- What an event holds beyond its text, for the page's search and tooltip:
+-- only a few kinds have any, so the page gets (event, string) pairs.
+-- The path argument as the program passed it, when the path shown is not
+-- it (a failed open's or a change to the tree's, made absolute).
+local function asked_for(e)
+  local requested = e.requested
+  if requested and requested ~= e.path then return "asked for " .. escape(requested) end
+end
+
+local EXTRA = {
+  open = asked_for,
+  exec = function(e)
+    local file = e.path
+    if file and file ~= e.program then return "runs " .. escape(file) end
+  end,
+  send = function(e) return e.sock_type end,
+}
+EXTRA.recv = EXTRA.send
+for _, kind in ipairs { "rename", "unlink", "mkdir", "rmdir", "link", "symlink", "chmod", "chown",
+                        "truncate", "utimes" } do
+  EXTRA[kind] = asked_for
+end
 
 local type_index = {} -- kind → 0-based index into c.event_kinds
 
 -- The table's text of each event is compendium/describe.lua's.
 local function record(kind)
-  local text, tally_kind = describe.kinds[kind], tally[kind]
+  local text, tally_kind, extra = describe.kinds[kind], tally[kind], EXTRA[kind]
   local index = type_index[kind]
   return function(e)
     totals:add(e)
@@ -125,6 +149,11 @@ local function record(kind)
     kept = kept + 1
     ev_ts[kept], ev_lane[kept], ev_type[kept] = micros(e.ts), lane, index
     ev_text[kept] = strings.index(text(e))
+    local more = extra and extra(e)
+    if more then
+      ev_extra[#ev_extra + 1] = kept - 1
+      ev_extra[#ev_extra + 1] = strings.index(more)
+    end
   end
 end
 
@@ -155,30 +184,24 @@ end
 -- (compendium/summary.lua's, in compendium/describe.lua's words). `bytes`
 -- makes the page show the exact count under the rounded one.
 local function cards(s)
-  local mem, io = s.memory, s.io
+  local mem, io = s.memory, s.shown.io
   local list = json.array {
     { id = "duration", label = "Duration", value = format("%.2fs", s.duration) },
     { id = "exit", label = "Exit", value = describe.ended(s) },
     { id = "heap", label = "Heap", value = bytes(mem.heap_bytes), bytes = mem.heap_bytes },
-    { id = "mmap", label = "Mmap", value = bytes(mem.mmap_bytes), bytes = mem.mmap_bytes,
-      note = count(mem.mmap_regions, "region", "regions") },
-    { id = "memory", label = "Memory total", value = bytes(mem.total_bytes), bytes = mem.total_bytes },
-    { id = "files-read", label = "Files read", value = bytes(io.files_read), bytes = io.files_read },
-    { id = "files-written", label = "Files written", value = bytes(io.files_written),
-      bytes = io.files_written },
-    { id = "net-sent", label = "Net sent", value = bytes(io.net_sent), bytes = io.net_sent },
-    { id = "net-received", label = "Net received", value = bytes(io.net_received),
-      bytes = io.net_received },
+    { id = "memory", label = "Memory total", value = bytes(mem.total_bytes), bytes = mem.total_bytes,
+      note = "heap + anon " .. bytes(mem.anon_bytes) },
+    -- not memory used: the terminal summary's Mapped line
+    { id = "mapped", label = "Files mapped", value = bytes(mem.file_bytes), bytes = mem.file_bytes,
+      note = format("reserved %s, %s", bytes(mem.reserved_bytes), count(mem.mmap_regions, "region", "regions")) },
   }
-  -- this machine talking to itself, apart (as the terminal's Net (loopback))
-  if io.loopback_sent + io.loopback_received > 0 then
-    list[#list + 1] = { id = "loopback-sent", label = "Loopback sent", value = bytes(io.loopback_sent),
-                        bytes = io.loopback_sent }
-    list[#list + 1] = { id = "loopback-received", label = "Loopback received",
-                        value = bytes(io.loopback_received), bytes = io.loopback_received }
+  -- the terminal's I/O lines, the loopback pair (its Net (loopback) line)
+  -- on cards of their own
+  for _, f in ipairs(summary.io_figures(io)) do
+    list[#list + 1] = { id = f.id, label = f.label, value = bytes(f.bytes), bytes = f.bytes }
   end
   local connections = json.array()
-  for i, conn in ipairs(s.connections) do
+  for i, conn in ipairs(s.shown.connections) do
     connections[i] = describe.text { type = "connect", sock_type = conn.sock_type, remote_addr = conn.remote_addr }
   end
   list[#list + 1] = { id = "connections", label = "Network connections", value = tostring(#connections),
@@ -217,8 +240,18 @@ local function lane_list()
   return list
 end
 
+-- "75,000"
+local function grouped(n)
+  local s = tostring(n)
+  repeat
+    local k
+    s, k = s:gsub("^(%d+)(%d%d%d)", "%1,%2")
+  until k == 0
+  return s
+end
+
 c.on("end", function(run)
-  html.write(out, page, {
+  local size = html.write(out, page, {
     command = escape(run.command),
     duration_us = micros(run.duration),
     cards = cards(totals:result(run)),
@@ -231,5 +264,12 @@ c.on("end", function(run)
     strings = strings.list,
     files = top(file_list, function(f) return f.read + f.written end),
     peers = top(peer_list, function(p) return p.sent + p.received end),
-  }, { { "ts", ev_ts }, { "lane", ev_lane }, { "type", ev_type }, { "text", ev_text } })
+  }, { { "ts", ev_ts }, { "lane", ev_lane }, { "type", ev_type }, { "text", ev_text }, { "extra", ev_extra } })
+  -- Where it went, once it is all there (a failed write has said so
+  -- already, and the run's status says it too).
+  if size and not c.quiet then
+    local events = grouped(kept) .. (kept == 1 and " event" or " events")
+    if left_out > 0 then events = events .. ", " .. grouped(left_out) .. " more left out" end
+    c.print("compendium: report written to %s (%s, %s)", escape(path), bytes(size), events)
+  end
 end)

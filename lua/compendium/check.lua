@@ -12,6 +12,7 @@
 -- repeats only add to its count.
 local ffi = require "ffi"
 local c = require "compendium"
+local event = require "compendium.event"
 local glob = require "compendium.glob"
 local host = require "compendium.host"
 local registry = require "compendium.registry"
@@ -81,11 +82,12 @@ local function opt_error(key, value, why)
 end
 
 -- The directory compendium runs in: where the traced command starts, and
--- what relative globs in options are relative to.
-if not pcall(function() return ffi.C.readlink end) then -- once per Lua state
+-- what relative globs in options are relative to. Both this and realpath
+-- are about this machine's tree as the user's options name it, never about
+-- the traced tasks (their paths come resolved in the record).
+if not pcall(function() return ffi.C.realpath end) then -- once per Lua state
   ffi.cdef [[
   char *getcwd(char *buf, size_t size);
-  long readlink(const char *path, char *buf, size_t size);
   char *realpath(const char *path, char *resolved);
   ]]
 end
@@ -203,30 +205,36 @@ local function split_last(path)
   return dir == "" and "/" or dir, name
 end
 
--- The file a path argument of a syscall that just returned names now, with
--- the symlinks on its way resolved the way the kernel resolves them (as the
--- tree stands at the syscall's exit): through the thread's own root,
--- working directory or directory fd in /proc. The last component is kept
--- as it is (unlink, rename, mkdir, symlink act on the name itself) unless
--- `follow` (truncate follows a symlink). Returns nil and why when it cannot
--- be resolved: the argument was unreadable, a directory on the way is gone
--- or the kernel cannot name it within PATH_MAX.
-function M.resolved(e, path, dirfd, follow)
+local WHICH = { path = 0, path2 = 1 }
+
+-- The file a path argument (field "path" or "path2") of a syscall event
+-- names, as the source resolved it when the call returned: the symlinks on
+-- its way resolved the way the kernel resolves them, through the thread's
+-- own root, working directory or the directory fd before it. The last
+-- component is kept as it is (unlink, rename, mkdir, symlink act on the
+-- name itself) unless `follow` (truncate follows a symlink). The syscall
+-- must have been declared with c.want_resolved while the script loaded.
+-- Returns nil and why when it cannot be resolved: the argument was
+-- unreadable, a directory on the way is gone, the kernel cannot name it
+-- within PATH_MAX, or the record has no resolved paths (not declared, or a
+-- source that could not resolve them).
+function M.resolved(e, field, follow)
+  local which = WHICH[field]
+  if not which then error("check.resolved: the field is \"path\" or \"path2\", not " .. tostring(field), 2) end
+  local path = e[field]
   if path == nil then return nil, "the path argument could not be read" end
-  dirfd = low_int(dirfd)
-  local base = "/proc/" .. e.tid .. "/cwd"
-  if path:sub(1, 1) == "/" then
-    base = "/proc/" .. e.tid .. "/root"
-  elseif dirfd and dirfd ~= AT_FDCWD then
-    base = "/proc/" .. e.tid .. "/fd/" .. dirfd
+  local r = host.resolved(event.raw(e), which)
+  if not r then
+    return nil, format("%s was not resolved when the call returned (c.want_resolved(\"%s\"))",
+                       c.escape(path), tostring(e.name))
   end
-  local dir, name = path, nil
-  if not follow then dir, name = split_last(path) end
-  if name == "." or name == ".." then dir, name = path, nil end
-  if ffi.C.realpath(base .. "/" .. dir, path_buf) == nil then
-    return nil, format("%s cannot be resolved (%s)", c.escape(path), c.errname(ffi.errno()) or "?")
+  local name = not follow and select(2, split_last(path)) or nil
+  if name == "." or name == ".." then name = nil end
+  local real, err = r.full, r.full_err
+  if name then real, err = r.dir, r.dir_err end
+  if real == nil then
+    return nil, format("%s cannot be resolved (%s)", c.escape(path), c.errname(err) or "?")
   end
-  local real = ffi.string(path_buf)
   if name then real = (real == "/" and "" or real) .. "/" .. name end
   return real
 end

@@ -80,6 +80,9 @@ local function define_view(cdef)
       if not ctype then
         ctype, name = decl:match("^%s*([%a_][%w_ ]-)%s+([%a_][%w_]*)%s*$")
       end
+      if not ctype then -- a pointer: `const struct syscall_payloads *payloads`
+        ctype, name = decl:match("^%s*([%a_][%w_ ]-%s*%*)%s*([%a_][%w_]*)%s*$")
+      end
       assert(ctype, "cmp_event: cannot read the declaration '" .. decl .. "'")
       decls[#decls + 1] = { ctype = ctype, name = name, count = count }
       views[#views + 1] = view_declaration(ctype, name, count)

@@ -37,7 +37,7 @@ end
 
 local FD_KINDS = {
   [0] = "unknown", "file", "dir", "socket", "pipe", "eventfd", "timerfd",
-  "signalfd", "epoll", "memfd", "inotify", "pidfd", "other", "io_uring",
+  "signalfd", "epoll", "memfd", "inotify", "pidfd", "other", "io_uring", "device",
 }
 
 -- ---- conversions from the engine's structs (exported for the specs) ------
@@ -59,7 +59,8 @@ function M.proc_table(p, signame)
     argv = text.split_nul(str(p.argv)),
     cwd = str(p.cwd),                        -- "" when it has no name within PATH_MAX
     heap_bytes = tonumber(p.heap_bytes),     -- its address space now
-    mapped_bytes = tonumber(p.mapped_bytes),
+    mapped_bytes = tonumber(p.mapped_bytes), -- every mapping
+    anon_bytes = tonumber(p.anon_bytes),     -- of those, anonymous ones with access: memory used
   }
 end
 
@@ -127,6 +128,9 @@ function M.run_table(r, signame)
       heap_bytes = tonumber(r.heap_bytes),
       mmap_bytes = tonumber(r.mmap_bytes),
       mmap_regions = tonumber(r.mmap_regions),
+      anon_bytes = tonumber(r.anon_bytes),         -- mmap_bytes split: anonymous, with access
+      file_bytes = tonumber(r.file_map_bytes),     -- file mappings (code, data)
+      reserved_bytes = tonumber(r.reserved_bytes), -- no access (PROT_NONE)
     },
   }
   -- --pid: what the process had when attached (the totals above count it)
@@ -135,7 +139,11 @@ function M.run_table(r, signame)
       heap_bytes = tonumber(r.attach_heap_bytes),
       mmap_bytes = tonumber(r.attach_mmap_bytes),
       mmap_regions = tonumber(r.attach_mmap_regions),
+      anon_bytes = tonumber(r.attach_anon_bytes),
+      file_bytes = tonumber(r.attach_file_map_bytes),
+      reserved_bytes = tonumber(r.attach_reserved_bytes),
     }
+
   end
   -- Without read/write tracing the engine's I/O totals would read 0: say
   -- "unknown" (nil) rather than lie.
@@ -212,6 +220,28 @@ end
 -- nr -1: every syscall
 function M.want_syscall(nr, at_entry)
   C.cmp_host_want_syscall(nr, at_entry and 1 or 0)
+end
+
+-- Syscall nr's events will be formatted, or its paths resolved: the source
+-- captures what that needs (nr -1: every syscall).
+function M.want_format(nr)
+  C.cmp_host_want_format(nr)
+end
+
+function M.want_resolved(nr)
+  C.cmp_host_want_resolved(nr)
+end
+
+local resolved_info = ffi.new("cmp_resolved_path")
+
+-- Path argument `which` (0: path, 1: path2) of event ev as its record has
+-- it resolved: {dir =, full =, dir_err =, full_err =} (a string nil where
+-- its errno says why it could not be resolved), or nil when the record has
+-- no resolved paths.
+function M.resolved(ev, which)
+  if C.cmp_host_resolved(ev, which, resolved_info) == 0 then return nil end
+  local r = resolved_info
+  return { dir = str(r.dir), full = str(r.full), dir_err = r.dir_err, full_err = r.full_err }
 end
 
 -- sched_delay events shorter than ns are not reported (smallest request wins)

@@ -61,29 +61,38 @@ function M.embed(value)
 end
 
 -- Writes a list of numbers as a JSON array, a slice at a time: no string
--- of the whole list is ever built.
+-- of the whole list is ever built. Returns the bytes it wrote.
 local function write_numbers(out, list)
-  local n = #list
+  local n, size = #list, 2
   out:write("[")
   for i = 1, n, 4096 do
-    if i > 1 then out:write(",") end
-    out:write(table.concat(list, ",", i, math.min(i + 4095, n)))
+    if i > 1 then out:write(","); size = size + 1 end
+    local s = table.concat(list, ",", i, math.min(i + 4095, n))
+    out:write(s)
+    size = size + #s
   end
   out:write("]")
+  return size
 end
 
 -- Writes the page and closes `out`. `data` is any JSON value; `columns`,
 -- {{name, list of numbers}, ...}, is the bulk (one entry per event), written
 -- straight from the lists as {"name": [...], ...}: numbers need no escaping.
+-- Returns the page's size in bytes, or nil when it could not be written
+-- whole (`out` has reported why: see compendium/outfile.lua).
 function M.write(out, page, data, columns)
   out:setvbuf("full", 65536)
-  out:write(page.head, M.embed(data), page.middle, "{")
+  local embedded = M.embed(data)
+  out:write(page.head, embedded, page.middle, "{")
+  local size = #page.head + #embedded + #page.middle + 2 + #page.tail
   for i, column in ipairs(columns) do
-    out:write(i > 1 and "," or "", json.encode(column[1]), ":")
-    write_numbers(out, column[2])
+    local name = (i > 1 and "," or "") .. json.encode(column[1]) .. ":"
+    out:write(name)
+    size = size + #name + write_numbers(out, column[2])
   end
   out:write("}", page.tail)
-  out:close()
+  if not out:close() then return nil end
+  return size
 end
 
 -- Repeated strings (the same path read 10,000 times) are stored once: the

@@ -4,12 +4,14 @@
 --   totals:hook(c)              -- or call totals:add(e) from your own hooks
 --   c.on("end", function(run)
 --     local s = totals:result(run) -- every figure of the summary, in a plain table
---     ... s.io.files_read, s.connections, s.memory.total_bytes ...
+--     ... s.io.files_read, s.shown.io.pipes_read, s.memory.total_bytes ...
 --   end)
 --
--- `keep` decides which events count; it is where a noise policy plugs in.
--- The terminal summary, the report's cards and the JSON summary line all
--- render one result: they say the same numbers.
+-- Byte totals and connections are counted twice: of every event (s.io,
+-- s.connections: summing the events gives them) and of the events `keep`
+-- keeps (s.shown), which is where a noise policy plugs in. The terminal
+-- summary, the report's cards and the JSON summary line all render one
+-- result: they say the same numbers.
 local net = require "compendium.net"
 
 local M = {}
@@ -19,21 +21,33 @@ Acc.__index = Acc
 
 local function keep_all() return true end
 
-function M.new(opts)
-  opts = opts or {}
-  return setmetatable({
-    keep = opts.keep or keep_all,
-    files_read = 0,     -- bytes read from files, pipes and other non-sockets
+-- Bytes moved, by what they moved through, and the connections made.
+local function bucket()
+  return {
+    files_read = 0,     -- bytes read from regular files (and memfds)
     files_written = 0,
+    pipes_read = 0,     -- bytes through pipes and FIFOs
+    pipes_written = 0,
+    other_read = 0,     -- ttys and other devices, eventfds, unix and netlink sockets, ...
+    other_written = 0,
     net_sent = 0,       -- bytes through inet/inet6 sockets to other machines
     net_received = 0,
     loopback_sent = 0,  -- bytes through inet/inet6 sockets to this machine (net.is_loopback)
     loopback_received = 0,
     connections = {},   -- {sock_type=, remote_addr=} in first-seen order
+    seen = {},          -- "tcp4 1.2.3.4:443" → true, to keep connections unique
+  }
+end
+
+function M.new(opts)
+  opts = opts or {}
+  return setmetatable({
+    keep = opts.keep or keep_all,
+    all = bucket(),     -- every event
+    shown = bucket(),   -- the events `keep` keeps
     processes = 0,      -- processes spawned (the root not included)
     threads = 0,        -- threads spawned
     exits = {},         -- pid → {code=, signal=, core_dumped=} of processes
-    seen = {},          -- "tcp4 1.2.3.4:443" → true, to keep connections unique
     faults = 0,         -- page faults (--faults)
     faults_by_region = {}, -- "heap" → count
     sched_delays = {},  -- ns each time a traced task waited for a CPU (--ebpf)
@@ -71,34 +85,48 @@ end
 
 local add = {}
 
+-- Adds n to field of both buckets, or of `all` only when keep says no.
+local function count_bytes(acc, e, field, n)
+  acc.all[field] = acc.all[field] + n
+  if acc.keep(e) then acc.shown[field] = acc.shown[field] + n end
+end
+
+-- "files", "pipes" or "other": what a read or write went through.
+local THROUGH = { file = "files", pipe = "pipes" }
+
 function add.read(acc, e)
-  if acc.keep(e) then acc.files_read = acc.files_read + e.bytes end
+  count_bytes(acc, e, (THROUGH[e.target] or "other") .. "_read", e.bytes)
 end
 
 function add.write(acc, e)
-  if acc.keep(e) then acc.files_written = acc.files_written + e.bytes end
+  count_bytes(acc, e, (THROUGH[e.target] or "other") .. "_written", e.bytes)
 end
 
 local is_loopback = net.is_loopback
 
 -- Bytes through an inet socket count for this machine's peers (loopback)
--- or for the network's, in one direction.
-local function add_net(acc, e, net_field, loopback_field)
-  if not (is_inet(e.sock_type) and acc.keep(e)) then return end
-  local field = is_loopback(e.remote_addr) and loopback_field or net_field
-  acc[field] = acc[field] + e.bytes
+-- or for the network's; through any other socket, as other fds'.
+local function add_socket(acc, e, net_field, loopback_field, other_field)
+  local field = other_field
+  if is_inet(e.sock_type) then field = is_loopback(e.remote_addr) and loopback_field or net_field end
+  count_bytes(acc, e, field, e.bytes)
 end
 
-function add.send(acc, e) add_net(acc, e, "net_sent", "loopback_sent") end
-function add.recv(acc, e) add_net(acc, e, "net_received", "loopback_received") end
+function add.send(acc, e) add_socket(acc, e, "net_sent", "loopback_sent", "other_written") end
+function add.recv(acc, e) add_socket(acc, e, "net_received", "loopback_received", "other_read") end
+
+local function listed(b, key, conn)
+  if b.seen[key] then return end
+  b.seen[key] = true
+  b.connections[#b.connections + 1] = conn
+end
 
 function add.connect(acc, e)
   local sock_type, addr = e.sock_type, e.remote_addr
-  if not is_listed(sock_type) or addr == nil or failed(e) or not acc.keep(e) then return end
+  if not is_listed(sock_type) or addr == nil or failed(e) then return end
   local key = sock_type .. " " .. addr
-  if acc.seen[key] then return end
-  acc.seen[key] = true
-  acc.connections[#acc.connections + 1] = { sock_type = sock_type, remote_addr = addr }
+  listed(acc.all, key, { sock_type = sock_type, remote_addr = addr })
+  if acc.keep(e) then listed(acc.shown, key, { sock_type = sock_type, remote_addr = addr }) end
 end
 
 function add.spawn_process(acc)
@@ -153,9 +181,64 @@ local function latency(list)
   return { count = s.count, total_ns = s.total, p50_ns = s.p50, p99_ns = s.p99, max_ns = s.max }
 end
 
+-- The memory figures: the heap, the mappings split by what their pages are,
+-- and total_bytes, the memory used: the heap and the anonymous mappings
+-- with access (each a sum over address spaces of its peak). File mappings (code,
+-- data: the page cache holds their pages) and reservations without access
+-- (guard pages, thread stacks' and malloc arenas' reserves, JIT arenas)
+-- are not memory used. A run object without the split (one a script or a
+-- test makes) has every mapping counted as anonymous.
 local function memory(m)
-  return { heap_bytes = m.heap_bytes, mmap_bytes = m.mmap_bytes, mmap_regions = m.mmap_regions,
-           total_bytes = m.heap_bytes + m.mmap_bytes }
+  local anon = m.anon_bytes or m.mmap_bytes
+  return { heap_bytes = m.heap_bytes, anon_bytes = anon, file_bytes = m.file_bytes or 0,
+           reserved_bytes = m.reserved_bytes or 0, mmap_bytes = m.mmap_bytes,
+           mmap_regions = m.mmap_regions, total_bytes = m.heap_bytes + anon }
+end
+
+local IO_FIELDS = { "files_read", "files_written", "pipes_read", "pipes_written", "other_read",
+                    "other_written", "net_sent", "net_received", "loopback_sent", "loopback_received" }
+
+-- The byte figures of an io table, in the order the views list them:
+-- {{id = "files-read", label = "Files read", bytes = n}, ...}. Files and
+-- the network always; pipes and other fds when they moved anything; the
+-- loopback pair (this machine talking to itself) when it moved anything
+-- either way, marked `loopback`.
+local FIGURES = {
+  { "files_read", "Files read" }, { "files_written", "Files written" },
+  { "pipes_read", "Pipes read", { "pipes_read" } }, { "pipes_written", "Pipes written", { "pipes_written" } },
+  { "other_read", "Other read", { "other_read" } }, { "other_written", "Other written", { "other_written" } },
+  { "net_sent", "Net sent" }, { "net_received", "Net received" },
+  { "loopback_sent", "Loopback sent", { "loopback_sent", "loopback_received" }, loopback = true },
+  { "loopback_received", "Loopback received", { "loopback_sent", "loopback_received" }, loopback = true },
+}
+
+-- True when a figure listed only if it moved anything did not.
+local function idle(io, fields)
+  if not fields then return false end
+  for _, field in ipairs(fields) do
+    if io[field] > 0 then return false end
+  end
+  return true
+end
+
+function M.io_figures(io)
+  local list = {}
+  for _, f in ipairs(FIGURES) do
+    if not idle(io, f[3]) then
+      list[#list + 1] = { id = (f[1]:gsub("_", "-")), label = f[2], bytes = io[f[1]], loopback = f.loopback }
+    end
+  end
+  return list
+end
+
+-- {io = {...}, connections = {...}}: plain copies of one bucket.
+local function moved(b)
+  local io, connections = {}, {}
+  for _, field in ipairs(IO_FIELDS) do io[field] = b[field] end
+  for i, conn in ipairs(b.connections) do
+    connections[i] = { sock_type = conn.sock_type, remote_addr = conn.remote_addr }
+  end
+  return io, connections
 end
 
 -- The order regions are listed in.
@@ -168,10 +251,13 @@ local REGIONS = { "heap", "anon", "stack", "file", "other" }
 --
 --   command, source, duration, start_ns, wall_start_ns, exit, root_pid,
 --   attached, detached, interrupted    the run, as the run object has it
---   memory      {heap_bytes, mmap_bytes, mmap_regions, total_bytes, at_attach = {same} or nil}
---   io          {files_read, files_written, net_sent, net_received (other machines),
---               loopback_sent, loopback_received (this machine)}
---   connections {{sock_type, remote_addr}, ...} in first-seen order
+--   memory      {heap_bytes, anon_bytes, file_bytes, reserved_bytes, mmap_bytes, mmap_regions,
+--               total_bytes (heap + anon), touched_bytes (--faults), at_attach = {same} or nil}
+--   io          {files_read, files_written, pipes_read, pipes_written, other_read,
+--               other_written, net_sent, net_received (other machines), loopback_sent,
+--               loopback_received (this machine)} of every event counted
+--   connections {{sock_type, remote_addr}, ...} in first-seen order, of every event
+--   shown       {io = {same}, connections = {same}}: of the events `keep` kept
 --   processes, threads, syscalls       of the whole run (the engine's counts)
 --   spawned     {processes, threads}: spawn events counted (the root not included)
 --   page_faults {count, page_size, bytes, by_region = {heap = n}, regions = {{region, count}}
@@ -189,10 +275,7 @@ function Acc:result(run)
     root_pid = run.root_pid, attached = run.attached, detached = run.detached,
     interrupted = run.interrupted,
     memory = memory(mem),
-    io = { files_read = self.files_read, files_written = self.files_written,
-           net_sent = self.net_sent, net_received = self.net_received,
-           loopback_sent = self.loopback_sent, loopback_received = self.loopback_received },
-    connections = {},
+    shown = {},
     processes = run.processes, threads = run.threads, syscalls = run.syscalls,
     spawned = { processes = self.processes, threads = self.threads },
     io_urings = self.io_urings,
@@ -201,9 +284,8 @@ function Acc:result(run)
     failures = #(run.failures or {}),
   }
   if mem.at_attach then s.memory.at_attach = memory(mem.at_attach) end
-  for i, conn in ipairs(self.connections) do
-    s.connections[i] = { sock_type = conn.sock_type, remote_addr = conn.remote_addr }
-  end
+  s.io, s.connections = moved(self.all)
+  s.shown.io, s.shown.connections = moved(self.shown)
   if run.faults_traced then
     local by_region, regions = {}, {}
     for _, region in ipairs(REGIONS) do
@@ -215,6 +297,11 @@ function Acc:result(run)
     end
     s.page_faults = { count = self.faults, page_size = run.page_size, bytes = self.faults * run.page_size,
                       by_region = by_region, regions = regions }
+    -- what the program touched of its own memory: faults in the heap,
+    -- anonymous mappings and stacks
+    local touched = 0
+    for _, region in ipairs { "heap", "anon", "stack" } do touched = touched + (by_region[region] or 0) end
+    s.memory.touched_bytes = touched * run.page_size
   end
   if run.ebpf_traced then
     s.scheduler = latency(self.sched_delays)

@@ -43,37 +43,38 @@ c.on("open", function(e)
 end)
 
 -- Each syscall that changes the tree: what it does, then which of its
--- paths it changes, with the argument holding their directory fd if any
--- (and true when the call follows a symlink in the last component). Paths
--- count as the tree resolves them once the call has returned: a symlinked
--- directory in an allowed place may lead anywhere.
+-- paths it changes (and true when the call follows a symlink in the last
+-- component). Paths count as the tree resolved them when the call returned
+-- (the engine resolves them then, from the directory fd argument or the
+-- working directory): a symlinked directory in an allowed place may lead
+-- anywhere.
 local CHANGES = {
   mkdir = { "mkdir", { "path" } },
-  mkdirat = { "mkdir", { "path", 1 } },
+  mkdirat = { "mkdir", { "path" } },
   mknod = { "mknod", { "path" } },
-  mknodat = { "mknod", { "path", 1 } },
+  mknodat = { "mknod", { "path" } },
   rmdir = { "rmdir", { "path" } },
   unlink = { "unlink", { "path" } },
-  unlinkat = { "unlink", { "path", 1 } },
+  unlinkat = { "unlink", { "path" } },
   rename = { "rename", { "path" }, { "path2" } },
-  renameat = { "rename", { "path", 1 }, { "path2", 3 } },
-  renameat2 = { "rename", { "path", 1 }, { "path2", 3 } },
+  renameat = { "rename", { "path" }, { "path2" } },
+  renameat2 = { "rename", { "path" }, { "path2" } },
   link = { "link", { "path2" } },
-  linkat = { "link", { "path2", 3 } },
+  linkat = { "link", { "path2" } },
   symlink = { "symlink", { "path2" } },
-  symlinkat = { "symlink", { "path2", 2 } },
-  truncate = { "truncate", { "path", nil, true } },
+  symlinkat = { "symlink", { "path2" } },
+  truncate = { "truncate", { "path", true } },
   -- what a file may do (a setuid bit) and who owns it change it too
-  chmod = { "chmod", { "path", nil, true } },
-  fchmodat = { "chmod", { "path", 1, true } },
-  fchmodat2 = { "chmod", { "path", 1, "flags:4" } },
-  chown = { "chown", { "path", nil, true } },
+  chmod = { "chmod", { "path", true } },
+  fchmodat = { "chmod", { "path", true } },
+  fchmodat2 = { "chmod", { "path", "flags:4" } },
+  chown = { "chown", { "path", true } },
   lchown = { "chown", { "path" } },
-  fchownat = { "chown", { "path", 1, "flags:5" } },
+  fchownat = { "chown", { "path", "flags:5" } },
   -- extended attributes hold file capabilities and security labels
-  setxattr = { "setxattr", { "path", nil, true } },
+  setxattr = { "setxattr", { "path", true } },
   lsetxattr = { "setxattr", { "path" } },
-  removexattr = { "removexattr", { "path", nil, true } },
+  removexattr = { "removexattr", { "path", true } },
   lremovexattr = { "removexattr", { "path" } },
 }
 
@@ -102,11 +103,12 @@ for name, what in pairs { fchmod = "chmod", fchown = "chown", fsetxattr = "setxa
 end
 
 for name, change in pairs(CHANGES) do
+  c.want_resolved(name)
   c.on("syscall:" .. name, function(e)
     if e.ret < 0 then return end
     for i = 2, #change do
-      local field, dirfd, follow = change[i][1], change[i][2], change[i][3]
-      local path, why = check.resolved(e, e[field], dirfd and e:arg(dirfd), follows(e, follow))
+      local field, follow = change[i][1], change[i][2]
+      local path, why = check.resolved(e, field, follows(e, follow))
       changed(e, change[1], path, why)
     end
   end)

@@ -3,9 +3,11 @@
 --   compendium -s check/max-memory -X memory.max=512MB -- ./app
 --
 -- memory.max is a size: 100KB, 512MB, 1G (1024-based, as the summary
--- shows sizes). A process's memory is its heap plus what it has mapped,
--- as the summary counts it; with --faults, the bytes it actually touched
--- (page faults), which leaves out reserved memory it never used.
+-- shows sizes). A process's memory is its heap plus its anonymous
+-- mappings, as the summary's Total counts it (file mappings and
+-- reservations without access are not memory used); with --faults, the
+-- bytes it actually touched (page faults), which leaves out memory it
+-- mapped but never used.
 local c = require "compendium"
 local check = require "compendium.check"
 local rule = check.new()
@@ -28,11 +30,11 @@ local function over(e, bytes, what)
   end
 end
 
--- Heap and mappings: the engine's own count for the address space.
+-- Heap and anonymous mappings: the engine's own count for the address space.
 local function mapped(e)
   if by_faults then return end
   local p = c.proc(e.pid)
-  if p then over(e, p.heap_bytes + p.mapped_bytes, "heap+mmap") end
+  if p then over(e, p.heap_bytes + p.anon_bytes, "heap+anon") end
 end
 c.on("brk", mapped)
 c.on("mmap", mapped)

@@ -46,16 +46,19 @@ end
 
 -- What the summary counts as memory, by the README's rule: the heap is
 -- [heap]; every other mapping is mapped memory except the main stack and
--- the kernel's own ([vdso], [vvar], [vsyscall], ...).
+-- the kernel's own ([vdso], [vvar], [vsyscall], ...): reserved when it has
+-- no access, a file's when it maps one, else anonymous.
 local function memory_of(pid)
-  local m = { heap = 0, mapped = 0, regions = 0 }
+  local m = { heap = 0, mapped = 0, regions = 0, anon = 0, file = 0, reserved = 0 }
   for line in (h.read_file("/proc/" .. pid .. "/maps") or ""):gmatch("[^\n]+") do
-    local s, e, name = line:match("^(%x+)%-(%x+) %S+ %S+ %S+ %S+%s*(.*)$")
+    local s, e, perms, name = line:match("^(%x+)%-(%x+) (%S+) %S+ %S+ %S+%s*(.*)$")
     local size = tonumber(e, 16) - tonumber(s, 16)
     if name == "[heap]" then
       m.heap = m.heap + size
     elseif name == "" or name:find("^%[anon") or name:sub(1, 1) == "/" then
       m.mapped, m.regions = m.mapped + size, m.regions + 1
+      local use = perms:sub(1, 3) == "---" and "reserved" or name:sub(1, 1) == "/" and "file" or "anon"
+      m[use] = m[use] + size
     end
   end
   return m
@@ -182,14 +185,17 @@ describe("--pid on a process with threads, fds and memory of its own", function(
   it("counts the memory it had at attach as the start, and the largest since as the total", function()
     local mem = summary.memory
     assert.are.same({ heap_bytes = before.heap, mmap_bytes = before.mapped, mmap_regions = before.regions,
-                      total_bytes = before.heap + before.mapped }, mem.at_attach)
+                      anon_bytes = before.anon, file_bytes = before.file, reserved_bytes = before.reserved,
+                      total_bytes = before.heap + before.anon }, mem.at_attach)
     assert.are.equal(before.heap + 65536, after.heap)
     assert.are.equal(before.mapped - 8192 + 4 * 1024 * 1024, after.mapped)
     -- the largest it was is what it is now: it only grew after the unmap
     assert.are.equal(after.heap, mem.heap_bytes)
     assert.are.equal(after.mapped, mem.mmap_bytes)
     assert.are.equal(before.regions, mem.mmap_regions)
-    assert.are.equal(after.heap + after.mapped, mem.total_bytes)
+    assert.are.equal(after.anon, mem.anon_bytes)
+    assert.are.equal(before.file, mem.file_bytes) -- the largest: before the file's unmap
+    assert.are.equal(after.heap + after.anon, mem.total_bytes)
     local heap_line = r.stderr:match("\n   Heap:     ([^\n]+)")
     assert.truthy(heap_line:find("^[%d.]+ [KM]?B %(at attach [%d.]+ [KM]?B%)$"), heap_line)
   end)

@@ -274,7 +274,7 @@ describe("check/max-memory", function()
     assert.are.equal("alloc 104857600: ok\n", r.stdout)
     local failures = fails(r, "max-memory")
     assert.are.equal(1, #failures)
-    local program = assert_failure(failures[1], "max-memory", "heap+mmap went over memory.max (64.0 MB)")
+    local program = assert_failure(failures[1], "max-memory", "heap+anon went over memory.max (64.0 MB)")
     assert.are.equal(ACTIONS, program)
   end)
 

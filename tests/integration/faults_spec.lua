@@ -170,10 +170,10 @@ describe("check/max-memory with --faults", function()
                                    .. "touch_pages (pid ", 1, true), over.stderr)
   end)
 
-  it("without --faults, counts heap+mmap, which the libraries alone take over 1 MB", function()
+  it("without --faults, counts heap+anon, which the thread's stack alone takes over 1 MB", function()
     local r = h.run({ h.bin(), "-s", "check/max-memory", "-X", "memory.max=1MB", "--",
                       h.prog("touch_pages"), "16" })
     assert.are.equal(125, r.status, r.stderr)
-    assert.truthy(r.stderr:find("heap+mmap went over memory.max (1.0 MB)", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("heap+anon went over memory.max (1.0 MB)", 1, true), r.stderr)
   end)
 end)

@@ -37,6 +37,20 @@ local function card(data, id)
   error("no card " .. id)
 end
 
+-- The terminal's size format ("41.9 KB"), 1024-based.
+local function size_text(n)
+  if n < 1024 then return n .. " B" end
+  if n < 1048576 then return string.format("%.1f KB", n / 1024) end
+  return string.format("%.1f MB", n / 1048576)
+end
+
+-- The lines of a text.
+local function lines(text)
+  local list = {}
+  for line in text:gmatch("[^\n]+") do list[#list + 1] = line end
+  return list
+end
+
 describe("--report", function()
   teardown(h.cleanup)
 
@@ -88,6 +102,44 @@ describe("--report", function()
     assert.are.equal(5, #data.events.ts)
     assert.are.equal(#events - 1 - 5, data.counts.left_out) -- the last line is the summary
     assert.are.equal(events[#events].io.files_read, card(data, "files-read").bytes)
+  end)
+
+  it("says on stderr, last, where the report went: its size and its events", function()
+    local data, html, dir, r = report_of("fileio")
+    local last = lines(r.stderr)
+    assert.are.equal(string.format("compendium: report written to %s/r.html (%s, %d events)", dir,
+                                   size_text(#html), #data.events.ts), last[#last])
+    assert.are.equal("", r.stdout)
+  end)
+
+  it("counts the events left out in that line", function()
+    local data, html, dir, r = report_of("fileio", { "-v", "--max-report-events", "5" })
+    local last = lines(r.stderr)
+    assert.are.equal(string.format("compendium: report written to %s/r.html (%s, 5 events, %d more left out)",
+                                   dir, size_text(#html), data.counts.left_out), last[#last])
+  end)
+
+  it("escapes the path in that line, and -q leaves it out", function()
+    local dir = h.tmpdir()
+    local path = dir .. "/a\nb\27[31m.html"
+    local r = h.run({ h.bin(), "--report", path, "--", h.prog("fileio"), dir })
+    assert.are.equal(0, r.status, r.stderr)
+    local last = lines(r.stderr)
+    assert.truthy(last[#last]:find("^compendium: report written to " .. dir:gsub("%p", "%%%0") ..
+                                   "/a\\nb\\x1b%[31m%.html %("), r.stderr)
+    assert.is_nil(r.stderr:find("\27", 1, true))
+    r = h.run({ h.bin(), "-q", "--report", dir .. "/q.html", "--", h.prog("fileio"), dir })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.is_true(h.exists(dir .. "/q.html"))
+    assert.is_nil(r.stderr:find("report written", 1, true), r.stderr)
+  end)
+
+  it("does not say it was written when the write failed: the failure line stands", function()
+    local dir = h.tmpdir()
+    local r = h.run({ h.bin(), "--report", "/dev/full", "--", h.prog("fileio"), dir })
+    assert.are.equal(125, r.status, r.stderr)
+    assert.truthy(r.stderr:find("compendium: writing /dev/full: No space left on device\n", 1, true), r.stderr)
+    assert.is_nil(r.stderr:find("report written", 1, true), r.stderr)
   end)
 
   it("keeps hostile file names as text that cannot end the script element", function()

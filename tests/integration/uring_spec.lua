@@ -80,7 +80,7 @@ describe("io_uring", function()
     assert.are.same({}, h.select(r.events, "open", { path = outside }))
     assert.are.same({}, h.select(r.events, "write", { filename = outside }))
     assert.are.same({ rings = 1, io_seen = false }, r.summary.io_uring)
-    assert.are.equal(0, r.summary.io.files_read)
+    assert.are.equal(0, r.summary.shown.io.files_read)
   end)
 
   it("is a live line, and the terminal summary says its I/O was not seen", function()

@@ -523,6 +523,22 @@ describe("helpers", function()
     assert.are.same({ "openat(-100) = 3" }, host:lines())
   end)
 
+  it("c.want_format and c.want_resolved tell the engine which syscalls, only while loading", function()
+    local h, rt = fake.setup()
+    assert.is_true((load(rt, "wants", 'local c = require "compendium"\n' ..
+                                       'c.want_format("write")\nc.want_format()\nc.want_resolved("mkdir")\n' ..
+                                       'c.on("start", function() c.want_format("read") end)\n')))
+    assert.are.same({ 1, -1 }, h.wanted_format)
+    assert.are.same({ 83 }, h.wanted_resolved)
+    rt.start()
+    assert.are.same({ 1, -1 }, h.wanted_format)
+    local printed = table.concat(h:lines(), "\n")
+    assert.truthy(printed:find("wants.lua:5: c.want_format: only while scripts load", 1, true), printed)
+    local ok, err = load(rt, "bad", 'local c = require "compendium"\nc.want_resolved("nosuch")\n')
+    assert.is_false(ok)
+    assert.are.equal(fake.tmpdir() .. "/bad.lua:2: c.want_resolved: unknown syscall 'nosuch'", err)
+  end)
+
   it("c.open_output opens for writing or stops with a clean message", function()
     local path = fake.tmpdir() .. "/out.txt"
     local f = c.open_output(path)

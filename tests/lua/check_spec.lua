@@ -1,9 +1,6 @@
 -- Checks: qualified options, compendium.check (one report per distinct
 -- violation, with a count), the verdict line and the JUnit document.
 local fake = require "fake_host"
-local ffi = require "ffi"
-pcall(ffi.cdef, "int getpid(void);")
-local function ffi_getpid() return ffi.C.getpid() end
 
 teardown(fake.cleanup)
 
@@ -214,13 +211,35 @@ describe("check paths", function()
     h.procs[2 ^ 30 - 1] = nil
   end)
 
-  it("resolve what a path names, or say why they cannot", function()
-    local self = { pid = 0, tid = "self" }
-    assert.are.equal("/proc/" .. tostring(ffi_getpid()), check.resolved(self, "/proc/self", nil, true))
-    assert.are.equal("/proc/self", check.resolved(self, "/proc/self"))
-    local path, why = check.resolved(gone, "x/y")
+  it("resolve what a path names from the record, or say why they cannot", function()
+    local e = require("compendium.event").view(h.event())
+    -- /tmp/l -> /srv; path2 x/y: its directory is gone
+    h:set("syscall", { nr = 82, path = "/tmp/l/", path2 = "x/y" })
+    h.resolved_paths[0] = { dir = "/tmp", full = "/srv" }
+    h.resolved_paths[1] = { dir_err = 2, full_err = 2 }
+    assert.are.equal("/tmp/l", check.resolved(e, "path"))
+    assert.are.equal("/srv", check.resolved(e, "path", true))
+    local path, why = check.resolved(e, "path2")
     assert.is_nil(path)
     assert.are.equal("x/y cannot be resolved (ENOENT)", why)
+    -- a path ending in "..", and one at the root
+    h:set("syscall", { nr = 83, path = "/a/b/.." })
+    h.resolved_paths[0] = { dir = "/a", full = "/a" }
+    assert.are.equal("/a", check.resolved(e, "path"))
+    h:set("syscall", { nr = 83, path = "/top" })
+    h.resolved_paths[0] = { dir = "/", full_err = 2 }
+    assert.are.equal("/top", check.resolved(e, "path"))
+    -- an unreadable argument, and a record without resolved paths: nothing
+    -- is read anywhere else (this tid has no /proc entry anyway)
+    h:set("syscall", { nr = 83, tid = 2 ^ 30 })
+    path, why = check.resolved(e, "path")
+    assert.is_nil(path)
+    assert.are.equal("the path argument could not be read", why)
+    h:set("syscall", { nr = 83, tid = 2 ^ 30, path = "/tmp/x" })
+    h.resolved_paths = {}
+    path, why = check.resolved(e, "path")
+    assert.is_nil(path)
+    assert.are.equal('/tmp/x was not resolved when the call returned (c.want_resolved("mkdir"))', why)
   end)
 end)
 

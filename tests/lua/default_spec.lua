@@ -107,7 +107,8 @@ describe("the default script", function()
     local h, rt = default()
     h.run_info.command = "curl -s https://example.com"
     h.run_info.duration = 0.3449
-    h.run_info.memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24 }
+    h.run_info.memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24,
+                          anon_bytes = 4194304, file_bytes = 4194304, reserved_bytes = 524288 }
     rt.start()
     play(h, CURL)
     rt.finish()
@@ -117,8 +118,9 @@ describe("the default script", function()
       RULE,
       " Memory:",
       "   Heap:     132.0 KB",
-      "   Mmap:     8.5 MB (24 regions)",
-      "   Total:    8.6 MB",
+      "   Anon:     4.0 MB",
+      "   Total:    4.1 MB",
+      "   Mapped:   files 4.0 MB, reserved 512.0 KB, 24 regions",
       " I/O:",
       "   Files read:       1.4 KB",
       "   Files written:   10.0 KB",
@@ -145,8 +147,9 @@ describe("the default script", function()
       RULE,
       " Memory:",
       "   Heap:     0 B",
-      "   Mmap:     4.0 KB (1 region)",
+      "   Anon:     4.0 KB",
       "   Total:    4.0 KB",
+      "   Mapped:   files 0 B, reserved 0 B, 1 region",
       " I/O:",
       "   Files read:          0 B",
       "   Files written:       0 B",
@@ -195,9 +198,9 @@ describe("the default script", function()
       "[+0.004s] io_uring fd 6 (set up before it was traced): the I/O through it is not seen",
     }, live_lines(h))
     local summary = box(h)
-    assert.are.equal("   Net received:        0 B", summary[12])
-    assert.are.equal("   Not seen:     I/O through 3 io_urings (not in these totals)", summary[13])
-    assert.are.equal(" Exit: 0", summary[14])
+    assert.are.equal("   Net received:        0 B", summary[13])
+    assert.are.equal("   Not seen:     I/O through 3 io_urings (not in these totals)", summary[14])
+    assert.are.equal(" Exit: 0", summary[15])
   end)
 
   it("shows noise and every raw syscall with -v", function()
@@ -221,9 +224,9 @@ describe("the default script", function()
       "[+0.003s] connect udp4 → 127.0.0.53:53 (loopback)",
       "[+0.004s] mmap 1000-3000 r--   8.0 KB /usr/lib/libc.so.6",
     }, live_lines(h))
-    assert.are.same({ "   Files read:        832 B" }, { box(h)[9] })
+    assert.are.same({ "   Files read:        832 B" }, { box(h)[10] })
     assert.are.same({ " Network connections:", "   udp4 → 127.0.0.53:53 (loopback)" },
-                    { box(h)[13], box(h)[14] })
+                    { box(h)[14], box(h)[15] })
   end)
 
   it("only traces every syscall with -v", function()
@@ -324,7 +327,7 @@ describe("the default script", function()
       "[+0.700s] [100] spawn process 1242",
       "[+0.800s] [1242] killed by SIGSEGV (core dumped)",
     }, live_lines(h))
-    assert.are.equal(" Subprocesses: 3 processes, 0 threads", box(h)[13])
+    assert.are.equal(" Subprocesses: 3 processes, 0 threads", box(h)[14])
   end)
 
   it("says when an open's file or path argument could not be known", function()
@@ -396,7 +399,10 @@ describe("the default script", function()
     h.run_info.command = "python3 app.py"
     h.run_info.threads = 2
     h.run_info.memory = { heap_bytes = 2 * 1048576, mmap_bytes = 12 * 1048576, mmap_regions = 41,
-                          at_attach = { heap_bytes = 1048576, mmap_bytes = 8 * 1048576, mmap_regions = 40 } }
+                          anon_bytes = 9 * 1048576, file_bytes = 2 * 1048576, reserved_bytes = 1048576,
+                          at_attach = { heap_bytes = 1048576, mmap_bytes = 8 * 1048576, mmap_regions = 40,
+                                        anon_bytes = 5 * 1048576, file_bytes = 2 * 1048576,
+                                        reserved_bytes = 1048576 } }
     rt.start()
     h:emit("write", { ts = 0.1, pid = 4321, tid = 4323, fd = 3, filename = "/tmp/log", bytes = 5 })
     rt.finish()
@@ -404,8 +410,10 @@ describe("the default script", function()
     assert.are.same({ "[+0.100s] [4323] write /tmp/log 5 B" }, live_lines(h))
     local b = box(h)
     assert.are.equal("   Heap:     2.0 MB (at attach 1.0 MB)", b[5])
-    assert.are.equal("   Mmap:     12.0 MB (41 regions; at attach 8.0 MB, 40 regions)", b[6])
-    assert.are.equal("   Total:    14.0 MB (at attach 9.0 MB)", b[7])
+    assert.are.equal("   Anon:     9.0 MB (at attach 5.0 MB)", b[6])
+    assert.are.equal("   Total:    11.0 MB (at attach 6.0 MB)", b[7])
+    assert.are.equal("   Mapped:   files 2.0 MB, reserved 1.0 MB, 41 regions; at attach files 2.0 MB, " ..
+                     "reserved 1.0 MB, 40 regions", b[8])
   end)
 
   it("with -q hooks nothing and says only how the command ended", function()
@@ -426,10 +434,10 @@ describe("the default script", function()
     end
     rt.finish()
     local b = box(h)
-    assert.are.equal(" Network connections:", b[13])
-    assert.are.equal("   tcp4 → 10.0.0.10:80", b[23])
-    assert.are.equal("   ... and 2 more", b[24])
-    assert.are.equal(" Exit: 0", b[25])
+    assert.are.equal(" Network connections:", b[14])
+    assert.are.equal("   tcp4 → 10.0.0.10:80", b[24])
+    assert.are.equal("   ... and 2 more", b[25])
+    assert.are.equal(" Exit: 0", b[26])
   end)
 end)
 

@@ -112,6 +112,9 @@ function M.new_host()
     injected = {},        -- inject() calls: {action=, value=, delay_ns=} in order
     procs = {},           -- tid → table returned by proc()
     fds = {},             -- "pid:fd" → table returned by fd()
+    wanted_format = {},   -- want_format() calls: nr in order (-1: every syscall)
+    wanted_resolved = {}, -- want_resolved() calls: nr in order
+    resolved_paths = {},  -- which (0, 1) → table returned by resolved(), for any event
     run_info = M.default_run(),
     keep = {},            -- strings the current event points at
     ev = ffi.new("cmp_event"),
@@ -136,6 +139,13 @@ function M.new_host()
   function h.want_event(type) h.wanted_events[type] = true end
   function h.want_syscall(nr, at_entry)
     h.wanted_syscalls[#h.wanted_syscalls + 1] = { nr = nr, at_entry = at_entry and true or false }
+  end
+  function h.want_format(nr) h.wanted_format[#h.wanted_format + 1] = nr end
+  function h.want_resolved(nr) h.wanted_resolved[#h.wanted_resolved + 1] = nr end
+  -- what the current event's record has resolved: h.resolved_paths[0|1]
+  function h.resolved(ev, which)
+    assert(ffi.istype("const cmp_event *", ev), "resolved takes a cmp_event pointer")
+    return deep_copy(h.resolved_paths[which])
   end
   function h.sched_threshold(ns) h.sched_threshold_ns = math.min(h.sched_threshold_ns or ns, ns) end
   function h.inject(action, value, delay_ns)

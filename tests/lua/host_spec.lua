@@ -33,6 +33,8 @@ describe("host conversions", function()
     r.io_urings = 2
     r.wall_start_ns = 1764581234567890123ULL
     r.attach_heap_bytes, r.attach_mmap_bytes, r.attach_mmap_regions = 131072, 4194304, 20
+    r.anon_bytes, r.file_map_bytes, r.reserved_bytes = 4194304, 4194304, 524288
+    r.attach_anon_bytes, r.attach_file_map_bytes, r.attach_reserved_bytes = 2097152, 2097152, 0
     str(r.command, "curl -s https://example.com")
     str(r.source.name, "ptrace")
     r.source.live, r.source.can_stop = 1, 0
@@ -47,7 +49,9 @@ describe("host conversions", function()
       dropped_faults = 7, dropped_ebpf = 0, undecoded_syscalls = 0, undecoded_by_name = {},
       io_urings = 2,
       memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24,
-                 at_attach = { heap_bytes = 131072, mmap_bytes = 4194304, mmap_regions = 20 } },
+                 anon_bytes = 4194304, file_bytes = 4194304, reserved_bytes = 524288,
+                 at_attach = { heap_bytes = 131072, mmap_bytes = 4194304, mmap_regions = 20,
+                               anon_bytes = 2097152, file_bytes = 2097152, reserved_bytes = 0 } },
       io = { file_read_bytes = 10, file_written_bytes = 20 },
       net = { bytes_sent = 30, bytes_received = 40 },
     }, host.run_table(r, signame))
@@ -91,11 +95,11 @@ describe("host conversions", function()
     str(p.comm, "sh")
     str(p.exe, "/bin/sh")
     str(p.argv, "sh\0-c\0true\0")
-    p.heap_bytes, p.mapped_bytes = 135168, 2097152
+    p.heap_bytes, p.mapped_bytes, p.anon_bytes = 135168, 2097152, 1048576
     assert.are.same({
       pid = 10, tid = 11, ppid = 1, is_thread = true, alive = false, exit_signal = "SIGKILL",
       start_ns = 5, end_ns = 6, comm = "sh", exe = "/bin/sh", argv = { "sh", "-c", "true" },
-      heap_bytes = 135168, mapped_bytes = 2097152,
+      heap_bytes = 135168, mapped_bytes = 2097152, anon_bytes = 1048576,
     }, host.proc_table(p, signame))
     p.exit_code, p.exit_signal = 0, 0
     assert.are.equal(0, host.proc_table(p, signame).exit_code)

@@ -111,10 +111,21 @@ describe("the jsonl script", function()
       { ts = 0.345, ts_ns = 5000345000000, pid = 100, tid = 100, type = "exit", code = 0, is_thread = false },
       {
         type = "summary", command = "curl -s https://example.com", duration = 0.345678, exit = { code = 0 },
-        memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24, total_bytes = 9048064 },
-        io = { files_read = 100, files_written = 0, net_sent = 517, net_received = 2663,
-               loopback_sent = 0, loopback_received = 0 },
-        connections = { { sock_type = "tcp4", remote_addr = "93.184.216.34:443" } },
+        memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24, anon_bytes = 8912896,
+                   file_bytes = 0, reserved_bytes = 0, total_bytes = 9048064 },
+        -- every event counts (the resolver stub's bytes are loopback); `shown`
+        -- is what the default view shows
+        io = { files_read = 932, files_written = 0, pipes_read = 0, pipes_written = 0, other_read = 0,
+               other_written = 0, net_sent = 517, net_received = 2663, loopback_sent = 40,
+               loopback_received = 0 },
+        connections = { { sock_type = "udp4", remote_addr = "127.0.0.53:53" },
+                        { sock_type = "tcp4", remote_addr = "93.184.216.34:443" } },
+        shown = {
+          io = { files_read = 100, files_written = 0, pipes_read = 0, pipes_written = 0, other_read = 0,
+                 other_written = 0, net_sent = 517, net_received = 2663, loopback_sent = 0,
+                 loopback_received = 0 },
+          connections = { { sock_type = "tcp4", remote_addr = "93.184.216.34:443" } },
+        },
         processes = 2, threads = 1, syscalls = 420, dropped = 0, failures = 0,
         undecoded_syscalls = 2, undecoded_by_name = { signal = 2 },
       },
@@ -147,9 +158,13 @@ describe("the jsonl script", function()
     h:emit("send", { fd = 5, sock_type = "udp4", remote_addr = "127.0.0.53:53", bytes = 40 })
     rt.finish()
     local summary = decoded(path)[4]
-    assert.are.same({ files_read = 832, files_written = 0, net_sent = 0, net_received = 0,
-                      loopback_sent = 40, loopback_received = 0 }, summary.io)
+    local io = { files_read = 832, files_written = 0, pipes_read = 0, pipes_written = 0, other_read = 0,
+                 other_written = 0, net_sent = 0, net_received = 0, loopback_sent = 40,
+                 loopback_received = 0 }
+    assert.are.same(io, summary.io)
+    assert.are.same(io, summary.shown.io)
     assert.are.same({ { sock_type = "udp4", remote_addr = "127.0.0.53:53" } }, summary.connections)
+    assert.are.same({ { sock_type = "udp4", remote_addr = "127.0.0.53:53" } }, summary.shown.connections)
   end)
 
   it("writes [] for no connections, the signal of a killed program and the failure count", function()

@@ -49,43 +49,84 @@ describe("summary", function()
     { "open", { path = "/etc/hosts" } },
   }
 
+  -- this machine's peers are counted apart from the network's: all of
+  -- them (the resolver stub too) in all, a local server but not the
+  -- resolver stub in what is shown
+  local ALL_IO = { files_read = 100 + 832, files_written = 59, pipes_read = 7, pipes_written = 0,
+                  other_read = 1, other_written = 1000, net_sent = 517, net_received = 1434 + 64,
+                  loopback_sent = 40 + 78, loopback_received = 80 + 120 }
+  local SHOWN_IO = { files_read = 100, files_written = 50, pipes_read = 7, pipes_written = 0,
+                     other_read = 1, other_written = 1000, net_sent = 517, net_received = 1434 + 64,
+                     loopback_sent = 78, loopback_received = 120 }
+  local ALL_CONNECTIONS = {
+    { sock_type = "udp4", remote_addr = "127.0.0.53:53" },
+    { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
+    { sock_type = "unix", remote_addr = "/run/x.sock" },
+    { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" },
+  }
+  local SHOWN_CONNECTIONS = {
+    { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
+    { sock_type = "unix", remote_addr = "/run/x.sock" },
+    { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" },
+  }
+
+  local function io_of(b)
+    local io = {}
+    for k in pairs(ALL_IO) do io[k] = b[k] end
+    return io
+  end
+
   it("keeps everything without a keep predicate", function()
     local acc = summary.new()
     feed(acc, EVENTS)
-    assert.are.equal(100 + 832 + 7 + 1, acc.files_read)
-    assert.are.equal(59, acc.files_written)
-    assert.are.equal(517, acc.net_sent)          -- inet only: not the unix socket
-    assert.are.equal(1434 + 64, acc.net_received)
-    -- this machine's peers, the resolver stub too, are counted apart
-    assert.are.equal(40 + 78, acc.loopback_sent)
-    assert.are.equal(80 + 120, acc.loopback_received)
-    assert.are.same({
-      { sock_type = "udp4", remote_addr = "127.0.0.53:53" },
-      { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
-      { sock_type = "unix", remote_addr = "/run/x.sock" },
-      { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" },
-    }, acc.connections)
+    -- files, pipes and other fds apart; inet sockets are the network, a
+    -- unix socket is another fd
+    assert.are.same(ALL_IO, io_of(acc.all))
+    assert.are.same(ALL_IO, io_of(acc.shown))
+    assert.are.same(ALL_CONNECTIONS, acc.all.connections)
+    assert.are.same(ALL_CONNECTIONS, acc.shown.connections)
     assert.are.equal(2, acc.processes)
     assert.are.equal(1, acc.threads)
     assert.are.same({ [3] = { signal = "SIGSEGV", core_dumped = true } }, acc.exits)
   end)
 
-  it("counts only what the keep predicate keeps", function()
+  it("counts everything, and apart what the keep predicate keeps", function()
     local acc = summary.new { keep = function(ev) return not noise.event(ev) end }
     feed(acc, EVENTS)
-    assert.are.equal(100 + 7 + 1, acc.files_read)
-    assert.are.equal(50, acc.files_written)
-    assert.are.equal(517, acc.net_sent)
-    assert.are.equal(1434 + 64, acc.net_received)
-    -- a local server is shown; the resolver stub is not
-    assert.are.equal(78, acc.loopback_sent)
-    assert.are.equal(120, acc.loopback_received)
-    assert.are.same({
-      { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
-      { sock_type = "unix", remote_addr = "/run/x.sock" },
-      { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" },
-    }, acc.connections)
+    assert.are.same(ALL_IO, io_of(acc.all))
+    assert.are.same(SHOWN_IO, io_of(acc.shown))
+    assert.are.same(ALL_CONNECTIONS, acc.all.connections)
+    assert.are.same(SHOWN_CONNECTIONS, acc.shown.connections)
     assert.are.equal(2, acc.processes)
+  end)
+
+  it("lists files and the network always, pipes and other fds when they moved bytes, loopback as a pair", function()
+    local zero = { files_read = 0, files_written = 0, pipes_read = 0, pipes_written = 0,
+                   other_read = 0, other_written = 0, net_sent = 0, net_received = 0,
+                   loopback_sent = 0, loopback_received = 0 }
+    local function labels(io)
+      local list = {}
+      for _, f in ipairs(summary.io_figures(io)) do list[#list + 1] = f.label end
+      return list
+    end
+    assert.are.same({ "Files read", "Files written", "Net sent", "Net received" }, labels(zero))
+    -- bytes one way bring the pair: the terminal's one Net (loopback) line
+    local received_only = {}
+    for k, v in pairs(zero) do received_only[k] = v end
+    received_only.loopback_received = 5
+    assert.are.same({ "Files read", "Files written", "Net sent", "Net received", "Loopback sent",
+                      "Loopback received" }, labels(received_only))
+    assert.are.same({
+      { id = "files-read", label = "Files read", bytes = 100 },
+      { id = "files-written", label = "Files written", bytes = 50 },
+      { id = "pipes-read", label = "Pipes read", bytes = 7 },
+      { id = "other-read", label = "Other read", bytes = 1 },
+      { id = "other-written", label = "Other written", bytes = 1000 },
+      { id = "net-sent", label = "Net sent", bytes = 517 },
+      { id = "net-received", label = "Net received", bytes = 1498 },
+      { id = "loopback-sent", label = "Loopback sent", bytes = 78, loopback = true },
+      { id = "loopback-received", label = "Loopback received", bytes = 120, loopback = true },
+    }, summary.io_figures(SHOWN_IO))
   end)
 
   it("registers its hooks with acc:hook(c)", function()
@@ -93,7 +134,7 @@ describe("summary", function()
     local path = fake.script_file("acc", [[
       local c = require "compendium"
       local acc = require("compendium.summary").new():hook(c)
-      c.on("end", function() c.print("%d %d %d", acc.files_read, acc.net_sent, acc.processes) end)
+      c.on("end", function() c.print("%d %d %d", acc.all.files_read, acc.all.net_sent, acc.processes) end)
     ]])
     assert.is_true((rt.load(path, path)))
     rt.start()
@@ -133,8 +174,10 @@ describe("summary", function()
     })
     local run = fake.default_run()
     run.faults_traced, run.ebpf_traced, run.attached = true, true, true
-    run.memory = { heap_bytes = 4096, mmap_bytes = 8192, mmap_regions = 2,
-                   at_attach = { heap_bytes = 1024, mmap_bytes = 2048, mmap_regions = 1 } }
+    run.memory = { heap_bytes = 4096, mmap_bytes = 8192, mmap_regions = 2, anon_bytes = 4096,
+                   file_bytes = 4096, reserved_bytes = 0,
+                   at_attach = { heap_bytes = 1024, mmap_bytes = 2048, mmap_regions = 1,
+                                 anon_bytes = 0, file_bytes = 0, reserved_bytes = 2048 } }
     run.exit = { signal = "SIGSEGV", core_dumped = true }
     run.failures = { {}, {} }
     run.undecoded_syscalls, run.undecoded_by_name = 1, { signal = 1 }
@@ -142,13 +185,13 @@ describe("summary", function()
       command = "prog --flag", source = run.source, duration = 0.5, start_ns = run.start_ns,
       wall_start_ns = run.wall_start_ns, exit = { signal = "SIGSEGV", core_dumped = true },
       root_pid = 100, attached = true, detached = false, interrupted = false,
-      memory = { heap_bytes = 4096, mmap_bytes = 8192, mmap_regions = 2, total_bytes = 12288,
-                 at_attach = { heap_bytes = 1024, mmap_bytes = 2048, mmap_regions = 1, total_bytes = 3072 } },
-      io = { files_read = 108, files_written = 50, net_sent = 517, net_received = 1498,
-             loopback_sent = 78, loopback_received = 120 },
-      connections = { { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
-                      { sock_type = "unix", remote_addr = "/run/x.sock" },
-                      { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" } },
+      -- the total is the heap and anonymous memory: not files, not reservations
+      memory = { heap_bytes = 4096, mmap_bytes = 8192, mmap_regions = 2, anon_bytes = 4096, file_bytes = 4096,
+                 reserved_bytes = 0, total_bytes = 8192, touched_bytes = 2 * 4096,
+                 at_attach = { heap_bytes = 1024, mmap_bytes = 2048, mmap_regions = 1, anon_bytes = 0,
+                               file_bytes = 0, reserved_bytes = 2048, total_bytes = 1024 } },
+      io = ALL_IO, connections = ALL_CONNECTIONS,
+      shown = { io = SHOWN_IO, connections = SHOWN_CONNECTIONS },
       processes = 1, threads = 0, syscalls = 10,
       spawned = { processes = 2, threads = 1 },
       page_faults = { count = 7, page_size = 4096, bytes = 7 * 4096, by_region = { heap = 2, file = 5 },
@@ -167,9 +210,12 @@ describe("summary", function()
     assert.is_nil(s.scheduler)
     assert.is_nil(s.block_io)
     assert.is_nil(s.memory.at_attach)
-    assert.are.same({ files_read = 0, files_written = 0, net_sent = 0, net_received = 0,
-                      loopback_sent = 0, loopback_received = 0 }, s.io)
+    local zero = { files_read = 0, files_written = 0, pipes_read = 0, pipes_written = 0,
+                   other_read = 0, other_written = 0, net_sent = 0, net_received = 0,
+                   loopback_sent = 0, loopback_received = 0 }
+    assert.are.same(zero, s.io)
     assert.are.same({}, s.connections)
+    assert.are.same({ io = zero, connections = {} }, s.shown)
     assert.are.equal(0, s.failures)
   end)
 

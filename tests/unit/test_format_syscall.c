@@ -1,6 +1,7 @@
-/* Syscall lines built from hand-made events. The "tracee" is this process:
- * reading one's own memory works the same, so buffers and strings the formatter
- * reads live in the test's own memory. */
+/* Syscall lines built from hand-made events and their records. The
+ * "tracee" is this process: the capture reads one's own memory the same, so
+ * buffers and strings the source captures for the formatter live in the
+ * test's own memory. The formatter reads only the record. */
 #include "check.h"
 
 #include <arpa/inet.h>
@@ -13,7 +14,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "event.h"
+#include "proctable.h"
+#include "record.h"
 
 #define NR_READ 0
 #define NR_WRITE 1
@@ -65,11 +69,41 @@ static uint64_t addr_of(const void *p)
     return (uint64_t)(uintptr_t)p;
 }
 
-static const char *format(const cmp_event *ev)
+static const char *render(const cmp_event *ev)
 {
     size_t n = cmp_format_syscall(ev, line, sizeof(line));
     CHECK_INT(n, strlen(line));
     return line;
+}
+
+static struct task *self;
+
+/* ev's syscall as the ptrace source records it for a script that formats
+ * (its memory captured at entry, and at exit unless ev is an entry), and
+ * its event as the state makes it: paths from the record unless given. */
+static cmp_event recorded(const cmp_event *ev, unsigned want)
+{
+    if (!self)
+        self = proctable_add(getpid());
+    struct syscall_call *c = &self->call;
+    c->nr = ev->nr;
+    memcpy(c->args, ev->args, sizeof(c->args));
+    capture_entry(self, want);
+    if (ev->type != CMP_EV_ENTER)
+        capture_exit(self, ev->ret, want);
+    cmp_event e = *ev;
+    if (!e.path.ptr && c->path_len >= 0)
+        e.path = (cmp_str){c->path, (uint32_t)c->path_len};
+    if (!e.path2.ptr && c->path2_len >= 0)
+        e.path2 = (cmp_str){c->path2, (uint32_t)c->path2_len};
+    e.payloads = &c->cap;
+    return e;
+}
+
+static const char *format(const cmp_event *ev)
+{
+    cmp_event e = recorded(ev, CAPTURE_SHOWN);
+    return render(&e);
 }
 
 static void test_open(void)
@@ -426,10 +460,11 @@ static void test_i386(void)
 
 static void test_truncation(void)
 {
-    cmp_event ev = syscall_event(NR_WRITE, 6);
-    ev.args[0] = 1;
-    ev.args[1] = addr_of("hello\n");
-    ev.args[2] = 6;
+    cmp_event call = syscall_event(NR_WRITE, 6);
+    call.args[0] = 1;
+    call.args[1] = addr_of("hello\n");
+    call.args[2] = 6;
+    cmp_event ev = recorded(&call, CAPTURE_SHOWN);
     const char *full = "write(1, \"hello\\n\", 6) = 6";
 
     char small[12];
@@ -450,6 +485,145 @@ static void test_truncation(void)
     CHECK_INT(cmp_format_syscall(&ev, NULL, 0), strlen(full));
 }
 
+/* Sets argument i's captured bytes in a record made by hand. */
+static void set_shown(struct syscall_payloads *p, int i, const void *bytes, uint32_t len)
+{
+    p->shown_have |= 1u << i;
+    p->shown[i].err = 0;
+    p->shown[i].len = len;
+    memcpy(p->shown[i].bytes, bytes, len);
+}
+
+/* Lines come from the record alone: memory changed (or gone) after the
+ * capture, as in a recording replayed later, does not change them. */
+static void test_record_only(void)
+{
+    char buf[16] = "captured\n";
+    cmp_event ev = syscall_event(NR_WRITE, 9);
+    ev.args[0] = 1;
+    ev.args[1] = addr_of(buf);
+    ev.args[2] = 9;
+    cmp_event rec = recorded(&ev, CAPTURE_SHOWN);
+    memcpy(buf, "changed!\n", 9);
+    CHECK_STR(render(&rec), "write(1, \"captured\\n\", 9) = 9");
+
+    /* A record made by hand, as a recording's reader makes it: its
+     * pointers lead nowhere here. */
+    struct syscall_payloads p;
+    memset(&p, 0, sizeof(p));
+    set_shown(&p, 1, "ping", 4);
+    ev = syscall_event(NR_WRITE, 4);
+    ev.args[0] = 5;
+    ev.args[1] = BAD_POINTER;
+    ev.args[2] = 4;
+    ev.payloads = &p;
+    CHECK_STR(render(&ev), "write(5, \"ping\", 4) = 4");
+    /* a string: one byte more than shown is the mark that it goes on */
+    ev = syscall_event(NR_MEMFD_CREATE, 3);
+    ev.args[0] = BAD_POINTER;
+    ev.payloads = &p;
+    char name[33];
+    memset(name, 'n', sizeof(name));
+    set_shown(&p, 0, name, sizeof(name));
+    CHECK_STR(render(&ev), "memfd_create(\"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\"..., 0) = 3");
+    /* what could not be read shows as the pointer */
+    p.shown[0].err = EFAULT;
+    CHECK_STR(render(&ev), "memfd_create(0x10, 0) = 3");
+
+    /* An address the kernel stored: its bytes and the length it stored. */
+    struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(80)};
+    inet_pton(AF_INET, "192.0.2.1", &in.sin_addr);
+    memset(&p, 0, sizeof(p));
+    set_shown(&p, 1, &in, sizeof(in));
+    p.shown[1].value = sizeof(in);
+    ev = syscall_event(NR_ACCEPT, 4);
+    ev.args[0] = 3;
+    ev.args[1] = BAD_POINTER;
+    ev.args[2] = 0x20;
+    ev.payloads = &p;
+    CHECK_STR(render(&ev), "accept(3, {192.0.2.1:80}, [16]) = 4");
+    /* an address passed in, from the record's socket address */
+    memset(&p, 0, sizeof(p));
+    p.have = PAYLOAD_SOCKADDR;
+    p.sockaddr_len = sizeof(in);
+    memcpy(p.sockaddr, &in, sizeof(in));
+    ev = syscall_event(NR_CONNECT, 0);
+    ev.args[0] = 3;
+    ev.args[1] = BAD_POINTER;
+    ev.args[2] = sizeof(in);
+    ev.payloads = &p;
+    CHECK_STR(render(&ev), "connect(3, {192.0.2.1:80}, 16) = 0");
+
+    /* No record at all: every pointer as it is. */
+    ev.payloads = NULL;
+    CHECK_STR(render(&ev), "connect(3, 0x10, 16) = 0");
+    ev = syscall_event(NR_READ, 4);
+    ev.args[0] = 3;
+    ev.args[1] = addr_of(buf);
+    ev.args[2] = 4;
+    snprintf(want, sizeof(want), "read(3, %p, 4) = 4", (void *)buf);
+    CHECK_STR(render(&ev), want);
+}
+
+/* Nothing is captured for a line nobody formats: a hook's decoded fields
+ * (CAPTURE_DECODED) do not read strings or buffers. */
+static void test_not_wanted(void)
+{
+    static const char name[] = "memfd";
+    cmp_event ev = syscall_event(NR_MEMFD_CREATE, 3);
+    ev.args[0] = addr_of(name);
+    cmp_event rec = recorded(&ev, CAPTURE_DECODED);
+    CHECK_INT(rec.payloads->shown_have, 0);
+    snprintf(want, sizeof(want), "memfd_create(%p, 0) = 3", (const void *)name);
+    CHECK_STR(render(&rec), want);
+
+    char buf[8] = "abc";
+    ev = syscall_event(NR_READ, 3);
+    ev.args[0] = 0;
+    ev.args[1] = addr_of(buf);
+    ev.args[2] = 8;
+    rec = recorded(&ev, 0);
+    CHECK_INT(rec.payloads->shown_have, 0);
+    rec = recorded(&ev, CAPTURE_SHOWN);
+    CHECK_INT(rec.payloads->shown_have, 1u << 1);
+}
+
+/* Buffers cut where their memory ends, and a path too long for the
+ * kernel, which shows only its start. */
+static void test_edges(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    char *two =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(two != MAP_FAILED);
+    munmap(two + page, (size_t)page);
+    char *tail = two + page - 5;
+    memcpy(tail, "edge!", 5);
+    cmp_event ev = syscall_event(NR_WRITE, -EFAULT);
+    ev.args[0] = 1;
+    ev.args[1] = addr_of(tail);
+    ev.args[2] = 20;
+    CHECK_STR(format(&ev), "write(1, \"edge!\"..., 20) = -1 EFAULT");
+    /* a string whose end cannot be read is no string */
+    ev = syscall_event(NR_MEMFD_CREATE, -EFAULT);
+    ev.args[0] = addr_of(tail);
+    snprintf(want, sizeof(want), "memfd_create(%p, 0) = -1 EFAULT", (void *)tail);
+    CHECK_STR(format(&ev), want);
+    munmap(two, (size_t)page);
+
+    static char long_path[5001];
+    memset(long_path, 'x', 5000);
+    ev = syscall_event(NR_OPENAT, -ENAMETOOLONG);
+    ev.args[0] = (uint64_t)(int64_t)-100;
+    ev.args[1] = addr_of(long_path);
+    ev.args[2] = O_RDONLY;
+    char shown[PAYLOAD_SHOWN_MAX];
+    memset(shown, 'x', PAYLOAD_SHOWN_MAX - 1);
+    shown[PAYLOAD_SHOWN_MAX - 1] = '\0';
+    snprintf(want, sizeof(want), "openat(AT_FDCWD, \"%s\"..., O_RDONLY) = -1 ENAMETOOLONG", shown);
+    CHECK_STR(format(&ev), want);
+}
+
 int main(void)
 {
     test_open();
@@ -463,5 +637,8 @@ int main(void)
     test_unknown();
     test_i386();
     test_truncation();
+    test_record_only();
+    test_not_wanted();
+    test_edges();
     return check_finish();
 }

@@ -263,6 +263,49 @@ static void test_stats(void)
     mm_unref(mm);
 }
 
+/* mapped_bytes split by use: a reservation without access, the part of it
+ * made writable, a file mapping; each with its own peak, through protect,
+ * remap, unmap and a clone. */
+static void test_uses(void)
+{
+    struct mm *mm = mm_new();
+    struct mm_stats s;
+    mm_map(mm, page(0), 64 * PAGE, PROT_NONE, ANON | MAP_NORESERVE, NULL);
+    mm_protect(mm, page(0), 4 * PAGE, RW);
+    mm_map(mm, page(100), 3 * PAGE, PROT_READ, MAP_PRIVATE, "/data");
+    mm_stats(mm, &s);
+    CHECK_INT(s.use_bytes[USE_ANON], 4 * PAGE);
+    CHECK_INT(s.use_bytes[USE_FILE], 3 * PAGE);
+    CHECK_INT(s.use_bytes[USE_RESERVED], 60 * PAGE);
+    CHECK_INT(s.peak_use_bytes[USE_RESERVED], 64 * PAGE);
+    CHECK_INT(s.mapped_bytes, 67 * PAGE);
+
+    /* A file mapping made inaccessible is a reservation; a moved one keeps its use. */
+    mm_protect(mm, page(100), PAGE, PROT_NONE);
+    mm_remap(mm, page(0), 4 * PAGE, page(200), 8 * PAGE);
+    mm_stats(mm, &s);
+    CHECK_INT(s.use_bytes[USE_ANON], 8 * PAGE);
+    CHECK_INT(s.use_bytes[USE_FILE], 2 * PAGE);
+    CHECK_INT(s.use_bytes[USE_RESERVED], 61 * PAGE);
+    CHECK_INT(s.peak_use_bytes[USE_ANON], 8 * PAGE);
+    CHECK_INT(s.peak_use_bytes[USE_FILE], 3 * PAGE);
+
+    mm_unmap(mm, page(0), 300 * PAGE);
+    mm_stats(mm, &s);
+    CHECK_INT(s.use_bytes[USE_ANON] + s.use_bytes[USE_FILE] + s.use_bytes[USE_RESERVED], 0);
+    CHECK_INT(s.peak_use_bytes[USE_RESERVED], 64 * PAGE);
+
+    /* A child's peaks start from what it inherits. */
+    mm_map(mm, page(0), 2 * PAGE, RW, ANON, NULL);
+    struct mm *child = mm_clone(mm);
+    mm_stats(child, &s);
+    CHECK_INT(s.use_bytes[USE_ANON], 2 * PAGE);
+    CHECK_INT(s.peak_use_bytes[USE_ANON], 2 * PAGE);
+    CHECK_INT(s.peak_use_bytes[USE_RESERVED], 0);
+    mm_unref(child);
+    mm_unref(mm);
+}
+
 static void test_clone_and_ref(void)
 {
     struct mm *parent = mm_new();
@@ -315,6 +358,7 @@ int main(void)
     test_brk();
     test_find();
     test_stats();
+    test_uses();
     test_clone_and_ref();
     return check_finish();
 }

@@ -379,6 +379,19 @@ static void test_io_by_kind(void)
     CHECK_INT(after.file_read_bytes - before.file_read_bytes, 0);
     CHECK_INT(after.net_sent_bytes - before.net_sent_bytes, 20);
     CHECK_INT(after.net_recv_bytes - before.net_recv_bytes, 40);
+
+    /* A peek leaves the bytes queued: only the read that takes them receives. */
+    state_totals(&before);
+    seen_reset();
+    feed(t, 40, SYS_recvfrom, 5, 0x1000, 100, MSG_PEEK);
+    feed(t, 40, SYS_recvmsg, 5, 0x1000, MSG_PEEK | MSG_DONTWAIT, 0);
+    t->call.cap.mmsg_bytes = 40;
+    feed(t, 1, SYS_recvmmsg, 5, 0x1000, 1, MSG_PEEK);
+    feed(t, 40, SYS_recvmsg, 5, 0x1000, MSG_DONTWAIT, 0);
+    state_totals(&after);
+    CHECK_INT(seen_count, 1);
+    CHECK_INT(seen_nth(CMP_EV_RECV, 0)->bytes, 40);
+    CHECK_INT(after.net_recv_bytes - before.net_recv_bytes, 40);
 }
 
 /* connect: the event says what was asked and how it ended; only a

@@ -284,33 +284,33 @@ static void test_capture(void)
     struct task *t = proctable_add(getpid());
     static const char path[] = "/etc/hostname";
     begin(t, SYS_openat, (uint64_t)AT_FDCWD, (uint64_t)(uintptr_t)path, O_RDONLY, 0);
-    capture_entry(t, false);
+    capture_entry(t, 0);
     CHECK_INT(t->call.path_len, strlen(path));
     CHECK_STR(t->call.path, path);
 
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(53)};
     begin(t, SYS_connect, 3, (uint64_t)(uintptr_t)&sin, sizeof(sin), 0);
-    capture_entry(t, false);
+    capture_entry(t, 0);
     CHECK(payload_has(&t->call.cap, PAYLOAD_SOCKADDR));
     CHECK_INT(t->call.cap.sockaddr_len, sizeof(sin));
 
     int fds[2] = {11, 12};
     begin(t, SYS_pipe2, (uint64_t)(uintptr_t)fds, 0, 0, 0);
-    capture_entry(t, false);
-    capture_exit(t, 0);
+    capture_entry(t, 0);
+    capture_exit(t, 0, 0);
     CHECK(payload_has(&t->call.cap, PAYLOAD_FD_PAIR));
     CHECK_INT(t->call.cap.fd_pair[1], 12);
 
     uint64_t clone_args[11] = {CLONE_THREAD};
     begin(t, 435, (uint64_t)(uintptr_t)clone_args, sizeof(clone_args), 0, 0);
-    capture_entry(t, false);
+    capture_entry(t, 0);
     CHECK(payload_has(&t->call.cap, PAYLOAD_CLONE_ARGS));
     CHECK_INT(t->call.cap.clone_flags, CLONE_THREAD);
 
     /* an unmapped address: missing, with the reason */
     begin(t, SYS_pipe2, 0x10, 0, 0, 0);
-    capture_entry(t, false);
-    capture_exit(t, 0);
+    capture_entry(t, 0);
+    capture_exit(t, 0, 0);
     CHECK(!payload_has(&t->call.cap, PAYLOAD_FD_PAIR));
     CHECK(t->call.cap.missing & PAYLOAD_FD_PAIR);
     CHECK(t->call.cap.fd_pair_err != 0);
@@ -318,9 +318,9 @@ static void test_capture(void)
     /* read has nothing to capture; a path of a syscall only the hooks decode
      * is taken when they want it */
     begin(t, SYS_readlink, (uint64_t)(uintptr_t)path, 0, 0, 0);
-    capture_entry(t, false);
+    capture_entry(t, 0);
     CHECK_INT(t->call.path_len, -1);
-    capture_entry(t, true);
+    capture_entry(t, CAPTURE_DECODED);
     CHECK_STR(t->call.path, path);
 }
 
