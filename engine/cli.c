@@ -39,7 +39,7 @@ static const char usage_text[] =
     "  -r, --replay FILE      read the records from a recording instead of tracing\n"
     "  -v, --verbose          show every syscall as it returns; filter nothing\n"
     "  -q, --quiet            print only failures and the verdict (with no check,\n"
-    "                         only how the command ended)\n"
+    "                         only how the command ended; with --record, nothing)\n"
     "  -h, --help             show this help\n"
     "      --version          show the version\n"
     "\n"
