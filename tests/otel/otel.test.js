@@ -445,3 +445,46 @@ test("-X otel.relative_to_now=1 moves the run to end now, keeping every interval
     assert.equal(s.end - shift, summary.wall_start_ns + (exit.ts_ns - summary.start_ns));
   }
 });
+
+test("a recording of the run sends the spans the live trace sent (ids apart)", async () => {
+  const rec = path.join(work, "tree.cmpd");
+  const json = path.join(work, "live.jsonl");
+  const live = await receiver();
+  const out = await run(["-q", "--record", rec, "--otel", live.url, "-X", "otel.args=1", "--json", json, "--",
+                         PROC_TREE, "x"]);
+  await live.close();
+  assert.equal(out.status, 0, out.stderr);
+  const replayed = await receiver();
+  const again = await run(["-q", "--replay", rec, "--otel", replayed.url, "-X", "otel.args=1"]);
+  await replayed.close();
+  assert.equal(again.status, 0, again.stderr);
+  const a = allSpans(live.requests), b = allSpans(replayed.requests);
+  assert.deepEqual(b.resources, a.resources);
+  checkTree(b.spans, readEvents(json), pids(out.stdout), { args: true });
+  // ids are random: compare each span with its parent named by pid
+  const plain = (spans) => {
+    const pidOf = Object.fromEntries(spans.map((s) => [s.spanId, s.attrs["process.pid"]]));
+    return spans.map((s) => ({ ...s, traceId: undefined, spanId: undefined, parentSpanId: pidOf[s.parentSpanId] }))
+      .sort((x, y) => x.attrs["process.pid"] - y.attrs["process.pid"]);
+  };
+  assert.deepEqual(plain(b.spans), plain(a.spans));
+  assert.notEqual(b.spans[0].traceId, a.spans[0].traceId, "a trace of its own");
+});
+
+test("names and arguments that are not UTF-8 are sent as valid UTF-8 (U+FFFD for each bad byte)", async () => {
+  const dir = fs.mkdtempSync(path.join(work, "utf8-"));
+  fs.symlinkSync(PROC_TREE, Buffer.concat([Buffer.from(dir + "/bad"), Buffer.from([0xff])]));
+  const rx = await receiver();
+  // the shell makes the bad bytes: node's arguments are strings
+  const out = await run(["-q", "--otel", rx.url, "-X", "otel.args=1", "--", "/bin/sh", "-c",
+                         'exec "./bad$(printf "\\377")" "x$(printf "\\376")"'], { cwd: dir });
+  await rx.close();
+  assert.equal(out.status, 0, out.stderr);
+  const body = rx.requests[0].body;
+  assert.ok(!body.includes(Buffer.from([0x62, 0x61, 0x64, 0xff])), "no invalid UTF-8 on the wire");
+  const { spans } = allSpans(rx.requests);
+  const root = spans.find((s) => !s.parentSpanId);
+  assert.equal(root.name, "bad\ufffd");
+  assert.deepEqual(root.attrs["process.command_args"], ["./bad\ufffd", "x\ufffd"]);
+  assert.equal(spans.filter((s) => s.name === "bad\ufffd").length, 3, "the forks run it too");
+});
