@@ -410,7 +410,7 @@ function c.http_post(url, body, opts)
   local lines = {}
   for k, v in pairs(opts.headers or {}) do
     local line = type(k) == "number" and tostring(v) or (k .. ": " .. tostring(v))
-    if line:find("[\r\n%z]") then error("c.http_post: a header holds a line break: " .. line, 2) end
+    if line:find("[\r\n%z]") then error("c.http_post: a header holds a line break: " .. text.escape(line), 2) end
     lines[#lines + 1] = line
   end
   table.sort(lines)

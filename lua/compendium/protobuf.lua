@@ -31,32 +31,38 @@ function M.writer(size)
   return setmetatable({ buf = buffer.new(size or 65536) }, Writer)
 end
 
--- A varint of a whole number 0 <= v < 2^53 (a Lua number).
-local function put_number(buf, v)
-  local p = buf:reserve(10)
-  local n = 0
+-- v: a whole number, 0 <= v < 2^53
+local function varint(p, n, v)
   while v >= 128 do
     p[n] = v % 128 + 128
     v = floor(v / 128)
     n = n + 1
   end
   p[n] = v
-  buf:commit(n + 1)
+  return n + 1
 end
+M.varint = varint
 
--- A varint of a uint64_t (or int64_t, as two's complement: 10 bytes when
--- negative, as protobuf says).
-local function put_u64(buf, v)
+-- a uint64_t / int64_t cdata, or a negative number (two's complement, 10 bytes)
+local function varint64(p, n, v)
+  if type(v) == "number" then v = i64(v) end
   v = u64(v)
-  local p = buf:reserve(10)
-  local n = 0
   while v >= 128 do
     p[n] = tonumber(bor(band(v, 127), 128))
     v = rshift(v, 7)
     n = n + 1
   end
   p[n] = tonumber(v)
-  buf:commit(n + 1)
+  return n + 1
+end
+M.varint64 = varint64
+
+local function put_number(buf, v)
+  buf:commit(varint(buf:reserve(10), 0, v))
+end
+
+local function put_u64(buf, v)
+  buf:commit(varint64(buf:reserve(10), 0, v))
 end
 
 local function put_varint(buf, v)
@@ -86,18 +92,13 @@ end
 -- wire type 1: fixed64 (v: a number below 2^53 or a 64-bit cdata)
 function Writer:fixed64(field, v)
   local buf = self.buf
+  if type(v) == "number" and v >= 0 and v < 9007199254740992 then
+    return buf:commit(M.fixed64(buf:reserve(20), 0, field, v))
+  end
   put_number(buf, field * 8 + 1)
   local p = buf:reserve(8)
-  if type(v) == "number" and v >= 0 and v < 9007199254740992 then
-    local lo, hi = v % 4294967296, floor(v / 4294967296)
-    for i = 0, 3 do
-      p[i] = band(rshift(lo, i * 8), 255)
-      p[i + 4] = band(rshift(hi, i * 8), 255)
-    end
-  else
-    v = u64(v)
-    for i = 0, 7 do p[i] = tonumber(band(rshift(v, i * 8), 255)) end
-  end
+  v = u64(v)
+  for i = 0, 7 do p[i] = tonumber(band(rshift(v, i * 8), 255)) end
   buf:commit(8)
 end
 
@@ -130,18 +131,6 @@ function Writer:open(field)
   return #buf
 end
 
--- Closes the field `open` returned `start` for: writes its length.
-function Writer:close(start)
-  local buf = self.buf
-  local len = #buf - start
-  if len >= 268435456 then error("protobuf: a message of 256 MiB or more", 2) end
-  local p = ffi.cast(byte_t, (buf:ref())) + (start - 4)
-  p[0] = bor(band(len, 127), 128)
-  p[1] = bor(band(rshift(len, 7), 127), 128)
-  p[2] = bor(band(rshift(len, 14), 127), 128)
-  p[3] = rshift(len, 21)
-end
-
 -- ---- the fast path: one reserve, then fields at an offset ----------------
 --
 --   local p = w:reserve(max)              -- room for at most max bytes
@@ -149,32 +138,6 @@ end
 --   local m; n, m = pb.open(p, n, field)  -- a message, closed by pb.close(p, m, n)
 --   w:commit(n)
 -- For the fields of one hot message: no call per field into the buffer.
-
--- v: a whole number, 0 <= v < 2^53
-local function varint(p, n, v)
-  while v >= 128 do
-    p[n] = v % 128 + 128
-    v = floor(v / 128)
-    n = n + 1
-  end
-  p[n] = v
-  return n + 1
-end
-M.varint = varint
-
--- a uint64_t / int64_t cdata, or a negative number (two's complement, 10 bytes)
-local function varint64(p, n, v)
-  if type(v) == "number" then v = i64(v) end
-  v = u64(v)
-  while v >= 128 do
-    p[n] = tonumber(bor(band(v, 127), 128))
-    v = rshift(v, 7)
-    n = n + 1
-  end
-  p[n] = tonumber(v)
-  return n + 1
-end
-M.varint64 = varint64
 
 -- any integer: a number (negative ones too) or a 64-bit cdata
 function M.int(p, n, v)
@@ -224,6 +187,14 @@ end
 
 function Writer:commit(n)
   self.buf:commit(n)
+end
+
+-- Closes the field `open` returned `start` for: writes its length.
+function Writer:close(start)
+  local buf = self.buf
+  local n = #buf
+  if n - start >= 268435456 then error("protobuf: a message of 256 MiB or more", 2) end
+  M.close(ffi.cast(byte_t, (buf:ref())), start, n)
 end
 
 -- How many bytes are written and not taken yet.

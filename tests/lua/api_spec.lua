@@ -551,3 +551,23 @@ describe("helpers", function()
                      tostring(err))
   end)
 end)
+
+describe("c.http_post, c.wait", function()
+  local rt
+  before_each(function() _, rt = fake.setup() end)
+
+  it("refuse what is not an http(s) URL, a string body, a header with a line break, a bad wait", function()
+    local cases = {
+      { 'c.http_post("ftp://x/", "")', "c.http_post: needs an http:// or https:// URL, got ftp://x/" },
+      { 'c.http_post("http://x/", 5)', "c.http_post: the body must be a string" },
+      { 'c.http_post("http://x/", "", { headers = { ["X-A"] = "1\\r\\nX-B: 2" } })',
+        "c.http_post: a header holds a line break: X-A: 1\\r\\nX-B: 2" },
+      { 'c.wait(-1)', "c.wait: needs milliseconds, got -1" },
+    }
+    for i, case in ipairs(cases) do
+      local ok, err, path = load(rt, "http" .. i, 'local c = require "compendium"\n' .. case[1] .. "\n")
+      assert.is_false(ok)
+      assert.are.equal(path .. ":2: " .. case[2], err)
+    end
+  end)
+end)

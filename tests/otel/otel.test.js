@@ -488,3 +488,23 @@ test("names and arguments that are not UTF-8 are sent as valid UTF-8 (U+FFFD for
   assert.deepEqual(root.attrs["process.command_args"], ["./bad\ufffd", "x\ufffd"]);
   assert.equal(spans.filter((s) => s.name === "bad\ufffd").length, 3, "the forks run it too");
 });
+
+test("retries wait at most otel.retry_wait in all; then one line and exit status 125", async () => {
+  const busy = { status: 503, headers: { "Retry-After": "1" } };
+  const rx = await receiver([busy, busy, busy, busy, busy]);
+  const out = await run(["--otel", rx.url, "-X", "otel.retry_wait=2s", "--", PROC_TREE]);
+  await rx.close();
+  assert.equal(rx.requests.length, 3, "the first try and two retries a second apart");
+  assert.equal(out.status, 125);
+  assert.match(out.stderr, new RegExp(`^compendium: writing OpenTelemetry spans to ${rx.url}/v1/traces: HTTP 503, still after 2\\.00 s of retries; 4 of 4 spans not sent$`, "m"));
+  assert.match(out.stderr, /FINAL: /);
+});
+
+test("a 502 without Retry-After is retried after a backoff", async () => {
+  const rx = await receiver([{ status: 502 }, { status: 200 }]);
+  const out = await run(["-q", "--otel", rx.url, "--", PROC_TREE]);
+  await rx.close();
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(rx.requests.length, 2);
+  assert.ok(rx.requests[1].at - rx.requests[0].at >= 950, "backed off a second");
+});
