@@ -276,7 +276,7 @@ local function describe_task(t, rank)
     w:string(6, t.comm)
     w:close(pd)
     w:uint(TD_CHILD_ORDERING, ORDER_EXPLICIT)
-    if rank then w:int(TD_RANK, rank) end
+    w:int(TD_RANK, rank or t.index)
     w:close(d)
     w:close(p)
   end
@@ -290,7 +290,7 @@ local function describe_task(t, rank)
   w:int(2, t.tid)
   w:string(5, t.comm)
   w:close(td)
-  if rank then w:int(TD_RANK, rank) end
+  w:int(TD_RANK, rank or t.index)
   w:close(d)
   w:close(p)
 end
