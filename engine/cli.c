@@ -13,6 +13,7 @@
 static const char usage_text[] =
     "usage: compendium [OPTIONS] [--] COMMAND [ARGS...]\n"
     "       compendium [OPTIONS] --pid PID\n"
+    "       compendium [OPTIONS] --replay FILE\n"
     "\n"
     "Trace a command (with all its children and threads), or attach to a running\n"
     "process, and show what it does: files, network, memory, processes.\n"
@@ -34,8 +35,13 @@ static const char usage_text[] =
     "      --faults           show page faults and the memory they touched\n"
     "                         (perf_event_open)\n"
     "      --ebpf             show scheduler delays and block I/O latency (BPF)\n"
+    "      --record FILE      also keep the record stream in FILE, to replay later\n"
+    "      --record-all       with --record: stop every syscall and capture every\n"
+    "                         argument, so that any script can replay it (-v too)\n"
+    "  -r, --replay FILE      read the records from a recording instead of tracing\n"
     "  -v, --verbose          show every syscall as it returns; filter nothing\n"
-    "  -q, --quiet            print only failures and the verdict\n"
+    "  -q, --quiet            print only failures and the verdict (with no check,\n"
+    "                         only how the command ended; with --record, nothing)\n"
     "  -h, --help             show this help\n"
     "      --version          show the version\n"
     "\n"
@@ -129,11 +135,10 @@ static enum cli_result check_outputs_differ(const struct cli_options *o)
 {
     const struct {
         const char *flag, *path;
-    } outs[] = {{"-o", o->output_path},
-                {"--json", o->json_path},
-                {"--report", o->report_path},
-                {"--perfetto", o->perfetto_path},
-                {"--junit", o->junit_path}};
+    } outs[] = {{"-o", o->output_path},       {"--json", o->json_path},
+                {"--report", o->report_path}, {"--perfetto", o->perfetto_path},
+                {"--junit", o->junit_path},   {"--record", o->record_path},
+                {"--replay", o->replay_path}};
     size_t n = sizeof(outs) / sizeof(outs[0]);
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
@@ -160,6 +165,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         OPT_JUNIT,
         OPT_FAULTS,
         OPT_EBPF,
+        OPT_RECORD,
+        OPT_RECORD_ALL,
         OPT_PERFETTO
     };
     static const struct option longopts[] = {
@@ -173,6 +180,9 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         {"junit", required_argument, NULL, OPT_JUNIT},
         {"faults", no_argument, NULL, OPT_FAULTS},
         {"ebpf", no_argument, NULL, OPT_EBPF},
+        {"record", required_argument, NULL, OPT_RECORD},
+        {"record-all", no_argument, NULL, OPT_RECORD_ALL},
+        {"replay", required_argument, NULL, 'r'},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -184,7 +194,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
     optind = 1;
     int c;
     /* "+": stop at the first non-option, which starts the command. */
-    while ((c = getopt_long(argc, argv, "+:p:s:X:o:vqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:p:s:X:o:r:vqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
             if (!parse_pid(optarg, &out->attach_pid))
@@ -235,6 +245,17 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         case OPT_EBPF:
             out->ebpf = true;
             break;
+        case OPT_RECORD:
+            if (!file_arg("--record", &out->record_path))
+                return CLI_USAGE_ERROR;
+            break;
+        case OPT_RECORD_ALL:
+            out->record_all = true;
+            break;
+        case 'r':
+            if (!file_arg("--replay", &out->replay_path))
+                return CLI_USAGE_ERROR;
+            break;
         case 'v':
             out->verbose = true;
             break;
@@ -259,11 +280,22 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
     }
     if (optind < argc)
         out->command = argv + optind;
+    if (out->replay_path && (out->command || out->attach_pid))
+        return usage_error("--replay reads its records from the recording: give it no %s",
+                           out->command ? "command" : "--pid");
+    if (out->replay_path && out->record_path)
+        return usage_error("--replay and --record: a replay is not recorded again");
+    if (out->replay_path && (out->faults || out->ebpf))
+        return usage_error("%s watches running tasks, and a replay has none (the recording's own "
+                           "page faults, scheduler and block I/O records replay anyway)",
+                           out->faults ? "--faults" : "--ebpf");
+    if (out->record_all && !out->record_path)
+        return usage_error("--record-all needs --record FILE");
     if (out->attach_pid && out->command)
         return usage_error("give either --pid or a command, not both");
     if (out->max_report_events && !out->report_path)
         return usage_error("--max-report-events needs --report FILE");
-    if (!out->attach_pid && !out->command)
+    if (!out->attach_pid && !out->command && !out->replay_path)
         return usage_error("missing command: compendium [OPTIONS] -- COMMAND [ARGS...]");
     return check_outputs_differ(out);
 }

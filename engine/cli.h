@@ -25,6 +25,9 @@ struct cli_options {
     const char *junit_path;        /* --junit: one testcase per script */
     bool faults;                   /* --faults: page faults via perf */
     bool ebpf;                     /* --ebpf: scheduler and block I/O via BPF */
+    const char *record_path;       /* --record: keep the record stream in this file */
+    bool record_all;               /* --record-all: stop every syscall, capture every argument */
+    const char *replay_path;       /* --replay, -r: the records come from this recording */
     bool verbose;
     bool quiet;
 };

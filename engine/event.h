@@ -39,7 +39,18 @@ enum cmp_event_type {
     CMP_EV_BLOCK_IO = 19,
     CMP_EV_INJECT = 20,   /* a hook changed a syscall's result or delayed it */
     CMP_EV_IO_URING = 21, /* an io_uring came into use: the I/O through it is not seen */
-    CMP_EV_COUNT = 22
+    /* changes to the file tree (failed calls too, with error set) */
+    CMP_EV_RENAME = 22,
+    CMP_EV_UNLINK = 23,
+    CMP_EV_MKDIR = 24,
+    CMP_EV_RMDIR = 25,
+    CMP_EV_LINK = 26,
+    CMP_EV_SYMLINK = 27,
+    CMP_EV_CHMOD = 28,
+    CMP_EV_CHOWN = 29,
+    CMP_EV_TRUNCATE = 30,
+    CMP_EV_UTIMES = 31,
+    CMP_EV_COUNT = 32
 };
 
 /* The ABI a syscall was made through. Events of an i386 syscall (int $0x80)
@@ -64,14 +75,15 @@ typedef struct cmp_event {
     uint64_t args[6];
 
     /* decoded syscall context, empty when not applicable */
-    cmp_str path;     /* first path argument, as passed; open: the file opened */
+    cmp_str path;     /* first path argument, as passed; open: the file opened;
+                         file tree events: the file changed, made absolute */
     cmp_str path2;    /* second path argument (rename, link, symlink) */
     cmp_str fd_path;  /* what the first fd argument refers to */
     cmp_str sockaddr; /* decoded socket address argument */
 
     /* semantic fields (names follow the JSON schema) */
     cmp_str filename;     /* read/write/mmap: file */
-    cmp_str requested;    /* open: the path argument, as the program passed it */
+    cmp_str requested;    /* open, file tree events: the path argument, as passed */
     cmp_str path_error;   /* open: errno name when path is unknown (ENAMETOOLONG) */
     cmp_str arg_error;    /* open: errno name when the argument was unreadable */
     cmp_str sock_type;    /* connect: tcp4, udp6, unix, netlink, ... */
@@ -82,10 +94,12 @@ typedef struct cmp_event {
     cmp_str argv;         /* exec: arguments, each followed by a NUL */
     cmp_str region;       /* fault: heap | anon | file | stack | other */
     cmp_str op;           /* block_io: read | write | other; inject: error | return | delay */
-    cmp_str error;        /* connect: errno name when it failed, e.g. ECONNREFUSED */
+    cmp_str error;        /* connect, open, file tree events: errno name when it failed */
+    cmp_str new_path;     /* rename: the new name; link: the link made (absolute) */
+    cmp_str link_target;  /* symlink: what the link holds, as passed */
     uint64_t addr;        /* mmap/munmap/fault */
     uint64_t end_addr;    /* mmap */
-    uint64_t size;        /* mmap/munmap */
+    uint64_t size;        /* mmap/munmap; truncate: the new length */
     uint64_t bytes;       /* read/write/send/recv/block_io */
     int64_t growth_bytes; /* brk: change of the heap size */
     uint64_t delay_ns;    /* sched_delay: run-queue wait; inject: the delay */
@@ -103,6 +117,10 @@ typedef struct cmp_event {
     int32_t entries;      /* io_uring: submission queue entries, 0 if unknown */
     int32_t sqpoll;       /* io_uring: a kernel thread submits (IORING_SETUP_SQPOLL) */
     int32_t inherited;    /* io_uring: first seen in use, its setup not traced */
+    int32_t mode;         /* mkdir, chmod: the mode asked for */
+    int32_t uid;          /* chown: the new owner, -1 for unchanged */
+    int32_t gid;          /* chown: the new group, -1 for unchanged */
+    int32_t exchange;     /* rename: RENAME_EXCHANGE, the two names swapped */
     /* CLOCK_MONOTONIC at the syscall's entry stop, for events made when it
      * returned (dur_ns = ts_ns - entry_ns); 0 for every other event and when
      * the entry was not seen: no duration is ever guessed. */
@@ -158,8 +176,9 @@ enum cmp_fd_kind {
     CMP_FD_INOTIFY = 10,
     CMP_FD_PIDFD = 11,
     CMP_FD_OTHER = 12,
-    CMP_FD_IO_URING = 13, /* a ring the trace has reported (an io_uring event) */
-    CMP_FD_DEVICE = 14    /* a character or block device: a tty, /dev/null */
+    CMP_FD_IO_URING = 13,  /* a ring the trace has reported (an io_uring event) */
+    CMP_FD_DEVICE = 14,    /* a character or block device: a tty, /dev/null */
+    CMP_FD_KIND_COUNT = 15 /* one past the last kind */
 };
 
 /* What one fd refers to, for c.fd(). */

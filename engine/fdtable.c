@@ -222,6 +222,20 @@ void fdtable_exec(struct fdtable *t)
             set_slot(t, fd, NULL, false);
 }
 
+void fdtable_renamed(struct fdtable *t, const char *from, const char *to)
+{
+    size_t n = strlen(from);
+    for (int fd = 0; fd < t->slot_count; fd++) {
+        struct ofd *d = t->slots[fd].desc;
+        if (!d || (d->kind != CMP_FD_FILE && d->kind != CMP_FD_DIR) || strncmp(d->path, from, n) ||
+            (d->path[n] != '\0' && d->path[n] != '/'))
+            continue;
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof(path), "%s%s", to, d->path + n) < (int)sizeof(path))
+            ofd_set_path(d, path);
+    }
+}
+
 int fdtable_count(const struct fdtable *t)
 {
     return t->open_count;

@@ -51,6 +51,10 @@ void fdtable_close_range(struct fdtable *t, unsigned first, unsigned last, unsig
 void fdtable_exec(struct fdtable *t);
 /* Number of open fds (for tests and stats). */
 int fdtable_count(const struct fdtable *t);
+/* A rename moved from (a file or a directory, absolute) to to: the files
+ * and directories open under the old name now have the new one, as the
+ * kernel names them. */
+void fdtable_renamed(struct fdtable *t, const char *from, const char *to);
 
 void ofd_set_path(struct ofd *d, const char *path);
 void ofd_set_remote(struct ofd *d, const char *remote);

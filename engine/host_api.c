@@ -10,7 +10,7 @@
 #include "record.h"
 #include "session.h"
 #include "snapshot.h"
-#include "source.h"
+#include "stream.h"
 
 static cmp_str text(const char *s, size_t len)
 {
@@ -55,11 +55,10 @@ static bool asked_held;
 
 static int fd_from_source(struct task *t, int32_t fd, cmp_fd_info *out)
 {
-    const struct source *src = session_source();
     if (asked_held)
         snapshot_fd_free(&asked);
     asked_held = false;
-    if (!src || !src->query_fd || src->query_fd(t->pid, fd, &asked) != 0)
+    if (stream_query_fd(t, fd, &asked) != 0)
         return 0;
     asked_held = true;
     memset(out, 0, sizeof(*out));

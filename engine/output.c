@@ -40,8 +40,9 @@ bool output_open(const char *path)
 
 /* Everything, across short writes, interruptions and an fd another process
  * made non-blocking; 0, or the errno that stopped it. */
-static int write_all(int fd, const char *p, size_t n)
+int output_write_fd(int fd, const void *data, size_t n)
 {
+    const char *p = data;
     while (n > 0) {
         ssize_t w = write(fd, p, n);
         if (w < 0) {
@@ -77,12 +78,12 @@ static void put(const char *p, size_t n)
 {
     int stderr_err = 0;
     if (stderr_open) {
-        stderr_err = write_all(STDERR_FILENO, p, n);
+        stderr_err = output_write_fd(STDERR_FILENO, p, n);
         if (stderr_err)
             stderr_open = false;
     }
     if (copy_fd >= 0) {
-        int err = write_all(copy_fd, p, n);
+        int err = output_write_fd(copy_fd, p, n);
         if (err) {
             close(copy_fd);
             copy_fd = -1;
@@ -136,11 +137,11 @@ void output_close(void)
     }
 }
 
-void output_failed(const char *name, const char *reason)
+static void say_lost(const char *verb, const char *name, const char *reason)
 {
     record_lost(name, reason);
     char line[1024];
-    int n = snprintf(line, sizeof(line), "compendium: writing %s: %s\n", name, reason);
+    int n = snprintf(line, sizeof(line), "compendium: %s%s: %s\n", verb, name, reason);
     if (n < 0)
         return;
     if (n >= (int)sizeof(line)) {
@@ -151,6 +152,16 @@ void output_failed(const char *name, const char *reason)
      * they are out already and the buffer is empty). */
     output_flush();
     put(line, (size_t)n);
+}
+
+void output_failed(const char *name, const char *reason)
+{
+    say_lost("writing ", name, reason);
+}
+
+void output_input_incomplete(const char *name, const char *reason)
+{
+    say_lost("", name, reason);
 }
 
 bool output_incomplete(void)

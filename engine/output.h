@@ -15,6 +15,9 @@
 bool output_open(const char *path);
 void output_write(const char *text, size_t len);
 void output_flush(void);
+/* Writes all of data to fd, across short writes, EINTR and a non-blocking
+ * fd; 0, or the errno that stopped it. */
+int output_write_fd(int fd, const void *data, size_t n);
 /* Whether something was written since the last flush. */
 bool output_pending(void);
 /* Flushes and closes the -o file; a failure there counts like any other. */
@@ -24,6 +27,9 @@ void output_close(void);
  * NAME: REASON") and marks the output incomplete. The caller writes no
  * more to it. */
 void output_failed(const char *name, const char *reason);
+/* What the output is made from is incomplete (a recording cut short):
+ * says "compendium: NAME: REASON" and marks the output incomplete. */
+void output_input_incomplete(const char *name, const char *reason);
 /* Whether any output was lost, and which: "FILE (REASON), ...". */
 bool output_incomplete(void);
 const char *output_lost(void);

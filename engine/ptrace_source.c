@@ -17,6 +17,7 @@
 
 #include "capture.h"
 #include "command.h"
+#include "fdtable.h"
 #include "inject.h"
 #include "interest.h"
 #include "own_fds.h"
@@ -25,8 +26,7 @@
 #include "record.h"
 #include "script_host.h"
 #include "snapshot.h"
-#include "sources.h"
-#include "state.h"
+#include "stream.h"
 #include "syscall_table.h"
 #include "tracee_mem.h"
 #include "wakeup.h"
@@ -67,22 +67,23 @@ static void resume(struct task *t, int sig)
 
 /* Task records: the program a task runs, captured as it begins to be
  * traced and after each exec, for the state to apply. */
-static void track_root(struct task *t, uint64_t now)
+static bool track_root(struct task *t, unsigned flags, uint64_t now)
 {
     struct program_record prog;
     capture_program(t->tid, t->tid, true, &prog);
-    state_track_root(t, NULL, &prog, now);
+    bool ok = stream_root(t, &prog, flags, now);
     program_release(&prog);
+    return ok;
 }
 
-static void track_exec(struct task *t, uint64_t now)
+static void track_exec(struct task *t, pid_t former, uint64_t now)
 {
     struct program_record prog;
     /* The working directory counts only for a relative path. */
     const struct syscall_call *c = &t->call;
     capture_program(t->pid, t->tid, c->path_len > 0 && c->path[0] != '/', &prog);
     capture_executed(t->pid, c, &prog);
-    state_exec(t, &prog, now);
+    stream_exec(t, former, &prog, now);
     program_release(&prog);
     tracee_mem_forget(t->tid); /* a new address space */
 }
@@ -206,11 +207,10 @@ static pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)
     }
     root_pid = pid;
     struct task *t = proctable_add(pid);
-    track_root(t, now);
     t->before_exec = true;
     /* Perf and BPF must watch it before it runs a single instruction of the
      * command, as ptrace does. */
-    if (!sources_track_root(pid)) {
+    if (!track_root(t, 0, now)) {
         kill(pid, SIGKILL);
         return -1;
     }
@@ -444,10 +444,8 @@ static bool ptrace_attach(pid_t pid, uint64_t now)
     wait_stopped(&seized);
     struct snapshot snap;
     snapshot_read(&snap, pid, seized.tids, seized.count);
-    state_attach(&snap, now);
+    stream_attach(&snap, now);
     snapshot_free(&snap);
-    for (size_t i = 0; i < seized.count; i++)
-        sources_track_root(seized.tids[i]);
     free(seized.tids);
     return true;
 }
@@ -578,6 +576,9 @@ static unsigned capture_wants(int32_t nr)
         want |= CAPTURE_SHOWN;
     if (script_host_wants_resolved(nr))
         want |= CAPTURE_RESOLVED;
+    /* A later replay may run any script: it gets everything. */
+    if (stream_record_all())
+        want |= CAPTURE_DECODED | CAPTURE_SHOWN | CAPTURE_RESOLVED;
     return want;
 }
 
@@ -644,7 +645,7 @@ static void syscall_stop(struct task *t, uint64_t now)
         t->call.abi = e.abi;
         memcpy(t->call.args, e.args, sizeof(t->call.args));
         capture_entry(t, capture_wants(e.nr));
-        state_syscall_entry(t, now);
+        stream_syscall_entry(t, now);
         if (!t->call.want_exit)
             t->call.active = false;
         finish_syscall_stop(t, true, 0, now);
@@ -653,7 +654,7 @@ static void syscall_stop(struct task *t, uint64_t now)
     case PTRACE_SYSCALL_INFO_EXIT:
         if (t->call.active) {
             capture_exit(t, info.exit.rval, capture_wants(t->call.nr));
-            state_syscall_exit(t, info.exit.rval, now);
+            stream_syscall_exit(t, info.exit.rval, now);
             finish_syscall_stop(t, false, info.exit.rval, now);
             return;
         }
@@ -705,8 +706,7 @@ static void adopt(struct task *t, uint64_t now)
 {
     t->held = false;
     unclaimed--;
-    track_root(t, now);
-    sources_track_child(t->tid);
+    track_root(t, STREAM_ROOT_ADOPTED, now);
     resume(t, 0);
 }
 
@@ -738,10 +738,8 @@ static void clone_event(struct task *parent, uint64_t now)
     bool was_held = child && child->held;
     if (!child)
         child = proctable_add(child_tid);
-    if (!parent->call.active) /* entry not seen (attached mid-call) */
-        parent->call.clone_flags = SIGCHLD;
-    state_spawn(parent, child, now);
-    sources_track_child(child->tid);
+    /* Without its entry (attached mid-call) the flags are not known. */
+    stream_spawn(parent, child, parent->call.active ? parent->call.clone_flags : SIGCHLD, now);
     if (was_held) {
         child->held = false;
         unclaimed--;
@@ -749,11 +747,12 @@ static void clone_event(struct task *parent, uint64_t now)
     }
 }
 
-static struct task *exec_event(struct task *t, pid_t tid)
+static struct task *exec_event(struct task *t, pid_t tid, pid_t *former_out)
 {
     unsigned long msg = 0;
     ptrace(PTRACE_GETEVENTMSG, tid, 0L, &msg);
     pid_t former = (pid_t)msg;
+    *former_out = tid;
     if (former == tid || former <= 0)
         return t;
     /* A non-leader thread exec'd: it takes over the leader's tid and the
@@ -765,6 +764,7 @@ static struct task *exec_event(struct task *t, pid_t tid)
     if (t)
         proctable_remove(t);
     proctable_rekey(execer, tid);
+    *former_out = former;
     return execer;
 }
 
@@ -800,11 +800,10 @@ static void ptrace_handle(pid_t tid, int status, uint64_t now)
         if (t->held) {
             unclaimed--; /* never reported as started: its end is no event either */
         } else {
-            state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                       WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-                       WIFSIGNALED(status) && WCOREDUMP(status), now);
+            stream_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                        WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+                        WIFSIGNALED(status) && WCOREDUMP(status), now);
             tracee_mem_forget(tid);
-            sources_untrack(tid);
         }
         proctable_remove(t);
         if (unclaimed > 0)
@@ -836,7 +835,7 @@ static void ptrace_handle(pid_t tid, int status, uint64_t now)
     switch (event) {
     case 0:
         /* Signal-delivery-stop: pass the signal on, as if untraced. */
-        state_signal(t, sig, now);
+        stream_signal(t, sig, now);
         resume(t, sig);
         return;
     case PTRACE_EVENT_SECCOMP:
@@ -848,13 +847,15 @@ static void ptrace_handle(pid_t tid, int status, uint64_t now)
         clone_event(t, now);
         resume(t, 0);
         return;
-    case PTRACE_EVENT_EXEC:
-        t = exec_event(t, tid);
+    case PTRACE_EVENT_EXEC: {
+        pid_t former;
+        t = exec_event(t, tid, &former);
         if (!t)
             return;
-        track_exec(t, now);
+        track_exec(t, former, now);
         resume(t, 0);
         return;
+    }
     case PTRACE_EVENT_STOP:
         if (is_group_stop_signal(sig)) {
             /* Stay stopped like an untraced job, but hear about SIGCONT. */
@@ -931,10 +932,9 @@ static void ptrace_detach_all(void)
         if (WIFEXITED(status) || WIFSIGNALED(status)) {
             if (t) {
                 record_root_end(t, status);
-                sources_pump(last_progress); /* what perf and BPF saw comes first */
-                state_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                           WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-                           WIFSIGNALED(status) && WCOREDUMP(status), last_progress);
+                stream_exit(t, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                            WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+                            WIFSIGNALED(status) && WCOREDUMP(status), last_progress);
                 tracee_mem_forget(tid);
                 proctable_remove(t);
             }
@@ -1055,7 +1055,7 @@ static enum source_step ptrace_next(uint64_t deadline, bool block)
     /* What perf and BPF saw before this stop goes first; the stop's events
      * are given this time, so none of them is older. */
     uint64_t seen = now_ns();
-    sources_pump(seen);
+    stream_pump(seen);
     if (tid < 0)
         return errno == EINTR ? SOURCE_IDLE : SOURCE_ENDED; /* ECHILD: none left */
     ptrace_handle(tid, status, seen);

@@ -450,6 +450,8 @@ static void set_options(const struct cli_options *opts, const char *command)
     lua_setfield(L, -2, "verbose");
     lua_pushboolean(L, opts->quiet);
     lua_setfield(L, -2, "quiet");
+    lua_pushboolean(L, opts->record_path != NULL);
+    lua_setfield(L, -2, "recording");
     lua_pushstring(L, command);
     lua_setfield(L, -2, "command");
 }

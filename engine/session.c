@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,12 +18,17 @@
 #include "own_fds.h"
 #include "proctable.h"
 #include "ptrace_source.h"
+#include "record_file.h"
+#include "replay_source.h"
 #include "script_host.h"
 #include "source.h"
 #include "sources.h"
 #include "state.h"
+#include "stream.h"
 #include "tracee_mem.h"
+#include "syscall_table.h"
 #include "wakeup.h"
+#include "xalloc.h"
 
 /* Exit statuses of our own (the rest is the tracee's). */
 enum {
@@ -188,7 +194,9 @@ void session_run_info(cmp_run_info *out)
     const struct root_status *rs = src->root();
     out->start_ns = run.start_ns;
     out->wall_start_ns = run.wall_start_ns;
-    out->end_ns = run.end_ns ? run.end_ns : now_ns();
+    out->end_ns = run.end_ns              ? run.end_ns
+                  : src->recorded != NULL ? src->recorded()->end_ns
+                                          : now_ns();
     out->root_pid = src->root_pid();
     out->exit_code = rs->ended ? rs->exit_code : -1;
     out->exit_signal = rs->ended ? rs->exit_signal : 0;
@@ -270,11 +278,18 @@ static void handle_requests(int *seen_stops)
         if (!forward_pending[sig])
             continue;
         forward_pending[sig] = 0;
-        if (!run.attached && root > 0 && !src->root()->ended)
+        /* A replay's pids are those of the recorded run, not processes here. */
+        if (!run.attached && root > 0 && !src->root()->ended && src->caps.live)
             kill(root, sig);
     }
     bool stop = stop_requests != *seen_stops;
     *seen_stops = stop_requests;
+    if (!src->caps.live) {
+        /* Nothing runs that could finish: a replay stops where it is. */
+        if (stop || hangup)
+            src->stop(SOURCE_DETACH);
+        return;
+    }
     if (run.attached && (stop || hangup)) {
         src->stop(SOURCE_DETACH);
         run.detached = true;
@@ -317,7 +332,7 @@ static void wait_loop(void)
                 break;
         }
         uint64_t now = now_ns();
-        if (!run.attached && !run.leftovers_announced && src->root()->ended) {
+        if (!run.attached && !run.leftovers_announced && src->root()->ended && src->caps.live) {
             if (!notice_due)
                 notice_due = now + LEFTOVER_NOTICE_NS;
             else if (now >= notice_due)
@@ -326,6 +341,13 @@ static void wait_loop(void)
         uint64_t due = sources_next_pump(now);
         if (!run.leftovers_announced)
             due = earlier(due, notice_due);
+        /* Records wait at most RECORD_FLUSH_NS, busy or idle. */
+        uint64_t record_due = stream_flush_due();
+        if (record_due && record_due <= now) {
+            stream_flush(now);
+            record_due = stream_flush_due();
+        }
+        due = earlier(due, record_due);
         /* Before blocking, show what is buffered; without output pending,
          * one blocking wait per batch is all the loop costs. */
         enum source_step step = SOURCE_IDLE;
@@ -374,6 +396,86 @@ static int complete_output_status(int status)
     return EXIT_SCRIPT_FAILED;
 }
 
+/* What a recording keeps beside what the scripts hook: the I/O the
+ * default view, the JSON and the report count, so that they replay whatever
+ * the run showed; with --record-all, every syscall and every argument. */
+static void record_interest(bool all)
+{
+    interest_add_event(CMP_EV_READ);
+    if (all)
+        interest_add_syscall(-1);
+}
+
+static void bitmap_set(uint8_t *bits, int32_t nr)
+{
+    bits[nr / 8] |= (uint8_t)(1u << (nr % 8));
+}
+
+/* The recording's header: the clock anchor, the command and how it is
+ * captured, once the scripts have said what they hook. */
+static void record_header(void)
+{
+    if (!stream_recording())
+        return;
+    struct rf_header h;
+    memset(&h, 0, sizeof(h));
+    struct utsname u;
+    if (uname(&u) == 0)
+        snprintf(h.kernel, sizeof(h.kernel), "%s", u.release);
+    long page = sysconf(_SC_PAGESIZE);
+    h.page_size = page > 0 ? (uint64_t)page : 0;
+    h.start_ns = run.start_ns;
+    h.wall_start_ns = run.wall_start_ns;
+    h.command = run.command;
+    snprintf(h.source, sizeof(h.source), "%s", src->caps.name);
+    cmp_run_info companions;
+    memset(&companions, 0, sizeof(companions));
+    sources_totals(&companions);
+    h.flags = (run.attached ? RF_ATTACHED : 0) | (interest_io() ? RF_IO_TRACED : 0) |
+              (companions.faults_traced ? RF_FAULTS : 0) | (companions.ebpf_traced ? RF_EBPF : 0) |
+              (interest_all() ? RF_ALL : 0) | (stream_record_all() ? RF_DECODE_ALL : 0);
+    for (int32_t nr = 0; nr < RF_BITMAP_BYTES * 8 && nr < SYSCALL_TABLE_SIZE; nr++) {
+        if (interest_has(nr))
+            bitmap_set(h.traced, nr);
+        if (script_host_wants_entry(nr))
+            bitmap_set(h.at_entry, nr);
+    }
+    stream_record_header(&h);
+}
+
+/* The trailer: what only the source knew at the end. */
+static void record_end(void)
+{
+    if (!stream_recording())
+        return;
+    const struct root_status *rs = src->root();
+    cmp_run_info info;
+    memset(&info, 0, sizeof(info));
+    sources_totals(&info);
+    src->totals(&info);
+    struct rf_end e = {
+        .end_ns = run.end_ns,
+        .root_pid = src->root_pid(),
+        .root_ended = rs->ended,
+        .core_dumped = rs->core_dumped,
+        .detached = run.detached,
+        .interrupted = run.interrupted,
+        .exit_code = rs->exit_code,
+        .exit_signal = rs->exit_signal,
+        .exec_errno = rs->exec_errno,
+        .program = (char *)rs->program,
+        .undecoded = info.undecoded,
+        .undecoded_names = xstrndup(info.undecoded_names.ptr, info.undecoded_names.len),
+        .faults_traced = info.faults_traced,
+        .ebpf_traced = info.ebpf_traced,
+        .page_size = info.page_size,
+        .faults_dropped = info.faults_dropped,
+        .ebpf_dropped = info.ebpf_dropped,
+    };
+    stream_record_close(&e);
+    free(e.undecoded_names);
+}
+
 /* From loading the scripts to the end hooks; the caller closes what this
  * opened, whichever way it returns. */
 static int trace(const struct cli_options *opts, const char *data_dir)
@@ -389,7 +491,10 @@ static int trace(const struct cli_options *opts, const char *data_dir)
     }
     if ((opts->faults || opts->ebpf) && !sources_open(opts->faults, opts->ebpf))
         return EXIT_TRACE_FAILED;
+    if (opts->record_path)
+        record_interest(opts->record_all);
     src->set_interest();
+    record_header();
     install_signal_handlers();
     if (!wakeup_init()) {
         fprintf(stderr, "compendium: cannot create a timer: %s\n", strerror(errno));
@@ -400,9 +505,16 @@ static int trace(const struct cli_options *opts, const char *data_dir)
     /* No record is handled before this, so start hooks come first. */
     script_host_start();
     wait_loop();
-    sources_pump(UINT64_MAX);
+    stream_pump(UINT64_MAX);
     run.end_ns = now_ns();
     alarm(0);
+    if (src->recorded) {
+        const struct source_run *r = src->recorded();
+        run.end_ns = r->end_ns;
+        run.detached = r->detached;
+        run.interrupted = r->interrupted;
+    }
+    record_end();
 
     const struct root_status *rs = src->root();
     if (rs->exec_errno) {
@@ -417,11 +529,11 @@ static int trace(const struct cli_options *opts, const char *data_dir)
     return complete_output_status(exit_status(failures));
 }
 
-/* The source the options ask for: ptrace is the only one so far. */
+/* The source the options ask for: a recording, or ptrace. */
 static const struct source *choose_source(const struct cli_options *opts)
 {
-    const struct source *s = &ptrace_source;
-    if (!opts->command && !s->caps.can_attach) {
+    const struct source *s = opts->replay_path ? &replay_source : &ptrace_source;
+    if (!opts->command && !opts->replay_path && !s->caps.can_attach) {
         fprintf(stderr, "compendium: the %s source cannot attach to a process (--pid)\n",
                 s->caps.name);
         return NULL;
@@ -432,10 +544,17 @@ static const struct source *choose_source(const struct cli_options *opts)
 /* Opens the source on the command or the process; 0, or the exit status. */
 static int open_source(const struct cli_options *opts)
 {
-    struct source_target target = {.argv = opts->command, .pid = opts->attach_pid};
+    struct source_target target = {
+        .argv = opts->command, .pid = opts->attach_pid, .recording = opts->replay_path};
     switch (src->open(&target, &run.command)) {
     case SOURCE_OPENED:
         run.attached = !opts->command;
+        if (src->recorded) {
+            const struct source_run *r = src->recorded();
+            run.start_ns = r->start_ns;
+            run.wall_start_ns = r->wall_start_ns;
+            run.attached = r->attached;
+        }
         return 0;
     case SOURCE_NOT_FOUND:
         fprintf(stderr, "compendium: %s: command not found\n", opts->command[0]);
@@ -465,8 +584,13 @@ int session_run(const struct cli_options *opts)
     }
     if (!output_open(opts->output_path))
         return EXIT_USAGE;
+    if (!stream_record_open(opts->record_path, opts->record_all)) {
+        output_close();
+        return EXIT_USAGE;
+    }
     int rc = open_source(opts);
     if (rc != 0) {
+        stream_record_close(NULL);
         output_close();
         return rc;
     }
@@ -474,6 +598,7 @@ int session_run(const struct cli_options *opts)
     interest_init();
     state_init(run.start_ns);
     int status = trace(opts, data_dir);
+    stream_record_close(NULL); /* when the trace ended early: what it has */
     sources_close();
     src->close();
     wakeup_close();

@@ -18,4 +18,8 @@ void session_set_source(const struct source *s);
 /* The run as scripts see it in start/end hooks. */
 void session_run_info(cmp_run_info *out);
 
+struct source;
+/* Where the run's records come from. */
+const struct source *session_source(void);
+
 #endif

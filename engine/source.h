@@ -40,6 +40,15 @@ struct root_status {
 struct source_target {
     char *const *argv;
     pid_t pid;
+    const char *recording; /* --replay: the file the records come from */
+};
+
+/* What a source that replays a run knows of that run, so that the run
+ * object says what it said live. */
+struct source_run {
+    uint64_t start_ns, wall_start_ns; /* the recorded clock anchor */
+    uint64_t end_ns;                  /* the latest record's time; at the end, the run's */
+    bool attached, detached, interrupted;
 };
 
 enum source_open_result {
@@ -87,11 +96,14 @@ struct source {
     pid_t (*root_pid)(void);
     /* The run object's fields that only the source knows. */
     void (*totals)(cmp_run_info *out);
-    /* Optional (NULL: the source cannot ask, as a recording cannot): what
-     * fd of process pid is, for a script asking about an fd the state has
-     * not met (c.fd). 0, or the errno saying why not; the caller frees out
-     * with snapshot_fd_free. The answer is the script's alone: the state
-     * learns fds from records only. */
+    /* A source that replays a recorded run: what that run was. NULL for a
+     * live source (the session's own clock and options say it). */
+    const struct source_run *(*recorded)(void);
+    /* Optional (NULL: the source cannot ask): what fd of process pid is,
+     * for a script asking about an fd the state has not met (c.fd). 0, or
+     * the errno saying why not; the caller frees out with
+     * snapshot_fd_free. The answer is the script's alone: the state learns
+     * fds from records only. */
     int (*query_fd)(pid_t pid, int fd, struct snapshot_fd *out);
 };
 

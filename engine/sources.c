@@ -9,6 +9,7 @@
 #include "perf_source.h"
 #include "proctable.h"
 #include "script_host.h"
+#include "stream.h"
 
 /* Without a script asking for less, delays under 10 us are not reported. */
 #define DEFAULT_SCHED_THRESHOLD_NS 10000u
@@ -83,7 +84,16 @@ static const int event_type[] = {
     [NATIVE_BLOCK_IO] = CMP_EV_BLOCK_IO,
 };
 
-static void dispatch(const struct native_record *r)
+void sources_fault_class(const struct native_record *r, struct fault_class *out)
+{
+    struct task *t = proctable_find(r->tid);
+    pid_t pid = r->pid ? r->pid : t ? t->pid : r->tid;
+    if (!t)
+        t = proctable_find(pid);
+    fault_classify(t ? t->mm : NULL, pid, r->addr, out);
+}
+
+void sources_dispatch(const struct native_record *r, const struct fault_class *fc)
 {
     if (r->kind < NATIVE_FAULT || r->kind > NATIVE_BLOCK_IO)
         return;
@@ -99,17 +109,18 @@ static void dispatch(const struct native_record *r)
     e->ts_ns = r->ts_ns;
     e->nr = -1;
     e->fd = -1;
-    struct fault_class fc;
+    struct fault_class now;
     switch (r->kind) {
     case NATIVE_FAULT:
-        if (!t)
-            t = proctable_find(e->pid);
-        fault_classify(t ? t->mm : NULL, e->pid, r->addr, &fc);
+        if (!fc) {
+            sources_fault_class(r, &now);
+            fc = &now;
+        }
         e->addr = r->addr;
         e->count = 1;
-        e->region = text(fc.region);
-        e->prot = (cmp_str){fc.prot, 3};
-        e->filename = text(fc.file);
+        e->region = text(fc->region);
+        e->prot = (cmp_str){fc->prot, 3};
+        e->filename = text(fc->file);
         break;
     case NATIVE_SCHED_DELAY:
         e->delay_ns = r->value_ns;
@@ -140,7 +151,7 @@ void sources_pump(uint64_t until)
     fault_class_reset();
     size_t done = 0;
     while (done < pending.len && pending.recs[done].ts_ns <= until)
-        dispatch(&pending.recs[done++]);
+        stream_native(&pending.recs[done++], NULL);
     /* Records newer than the stop about to be handled (other tasks run on)
      * wait for a later pump, so events reach the scripts in time order. */
     size_t left = pending.len - done;

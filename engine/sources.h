@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "event.h"
+#include "native.h"
 
 /* Opens what was asked for, before any tracee runs. One that is not
  * permitted is an error (false, message printed) when it is all that was
@@ -25,6 +26,13 @@ void sources_untrack(pid_t tid);
  * Cheap when nothing is waiting; call before each tracee stop is handled,
  * with the time that stop is given, and with UINT64_MAX at the end. */
 void sources_pump(uint64_t until);
+struct fault_class;
+/* Which memory a fault record touched, from the task's regions now (or
+ * /proc for what no syscall showed). */
+void sources_fault_class(const struct native_record *r, struct fault_class *out);
+/* A companion's record to the scripts, as the stream hands it on; fc is its
+ * fault's class, NULL to classify it now. */
+void sources_dispatch(const struct native_record *r, const struct fault_class *fc);
 /* When the loop must look again even if no tracee stops (0: never). */
 uint64_t sources_next_pump(uint64_t now);
 /* The run object's fields about faults, BPF and lost records. */

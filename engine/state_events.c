@@ -54,6 +54,11 @@ static cmp_event *event_begin(struct task *t, int type, uint64_t now, bool with_
     return e;
 }
 
+cmp_event *state_event_begin(struct task *t, int type, uint64_t now)
+{
+    return event_begin(t, type, now, true);
+}
+
 /* How an fd reads in fd_path: a file's path, or "socket:tcp4:PEER", ... */
 static cmp_str describe_fd(struct task *t, int fd)
 {
@@ -128,6 +133,23 @@ void state_emit_open(struct task *t, int fd, const struct ofd *d, int err, uint6
         e->arg_error = state_cstr(cmp_errno_name(c->path_err));
     e->writable = d->writable;
     e->fd = fd;
+    script_host_dispatch();
+}
+
+void state_emit_open_failed(struct task *t, int64_t ret, const char *path, bool writable,
+                            uint64_t now)
+{
+    if (!script_host_wants(CMP_EV_OPEN))
+        return;
+    struct syscall_call *c = &t->call;
+    cmp_event *e = event_begin(t, CMP_EV_OPEN, now, true);
+    e->ret = ret;
+    e->path = state_cstr(path);
+    e->requested = state_str(c->path, c->path_len);
+    if (c->path_err)
+        e->arg_error = state_cstr(cmp_errno_name(c->path_err));
+    e->error = state_cstr(cmp_errno_name((int32_t)-ret));
+    e->writable = writable;
     script_host_dispatch();
 }
 
@@ -325,7 +347,8 @@ void state_syscall_entry(struct task *t, uint64_t now)
 static bool apply_at_exit(struct task *t, int64_t ret, uint64_t now)
 {
     return state_io_at_exit(t, ret, now) || state_fd_at_exit(t, ret, now) ||
-           state_mm_at_exit(t, ret, now) || state_proc_at_exit(t, ret, now);
+           state_mm_at_exit(t, ret, now) || state_proc_at_exit(t, ret, now) ||
+           state_tree_at_exit(t, ret, now);
 }
 
 static void syscall_returned(struct task *t, int64_t ret, uint64_t now)
@@ -339,9 +362,15 @@ static void syscall_returned(struct task *t, int64_t ret, uint64_t now)
         state_emit_syscall(t, CMP_EV_SYSCALL, ret, now);
         ret = state_inject_after_hooks(t, false, ret, now);
     }
-    if (ret < 0 && c->nr != SYS_connect)
-        return;
-    apply_at_exit(t, ret, now);
+    /* A failed call changed nothing; those whose failure is news (an open
+     * of a missing file, a refused connect, a rename that did not happen)
+     * are events all the same. */
+    if (ret < 0) {
+        if (!state_fd_failed(t, ret, now))
+            state_tree_at_exit(t, ret, now);
+    } else {
+        apply_at_exit(t, ret, now);
+    }
 }
 
 unsigned state_needs(int32_t nr)

@@ -4,6 +4,7 @@
  * name, as the source captured it), never from a guess. fdtable.c keeps the
  * tables; this file knows which syscall does what to them. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/io_uring.h>
@@ -253,6 +254,42 @@ static void handle_connect(struct task *t, int64_t ret, uint64_t now)
     if (d && (ret == 0 || ret == -EINPROGRESS))
         ofd_set_remote(d, c->sockaddr);
     state_emit_connect(t, ret, d, now);
+}
+
+/* A failed open: the path it asked for, made absolute as the kernel would
+ * have looked it up (there is no fd to name it by). */
+static void open_failed(struct task *t, int64_t ret, int dirfd, uint64_t flags, uint64_t now)
+{
+    static char path[PATH_MAX];
+    struct syscall_call *c = &t->call;
+    const char *abs = state_absolute(t, dirfd, c->path_len >= 0 ? c->path : NULL,
+                                     t->fs ? t->fs->cwd : NULL, path, sizeof(path));
+    state_emit_open_failed(t, ret, abs, (flags & O_ACCMODE) != O_RDONLY, now);
+}
+
+bool state_fd_failed(struct task *t, int64_t ret, uint64_t now)
+{
+    const uint64_t *a = t->call.args;
+    switch (t->call.nr) {
+    case SYS_open:
+        open_failed(t, ret, AT_FDCWD, a[1], now);
+        return true;
+    case SYS_creat:
+        open_failed(t, ret, AT_FDCWD, O_CREAT | O_WRONLY | O_TRUNC, now);
+        return true;
+    case SYS_openat:
+        open_failed(t, ret, (int)a[0], a[2], now);
+        return true;
+    case 437: /* openat2 */
+        open_failed(t, ret, (int)a[0],
+                    payload_has(&t->call.cap, PAYLOAD_OPEN_HOW) ? t->call.cap.open_flags : 0, now);
+        return true;
+    case SYS_connect:
+        handle_connect(t, ret, now);
+        return true;
+    default:
+        return false;
+    }
 }
 
 bool state_fd_at_exit(struct task *t, int64_t ret, uint64_t now)

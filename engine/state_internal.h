@@ -56,6 +56,17 @@ bool state_proc_at_exit(struct task *t, int64_t ret, uint64_t now);
 bool state_fd_at_exit(struct task *t, int64_t ret, uint64_t now);
 bool state_io_at_exit(struct task *t, int64_t ret, uint64_t now);
 bool state_mm_at_exit(struct task *t, int64_t ret, uint64_t now);
+/* File tree changes; for failed calls too (ret < 0). */
+bool state_tree_at_exit(struct task *t, int64_t ret, uint64_t now);
+/* A failed call whose failure is an event (open, connect). */
+bool state_fd_failed(struct task *t, int64_t ret, uint64_t now);
+
+/* path made absolute into out (cap bytes) as the kernel would reach it:
+ * relative to dirfd's directory, or for AT_FDCWD to cwd; lexically. NULL
+ * when it cannot be (no path, a directory fd with no name, a working
+ * directory the kernel cannot name): never a guess. */
+const char *state_absolute(struct task *t, int dirfd, const char *path, const char *cwd, char *out,
+                           size_t cap);
 
 /* ---- fds (state_fd.c) ------------------------------------------------------ */
 
@@ -122,7 +133,14 @@ void state_emit_inject(struct task *t, const char *op, int64_t value, uint64_t d
                        uint64_t now);
 /* open: d is the new fd's description, err why its path is unknown (0). */
 void state_emit_open(struct task *t, int fd, const struct ofd *d, int err, uint64_t now);
+/* A failed open: path is the argument made absolute (NULL when it cannot
+ * be), ret the -errno. */
+void state_emit_open_failed(struct task *t, int64_t ret, const char *path, bool writable,
+                            uint64_t now);
 void state_emit_connect(struct task *t, int64_t ret, const struct ofd *d, uint64_t now);
+/* An event of type with t's syscall context, for the emitters of other
+ * files to fill and dispatch. */
+cmp_event *state_event_begin(struct task *t, int type, uint64_t now);
 /* read/write/send/recv (type) of bytes on fd, whose description d may be
  * unknown; peer, when not NULL, is the address a sendto named. */
 void state_emit_io(struct task *t, int type, int fd, const struct ofd *d, uint64_t bytes,

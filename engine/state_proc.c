@@ -11,7 +11,6 @@
 #include <sys/syscall.h>
 
 #include "memregions.h"
-#include "paths.h"
 #include "snapshot.h"
 #include "state_internal.h"
 
@@ -146,34 +145,12 @@ void state_spawn(struct task *parent, struct task *child, uint64_t now)
     state_emit_spawn(parent, child, now);
 }
 
-/* Absolute form of the path argument of an exec, lexically; NULL when it
- * cannot be made absolute (a working directory the kernel cannot name within
- * PATH_MAX, a directory fd with no path): never a guess. */
-static const char *absolute_path(struct task *t, int dirfd, const char *cwd)
-{
-    const char *path = t->call.path;
-    if (t->call.path_len < 0)
-        return NULL;
-    char base[PATH_MAX];
-    base[0] = '\0';
-    if (path[0] != '/') {
-        struct ofd *d = dirfd == AT_FDCWD ? NULL : state_fd_lookup(t, dirfd);
-        if (d && (d->kind == CMP_FD_DIR || d->kind == CMP_FD_FILE))
-            snprintf(base, sizeof(base), "%s", d->path);
-        else if (dirfd == AT_FDCWD)
-            snprintf(base, sizeof(base), "%s", cwd);
-        if (base[0] != '/')
-            return NULL;
-    }
-    if (path_join_normalize(base, path, abs_path, sizeof(abs_path)) == 0)
-        return NULL;
-    return abs_path;
-}
-
 void state_exec(struct task *t, const struct program_record *prog, uint64_t now)
 {
-    const char *path =
-        absolute_path(t, t->call.nr == SYS_execveat ? (int)t->call.args[0] : AT_FDCWD, prog->cwd);
+    /* the path argument made absolute, lexically */
+    const char *path = state_absolute(
+        t, t->call.nr == SYS_execveat ? (int)t->call.args[0] : AT_FDCWD,
+        t->call.path_len >= 0 ? t->call.path : NULL, prog->cwd, abs_path, sizeof(abs_path));
     const char *program = path && t->call.path_len > 0 ? path : prog->exe;
     process_set_program(t->proc, program, prog->argv, prog->argv_len);
     state_fd_exec(t);

@@ -77,8 +77,17 @@ void tracee_mem_forget_all(void)
             slot_close(i);
 }
 
+static bool refused;
+
+void tracee_mem_refuse(void)
+{
+    refused = true;
+}
+
 ssize_t tracee_read(pid_t tid, uint64_t addr, void *buf, size_t len)
 {
+    if (refused)
+        return -ESRCH;
     if (addr == 0)
         return -EFAULT;
     if (len == 0)

@@ -19,6 +19,11 @@ ssize_t tracee_read(pid_t tid, uint64_t addr, void *buf, size_t len);
  * fit in cap-1 bytes, returns cap-1 with *truncated set. */
 ssize_t tracee_read_string(pid_t tid, uint64_t addr, char *buf, size_t cap, int *truncated);
 
+/* No task is traced live (a replay): the pids of the records are not the
+ * processes of this machine, whose memory must never be read for them.
+ * Every read fails with ESRCH from then on. */
+void tracee_mem_refuse(void);
+
 /* Closes what reading tid kept open: call when tid exits or execs (a new
  * address space). */
 void tracee_mem_forget(pid_t tid);

@@ -28,3 +28,11 @@ char *xstrdup(const char *s)
         abort();
     return copy;
 }
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = xcalloc(1, n + 1);
+    if (s)
+        memcpy(p, s, strnlen(s, n));
+    return p;
+}

@@ -10,5 +10,9 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 /* NULL stays NULL. */
 char *xstrdup(const char *s);
+/* The first n bytes of s (or fewer, to a NUL), NUL-terminated; NULL s gives "". */
+char *xstrndup(const char *s, size_t n);
+/* The first n bytes of s (or fewer, to a NUL), NUL-terminated; NULL s gives "". */
+char *xstrndup(const char *s, size_t n);
 
 #endif

@@ -16,6 +16,8 @@
   // One colour family per category, a shade per type.
   const COLORS = {
     open: "#2f6fde",
+    rename: "#5b8ff0", unlink: "#1b4aa6", mkdir: "#7aa7f5", rmdir: "#163d8c", link: "#4a7fe6",
+    symlink: "#8db4f7", chmod: "#2559c4", chown: "#3d6fd8", truncate: "#10306e", utimes: "#a3c2f9",
     read: "#19a983", write: "#0b6a52",
     connect: "#7b3fb0", send: "#b673e3", recv: "#55207f",
     brk: "#d99a00", mmap: "#f0bf4c", munmap: "#9a6a00",

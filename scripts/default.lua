@@ -25,8 +25,8 @@ local format = string.format
 local count = describe.count
 
 -- Without -v, hide what every program does (dynamic linker, shared
--- libraries, /proc, loopback, faults in mapped files): the rules are in
--- compendium/noise.lua.
+-- libraries, /proc, the C library's resolver and daemons, faults in mapped
+-- files): the rules are in compendium/noise.lua.
 local function shown(e)
   return c.verbose or not noise.event(e)
 end
@@ -40,6 +40,10 @@ local totals = summary.new { keep = shown }:hook(c)
 local root_pid  -- the traced program, learnt when tracing starts
 local tasks = 1 -- processes and threads seen; past one, lines name the tid
 
+-- An exec line's command is cut to this many characters ("…" marks the
+-- cut); the JSON has every argument.
+local EXEC_WIDTH = 100
+
 -- What a syscall made through int $0x80 caused says so.
 local function emit(ts, tid, text, abi)
   if abi then text = text .. " [" .. abi .. "]" end
@@ -50,115 +54,265 @@ local function emit(ts, tid, text, abi)
   end
 end
 
--- Runs of similar events are shown as one line, printed once something
--- else happens: back-to-back reads (or writes, sends, recvs) of one fd by
--- one thread, page faults in one region, block I/O requests of one size,
--- waits for a CPU by one thread. The kinds of run are kept apart, so 1000
--- direct writes and the 1000 block requests they cause make two lines, not
--- 2000. A run is a table with the event's fields (summed) and `calls`, as
--- describe.line takes it; each kind has one, reused, so `dd bs=1` does not
--- build a table per call.
-local io_run = { active = false }
-local fault_run = { active = false, type = "fault" }
-local block_run = { active = false, type = "block_io" }
-local wait_run = { active = false, type = "sched_delay" }
-local runs = { io_run, fault_run, block_run, wait_run }
+-- Runs of similar events by one thread are shown as one line, printed
+-- when that thread does something else (a line of its own), a process or
+-- thread starts, the thread ends, or the trace ends: reads (or writes, sends,
+-- recvs) of one fd, small anonymous mmaps and munmaps, failed opens that
+-- search one path, page faults in one region, block I/O requests of one
+-- size, waits for a CPU. Other threads' and processes' events do not end a
+-- run, so a pipeline between two processes is a line per process and fd,
+-- not one per call; a merged line is printed when its run ends, with the time it
+-- began. The kinds of run are kept apart, so 1000 direct writes and the
+-- 1000 block requests they cause make two lines, not 2000. A run is a
+-- table with the event's fields (summed) and `calls`, as describe.line
+-- takes it. -v shows each event.
+local pending = {} -- tid → the runs it has not printed yet
+local started = 0  -- runs begun so far: their order
+-- The run of page faults still pending, if any: it ends with any other
+-- fault, and with anything else its thread does (faults come in bursts;
+-- a burst in one region is what the line tells).
+local fault_run
 
--- Prints the pending runs that started at or before `ts` (all of them
--- without `ts`), oldest first, so lines stay in time order.
-local function flush(ts)
-  while true do
-    local oldest
-    for i = 1, #runs do
-      local r = runs[i]
-      if r.active and (not ts or r.ts <= ts) and (not oldest or r.ts < oldest.ts) then oldest = r end
-    end
-    if not oldest then return end
-    oldest.active = false
-    emit(oldest.ts, oldest.tid, describe.line(oldest), oldest.abi)
+-- Prints runs (a list) in the order they began.
+local function print_runs(list)
+  table.sort(list, function(a, b) return a.seq < b.seq end)
+  for i = 1, #list do
+    local r = list[i]
+    if r == fault_run then fault_run = nil end
+    emit(r.ts, r.tid, describe.line(r), r.abi)
   end
 end
 
--- Ends one run (and any that started before it), to start a new one.
-local function restart(r)
-  if r.active then flush(r.ts) end
-  r.active = true
+-- Prints the runs of thread tid; of every thread without tid.
+local function flush(tid)
+  if tid then
+    local list = pending[tid]
+    if list then
+      pending[tid] = nil
+      print_runs(list)
+    end
+    return
+  end
+  local all = {}
+  for _, list in pairs(pending) do
+    for i = 1, #list do all[#all + 1] = list[i] end
+  end
+  pending = {}
+  print_runs(all)
 end
 
--- A line of its own; merged lines still pending go first, to keep order.
+-- The pending run of e's thread of this kind and key, or nil.
+local function find_run(e, kind, key)
+  local list = pending[e.tid]
+  if not list then return nil end
+  local abi = e.abi
+  for i = 1, #list do
+    local r = list[i]
+    if r.type == kind and r.key == key and r.abi == abi then return r end
+  end
+  return nil
+end
+
+-- A thread with this many runs at once (a server's recvs on as many
+-- connections) prints them, so that finding a run stays cheap.
+local MAX_RUNS = 32
+
+-- A new run of e's thread, starting with e.
+local function new_run(e, kind, key)
+  local list = pending[e.tid]
+  if list and #list >= MAX_RUNS then
+    pending[e.tid] = nil
+    print_runs(list)
+    list = nil
+  end
+  if not list then
+    list = {}
+    pending[e.tid] = list
+  end
+  started = started + 1
+  local r = { type = kind, key = key, abi = e.abi, seq = started, pid = e.pid, tid = e.tid,
+              ts = e.ts, calls = 1 }
+  list[#list + 1] = r
+  return r
+end
+
+-- Prints run r and the runs its thread began before it, in order.
+local function end_run(r)
+  local list = pending[r.tid]
+  if not list then return end
+  local done, rest = {}, {}
+  for i = 1, #list do
+    local other = list[i]
+    if other.seq <= r.seq then done[#done + 1] = other else rest[#rest + 1] = other end
+  end
+  pending[r.tid] = #rest > 0 and rest or nil
+  print_runs(done)
+end
+
+-- Something else e's thread does ends its run of faults.
+local function not_a_fault(e)
+  local r = fault_run
+  if r and r.tid == e.tid then end_run(r) end
+end
+
+-- A line of its own; the thread's merged lines still pending go first.
 local function line(e)
-  flush()
-  emit(e.ts, e.tid, describe.line(e), e.abi)
+  flush(e.tid)
+  emit(e.ts, e.tid, describe.line(e, EXEC_WIDTH), e.abi)
 end
 
 local function on_io(e)
   if not shown(e) then return end
-  local p = io_run
-  local tid, kind, fd, abi = e.tid, e.type, e.fd, e.abi
-  if p.active and p.tid == tid and p.type == kind and p.fd == fd and p.abi == abi then
-    p.bytes = p.bytes + e.bytes
-    p.calls = p.calls + 1
+  not_a_fault(e)
+  if c.verbose then return line(e) end
+  local kind = e.type
+  local r = find_run(e, kind, e.fd)
+  if r then
+    r.bytes = r.bytes + e.bytes
+    r.calls = r.calls + 1
     return
   end
-  restart(p)
-  p.tid, p.type, p.fd, p.abi = tid, kind, fd, abi
-  p.ts, p.bytes, p.calls = e.ts, e.bytes, 1
-  p.filename, p.remote_addr = e.filename, e.remote_addr
+  r = new_run(e, kind, e.fd)
+  r.fd, r.bytes = e.fd, e.bytes
+  r.filename, r.remote_addr, r.sock_type = e.filename, e.remote_addr, e.sock_type
 end
 
 for _, kind in ipairs { "read", "write", "send", "recv" } do
   c.on(kind, on_io)
 end
 
--- --faults: a thread's faults in one region are one line.
+-- Anonymous mappings up to this size (malloc's arenas and large blocks, a
+-- JIT's pages) come in floods: a run of them is one line. Larger ones
+-- (thread stacks, heaps of their own) and file mappings are lines of their
+-- own.
+local SMALL_MAP = 1024 * 1024
+
+local function small_anon(e)
+  return e.size <= SMALL_MAP and (e.type == "munmap" and not e.filename or e.map_type == "anon")
+end
+
+local function on_map(e)
+  if not shown(e) then return end
+  not_a_fault(e)
+  if c.verbose or not small_anon(e) then return line(e) end
+  local kind, prot = e.type, e.prot -- munmap has no prot: one run
+  local r = find_run(e, kind, prot)
+  if r then
+    r.size = r.size + e.size
+    r.calls = r.calls + 1
+    if e.addr < r.addr then r.addr = e.addr end
+    if e.addr + e.size > r.end_addr then r.end_addr = e.addr + e.size end
+    return
+  end
+  r = new_run(e, kind, prot)
+  r.prot, r.map_type, r.size = prot, "anon", e.size
+  r.addr, r.end_addr = e.addr, e.addr + e.size
+end
+c.on("mmap", on_map)
+c.on("munmap", on_map)
+
+-- Failed opens: a program looking for one name in several directories (a
+-- search path), or for several names in one directory, is one line with a
+-- count; -v and the JSON have each path.
+local function split(p)
+  local dir, name = p:match("^(.*)/([^/]*)$")
+  if not dir then return ".", p end
+  return dir == "" and "/" or dir, name
+end
+
+local function on_open_failed(e)
+  not_a_fault(e)
+  local path = e.path or e.requested or "?"
+  local dir, name = split(path)
+  local r = find_run(e, "open", e.error)
+  if r then
+    if r.calls == 1 then
+      -- the second probe says which search this is
+      if name == r.name and dir ~= r.dir then
+        r.dirs = { r.dir }
+      elseif dir == r.dir and name ~= r.name then
+        r.names = { r.name }
+      end
+    end
+    if r.dirs and name == r.name then
+      r.dirs[#r.dirs + 1] = dir
+      r.calls = r.calls + 1
+      return
+    elseif r.names and dir == r.dir then
+      r.names[#r.names + 1] = name
+      r.calls = r.calls + 1
+      return
+    end
+    flush(e.tid) -- another search: this one is over
+  end
+  r = new_run(e, "open", e.error)
+  r.error, r.path, r.requested, r.dir, r.name = e.error, e.path, e.requested, dir, name
+end
+
+c.on("open", function(e)
+  if not shown(e) then return end
+  if e.error and not c.verbose then return on_open_failed(e) end
+  line(e)
+end)
+
+-- --faults: a thread's faults in one region are one line (see fault_run).
 c.on("fault", function(e)
   if not shown(e) then return end
   local region = e.region
-  local p, file = fault_run, region == "file" and e.filename or nil
-  if p.active and p.tid == e.tid and p.region == region and p.prot == e.prot and p.filename == file then
-    p.count = p.count + e.count
-    if e.addr < p.addr then p.addr = e.addr end
+  local file = region == "file" and e.filename or nil
+  local r = fault_run
+  if r and r.tid == e.tid and r.region == region and r.prot == e.prot and r.filename == file and
+     find_run(e, "fault") == r then
+    r.count = r.count + e.count
+    if e.addr < r.addr then r.addr = e.addr end
     return
   end
-  restart(p)
-  p.tid, p.ts = e.tid, e.ts
-  p.region, p.prot, p.filename, p.count, p.addr = region, e.prot, file, e.count, e.addr
+  if r then end_run(r) end
+  r = new_run(e, "fault")
+  r.region, r.prot, r.filename, r.count, r.addr = region, e.prot, file, e.count, e.addr
+  fault_run = r
 end)
 
 -- --ebpf: time spent runnable but waiting for a CPU, as the engine
 -- measured it (only waits of at least the threshold arrive); outside -v
 -- a thread's waits in a row are one line.
 c.on("sched_delay", function(e)
-  local p, delay = wait_run, e.delay_ns
-  if not c.verbose and p.active and p.tid == e.tid then
-    p.calls, p.delay_ns = p.calls + 1, p.delay_ns + delay
-    if delay > p.max_delay_ns then p.max_delay_ns = delay end
+  local delay = e.delay_ns
+  local r = not c.verbose and find_run(e, "sched_delay")
+  if r then
+    r.calls, r.delay_ns = r.calls + 1, r.delay_ns + delay
+    if delay > r.max_delay_ns then r.max_delay_ns = delay end
     return
   end
-  restart(p)
-  p.tid, p.ts, p.calls, p.delay_ns, p.max_delay_ns = e.tid, e.ts, 1, delay, delay
+  if c.verbose then flush(e.tid) end
+  r = new_run(e, "sched_delay")
+  r.delay_ns, r.max_delay_ns = delay, delay
 end)
 
 -- --ebpf: block device requests; outside -v a run of same-size requests in
 -- one direction is one line.
 c.on("block_io", function(e)
-  local p = block_run
-  if not c.verbose and p.active and p.tid == e.tid and p.op == e.op and p.bytes == e.bytes then
-    p.calls = p.calls + 1
-    p.latency_ns = p.latency_ns + e.latency_ns
-    if e.latency_ns > p.max_latency_ns then p.max_latency_ns = e.latency_ns end
+  local r = not c.verbose and find_run(e, "block_io")
+  if r and r.op == e.op and r.bytes == e.bytes then
+    r.calls = r.calls + 1
+    r.latency_ns = r.latency_ns + e.latency_ns
+    if e.latency_ns > r.max_latency_ns then r.max_latency_ns = e.latency_ns end
     return
   end
-  restart(p)
-  p.tid, p.ts, p.op, p.bytes = e.tid, e.ts, e.op, e.bytes
-  p.calls, p.latency_ns, p.max_latency_ns = 1, e.latency_ns, e.latency_ns
+  if r or c.verbose then flush(e.tid) end
+  r = new_run(e, "block_io")
+  r.op, r.bytes, r.latency_ns, r.max_latency_ns = e.op, e.bytes, e.latency_ns, e.latency_ns
 end)
 
 -- Lines of their own; exec, brk, signal and the rest are never noise.
 local function shown_line(e)
   if shown(e) then line(e) end
 end
-for _, kind in ipairs { "open", "connect", "mmap", "munmap" } do c.on(kind, shown_line) end
+c.on("connect", shown_line)
+for _, kind in ipairs { "rename", "unlink", "mkdir", "rmdir", "link", "symlink", "chmod", "chown",
+                        "truncate", "utimes" } do
+  c.on(kind, shown_line)
+end
 for _, kind in ipairs { "exec", "brk", "inject", "io_uring" } do c.on(kind, line) end
 
 -- A merged line from before the spawn is printed as it was; from the
@@ -172,9 +326,9 @@ c.on("spawn_process", spawned)
 c.on("spawn_thread", spawned)
 
 c.on("exit", function(e)
-  flush()
-  -- threads come and go quietly; the program's own exit is in the summary
-  if e.is_thread or e.pid == root_pid then return end
+  flush(e.tid)
+  -- the program's own exit is in the summary
+  if e.pid == root_pid and not e.is_thread then return end
   line(e)
 end)
 
@@ -200,11 +354,14 @@ c.on("start", function(run)
   root_pid = run.root_pid
   -- an attached process may have threads already: lines name the tid
   tasks = run.processes + run.threads
+  -- a replay says so: its lines are of a run that is over
+  local replay = run.source and run.source.live == false and "replaying a recording: " or ""
   if run.attached then
-    c.print("compendium: attached to PID %d (%s)%s", run.root_pid, c.escape(run.command),
+    c.print("compendium: %sattached to PID %d (%s)%s", replay, run.root_pid,
+            c.escape(run.command),
             run.threads > 0 and ", " .. count(run.threads + 1, "thread", "threads") or "")
   else
-    c.print("compendium: tracing %s", c.escape(run.command))
+    c.print("compendium: %stracing %s", replay, c.escape(run.command))
   end
 end)
 
@@ -244,8 +401,16 @@ c.on("end", function(run)
   end
   c.print("   Mapped:   %s%s", mapped(mem), before and "; at attach " .. mapped(before) or "")
   c.print(" I/O:")
-  for _, f in ipairs(summary.io_figures(s.shown.io)) do
-    c.print("   %-14s%10s", f.label .. ":", c.bytes(f.bytes))
+  local io = s.shown.io
+  for _, f in ipairs(summary.io_figures(io)) do
+    if not f.loopback then
+      c.print("   %-14s%10s", f.label .. ":", c.bytes(f.bytes))
+    elseif f.id == "loopback-sent" then
+      -- this machine talking to itself (a local server, a database): apart,
+      -- both ways on one line
+      c.print("   Net (loopback): %s sent, %s received", c.bytes(io.loopback_sent),
+              c.bytes(io.loopback_received))
+    end
   end
   if s.io_urings > 0 then
     c.print("   %-14s%s", "Not seen:", format("I/O through %s (not in these totals)",

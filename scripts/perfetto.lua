@@ -214,8 +214,10 @@ local QMAX = 4096
 local queued = 0
 local q_rel, q_kind, q_track, q_name, q_fout, q_fin = {}, {}, {}, {}, {}, {}
 local q_k1, q_v1, q_k2, q_v2, q_k3, q_v3 = {}, {}, {}, {}, {}, {}
+local q_end = {} -- a slice queued whole (kind PAIR): where it ends
+local PAIR = 100
 for i = 1, QMAX do
-  q_rel[i], q_kind[i], q_track[i], q_name[i], q_fout[i], q_fin[i] = 0, 0, 0, false, false, false
+  q_rel[i], q_kind[i], q_track[i], q_name[i], q_fout[i], q_fin[i], q_end[i] = 0, 0, 0, false, false, false, 0
   q_k1[i], q_v1[i], q_k2[i], q_v2[i], q_k3[i], q_v3[i] = false, false, false, false, false, false
 end
 
@@ -227,8 +229,15 @@ local function drain()
     if v1 == false then v1 = nil end
     if v2 == false then v2 = nil end
     if v3 == false then v3 = nil end
-    encode(q_rel[i], q_kind[i], q_track[i], q_name[i] or nil, q_fout[i] or nil, q_fin[i] or nil,
-           q_k1[i], v1, q_k2[i], v2, q_k3[i], v3)
+    local kind = q_kind[i]
+    if kind == PAIR then
+      encode(q_rel[i], SLICE_BEGIN, q_track[i], q_name[i] or nil, q_fout[i] or nil, q_fin[i] or nil,
+             q_k1[i], v1, q_k2[i], v2, q_k3[i], v3)
+      encode(q_end[i], SLICE_END, q_track[i], nil)
+    else
+      encode(q_rel[i], kind, q_track[i], q_name[i] or nil, q_fout[i] or nil, q_fin[i] or nil,
+             q_k1[i], v1, q_k2[i], v2, q_k3[i], v3)
+    end
   end
   queued = 0
   flush()
@@ -236,6 +245,7 @@ end
 
 -- One TrackEvent at `rel` ns since the start, queued.
 local function track_event(rel, kind, track, name, flow_out, flow_in, k1, v1, k2, v2, k3, v3)
+  if queued >= QMAX then drain() end
   if v1 ~= nil and type(v1) ~= "number" then v1 = tostring(v1) end
   if v2 ~= nil and type(v2) ~= "number" then v2 = tostring(v2) end
   if v3 ~= nil and type(v3) ~= "number" then v3 = tostring(v3) end
@@ -247,7 +257,6 @@ local function track_event(rel, kind, track, name, flow_out, flow_in, k1, v1, k2
   if v2 == nil then v2 = false end
   if v3 == nil then v3 = false end
   q_k1[i], q_v1[i], q_k2[i], q_v2[i], q_k3[i], q_v3[i] = k1 or false, v1, k2 or false, v2, k3 or false, v3
-  if i >= QMAX then drain() end
 end
 
 local function counter_event(rel, track, value)
@@ -380,8 +389,8 @@ local function lane(t, what, b, e)
 end
 
 local function slice(track, b, e, name, fin, k1, v1, k2, v2, k3, v3)
-  track_event(b, SLICE_BEGIN, track, name, nil, fin, k1, v1, k2, v2, k3, v3)
-  track_event(e, SLICE_END, track, nil)
+  track_event(b, PAIR, track, name, nil, fin, k1, v1, k2, v2, k3, v3)
+  q_end[queued] = e
 end
 
 -- A syscall (or anything else that holds the thread) as a slice on the
@@ -487,6 +496,13 @@ end
 local event_syscalls = syscalls_opt ~= "none"
 
 local by_tid = tree.by_tid
+
+-- a cmp_str of the event, as its getter reads it
+local ffi_string = ffi.string
+local function str(s)
+  if s.ptr == nil then return nil end
+  return ffi_string(s.ptr, s.len)
+end
 
 local function on_syscall(e)
   local t = by_tid[e._tid] or tree:add(e)
@@ -618,7 +634,7 @@ local function on_event(kind)
   return function(e)
     local t = not structural and by_tid[e._tid] or tree:add(e)
     local rel = rel_ns(e)
-    local x = ensure(t, rel)
+    local x = info[t] or ensure(t, rel)
     local tid = t.tid
     local r = runs[tid]
     if from_syscall then
@@ -634,7 +650,8 @@ local function on_event(kind)
         else
           end_run(tid)
           runs[tid] = { t = t, type = kind, fd = fd, b = b, e = rel, bytes = bytes, calls = 1,
-                        filename = e.filename, remote_addr = e.remote_addr, sock_type = e.sock_type }
+                        filename = str(e._filename), remote_addr = str(e._remote_addr),
+                        sock_type = str(e._sock_type) }
         end
         count(t, rel, counted, bytes)
         return

@@ -51,6 +51,8 @@ local CATEGORY = {
   signal = "process",
   fault = "faults", sched_delay = "scheduler", block_io = "block_io", inject = "injected",
   io_uring = "io",
+  rename = "file", unlink = "file", mkdir = "file", rmdir = "file", link = "file", symlink = "file",
+  chmod = "file", chown = "file", truncate = "file", utimes = "file",
 }
 
 -- One swimlane per process and thread: compendium/tracks.lua's tracks of
@@ -104,11 +106,15 @@ local kept, left_out, hidden = 0, 0, 0
 
 -- What an event holds beyond its text, for the page's search and tooltip:
 -- only a few kinds have any, so the page gets (event, string) pairs.
+-- The path argument as the program passed it, when the path shown is not
+-- it (a failed open's or a change to the tree's, made absolute).
+local function asked_for(e)
+  local requested = e.requested
+  if requested and requested ~= e.path then return "asked for " .. escape(requested) end
+end
+
 local EXTRA = {
-  open = function(e)
-    local requested = e.requested
-    if requested and requested ~= e.path then return "asked for " .. escape(requested) end
-  end,
+  open = asked_for,
   exec = function(e)
     local file = e.path
     if file and file ~= e.program then return "runs " .. escape(file) end
@@ -116,6 +122,10 @@ local EXTRA = {
   send = function(e) return e.sock_type end,
 }
 EXTRA.recv = EXTRA.send
+for _, kind in ipairs { "rename", "unlink", "mkdir", "rmdir", "link", "symlink", "chmod", "chown",
+                        "truncate", "utimes" } do
+  EXTRA[kind] = asked_for
+end
 
 local type_index = {} -- kind → 0-based index into c.event_kinds
 
@@ -185,6 +195,8 @@ local function cards(s)
     { id = "mapped", label = "Files mapped", value = bytes(mem.file_bytes), bytes = mem.file_bytes,
       note = format("reserved %s, %s", bytes(mem.reserved_bytes), count(mem.mmap_regions, "region", "regions")) },
   }
+  -- the terminal's I/O lines, the loopback pair (its Net (loopback) line)
+  -- on cards of their own
   for _, f in ipairs(summary.io_figures(io)) do
     list[#list + 1] = { id = f.id, label = f.label, value = bytes(f.bytes), bytes = f.bytes }
   end

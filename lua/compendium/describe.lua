@@ -13,6 +13,7 @@
 -- back-to-back reads of one fd) is such a table with `calls`, the number
 -- of events, and summed bytes, counts and durations.
 local text = require "compendium.text"
+local net = require "compendium.net"
 
 local format, concat = string.format, table.concat
 local escape, bytes, hex, duration = text.escape, text.bytes, text.hex, text.duration
@@ -97,7 +98,31 @@ end
 
 local kinds = {}
 
+-- A failed open, or a run of them (a search of one path): `calls`, with
+-- `dirs` (the same name looked for in several directories) or `names`
+-- (several names in one directory) listing where it looked.
+local SHOWN_PLACES = 3
+
+local function places(list)
+  local shown = {}
+  for i = 1, math.min(#list, SHOWN_PLACES) do shown[i] = escape(list[i]) end
+  local s = concat(shown, ", ")
+  if #list > SHOWN_PLACES then s = s .. format(" and %d more", #list - SHOWN_PLACES) end
+  return s
+end
+
+local function open_failed(e)
+  local n = e.calls or 1
+  if n > 1 and e.dirs then
+    return format("%s: %s ×%d (in %s)", escape(e.name), e.error, n, places(e.dirs))
+  elseif n > 1 and e.names then
+    return format("%s/: %s ×%d (%s)", escape(e.dir), e.error, n, places(e.names))
+  end
+  return format("%s: %s", escape(e.path or e.requested or "?"), e.error)
+end
+
 function kinds.open(e)
+  if e.error then return open_failed(e) end
   local notes = { e.writable and "write" or "read" }
   if e.path_error then
     notes[#notes + 1] = format("file unnamed: %s; asked for %s", e.path_error, escape(e.requested or "?"))
@@ -106,9 +131,15 @@ function kinds.open(e)
   return format("%s (%s)", escape(e.path or "?"), concat(notes, "; "))
 end
 
+-- " (loopback)" for an IP peer that is this machine
+local function loopback(e)
+  return net.is_inet(e.sock_type) and net.is_loopback(e.remote_addr) and " (loopback)" or ""
+end
+M.loopback = loopback
+
 -- also a summary's connection ({sock_type, remote_addr})
 function kinds.connect(e)
-  local s = format("%s → %s", e.sock_type or "socket", escape(e.remote_addr or "?"))
+  local s = format("%s → %s%s", e.sock_type or "socket", escape(e.remote_addr or "?"), loopback(e))
   -- a non-blocking connect reports EINPROGRESS: under way, not failed
   local err = e.error
   if err and err ~= "EINPROGRESS" then s = s .. " (" .. err .. ")" end
@@ -123,7 +154,7 @@ kinds.write = kinds.read
 -- sizes right-aligned, so a column of sends lines up
 function kinds.send(e)
   local peer = e.remote_addr and (" → " .. escape(e.remote_addr)) or ""
-  return format("%8s%s%s", bytes(e.bytes), peer, calls(e))
+  return format("%8s%s%s%s", bytes(e.bytes), peer, loopback(e), calls(e))
 end
 kinds.recv = kinds.send
 
@@ -132,12 +163,17 @@ function kinds.brk(e)
   return "heap " .. (growth >= 0 and "+" or "") .. bytes(growth)
 end
 
+-- a run of small anonymous mappings: size summed
 function kinds.mmap(e)
+  if (e.calls or 1) > 1 then
+    return format("anon %s × %d, %s in all", e.prot or "---", e.calls, bytes(e.size))
+  end
   local what = e.map_type == "file" and escape(e.filename or "?") or "anon"
   return format("%s-%s %s %8s %s", hex(e.addr), hex(e.end_addr), e.prot or "---", bytes(e.size), what)
 end
 
 function kinds.munmap(e)
+  if (e.calls or 1) > 1 then return format("anon × %d, %s in all", e.calls, bytes(e.size)) end
   local s = format("%s-%s %s", hex(e.addr), hex(e.addr + e.size), bytes(e.size))
   return e.filename and (s .. " " .. escape(e.filename)) or s
 end
@@ -154,10 +190,64 @@ function kinds.exec(e)
   return escape(e.program or "?") .. "  " .. escape(concat(e.argv or {}, " "))
 end
 
-function kinds.exit(e)
-  if e.signal then return M.killed(e.signal, e.core_dumped) end
-  return "exit " .. tostring(e.code)
+-- An argument as a shell would take it back: quoted when it is empty or
+-- holds a space or a quote.
+local function shell_word(arg)
+  local s = escape(arg)
+  if s ~= "" and not s:find("[%s'\"]") then return s end
+  return "'" .. s:gsub("'", "'\\''") .. "'"
 end
+
+-- s cut to at most width characters, "…" marking the cut
+local function abbreviate(s, width)
+  if not width or #s <= width then return s end
+  local n, cut = 0, #s
+  for pos in s:gmatch("()[%z\1-\127\194-\244][\128-\191]*") do
+    n = n + 1
+    if n == width then cut = pos - 1 break end
+  end
+  if n < width then return s end
+  return s:sub(1, cut) .. "…"
+end
+
+-- "cc -c a.c -o a.o": the program's name and its arguments (argv[0] is
+-- how it was called: the name shown is the program's), escaped; cut to
+-- width characters with "…" when width is given.
+function M.command(e, width)
+  local words = { M.program_name(e) }
+  local argv = e.argv or {}
+  for i = 2, #argv do words[#words + 1] = shell_word(argv[i]) end
+  return abbreviate(concat(words, " "), width)
+end
+
+function kinds.exit(e)
+  local s
+  if e.signal then s = M.killed(e.signal, e.core_dumped) else s = "exit " .. tostring(e.code) end
+  return e.is_thread and ("thread " .. s) or s
+end
+
+-- ---- changes to the file tree -----------------------------------------------
+
+-- the file changed, and ": ENOENT" when the change failed
+local function changed(e, rest)
+  local s = escape(e.path or e.requested or "?") .. (rest or "")
+  return e.error and (s .. ": " .. e.error) or s
+end
+
+function kinds.link(e) return changed(e, " → " .. escape(e.new_path or "?")) end
+function kinds.rename(e)
+  return changed(e, (e.exchange and " ⇄ " or " → ") .. escape(e.new_path or "?"))
+end
+function kinds.symlink(e) return changed(e, " → " .. escape(e.link_target or "?")) end
+function kinds.unlink(e) return changed(e) end
+kinds.rmdir, kinds.utimes = kinds.unlink, kinds.unlink
+function kinds.mkdir(e) return changed(e, format(" (%04o)", e.mode or 0)) end
+function kinds.chmod(e) return changed(e, format(" %04o", e.mode or 0)) end
+function kinds.chown(e)
+  local function id(n) return (n == nil or n == -1) and "-" or tostring(n) end
+  return changed(e, " " .. id(e.uid) .. ":" .. id(e.gid))
+end
+function kinds.truncate(e) return changed(e, " to " .. bytes(e.size or 0)) end
 
 function kinds.signal(e) return e.signal or "?" end
 
@@ -216,12 +306,15 @@ local LABEL = {
   open = "open", connect = "connect", read = "read", write = "write", send = "send", recv = "recv",
   mmap = "mmap", munmap = "munmap", spawn_process = "spawn", spawn_thread = "spawn",
   signal = "signal", block_io = "block", inject = "inject", io_uring = "io_uring",
+  rename = "rename", unlink = "unlink", mkdir = "mkdir", rmdir = "rmdir", link = "link",
+  symlink = "symlink", chmod = "chmod", chown = "chown", truncate = "truncate", utimes = "utimes",
 }
 
--- The event as a line: "open /etc/hosts (read)", "─── ls exec ───".
-function M.line(e)
+-- The event as a line: "open /etc/hosts (read)", "─── cc -c a.c ───" (an
+-- exec's command cut to width characters, when width is given).
+function M.line(e, width)
   local kind = e.type
-  if kind == "exec" then return "─── " .. M.program_name(e) .. " exec ───" end
+  if kind == "exec" then return "─── " .. M.command(e, width) .. " ───" end
   local label = LABEL[kind]
   return label and (label .. " " .. M.text(e)) or M.text(e)
 end

@@ -24,6 +24,7 @@ M.kinds = {
   "open", "connect", "read", "write", "send", "recv", "brk", "mmap", "munmap",
   "spawn_process", "spawn_thread", "exec", "exit", "signal", "fault",
   "sched_delay", "block_io", "inject", "io_uring",
+  "rename", "unlink", "mkdir", "rmdir", "link", "symlink", "chmod", "chown", "truncate", "utimes",
 }
 local type_names = { [0] = "none" }
 M.type_ids = {}
@@ -236,6 +237,7 @@ function getters.sqpoll(e) return e._sqpoll ~= 0 end
 function getters.inherited(e) return e._inherited ~= 0 end
 function getters.is_thread(e) return e._is_thread ~= 0 end
 function getters.core_dumped(e) return e._core_dumped ~= 0 end
+function getters.exchange(e) return e._exchange ~= 0 end
 
 function getters.target(e)
   local t = e._type
@@ -296,10 +298,39 @@ local tables = {}
 -- path: the file the kernel opened (nil, with path_error, when it cannot be
 -- named); requested: the argument as the program passed it (nil, with
 -- requested_error, when its memory could not be read)
+-- A failed open has `error` (ENOENT) and no fd; its path is the argument
+-- made absolute, as the kernel would have looked it up.
 function tables.open(e, t)
-  t.path, t.writable, t.fd = e.path, e.writable, e.fd
+  t.path, t.writable = e.path, e.writable
   t.requested, t.path_error, t.requested_error = e.requested, e.path_error, e.requested_error
+  t.error = e.error
+  if not t.error then t.fd = e.fd end
 end
+
+-- Changes to the file tree: path (the file changed, absolute; nil when it
+-- cannot be named), requested (the path argument as passed; nil for an
+-- f-variant, which names its fd), error (when it failed), and per kind:
+local function tree(extra)
+  return function(e, t)
+    t.path, t.requested, t.error = e.path, e.requested, e.error
+    if extra then extra(e, t) end
+  end
+end
+local function mode(e, t) t.mode = e.mode end
+tables.link = tree(function(e, t) t.new_path = e.new_path end)
+tables.rename = tree(function(e, t)
+  t.new_path = e.new_path
+  if e.exchange then t.exchange = true end -- RENAME_EXCHANGE: the two swapped
+end)
+tables.symlink = tree(function(e, t) t.link_target = e.link_target end)
+tables.unlink, tables.rmdir, tables.utimes = tree(), tree(), tree()
+tables.mkdir, tables.chmod = tree(mode), tree(mode)
+tables.chown = tree(function(e, t)
+  -- -1: left as it was
+  if e.uid ~= -1 then t.uid = e.uid end
+  if e.gid ~= -1 then t.gid = e.gid end
+end)
+tables.truncate = tree(function(e, t) t.size = e.size end)
 
 function tables.connect(e, t)
   t.sock_type, t.remote_addr, t.fd, t.error = e.sock_type, e.remote_addr, e.fd, e.error

@@ -77,7 +77,9 @@ function M.render(checks, run, status)
   local out = { '<?xml version="1.0" encoding="UTF-8"?>' }
   out[#out + 1] = "<testsuites " .. attrs { "name", "compendium", unpack(counts) } ..
                   " " .. attrs { "time", seconds } .. ">"
-  local started = os.time() - math.floor(run.duration or 0)
+  -- the run's own clock anchor, so that a replay gives the time it ran
+  local started = run.wall_start_ns and math.floor(tonumber(run.wall_start_ns / 1000000000))
+                  or os.time() - math.floor(run.duration or 0)
   out[#out + 1] = "  <testsuite " .. attrs { "name", "compendium", unpack(counts) } .. " " ..
                   attrs { "skipped", "0", "time", seconds, "timestamp", os.date("!%Y-%m-%dT%H:%M:%S", started) } .. ">"
   out[#out + 1] = "    <properties>"

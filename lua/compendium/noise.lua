@@ -1,6 +1,6 @@
 -- The default noise policy: what the bundled views hide unless -v is given.
 -- Every program touches these (the dynamic linker, shared libraries, /proc,
--- the resolver on loopback), so showing them buries what the program itself
+-- the C library's resolver and daemons), so showing them buries what the program itself
 -- did. Copy this module to change the policy.
 local net = require "compendium.net"
 
@@ -59,28 +59,54 @@ function M.path(p)
   return hit
 end
 
--- True for a peer the default view hides: loopback (127.0.0.0/8, which
--- includes the local resolver 127.0.0.53; ::1; ::ffff:127.x, as
--- compendium/net.lua reads them) and netlink.
+-- The C library's own daemons, asked on every name lookup: the local
+-- resolver stub (systemd-resolved on 127.0.0.53, DNS's port) and nscd.
+local LIBC_PEERS = {
+  ["127.0.0.53:53"] = true, ["127.0.0.54:53"] = true,
+  ["/var/run/nscd/socket"] = true, ["/run/nscd/socket"] = true,
+}
+
+-- True for a peer the default view hides: the C library's daemons above
+-- and netlink. Other loopback peers (a local server, a database) are what
+-- a test talks to: they are shown, marked (loopback).
 function M.peer(addr)
   if addr == nil then return false end
-  return net.is_loopback(addr) or addr:find("^netlink") ~= nil
+  return LIBC_PEERS[addr] == true or addr:find("^netlink") ~= nil
+end
+
+-- The dynamic loader's (and dlopen's) library search: a failed open of a
+-- shared library's name, wherever it looked, or of the hardware-capability
+-- directories it tries first.
+local function library_probe(p)
+  local base = p:match("[^/]*$")
+  return base:find("%.so$") ~= nil or base:find("%.so%.") ~= nil or
+         p:find("/glibc-hwcaps/", 1, true) ~= nil or p:find("/tls/", 1, true) ~= nil
 end
 
 -- --faults: faults in the heap, anonymous memory and stacks are memory the
 -- program really uses; faults in mapped files (code, data) are noise.
 local GROWTH = { heap = true, anon = true, stack = true }
 
+local TREE = { unlink = true, mkdir = true, rmdir = true, symlink = true, chmod = true,
+               chown = true, truncate = true, utimes = true }
+
 -- True for an event the default view hides: the path, file or peer it is
--- about is noise, or it is a fault outside the program's own memory.
+-- about is noise, or it is a fault outside the program's own memory. A
+-- change to the file tree is noise where an open of its path would be.
 function M.event(e)
   local t = e.type
   if t == "open" then
-    return M.path(e.path)
+    local p = e.path or e.requested
+    if e.error and p and library_probe(p) then return true end
+    return M.path(p)
   elseif t == "read" or t == "write" or t == "mmap" or t == "munmap" then
     return M.path(e.filename)
   elseif t == "connect" or t == "send" or t == "recv" then
     return e.sock_type == "netlink" or M.peer(e.remote_addr)
+  elseif t == "rename" or t == "link" then
+    return M.path(e.path) and M.path(e.new_path)
+  elseif TREE[t] then
+    return M.path(e.path)
   elseif t == "fault" then
     return not GROWTH[e.region]
   end

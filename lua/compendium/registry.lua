@@ -20,6 +20,7 @@ function M.reset(config)
   M.options = config.options or {} -- -X key=value, in order: {key=, value=}
   M.verbose = config.verbose and true or false
   M.quiet = config.quiet and true or false
+  M.recording = config.recording and true or false -- --record: the records are kept in a file
   M.command = config.command or ""
   M.known = {}      -- option keys some script looked up
   M.hooks = {}      -- registrations in order: {kind=, type=, nr=, fn=, script=, errors=, disabled=}

@@ -186,7 +186,7 @@ local function configure_hook_timeout()
   if not host.hook_timeout(ns) then error("hook_timeout: cannot create a timer", 0) end
 end
 
--- cfg: {options = {{key=, value=}, ...}, verbose=, quiet=, command=, junit=}
+-- cfg: {options = {{key=, value=}, ...}, verbose=, quiet=, recording=, command=, junit=}
 function M.configure(cfg)
   registry.reset(cfg)
   registry.source = host.source()
@@ -419,7 +419,8 @@ local function verdict(list, run)
 end
 
 -- Runs the end hooks, reports repeated hook errors and the failures, and
--- says the verdict when there are checks. Returns how many failures there
+-- says the verdict when there are checks (under -q without checks, how the
+-- command ended). Returns how many failures there
 -- were (c.fail calls and check violations + hook errors).
 function M.finish()
   run_phase("end")
@@ -440,6 +441,12 @@ function M.finish()
   -- Before the JUnit file is written, so that it can say what was lost.
   require("compendium.outfile").close_all(junit_out)
   local list = checks()
+  if #list == 0 and registry.quiet and not registry.recording then
+    -- -q with nothing to check: how the command ended is all there is to say
+    -- (-q --record only records: the recording is what the user asked for)
+    local run = run_object()
+    host.print(format("compendium: no checks; %s%s\n", command_status(run), unseen(run)))
+  end
   if #list > 0 or junit_out then
     local run = run_object()
     if #list > 0 then host.print(verdict(list, run) .. "\n") end

@@ -30,8 +30,10 @@ local function bucket()
     pipes_written = 0,
     other_read = 0,     -- ttys and other devices, eventfds, unix and netlink sockets, ...
     other_written = 0,
-    net_sent = 0,       -- bytes through inet/inet6 sockets
+    net_sent = 0,       -- bytes through inet/inet6 sockets to other machines
     net_received = 0,
+    loopback_sent = 0,  -- bytes through inet/inet6 sockets to this machine (net.is_loopback)
+    loopback_received = 0,
     connections = {},   -- {sock_type=, remote_addr=} in first-seen order
     seen = {},          -- "tcp4 1.2.3.4:443" → true, to keep connections unique
   }
@@ -100,13 +102,18 @@ function add.write(acc, e)
   count_bytes(acc, e, (THROUGH[e.target] or "other") .. "_written", e.bytes)
 end
 
-function add.send(acc, e)
-  count_bytes(acc, e, is_inet(e.sock_type) and "net_sent" or "other_written", e.bytes)
+local is_loopback = net.is_loopback
+
+-- Bytes through an inet socket count for this machine's peers (loopback)
+-- or for the network's; through any other socket, as other fds'.
+local function add_socket(acc, e, net_field, loopback_field, other_field)
+  local field = other_field
+  if is_inet(e.sock_type) then field = is_loopback(e.remote_addr) and loopback_field or net_field end
+  count_bytes(acc, e, field, e.bytes)
 end
 
-function add.recv(acc, e)
-  count_bytes(acc, e, is_inet(e.sock_type) and "net_received" or "other_read", e.bytes)
-end
+function add.send(acc, e) add_socket(acc, e, "net_sent", "loopback_sent", "other_written") end
+function add.recv(acc, e) add_socket(acc, e, "net_received", "loopback_received", "other_read") end
 
 local function listed(b, key, conn)
   if b.seen[key] then return end
@@ -189,24 +196,36 @@ local function memory(m)
 end
 
 local IO_FIELDS = { "files_read", "files_written", "pipes_read", "pipes_written", "other_read",
-                    "other_written", "net_sent", "net_received" }
+                    "other_written", "net_sent", "net_received", "loopback_sent", "loopback_received" }
 
 -- The byte figures of an io table, in the order the views list them:
 -- {{id = "files-read", label = "Files read", bytes = n}, ...}. Files and
--- the network always; pipes and other fds when they moved anything.
+-- the network always; pipes and other fds when they moved anything; the
+-- loopback pair (this machine talking to itself) when it moved anything
+-- either way, marked `loopback`.
 local FIGURES = {
   { "files_read", "Files read" }, { "files_written", "Files written" },
-  { "pipes_read", "Pipes read", true }, { "pipes_written", "Pipes written", true },
-  { "other_read", "Other read", true }, { "other_written", "Other written", true },
+  { "pipes_read", "Pipes read", { "pipes_read" } }, { "pipes_written", "Pipes written", { "pipes_written" } },
+  { "other_read", "Other read", { "other_read" } }, { "other_written", "Other written", { "other_written" } },
   { "net_sent", "Net sent" }, { "net_received", "Net received" },
+  { "loopback_sent", "Loopback sent", { "loopback_sent", "loopback_received" }, loopback = true },
+  { "loopback_received", "Loopback received", { "loopback_sent", "loopback_received" }, loopback = true },
 }
+
+-- True when a figure listed only if it moved anything did not.
+local function idle(io, fields)
+  if not fields then return false end
+  for _, field in ipairs(fields) do
+    if io[field] > 0 then return false end
+  end
+  return true
+end
 
 function M.io_figures(io)
   local list = {}
   for _, f in ipairs(FIGURES) do
-    local field, label, optional = f[1], f[2], f[3]
-    if not optional or io[field] > 0 then
-      list[#list + 1] = { id = (field:gsub("_", "-")), label = label, bytes = io[field] }
+    if not idle(io, f[3]) then
+      list[#list + 1] = { id = (f[1]:gsub("_", "-")), label = f[2], bytes = io[f[1]], loopback = f.loopback }
     end
   end
   return list
@@ -235,7 +254,8 @@ local REGIONS = { "heap", "anon", "stack", "file", "other" }
 --   memory      {heap_bytes, anon_bytes, file_bytes, reserved_bytes, mmap_bytes, mmap_regions,
 --               total_bytes (heap + anon), touched_bytes (--faults), at_attach = {same} or nil}
 --   io          {files_read, files_written, pipes_read, pipes_written, other_read,
---               other_written, net_sent, net_received} of every event counted
+--               other_written, net_sent, net_received (other machines), loopback_sent,
+--               loopback_received (this machine)} of every event counted
 --   connections {{sock_type, remote_addr}, ...} in first-seen order, of every event
 --   shown       {io = {same}, connections = {same}}: of the events `keep` kept
 --   processes, threads, syscalls       of the whole run (the engine's counts)

@@ -22,7 +22,7 @@ local function wrote(path)
 end
 
 c.on("open", function(e)
-  if e.writable then wrote(e.path) end
+  if e.writable and not e.error then wrote(e.path) end -- a failed open wrote nothing
 end)
 
 -- `mv tmp final` and atomic writes (write a temporary file, rename it)

@@ -33,7 +33,7 @@ end
 -- By the file the kernel opened: a symlink in an allowed place may lead
 -- anywhere.
 c.on("open", function(e)
-  if not e.writable then return end
+  if not e.writable or e.error then return end -- a failed open changed nothing
   -- the kernel names a file in the tree by its absolute path; a pipe, a
   -- socket or a memfd reached through /dev/stderr or /proc/PID/fd is
   -- "pipe:[N]" and the like, and writing it changes no file

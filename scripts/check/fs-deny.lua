@@ -19,6 +19,7 @@ rule:uring("fs.uring", "file")
 -- or a denied name that links elsewhere). A file the kernel cannot name
 -- might be any file: it fails the check.
 c.on("open", function(e)
+  if e.error then return end -- a failed open opened nothing
   local names = check.open_names(e)
   if names.unknown then
     rule:violation(e, "open of a file that cannot be checked: %s", names.unknown)

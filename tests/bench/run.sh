@@ -6,7 +6,10 @@
 # compendium's peak
 # RSS on the dd workload against the 20 MB target. Where permitted, the
 # same workloads also run under `compendium --faults` and `compendium
-# --ebpf`, reported as the cost they add to the default trace.
+# --ebpf`, reported as the cost they add to the default trace, and under
+# `compendium --record`, the cost of keeping the record stream. Last, the
+# replay of a recorded dd: syscall records per second through the default
+# script and through jsonl, and the recording's bytes per syscall record.
 #
 #   tests/bench/run.sh                  compendium from $COMPENDIUM or build/bin/compendium
 #   REPS=9 tests/bench/run.sh           more repetitions
@@ -166,6 +169,8 @@ for w in "${!commands[@]}"; do
         for flag in "${extra_flags[@]}"; do
             time_ns "$(q "$compendium") $flag -o /dev/null -- $cmd 2>/dev/null" >>"$work/comp$flag"
         done
+        time_ns "$(q "$compendium") --record $(q "$work/rec.cmpd") -o /dev/null -- $cmd 2>/dev/null" \
+            >>"$work/comp-record"
     done
     plain=$(median <"$work/plain")
     comp=$(median <"$work/comp")
@@ -189,6 +194,42 @@ for w in "${!commands[@]}"; do
         printf '%-30s %9s %17s %17s %17s %17s %10s\n' "  compendium $flag" "" "" "" "" \
             "$(seconds "$extra") ($(ratio "$extra" "$plain"))" "$added"
     done
+    record=$(median <"$work/comp-record")
+    : >"$work/comp-record"
+    added=$(awk -v a="$record" -v b="$comp" 'BEGIN { printf "%+.1f%%", (a - b) * 100 / b }')
+    printf '%-30s %10s %20s %20s %16s\n' "  compendium --record" "" "" \
+        "$(seconds "$record") ($(ratio "$record" "$plain"))" "$added vs default"
+done
+
+# Replay of a recorded dd: syscall records (one per syscall: entry and exit)
+# per second, and the recording's size per record.
+echo
+"$compendium" -q --record "$work/dd.cmpd" -- dd if=/dev/zero of=/dev/null bs=1 count=200000 2>/dev/null
+"$compendium" -r "$work/dd.cmpd" -q --json "$work/dd.jsonl"
+syscalls=$(tail -n 1 "$work/dd.jsonl" | grep -o '"syscalls":[0-9]*' | cut -d: -f2)
+size=$(stat -c %s "$work/dd.cmpd")
+: >"$work/replay-default"
+: >"$work/replay-jsonl"
+: >"$work/replay-quiet"
+for _ in $(seq "$reps"); do
+    time_ns "$(q "$compendium") -r $(q "$work/dd.cmpd") -o /dev/null 2>/dev/null" >>"$work/replay-default"
+    time_ns "$(q "$compendium") -r $(q "$work/dd.cmpd") -q --json /dev/null" >>"$work/replay-jsonl"
+    time_ns "$(q "$compendium") -r $(q "$work/dd.cmpd") -q" >>"$work/replay-quiet"
+done
+rate() {
+    awk -v n="$syscalls" -v ns="$1" 'BEGIN { printf "%.0f", n / (ns / 1e9) }'
+}
+printf 'recording of dd bs=1 count=200000: %d syscall records, %d bytes, %.1f bytes per record (target <= 40)\n' \
+    "$syscalls" "$size" "$(awk -v a="$size" -v b="$syscalls" 'BEGIN { print a / b }')"
+for how in default jsonl quiet; do
+    t=$(median <"$work/replay-$how")
+    case $how in
+    default) label="replay, default script" ;;
+    jsonl) label="replay, jsonl (--json)" ;;
+    quiet) label="replay, no hooks (-q)" ;;
+    esac
+    printf '%-30s %10s %14s records/s%s\n' "$label" "$(seconds "$t")" "$(rate "$t")" \
+        "$([[ $how == default ]] && echo " (target >= 1000000)")"
 done
 if [[ -n $baseline || ${#extra_flags[@]} -gt 0 ]]; then
     echo "(baseline and --faults/--ebpf rows: the last column is their change from the default trace)"

@@ -83,6 +83,11 @@ describe("check/fs-allow", function()
     passes(r, "fs-allow")
   end)
 
+  it("passes an open for writing outside the globs that failed: it changed nothing", function()
+    local dir = h.tmpdir()
+    passes(check("fs-allow", { "fs.allow=" .. dir .. "/**" }, { "write:/nonexistent-dir/x" }), "fs-allow")
+  end)
+
   it("fails what changes files elsewhere, naming each path once with a count", function()
     local dir = h.tmpdir()
     local r = check("fs-allow", { "fs.allow=" .. dir .. "/ok/**" },
@@ -175,6 +180,10 @@ describe("check/fs-deny", function()
     local failures = fails(check("fs-deny", {}, { "read:" .. home .. "/.ssh/id_ed25519" }, env), "fs-deny")
     assert.are.equal(1, #failures)
     assert_failure(failures[1], "fs-deny", "open " .. home .. "/.ssh/id_ed25519 (fs.deny ~/.ssh/**)")
+  end)
+
+  it("passes a denied file that could not be opened: nothing was read", function()
+    passes(check("fs-deny", { "fs.deny=/nonexistent-dir/**" }, { "read:/nonexistent-dir/x" }), "fs-deny")
   end)
 
   it("takes its own globs", function()
@@ -295,6 +304,12 @@ describe("check/expect-files", function()
     passes(check("expect-files", { "files.expect=out/*.txt,final.bin" },
                  { "mkdir:out", "write:out/a.txt", "write:tmp.bin", "rename:tmp.bin:final.bin" }, { cwd = dir }),
            "expect-files")
+  end)
+
+  it("fails when the only open of the expected file failed", function()
+    local failures = fails(check("expect-files", { "files.expect=/nonexistent-dir/x" },
+                                 { "write:/nonexistent-dir/x" }), "expect-files")
+    assert.are.equal(1, #failures)
   end)
 
   it("makes a relative rename absolute in the directory a chdir through a symlink reached", function()

@@ -3,10 +3,11 @@
 -- sendfile, and fails to open a missing file.
 local h = require "helpers"
 
+-- The successful opens of files in dir.
 local function open_paths(events, dir)
   local out = {}
   for _, e in ipairs(h.select(events, "open")) do
-    if e.path:sub(1, #dir + 1) == dir .. "/" then out[#out + 1] = e end
+    if not e.error and e.path:sub(1, #dir + 1) == dir .. "/" then out[#out + 1] = e end
   end
   return out
 end
@@ -38,8 +39,13 @@ describe("fileio", function()
     end
   end)
 
-  it("does not report the failed open", function()
-    assert.are.same({}, h.select(r.events, "open", { path = dir .. "/missing" }))
+  it("reports the failed open with its absolute path and the errno name, and no fd", function()
+    local failed = h.one(r.events, "open", { path = dir .. "/missing" })
+    assert.are.equal("ENOENT", failed.error)
+    assert.are.equal(dir .. "/missing", failed.requested)
+    assert.is_false(failed.writable)
+    assert.is_nil(failed.fd)
+    assert.are.equal(opens[1].pid, failed.pid)
   end)
 
   it("reports every write to the file, one event per call, on the written fd", function()
@@ -108,6 +114,9 @@ describe("fileio with a relative directory", function()
     local opens = open_paths(r.events, dir)
     assert.are.same({ dir .. "/sub/out.bin", dir .. "/sub/out.bin", dir .. "/sub/copy.bin",
                       dir .. "/sub/copy2.bin" }, h.pluck(opens, "path"))
+    -- a failed open too: the path it asked for, as the kernel looked it up
+    local failed = h.one(r.events, "open", { path = dir .. "/sub/missing" })
+    assert.are.same({ "ENOENT", "sub/missing" }, { failed.error, failed.requested })
     local writes = h.select(r.events, "write", { filename = dir .. "/sub/out.bin" })
     assert.are.equal(1550, h.sum(writes, "bytes"))
   end)

@@ -3,12 +3,20 @@
 -- not received; and the JSON summary's totals the sum of its own events.
 local h = require "helpers"
 
+-- A peer on this machine, as the README's schema says: 127.0.0.0/8, ::1,
+-- ::ffff:127.x.
+local function loopback(addr)
+  return addr:find("^127%.") ~= nil or addr:find("^%[::1%]") ~= nil or
+         addr:find("^%[::ffff:127%.") ~= nil
+end
+
 -- The summary's io, as the README's schema says to sum the events: reads
--- and writes by target, sends and receives of inet sockets as the network,
--- of other sockets as other fds.
+-- and writes by target, sends and receives of inet sockets as the network
+-- (loopback apart), of other sockets as other fds.
 local function summed(events)
   local io = { files_read = 0, files_written = 0, pipes_read = 0, pipes_written = 0,
-               other_read = 0, other_written = 0, net_sent = 0, net_received = 0 }
+               other_read = 0, other_written = 0, net_sent = 0, net_received = 0,
+               loopback_sent = 0, loopback_received = 0 }
   local through = { file = "files", pipe = "pipes" }
   for _, e in ipairs(events) do
     local field
@@ -17,7 +25,8 @@ local function summed(events)
     elseif e.type == "send" or e.type == "recv" then
       local inet = e.sock_type:find("^%a+[46]$") and e.sock_type ~= "raw" or false
       if inet then
-        field = e.type == "send" and "net_sent" or "net_received"
+        local kind = loopback(e.remote_addr) and "loopback" or "net"
+        field = kind .. (e.type == "send" and "_sent" or "_received")
       else
         field = e.type == "send" and "other_written" or "other_read"
       end
@@ -29,7 +38,8 @@ end
 
 local function io(t)
   local all = { files_read = 0, files_written = 0, pipes_read = 0, pipes_written = 0,
-                other_read = 0, other_written = 0, net_sent = 0, net_received = 0 }
+                other_read = 0, other_written = 0, net_sent = 0, net_received = 0,
+                loopback_sent = 0, loopback_received = 0 }
   for k, v in pairs(t) do all[k] = v end
   return all
 end
@@ -131,8 +141,12 @@ describe("I/O totals", function()
     local recvs = h.select(r.events, "recv")
     assert.are.same({ 100 }, h.pluck(recvs, "bytes"))
     assert.are.equal(peer, recvs[1].remote_addr)
-    assert.are.equal(100, r.summary.io.net_received)
-    assert.are.equal(100, r.summary.io.net_sent)
+    -- over 127.0.0.1: loopback, and shown
+    for _, figures in ipairs { r.summary.io, r.summary.shown.io } do
+      assert.are.equal(100, figures.loopback_received)
+      assert.are.equal(100, figures.loopback_sent)
+      assert.are.equal(0, figures.net_received)
+    end
   end)
 
   it("in the JSON summary are the sums of the file's own events", function()

@@ -79,12 +79,38 @@ describe("tcp_loopback", function()
     assert.are.same({}, h.select(r.events, "write", { tid = server_tid, fd = sends[1].fd }))
   end)
 
-  it("leaves loopback traffic out of the summary by default", function()
-    assert.are.equal(0, r.summary.shown.io.net_sent)
-    assert.are.equal(0, r.summary.shown.io.net_received)
-    assert.are.same({}, r.summary.shown.connections)
+  it("counts loopback traffic apart from the network's in the summary, shown and in all", function()
+    local conns = { { sock_type = "tcp4", remote_addr = "127.0.0.1:" .. r.port } }
+    -- a local server is not noise: what the view showed is every event
+    for _, figures in ipairs { r.summary, r.summary.shown } do
+      assert.are.equal(0, figures.io.net_sent)
+      assert.are.equal(0, figures.io.net_received)
+      -- both ends are traced: each byte is sent once and received once
+      assert.are.equal(3700, figures.io.loopback_sent)
+      assert.are.equal(3700, figures.io.loopback_received)
+      assert.are.same(conns, figures.connections)
+    end
     assert.are.equal(1, r.summary.threads)
     assert.are.same({ code = 0 }, r.summary.exit)
+  end)
+end)
+
+describe("tcp_loopback in the default view", function()
+  teardown(h.cleanup)
+
+  it("shows the connection and its bytes, marked loopback, and a Net (loopback) summary line", function()
+    local r = h.run({ h.bin(), "--", h.prog("tcp_loopback") })
+    assert.are.equal(0, r.status, r.stderr)
+    local port, client_port = r.stdout:match("^PORT (%d+)\nCLIENT (%d+)\n$")
+    local peer = "127.0.0.1:" .. port
+    local pattern = "%] connect tcp4 → " .. peer:gsub("%p", "%%%0") .. " %(loopback%)\n"
+    assert.truthy(r.stderr:find(pattern), r.stderr)
+    -- the server's one 700-byte reply, to the client's port
+    assert.truthy(r.stderr:find("] send    700 B → 127.0.0.1:" .. client_port .. " (loopback)\n", 1, true),
+                  r.stderr)
+    assert.truthy(r.stderr:find("\n   Net sent: +0 B\n"), r.stderr)
+    assert.truthy(r.stderr:find("\n   Net (loopback): 3.6 KB sent, 3.6 KB received\n", 1, true), r.stderr)
+    assert.truthy(r.stderr:find("\n   tcp4 → " .. peer .. " (loopback)\n", 1, true), r.stderr)
   end)
 end)
 
@@ -94,8 +120,9 @@ describe("tcp_loopback with -v", function()
   it("counts both directions of both ends and lists the connection", function()
     local r = conversation({ "-v" })
     assert.are.equal(0, r.status)
-    assert.are.equal(3700, r.summary.io.net_sent)
-    assert.are.equal(3700, r.summary.io.net_received)
+    assert.are.equal(3700, r.summary.io.loopback_sent)
+    assert.are.equal(3700, r.summary.io.loopback_received)
+    assert.are.equal(0, r.summary.io.net_sent)
     assert.are.same({ { sock_type = "tcp4", remote_addr = "127.0.0.1:" .. r.port } },
                     r.summary.connections)
   end)

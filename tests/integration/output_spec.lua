@@ -68,10 +68,10 @@ describe("the default view", function()
     assert.is_true(tagged > 0, s.stderr)
   end)
 
-  it("marks an exec", function()
+  it("marks an exec with the command's arguments", function()
     local s = compendium({ "--", h.prog("spawn") })
     assert.are.equal(0, s.status)
-    assert.truthy(s.stderr:find("─── true exec ───", 1, true), s.stderr)
+    assert.truthy(s.stderr:find("] ─── true ───\n", 1, true), s.stderr)
   end)
 
   it("reports the exit status in the summary", function()

@@ -64,6 +64,22 @@ describe("--perfetto", function()
     assert.is_truthy(r.stderr:find("/dev/full", 1, true))
   end)
 
+  it("writes the same bytes from a recording as from the live trace it recorded", function()
+    local dir = h.tmpdir()
+    local live = h.run({ h.bin(), "-q", "--record", dir .. "/run.cmpd", "--perfetto", dir .. "/live.pftrace",
+                         "--", h.prog("spawn") })
+    assert.are.equal(0, live.status, live.stderr)
+    local replay = h.run({ h.bin(), "-q", "--replay", dir .. "/run.cmpd", "--perfetto", dir .. "/replay.pftrace" })
+    assert.are.equal(0, replay.status, replay.stderr)
+    local bytes = h.read_file(dir .. "/live.pftrace")
+    assert.is_true(#bytes > 1000)
+    assert.are.equal(bytes, h.read_file(dir .. "/replay.pftrace"))
+    -- and what it holds reads back whole
+    local t = pf.read(dir .. "/replay.pftrace")
+    local child = tonumber(live.stdout:match("child (%d+)"))
+    assert.is_truthy(pf.index(t).process[child])
+  end)
+
   it("refuses a -X perfetto.syscalls it cannot read", function()
     for value, says in pairs { bogus = "unknown syscall 'bogus'", ["%nosuch"] = "no syscall class '%nosuch'" } do
       local r = h.run({ h.bin(), "-s", "perfetto", "-X", "perfetto.out=" .. h.tmpdir() .. "/t.pftrace",

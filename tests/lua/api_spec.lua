@@ -22,7 +22,8 @@ describe("c.on", function()
     assert.is_false(ok)
     assert.are.equal(path .. ":3: c.on: unknown event 'opne'; use an event kind (open, connect, read, "
       .. "write, send, recv, brk, mmap, munmap, spawn_process, spawn_thread, exec, exit, signal, fault, "
-      .. "sched_delay, block_io, inject, io_uring), syscall, syscall:NAME, enter:NAME, start or end", err)
+      .. "sched_delay, block_io, inject, io_uring, rename, unlink, mkdir, rmdir, link, symlink, chmod, "
+      .. "chown, truncate, utimes), syscall, syscall:NAME, enter:NAME, start or end", err)
   end)
 
   it("rejects an unknown syscall name at the caller's line", function()
@@ -498,7 +499,8 @@ describe("helpers", function()
   it("c.event_kinds lists the semantic kinds in order", function()
     assert.are.same({ "open", "connect", "read", "write", "send", "recv", "brk", "mmap", "munmap",
                       "spawn_process", "spawn_thread", "exec", "exit", "signal", "fault",
-                      "sched_delay", "block_io", "inject", "io_uring" }, c.event_kinds)
+                      "sched_delay", "block_io", "inject", "io_uring", "rename", "unlink", "mkdir",
+                      "rmdir", "link", "symlink", "chmod", "chown", "truncate", "utimes" }, c.event_kinds)
   end)
 
   it("c.verbose and c.quiet follow the configuration", function()

@@ -83,7 +83,7 @@ describe("the default script", function()
     rt.finish()
     assert.are.equal("compendium: tracing curl -s https://example.com", h:lines()[1])
     assert.are.same({
-      "[+0.000s] ─── curl exec ───",
+      "[+0.000s] ─── curl -s https://example.com ───",
       "[+0.002s] mmap 7f8a12345000-7f8a12347000 rw-   8.0 KB anon",
       "[+0.003s] heap +132.0 KB",
       "[+0.003s] open /etc/resolv.conf (read)",
@@ -94,6 +94,7 @@ describe("the default script", function()
       "[+0.234s] recv   2.6 KB → 93.184.216.34:443 (2 calls)",
       "[+0.240s] [100] spawn thread 101",
       "[+0.250s] [101] recv     10 B → 93.184.216.34:443",
+      "[+0.260s] [101] thread exit 0",
       "[+0.300s] [100] write /tmp/out 10.0 KB (3 calls)",
       "[+0.330s] [100] write /tmp/other 1 B",
       "[+0.335s] [100] munmap 7f8a12345000-7f8a12347000 8.0 KB",
@@ -176,7 +177,7 @@ describe("the default script", function()
       "[+0.002s] open /tmp/in (read)",
       "[+0.002s] write /tmp/out 30 B (2 calls) [i386]",
       "[+0.002s] write /tmp/out 5 B",
-      "[+0.003s] ─── true exec ─── [i386]",
+      "[+0.003s] ─── true ─── [i386]",
     }, live_lines(h))
     local summary = box(h)
     assert.are.equal(" Undecoded: 3 32-bit syscalls that compendium could not decode " ..
@@ -220,11 +221,12 @@ describe("the default script", function()
       "[+0.002s] [100] read(3) = 832",
       "[+0.002s] read /etc/ld.so.cache 832 B",
       "[+0.003s] [100] connect(5) = 0",
-      "[+0.003s] connect udp4 → 127.0.0.53:53",
+      "[+0.003s] connect udp4 → 127.0.0.53:53 (loopback)",
       "[+0.004s] mmap 1000-3000 r--   8.0 KB /usr/lib/libc.so.6",
     }, live_lines(h))
     assert.are.same({ "   Files read:        832 B" }, { box(h)[10] })
-    assert.are.same({ " Network connections:", "   udp4 → 127.0.0.53:53" }, { box(h)[14], box(h)[15] })
+    assert.are.same({ " Network connections:", "   udp4 → 127.0.0.53:53 (loopback)" },
+                    { box(h)[14], box(h)[15] })
   end)
 
   it("only traces every syscall with -v", function()
@@ -232,6 +234,75 @@ describe("the default script", function()
     assert.are.same({}, h.wanted_syscalls)
     h = default { verbose = true }
     assert.are.same({ { nr = -1, at_entry = false } }, h.wanted_syscalls)
+  end)
+
+  it("merges runs per thread and fd while another process's events come between", function()
+    local h, rt = default()
+    rt.start()
+    h:emit("spawn_process", { ts = 0.1, child = 200 })
+    for i = 1, 50 do
+      local ts = 0.2 + i * 0.001
+      h:emit("write", { ts = ts, pid = 200, fd = 1, filename = "pipe:[7]", target = "pipe", bytes = 10 })
+      h:emit("read", { ts = ts, fd = 0, filename = "pipe:[7]", target = "pipe", bytes = 10 })
+      h:emit("write", { ts = ts, fd = 1, filename = "/tmp/out", bytes = 10 })
+      h:emit("mmap", { ts = ts, addr = 0x7f0000000000 + i * 0x1000, end_addr = 0x7f0000001000 + i * 0x1000,
+                       size = 4096, prot = "rw-", map_type = "anon" })
+    end
+    -- a line of its own ends the thread's runs, and only its own
+    h:emit("open", { ts = 0.3, path = "/etc/hosts" })
+    h:emit("exit", { ts = 0.4, pid = 200, code = 0 })
+    rt.finish()
+    assert.are.same({
+      "[+0.100s] [100] spawn process 200",
+      "[+0.201s] [100] read pipe:[7] 500 B (50 calls)",
+      "[+0.201s] [100] write /tmp/out 500 B (50 calls)",
+      "[+0.201s] [100] mmap anon rw- × 50, 200.0 KB in all",
+      "[+0.300s] [100] open /etc/hosts (read)",
+      "[+0.201s] [200] write pipe:[7] 500 B (50 calls)",
+      "[+0.400s] [200] exit 0",
+    }, live_lines(h))
+  end)
+
+  it("makes a search of a path one line, and another search another", function()
+    local h, rt = default()
+    rt.start()
+    for i, dir in ipairs { "/a", "/b", "/c", "/d", "/e" } do
+      h:emit("open", { ts = 0.1 + i * 0.001, path = dir .. "/app.conf", requested = dir .. "/app.conf",
+                       error = "ENOENT" })
+    end
+    for i, name in ipairs { "x.conf", "y.conf" } do
+      h:emit("open", { ts = 0.2 + i * 0.001, path = "/etc/app.d/" .. name, error = "ENOENT" })
+    end
+    h:emit("open", { ts = 0.3, path = "/var/lib/app/state", error = "EACCES" })
+    -- the loader's search is noise
+    h:emit("open", { ts = 0.31, path = "/opt/lib/libfoo.so.1", error = "ENOENT" })
+    h:emit("open", { ts = 0.4, path = "/etc/hosts" })
+    rt.finish()
+    assert.are.same({
+      "[+0.101s] open app.conf: ENOENT ×5 (in /a, /b, /c and 2 more)",
+      "[+0.201s] open /etc/app.d/: ENOENT ×2 (x.conf, y.conf)",
+      "[+0.300s] open /var/lib/app/state: EACCES",
+      "[+0.400s] open /etc/hosts (read)",
+    }, live_lines(h))
+  end)
+
+  it("says loopback traffic apart in the summary", function()
+    local h, rt = default()
+    rt.start()
+    h:emit("connect", { ts = 0.1, fd = 3, sock_type = "tcp4", remote_addr = "127.0.0.1:8000" })
+    h:emit("send", { ts = 0.2, fd = 3, sock_type = "tcp4", remote_addr = "127.0.0.1:8000", bytes = 78 })
+    h:emit("recv", { ts = 0.3, fd = 3, sock_type = "tcp4", remote_addr = "127.0.0.1:8000", bytes = 120 })
+    h:emit("send", { ts = 0.4, fd = 4, sock_type = "udp4", remote_addr = "127.0.0.53:53", bytes = 40 })
+    rt.finish()
+    assert.are.same({
+      "[+0.100s] connect tcp4 → 127.0.0.1:8000 (loopback)",
+      "[+0.200s] send     78 B → 127.0.0.1:8000 (loopback)",
+      "[+0.300s] recv    120 B → 127.0.0.1:8000 (loopback)",
+    }, live_lines(h))
+    local b = table.concat(box(h), "\n")
+    assert.truthy(b:find("\n   Net sent:            0 B\n", 1, true), b)
+    assert.truthy(b:find("\n   Net (loopback): 78 B sent, 120 B received\n", 1, true), b)
+    assert.truthy(b:find("\n   tcp4 → 127.0.0.1:8000 (loopback)\n", 1, true), b)
   end)
 
   it("names tids once a second process exists, and shows a child's exit", function()
@@ -249,7 +320,7 @@ describe("the default script", function()
     assert.are.same({
       "[+0.100s] open /etc/hosts (read)",
       "[+0.200s] [100] spawn process 1240",
-      "[+0.300s] [1240] ─── sh exec ───",
+      "[+0.300s] [1240] ─── sh ───",
       "[+0.400s] [1240] exit 3",
       "[+0.500s] [100] spawn process 1241",
       "[+0.600s] [1241] killed by SIGKILL",
@@ -283,7 +354,7 @@ describe("the default script", function()
     assert.are.equal("compendium: tracing evil\\x1b[2J", h:lines()[1])
     assert.are.same({
       "[+0.000s] open /tmp/a\\nb\\x1b[31m (write)",
-      "[+0.000s] ─── x\\xffy exec ───",
+      "[+0.000s] ─── x\\xffy ───",
       "[+0.000s] connect unix → @x\\ty",
     }, live_lines(h))
     assert.are.equal(" FINAL: evil\\x1b[2J (0.50s)", box(h)[2])
@@ -345,12 +416,12 @@ describe("the default script", function()
                      "reserved 1.0 MB, 40 regions", b[8])
   end)
 
-  it("prints and hooks nothing with -q", function()
+  it("with -q hooks nothing and says only how the command ended", function()
     local h, rt = default { quiet = true }
     rt.start()
     h:emit("open", { path = "/etc/hosts" })
     rt.finish()
-    assert.are.same({}, h:lines())
+    assert.are.same({ "compendium: no checks; the command exited 0" }, h:lines())
     assert.are.same({}, h.wanted_events)
     assert.are.same({}, h.wanted_syscalls)
   end)

@@ -71,9 +71,9 @@ M.deep_copy = deep_copy
 
 local STRING_FIELDS = { "path", "path2", "fd_path", "sockaddr", "filename", "requested",
                         "path_error", "arg_error", "sock_type", "remote_addr", "prot", "map_type",
-                        "program", "region", "op", "error" }
+                        "program", "region", "op", "error", "new_path", "link_target" }
 local NUMBER_FIELDS = { "addr", "end_addr", "size", "bytes", "growth_bytes", "delay_ns", "latency_ns",
-                        "count", "child", "code", "signal", "entries" }
+                        "count", "child", "code", "signal", "entries", "mode", "uid", "gid" }
 local TARGETS = { file = 0, pipe = 1, other = 2 }
 
 -- Every module of lua/ that holds state: forgotten so that each setup
@@ -235,6 +235,7 @@ function Host:set(type_name, f)
   ev.abi = f.abi == "i386" and 1 or 0
   ev.sqpoll = f.sqpoll and 1 or 0
   ev.inherited = f.inherited and 1 or 0
+  ev.exchange = f.exchange and 1 or 0
   ev.target = TARGETS[f.target or "file"]
   return ev.type
 end

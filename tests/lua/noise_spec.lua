@@ -57,11 +57,30 @@ describe("noise", function()
     assert.is_false(noise.path(nil))
   end)
 
-  it("hides loopback and netlink peers", function()
-    for _, a in ipairs { "127.0.0.1:8080", "127.0.0.53:53", "127.1.2.3", "[::1]:443", "::1",
-                         "[::ffff:127.0.0.1]:80", "::ffff:127.0.0.1", "netlink:pid=0,groups=0" } do
+  it("hides the C library's daemons and netlink peers", function()
+    for _, a in ipairs { "127.0.0.53:53", "/var/run/nscd/socket", "/run/nscd/socket",
+                         "netlink:pid=0,groups=0" } do
       assert.is_true(noise.peer(a), a)
     end
+  end)
+
+  it("shows other loopback peers: a local server is what a test talks to", function()
+    for _, a in ipairs { "127.0.0.1:8080", "127.0.0.53:8080", "127.1.2.3", "[::1]:443", "::1",
+                         "[::ffff:127.0.0.1]:80", "::ffff:127.0.0.1" } do
+      assert.is_false(noise.peer(a), a)
+    end
+  end)
+
+  it("hides the library search of failed opens, not other failed opens", function()
+    for _, p in ipairs { "/opt/app/lib/libfoo.so.1", "/usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libc.so.6",
+                         "/build/out/libz.so", "/etc/ld.so.preload" } do
+      assert.is_true(noise.event { type = "open", path = p, error = "ENOENT" }, p)
+    end
+    for _, p in ipairs { "/etc/gitattributes", "/home/u/.config/app/settings.ini" } do
+      assert.is_false(noise.event { type = "open", path = p, error = "ENOENT" }, p)
+    end
+    -- a path given relative, its directory unknown: the argument is judged
+    assert.is_true(noise.event { type = "open", requested = "libx.so.2", error = "ENOENT" })
   end)
 
   it("shows other peers", function()

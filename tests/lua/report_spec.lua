@@ -224,6 +224,49 @@ describe("the report script", function()
     assert.are.equal("1 thread", card(data, "subprocesses").note)
   end)
 
+  it("puts loopback bytes on cards of their own, as the terminal's Net (loopback) line", function()
+    local path = out_path()
+    local h, rt, ok, err = report({ { key = "report.out", value = path } }, nil, { "default" })
+    assert(ok, err)
+    procs(h)
+    rt.start()
+    local events = {}
+    for i, item in ipairs(TRACE) do events[i] = item end
+    for _, item in ipairs {
+      { "connect", { ts = 0.014, sock_type = "tcp4", remote_addr = "127.0.0.1:8000", fd = 6 } },
+      { "send", { ts = 0.015, sock_type = "tcp4", remote_addr = "127.0.0.1:8000", fd = 6, bytes = 78 } },
+      { "recv", { ts = 0.016, sock_type = "tcp4", remote_addr = "127.0.0.1:8000", fd = 6, bytes = 120 } },
+      -- the resolver stub: noise, on no card
+      { "send", { ts = 0.017, sock_type = "udp4", remote_addr = "127.0.0.53:53", fd = 7, bytes = 40 } },
+    } do events[#events + 1] = item end
+    play(h, events)
+    rt.finish()
+    local data = page_data(fake.read_file(path))
+    local lines = table.concat(h:lines(), "\n")
+    assert.truthy(lines:find("\n   Net (loopback): 78 B sent, 120 B received\n", 1, true), lines)
+    assert.are.same({ "78 B", 78 }, { card(data, "loopback-sent").value, card(data, "loopback-sent").bytes })
+    assert.are.same({ "120 B", 120 }, { card(data, "loopback-received").value, card(data, "loopback-received").bytes })
+    assert.are.equal(517, card(data, "net-sent").bytes)
+    assert.are.same({ "tcp4 → 93.184.216.34:443", "tcp4 → 127.0.0.1:8000 (loopback)" },
+                    card(data, "connections").list)
+    -- none without loopback traffic
+    local _, plain = traced()
+    assert.is_false(pcall(card, plain, "loopback-sent"))
+  end)
+
+  it("lets the search find the path a failed open or a change to the tree asked for", function()
+    local _, data = traced(nil, { verbose = true }, {
+      { "open", { ts = 0.001, path = "/etc/app/settings.ini", requested = "settings.ini", error = "ENOENT" } },
+      { "rename", { ts = 0.002, path = "/w/a.tmp", requested = "a.tmp", new_path = "/w/a" } },
+      { "unlink", { ts = 0.003, path = "/w/b", requested = "/w/b" } },
+    })
+    local extra = {}
+    for i = 1, #data.events.extra, 2 do
+      extra[data.events.extra[i]] = data.strings[data.events.extra[i + 1] + 1]
+    end
+    assert.are.same({ [0] = "asked for settings.ini", [1] = "asked for a.tmp" }, extra)
+  end)
+
   it("gives each process and thread a lane: name, parent, lifetime, exit", function()
     local _, data = traced()
     assert.are.same({
@@ -258,11 +301,11 @@ describe("the report script", function()
     for i, s in ipairs(data.events.text) do texts[i] = data.strings[s + 1] end
     assert.are.same({
       "/usr/bin/app  app -v", "/etc/hosts (read)", "/etc/hosts 100 B", "/etc/hosts 23 B", "thread 101",
-      "/tmp/out 4.0 KB", "exit 0", "tcp4 → 93.184.216.34:443", "   517 B → 93.184.216.34:443",
+      "/tmp/out 4.0 KB", "thread exit 0", "tcp4 → 93.184.216.34:443", "   517 B → 93.184.216.34:443",
       "  2.6 KB → 93.184.216.34:443", "process 102", "exit 3", "exit 0",
     }, texts)
     -- each text is stored once, and so is what a send or recv holds beside it
-    assert.are.equal(13, #data.strings)
+    assert.are.equal(14, #data.strings)
     assert.are.equal("tcp4", data.strings[10]) -- after the send's text
     assert.are.same({ 8, 9, 9, 9 }, data.events.extra)
   end)

@@ -32,12 +32,15 @@ describe("summary", function()
     { "recv", { sock_type = "tcp6", remote_addr = "[2001:db8::1]:443", bytes = 1434 } },
     { "recv", { sock_type = "raw4", remote_addr = "8.8.8.8", bytes = 64 } },
     { "recv", { sock_type = "udp4", remote_addr = "127.0.0.53:53", bytes = 80 } },
+    { "send", { sock_type = "tcp4", remote_addr = "127.0.0.1:8000", bytes = 78 } },
+    { "recv", { sock_type = "tcp6", remote_addr = "[::1]:8000", bytes = 120 } },
     { "connect", { sock_type = "udp4", remote_addr = "127.0.0.53:53" } },
     { "connect", { sock_type = "tcp4", remote_addr = "1.2.3.4:443", error = "EINPROGRESS" } },
     { "connect", { sock_type = "unix", remote_addr = "/run/x.sock" } },
     { "connect", { sock_type = "tcp4", remote_addr = "1.2.3.4:443" } },
     { "connect", { sock_type = "tcp4", remote_addr = "5.6.7.8:1", error = "ECONNREFUSED" } },
     { "connect", { sock_type = "netlink", remote_addr = "netlink:pid=0,groups=0" } },
+    { "connect", { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" } },
     { "spawn_process", { child = 2 } },
     { "spawn_process", { child = 3 } },
     { "spawn_thread", { child = 4 } },
@@ -46,18 +49,25 @@ describe("summary", function()
     { "open", { path = "/etc/hosts" } },
   }
 
+  -- this machine's peers are counted apart from the network's: all of
+  -- them (the resolver stub too) in all, a local server but not the
+  -- resolver stub in what is shown
   local ALL_IO = { files_read = 100 + 832, files_written = 59, pipes_read = 7, pipes_written = 0,
-                  other_read = 1, other_written = 1000, net_sent = 517 + 40, net_received = 1434 + 64 + 80 }
+                  other_read = 1, other_written = 1000, net_sent = 517, net_received = 1434 + 64,
+                  loopback_sent = 40 + 78, loopback_received = 80 + 120 }
   local SHOWN_IO = { files_read = 100, files_written = 50, pipes_read = 7, pipes_written = 0,
-                     other_read = 1, other_written = 1000, net_sent = 517, net_received = 1434 + 64 }
+                     other_read = 1, other_written = 1000, net_sent = 517, net_received = 1434 + 64,
+                     loopback_sent = 78, loopback_received = 120 }
   local ALL_CONNECTIONS = {
     { sock_type = "udp4", remote_addr = "127.0.0.53:53" },
     { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
     { sock_type = "unix", remote_addr = "/run/x.sock" },
+    { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" },
   }
   local SHOWN_CONNECTIONS = {
     { sock_type = "tcp4", remote_addr = "1.2.3.4:443" },
     { sock_type = "unix", remote_addr = "/run/x.sock" },
+    { sock_type = "tcp4", remote_addr = "127.0.0.1:8000" },
   }
 
   local function io_of(b)
@@ -90,12 +100,22 @@ describe("summary", function()
     assert.are.equal(2, acc.processes)
   end)
 
-  it("lists files and the network always, pipes and other fds when they moved bytes", function()
+  it("lists files and the network always, pipes and other fds when they moved bytes, loopback as a pair", function()
     local zero = { files_read = 0, files_written = 0, pipes_read = 0, pipes_written = 0,
-                   other_read = 0, other_written = 0, net_sent = 0, net_received = 0 }
-    local labels = {}
-    for _, f in ipairs(summary.io_figures(zero)) do labels[#labels + 1] = f.label end
-    assert.are.same({ "Files read", "Files written", "Net sent", "Net received" }, labels)
+                   other_read = 0, other_written = 0, net_sent = 0, net_received = 0,
+                   loopback_sent = 0, loopback_received = 0 }
+    local function labels(io)
+      local list = {}
+      for _, f in ipairs(summary.io_figures(io)) do list[#list + 1] = f.label end
+      return list
+    end
+    assert.are.same({ "Files read", "Files written", "Net sent", "Net received" }, labels(zero))
+    -- bytes one way bring the pair: the terminal's one Net (loopback) line
+    local received_only = {}
+    for k, v in pairs(zero) do received_only[k] = v end
+    received_only.loopback_received = 5
+    assert.are.same({ "Files read", "Files written", "Net sent", "Net received", "Loopback sent",
+                      "Loopback received" }, labels(received_only))
     assert.are.same({
       { id = "files-read", label = "Files read", bytes = 100 },
       { id = "files-written", label = "Files written", bytes = 50 },
@@ -104,6 +124,8 @@ describe("summary", function()
       { id = "other-written", label = "Other written", bytes = 1000 },
       { id = "net-sent", label = "Net sent", bytes = 517 },
       { id = "net-received", label = "Net received", bytes = 1498 },
+      { id = "loopback-sent", label = "Loopback sent", bytes = 78, loopback = true },
+      { id = "loopback-received", label = "Loopback received", bytes = 120, loopback = true },
     }, summary.io_figures(SHOWN_IO))
   end)
 
@@ -189,7 +211,8 @@ describe("summary", function()
     assert.is_nil(s.block_io)
     assert.is_nil(s.memory.at_attach)
     local zero = { files_read = 0, files_written = 0, pipes_read = 0, pipes_written = 0,
-                   other_read = 0, other_written = 0, net_sent = 0, net_received = 0 }
+                   other_read = 0, other_written = 0, net_sent = 0, net_received = 0,
+                   loopback_sent = 0, loopback_received = 0 }
     assert.are.same(zero, s.io)
     assert.are.same({}, s.connections)
     assert.are.same({ io = zero, connections = {} }, s.shown)

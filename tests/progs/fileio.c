@@ -7,7 +7,7 @@
  *                                       + 300 (readv, 2 iovecs) + 50 (preadv2) = 1550
  *   open DIR/copy.bin writable          copy_file_range: read 100 from out.bin, write 100
  *   open DIR/copy2.bin writable         sendfile: read 100 from out.bin, write 100
- *   DIR/missing fails with ENOENT (no open event).
+ *   DIR/missing fails with ENOENT (an open event with error ENOENT, no fd).
  * File totals: 1750 bytes read, 1750 bytes written. Prints nothing; exit 0. */
 #include <errno.h>
 #include <fcntl.h>

@@ -8,9 +8,9 @@
  *      socket sends 700 bytes, the server socket receives them and sends 300
  *      back, which the client receives;
  *   5. reads DIR/data.bin back: 3 reads of 1000 bytes.
- * What a tracer must report outside -v: files written 3600 bytes, files read
- * 3000 bytes (the loopback conversation is noise). With -v: 1000 bytes sent
- * and 1000 received over tcp4. Prints nothing; exit 0. */
+ * What a tracer must report: files written 3600 bytes, files read 3000
+ * bytes, and 1000 bytes sent and 1000 received over tcp4 to this machine
+ * (loopback, apart from the network's). Prints nothing; exit 0. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

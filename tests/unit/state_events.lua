@@ -12,7 +12,8 @@ local seen = ffi.C.unit_event_seen
 
 for _, kind in ipairs { "open", "connect", "read", "write", "send", "recv", "brk", "mmap",
                         "munmap", "spawn_process", "spawn_thread", "exec", "exit", "signal",
-                        "inject", "io_uring" } do
+                        "inject", "io_uring", "rename", "unlink", "mkdir", "rmdir", "link",
+                        "symlink", "chmod", "chown", "truncate", "utimes" } do
   c.on(kind, function() seen() end)
 end
 

@@ -38,6 +38,8 @@ struct seen_event {
     char path[SEEN_TEXT], filename[SEEN_TEXT], fd_path[SEEN_TEXT], requested[SEEN_TEXT];
     char program[SEEN_TEXT], map_type[16], prot[8], op[16], error[32];
     char sock_type[16], remote_addr[SEEN_TEXT];
+    char new_path[SEEN_TEXT], link_target[SEEN_TEXT];
+    int mode;
 };
 
 #define SEEN_MAX 64
@@ -93,6 +95,9 @@ void unit_event_seen(void)
     seen_text(s->error, sizeof(s->error), e->error);
     seen_text(s->sock_type, sizeof(s->sock_type), e->sock_type);
     seen_text(s->remote_addr, sizeof(s->remote_addr), e->remote_addr);
+    seen_text(s->new_path, sizeof(s->new_path), e->new_path);
+    seen_text(s->link_target, sizeof(s->link_target), e->link_target);
+    s->mode = e->mode;
 }
 
 static inline void seen_reset(void)

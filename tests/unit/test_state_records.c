@@ -317,7 +317,7 @@ static void test_capture(void)
 
     /* read has nothing to capture; a path of a syscall only the hooks decode
      * is taken when they want it */
-    begin(t, SYS_unlink, (uint64_t)(uintptr_t)path, 0, 0, 0);
+    begin(t, SYS_readlink, (uint64_t)(uintptr_t)path, 0, 0, 0);
     capture_entry(t, 0);
     CHECK_INT(t->call.path_len, -1);
     capture_entry(t, CAPTURE_DECODED);

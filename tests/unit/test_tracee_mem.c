@@ -93,11 +93,26 @@ static void test_join(void)
     CHECK_STR(out, "/aaaaa/bbbbbbbb");
 }
 
+/* A replay: the recorded pids are not processes of this machine, and no
+ * memory is read for them, even where a process has that pid now. */
+static void test_refused(void)
+{
+    static const char text[] = "must not be read";
+    char buf[32], str[32];
+    uint64_t at = (uint64_t)(uintptr_t)text;
+    CHECK_INT(tracee_read(getpid(), at, buf, sizeof(text)), (long long)sizeof(text));
+    tracee_mem_refuse();
+    CHECK_INT(tracee_read(getpid(), at, buf, sizeof(text)), -ESRCH);
+    CHECK_INT(tracee_read_string(getpid(), at, str, sizeof(str), NULL), -ESRCH);
+    CHECK_STR(str, "");
+}
+
 int main(void)
 {
     test_reads();
     test_missing_page();
     test_join();
+    test_refused(); /* last: there is no going back */
     tracee_mem_forget_all();
     return check_finish();
 }
