@@ -377,7 +377,7 @@ local function lane(t, what, b, e)
   for _, l in ipairs(set) do
     if b >= l.last_end then
       l.last_end = e
-      return l.uuid
+      return l.uuid, l
     end
   end
   local n = #set + 1
@@ -385,7 +385,7 @@ local function lane(t, what, b, e)
   local name = what .. " " .. t.tid .. (n > 1 and (" (" .. n .. ")") or "")
   local l = { uuid = child_track(proc.uuid, name, 2000000 + t.tid * 16 + LANE_RANK[what] * 3 + n), last_end = e }
   set[n] = l
-  return l.uuid
+  return l.uuid, l
 end
 
 local function slice(track, b, e, name, fin, k1, v1, k2, v2, k3, v3)
@@ -527,14 +527,47 @@ end
 local RUN = { read = true, write = true, send = true, recv = true }
 local COUNTED = { read = "bytes read", write = "bytes written", send = "bytes sent",
                   recv = "bytes received" }
-local runs = {} -- tid → {t, type, fd, b, e, bytes, calls, filename, remote_addr, sock_type}
+local runs = {} -- tid → {open, t, type, fd, b, e, bytes, calls, filename, remote_addr, sock_type}
+
+-- The text of one-call runs, which repeat (a loop reading one file in
+-- blocks of one size): type → fd → file or peer → bytes → text, up to a
+-- bound.
+local texts, ntexts = {}, 0
+local function run_text(r)
+  if r.calls ~= 1 then return kind_text[r.type](r) end
+  local by_fd = texts[r.type]
+  if not by_fd then
+    by_fd = {}
+    texts[r.type] = by_fd
+  end
+  local by_name = by_fd[r.fd]
+  if not by_name then
+    by_name = {}
+    by_fd[r.fd] = by_name
+  end
+  local name = r.filename or r.remote_addr or false
+  local by_bytes = by_name[name]
+  if not by_bytes then
+    by_bytes = {}
+    by_name[name] = by_bytes
+  end
+  local text = by_bytes[r.bytes]
+  if not text then
+    text = kind_text[r.type](r)
+    if ntexts < 10000 then
+      ntexts = ntexts + 1
+      by_bytes[r.bytes] = text
+    end
+  end
+  return text
+end
 
 local function end_run(tid)
   local r = runs[tid]
-  if not r then return end
-  runs[tid] = nil
+  if not r or not r.open then return end
+  r.open = false
   local track = lane(r.t, "events", r.b, r.e)
-  slice(track, r.b, r.e, r.type, nil, "text", kind_text[r.type](r), "calls", r.calls, "bytes", r.bytes)
+  slice(track, r.b, r.e, r.type, nil, "text", run_text(r), "calls", r.calls, "bytes", r.bytes)
 end
 
 local function event_slice(t, kind, b, e, text)
@@ -645,13 +678,19 @@ local function on_event(kind)
       if RUN[kind] then
         local fd = e._fd
         local bytes = e._bytes_hi * TWO32 + e._bytes_lo
-        if r and r.type == kind and r.fd == fd and r.t == t then
+        if r and r.open and r.type == kind and r.fd == fd and r.t == t then
           r.e, r.bytes, r.calls = rel, r.bytes + bytes, r.calls + 1
         else
-          end_run(tid)
-          runs[tid] = { t = t, type = kind, fd = fd, b = b, e = rel, bytes = bytes, calls = 1,
-                        filename = str(e._filename), remote_addr = str(e._remote_addr),
-                        sock_type = str(e._sock_type) }
+          -- one run object per thread, reused: no table per event
+          if r then
+            end_run(tid)
+          else
+            r = {}
+            runs[tid] = r
+          end
+          r.open, r.t, r.type, r.fd, r.b, r.e, r.bytes, r.calls = true, t, kind, fd, b, rel, bytes, 1
+          r.filename, r.remote_addr = str(e._filename), str(e._remote_addr)
+          r.sock_type = str(e._sock_type)
         end
         count(t, rel, counted, bytes)
         return
