@@ -29,6 +29,8 @@ static const char usage_text[] =
     "                         summary whose totals are the sums of those events\n"
     "      --report FILE      write an interactive HTML report to FILE\n"
     "      --max-report-events N  keep at most N events in the report (75000)\n"
+    "      --perfetto FILE    write a Perfetto trace (.pftrace) to FILE, for\n"
+    "                         ui.perfetto.dev\n"
     "      --junit FILE       write the scripts' checks as JUnit XML to FILE\n"
     "      --otel [URL]       send a span per process to an OpenTelemetry collector\n"
     "                         (OTLP/HTTP; URL: http://... or https://..., else\n"
@@ -137,8 +139,9 @@ static enum cli_result check_outputs_differ(const struct cli_options *o)
     const struct {
         const char *flag, *path;
     } outs[] = {{"-o", o->output_path},       {"--json", o->json_path},
-                {"--report", o->report_path}, {"--junit", o->junit_path},
-                {"--record", o->record_path}, {"--replay", o->replay_path}};
+                {"--report", o->report_path}, {"--perfetto", o->perfetto_path},
+                {"--junit", o->junit_path},   {"--record", o->record_path},
+                {"--replay", o->replay_path}};
     size_t n = sizeof(outs) / sizeof(outs[0]);
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
@@ -173,7 +176,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         OPT_EBPF,
         OPT_OTEL,
         OPT_RECORD,
-        OPT_RECORD_ALL
+        OPT_RECORD_ALL,
+        OPT_PERFETTO
     };
     static const struct option longopts[] = {
         {"pid", required_argument, NULL, 'p'},
@@ -182,6 +186,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         {"json", required_argument, NULL, OPT_JSON},
         {"report", required_argument, NULL, OPT_REPORT},
         {"max-report-events", required_argument, NULL, OPT_MAX_REPORT_EVENTS},
+        {"perfetto", required_argument, NULL, OPT_PERFETTO},
         {"junit", required_argument, NULL, OPT_JUNIT},
         {"faults", no_argument, NULL, OPT_FAULTS},
         {"ebpf", no_argument, NULL, OPT_EBPF},
@@ -226,6 +231,10 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
             break;
         case OPT_REPORT:
             if (!file_arg("--report", &out->report_path))
+                return CLI_USAGE_ERROR;
+            break;
+        case OPT_PERFETTO:
+            if (!file_arg("--perfetto", &out->perfetto_path))
                 return CLI_USAGE_ERROR;
             break;
         case OPT_MAX_REPORT_EVENTS: {
