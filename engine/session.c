@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "ptrace_source.h"
 #include "record_file.h"
 #include "replay_source.h"
+#include "strace_source.h"
 #include "script_host.h"
 #include "source.h"
 #include "sources.h"
@@ -529,10 +531,39 @@ static int trace(const struct cli_options *opts, const char *data_dir)
     return complete_output_status(exit_status(failures));
 }
 
-/* The source the options ask for: a recording, or ptrace. */
+/* --replay FILE: a recording (its magic), an strace log (its lines), or
+ * neither (said, NULL). A file that cannot be read is the recording
+ * source's to say why. */
+static const struct source *replay_kind(const char *path)
+{
+    static const char magic[] = "\x89"
+                                "CMPD";
+    char head[4096];
+    ssize_t n = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        n = read(fd, head, sizeof(head));
+    if (fd >= 0)
+        close(fd);
+    if (n < 0)
+        return &replay_source;
+    /* Empty, or cut within the magic: the recording source says so. */
+    size_t m = (size_t)n < sizeof(magic) - 1 ? (size_t)n : sizeof(magic) - 1;
+    if (memcmp(head, magic, m) == 0)
+        return &replay_source;
+    if (strace_log_looks(head, (size_t)n))
+        return &strace_source;
+    fprintf(stderr, "compendium: %s is neither a compendium recording nor an strace log\n", path);
+    return NULL;
+}
+
+/* The source the options ask for: a recording, an strace log, or ptrace. */
 static const struct source *choose_source(const struct cli_options *opts)
 {
-    const struct source *s = opts->replay_path ? &replay_source : &ptrace_source;
+    const struct source *s = opts->replay_path ? replay_kind(opts->replay_path) : &ptrace_source;
+    if (!s)
+        return NULL;
     if (!opts->command && !opts->replay_path && !s->caps.can_attach) {
         fprintf(stderr, "compendium: the %s source cannot attach to a process (--pid)\n",
                 s->caps.name);

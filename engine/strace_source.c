@@ -1,0 +1,1184 @@
+#include "strace_source.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "output.h"
+#include "proctable.h"
+#include "stream.h"
+#include "syscall_table.h"
+#include "tracee_mem.h"
+#include "xalloc.h"
+
+#define BATCH 1024
+#define BAD_SHOWN 5
+/* A log without -f has no pids: its one task gets this one. */
+#define NO_PID 1
+
+/* ---- the line parser --------------------------------------------------------- */
+
+static const char *skip_spaces(const char *p, const char *end)
+{
+    while (p < end && *p == ' ')
+        p++;
+    return p;
+}
+
+static bool starts(const char *p, const char *end, const char *s)
+{
+    size_t n = strlen(s);
+    return (size_t)(end - p) >= n && memcmp(p, s, n) == 0;
+}
+
+static int signal_number(const char *name, size_t len)
+{
+    for (int sig = 1; sig < 65; sig++) {
+        const char *n = cmp_signal_name(sig);
+        if (n && strlen(n) == len && memcmp(n, name, len) == 0)
+            return sig;
+    }
+    return 0;
+}
+
+static size_t word_len(const char *p, const char *end)
+{
+    const char *q = p;
+    while (q < end && (isalnum((unsigned char)*q) || *q == '_'))
+        q++;
+    return (size_t)(q - p);
+}
+
+/* The digits after a decimal point, as nanoseconds; past them. */
+static const char *fraction_ns(const char *p, const char *end, uint64_t *ns)
+{
+    int digits = 0;
+    *ns = 0;
+    for (; p < end && isdigit((unsigned char)*p); p++)
+        if (digits < 9) {
+            *ns = *ns * 10 + (uint64_t)(*p - '0');
+            digits++;
+        }
+    while (digits++ < 9)
+        *ns *= 10;
+    return p;
+}
+
+/* A timestamp: seconds.micro (-ttt), HH:MM:SS[.micro] (-t, -tt). */
+static const char *parse_time(const char *p, const char *end, struct strace_line *out)
+{
+    const char *q = p;
+    uint64_t secs = 0;
+    int fields = 0;
+    for (;;) {
+        uint64_t v = 0;
+        const char *d = q;
+        while (q < end && isdigit((unsigned char)*q))
+            v = v * 10 + (uint64_t)(*q++ - '0');
+        if (q == d)
+            return p;
+        secs = fields ? secs * 60 + v : v;
+        fields++;
+        if (q < end && *q == ':' && fields < 3) {
+            q++;
+            continue;
+        }
+        break;
+    }
+    if (fields == 2)
+        return p;
+    uint64_t ns = 0;
+    if (q < end && *q == '.') {
+        q = fraction_ns(q + 1, end, &ns);
+    } else if (fields == 1) {
+        return p; /* a bare number is no time */
+    }
+    if (q >= end || *q != ' ')
+        return p;
+    out->has_time = true;
+    out->ts_ns = secs * 1000000000ull + ns;
+    return q + 1;
+}
+
+/* "=>" (a value the kernel changed) and "->" (a socket's peer) hold no
+ * bracket. */
+static bool arrow(const char *q, const char *start)
+{
+    return q > start && (q[-1] == '=' || q[-1] == '-');
+}
+
+/* The end of the argument text: the ")" closing the call, outside quotes
+ * and brackets; NULL when there is none. */
+static const char *args_end(const char *p, const char *end)
+{
+    int depth = 0;
+    for (const char *q = p; q < end; q++) {
+        if (*q == '"') {
+            for (q++; q < end && *q != '"'; q++)
+                if (*q == '\\')
+                    q++;
+            if (q >= end)
+                return NULL;
+        } else if (*q == '(' || *q == '[' || *q == '{' || *q == '<') {
+            depth++;
+        } else if (*q == ']' || *q == '}' || (*q == '>' && !arrow(q, p))) {
+            depth--;
+        } else if (*q == ')') {
+            if (depth == 0)
+                return q;
+            depth--;
+        }
+    }
+    return NULL;
+}
+
+/* ") = RET [ERRNO (text)] [<dur>]" after the arguments. */
+static bool parse_result(const char *p, const char *end, struct strace_line *out)
+{
+    p = skip_spaces(p, end);
+    if (p >= end || *p != '=')
+        return false;
+    p = skip_spaces(p + 1, end);
+    const char *r = p;
+    if (p < end && *p == '?') {
+        out->ret_unknown = true;
+        p++;
+    } else {
+        if (p < end && *p == '-')
+            p++;
+        const char *d = p;
+        while (p < end && (isxdigit((unsigned char)*p) || *p == 'x'))
+            p++;
+        if (p == d)
+            return false;
+        if (p < end && *p == '<') { /* -y: the new fd's name */
+            int depth = 0;
+            for (; p < end; p++) {
+                if (*p == '<')
+                    depth++;
+                else if (*p == '>' && --depth == 0) {
+                    p++;
+                    break;
+                }
+            }
+            if (depth)
+                return false;
+        }
+    }
+    out->ret = r;
+    out->ret_len = (size_t)(p - r);
+    p = skip_spaces(p, end);
+    if (p < end && isupper((unsigned char)*p)) {
+        size_t n = word_len(p, end);
+        char name[32];
+        if (n == 0 || n >= sizeof(name))
+            return false;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        out->err = cmp_errno_number(name);
+        if (out->err <= 0)
+            return false;
+        p = skip_spaces(p + n, end);
+        if (p < end && *p == '(') {
+            const char *c = memchr(p, ')', (size_t)(end - p));
+            if (!c)
+                return false;
+            p = skip_spaces(c + 1, end);
+        }
+    } else if (p < end && *p == '(') { /* "= 0x1 (flags ...)": a decoded value */
+        const char *c = memchr(p, ')', (size_t)(end - p));
+        if (!c)
+            return false;
+        p = skip_spaces(c + 1, end);
+    }
+    if (p < end && *p == '<') {
+        uint64_t s = 0, ns = 0;
+        p++;
+        const char *d = p;
+        while (p < end && isdigit((unsigned char)*p))
+            s = s * 10 + (uint64_t)(*p++ - '0');
+        if (p == d || p >= end || *p != '.')
+            return false;
+        p = fraction_ns(p + 1, end, &ns);
+        if (p >= end || *p != '>')
+            return false;
+        p++;
+        out->has_dur = true;
+        out->dur_ns = s * 1000000000ull + ns;
+    }
+    return skip_spaces(p, end) == end;
+}
+
+void strace_parse_line(const char *line, size_t len, struct strace_line *out)
+{
+    memset(out, 0, sizeof(*out));
+    const char *p = line, *end = line + len;
+    while (end > p && (end[-1] == '\r' || end[-1] == ' '))
+        end--;
+    if (p < end && isdigit((unsigned char)*p)) {
+        const char *q = p;
+        long pid = 0;
+        while (q < end && isdigit((unsigned char)*q) && pid < 1 << 30)
+            pid = pid * 10 + (*q++ - '0');
+        if (q < end && *q == ' ') {
+            const char *t = skip_spaces(q, end);
+            /* "PID  TIME" or "PID  NAME(": a pid; "TIME NAME(": no pid */
+            if (t - q >= 1 && (t - q >= 2 || !(q < end && *q == '.'))) {
+                struct strace_line probe;
+                memset(&probe, 0, sizeof(probe));
+                if (parse_time(p, end, &probe) == p || t - q >= 2) {
+                    out->pid = (int)pid;
+                    p = t;
+                }
+            }
+        }
+    }
+    p = parse_time(p, end, out);
+    if (starts(p, end, "--- ")) {
+        p += 4;
+        size_t n = word_len(p, end);
+        if (n < 4 || !starts(p, end, "SIG") || !(end - p >= 4 && starts(end - 4, end, " ---")))
+            return;
+        out->code = signal_number(p, n);
+        if (!out->code)
+            return;
+        out->kind = STRACE_SIGNAL;
+        return;
+    }
+    if (starts(p, end, "+++ ")) {
+        p += 4;
+        if (!(end - p >= 4 && starts(end - 4, end, " +++")))
+            return;
+        if (starts(p, end, "exited with ")) {
+            char *e;
+            long code = strtol(p + 12, &e, 10);
+            if (e == p + 12 || e != end - 4 || code < 0 || code > 255)
+                return;
+            out->code = (int)code;
+            out->kind = STRACE_EXITED;
+        } else if (starts(p, end, "killed by ")) {
+            p += 10;
+            size_t n = word_len(p, end);
+            out->code = signal_number(p, n);
+            if (!out->code)
+                return;
+            p = skip_spaces(p + n, end);
+            out->core = starts(p, end, "(core dumped)");
+            out->kind = STRACE_KILLED;
+        }
+        return;
+    }
+    if (starts(p, end, "<... ")) {
+        p += 5;
+        size_t n = word_len(p, end);
+        if (n == 0 || !starts(p + n, end, " resumed>"))
+            return;
+        out->name = p;
+        out->name_len = n;
+        p += n + 9;
+        const char *a = args_end(p, end);
+        if (!a)
+            return;
+        out->args = p;
+        out->args_len = (size_t)(a - p);
+        if (parse_result(a + 1, end, out))
+            out->kind = STRACE_RESUMED;
+        return;
+    }
+    if (starts(p, end, "strace: ")) { /* strace's own word (a process detached) */
+        out->kind = STRACE_IGNORED;
+        return;
+    }
+    size_t n = word_len(p, end);
+    if (n == 0 || p + n >= end || p[n] != '(' || isdigit((unsigned char)*p))
+        return;
+    out->name = p;
+    out->name_len = n;
+    p += n + 1;
+    out->args = p;
+    static const char unfinished[] = " <unfinished ...>";
+    size_t ul = sizeof(unfinished) - 1;
+    if ((size_t)(end - p) >= ul && memcmp(end - ul, unfinished, ul) == 0) {
+        out->args_len = (size_t)(end - ul - p);
+        out->kind = STRACE_UNFIN;
+        return;
+    }
+    const char *a = args_end(p, end);
+    if (!a)
+        return;
+    out->args_len = (size_t)(a - p);
+    if (parse_result(a + 1, end, out))
+        out->kind = STRACE_CALL;
+}
+
+bool strace_log_looks(const char *bytes, size_t len)
+{
+    const char *p = bytes, *end = bytes + len;
+    int lines = 0, good = 0;
+    while (p < end && lines < 8) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            break; /* a partial last line of the sample says nothing */
+        struct strace_line l;
+        strace_parse_line(p, (size_t)(nl - p), &l);
+        lines++;
+        if (l.kind != STRACE_BAD)
+            good++;
+        else if (lines == 1)
+            return false;
+        p = nl + 1;
+    }
+    if (lines == 0 && p < end) {
+        struct strace_line l;
+        strace_parse_line(p, (size_t)(end - p), &l);
+        return l.kind != STRACE_BAD;
+    }
+    return good > 0 && good * 2 > lines;
+}
+
+/* ---- arguments ---------------------------------------------------------------- */
+
+struct sym {
+    const char *name;
+    uint64_t value;
+};
+
+#define SYM(x)                                                                                     \
+    {                                                                                              \
+#x, (uint64_t)(x)                                                                          \
+    }
+static const struct sym flag_syms[] = {
+    SYM(O_RDONLY),
+    SYM(O_WRONLY),
+    SYM(O_RDWR),
+    SYM(O_CREAT),
+    SYM(O_EXCL),
+    SYM(O_NOCTTY),
+    SYM(O_TRUNC),
+    SYM(O_APPEND),
+    SYM(O_NONBLOCK),
+    SYM(O_DSYNC),
+    SYM(O_SYNC),
+    SYM(O_DIRECTORY),
+    SYM(O_NOFOLLOW),
+    SYM(O_CLOEXEC),
+    SYM(O_PATH),
+    SYM(O_TMPFILE),
+    SYM(O_NOATIME),
+    SYM(O_DIRECT),
+    {"O_LARGEFILE", 0},
+    SYM(CLONE_VM),
+    SYM(CLONE_FS),
+    SYM(CLONE_FILES),
+    SYM(CLONE_SIGHAND),
+    SYM(CLONE_PIDFD),
+    SYM(CLONE_PTRACE),
+    SYM(CLONE_VFORK),
+    SYM(CLONE_PARENT),
+    SYM(CLONE_THREAD),
+    SYM(CLONE_NEWNS),
+    SYM(CLONE_SYSVSEM),
+    SYM(CLONE_SETTLS),
+    SYM(CLONE_PARENT_SETTID),
+    SYM(CLONE_CHILD_CLEARTID),
+    SYM(CLONE_DETACHED),
+    SYM(CLONE_UNTRACED),
+    SYM(CLONE_CHILD_SETTID),
+    SYM(CLONE_NEWCGROUP),
+    SYM(CLONE_NEWUTS),
+    SYM(CLONE_NEWIPC),
+    SYM(CLONE_NEWUSER),
+    SYM(CLONE_NEWPID),
+    SYM(CLONE_NEWNET),
+    SYM(CLONE_IO),
+    SYM(CLONE_CLEAR_SIGHAND),
+    SYM(CLONE_INTO_CGROUP),
+    SYM(PROT_NONE),
+    SYM(PROT_READ),
+    SYM(PROT_WRITE),
+    SYM(PROT_EXEC),
+    SYM(MAP_SHARED),
+    SYM(MAP_PRIVATE),
+    SYM(MAP_FIXED),
+    SYM(MAP_ANONYMOUS),
+    SYM(MAP_DENYWRITE),
+    SYM(MAP_NORESERVE),
+    SYM(MAP_STACK),
+    SYM(MAP_GROWSDOWN),
+    SYM(MAP_POPULATE),
+    SYM(MAP_FIXED_NOREPLACE),
+    SYM(MAP_SHARED_VALIDATE),
+    SYM(AF_UNIX),
+    SYM(AF_INET),
+    SYM(AF_INET6),
+    SYM(AF_NETLINK),
+    SYM(AF_PACKET),
+    SYM(AF_UNSPEC),
+    SYM(SOCK_STREAM),
+    SYM(SOCK_DGRAM),
+    SYM(SOCK_RAW),
+    SYM(SOCK_SEQPACKET),
+    SYM(SOCK_CLOEXEC),
+    SYM(SOCK_NONBLOCK),
+    SYM(IPPROTO_IP),
+    SYM(IPPROTO_TCP),
+    SYM(IPPROTO_UDP),
+    {"AT_FDCWD", (uint64_t)(int64_t)AT_FDCWD},
+};
+
+/* A number or an OR of names (strace's FLAG|FLAG|0x4, SIGCHLD too); false
+ * when a part is neither. */
+static bool parse_value(const char *p, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *end = p + len;
+    while (p < end) {
+        const char *bar = memchr(p, '|', (size_t)(end - p));
+        const char *e = bar ? bar : end;
+        size_t n = (size_t)(e - p);
+        char buf[64];
+        if (n == 0 || n >= sizeof(buf))
+            return false;
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        char *stop;
+        errno = 0;
+        unsigned long long num =
+            buf[0] == '-' ? (unsigned long long)strtoll(buf, &stop, 0) : strtoull(buf, &stop, 0);
+        if (stop != buf && *stop == '\0' && errno == 0) {
+            v |= num;
+        } else {
+            bool found = false;
+            for (size_t i = 0; i < sizeof(flag_syms) / sizeof(flag_syms[0]); i++)
+                if (strcmp(flag_syms[i].name, buf) == 0) {
+                    v |= flag_syms[i].value;
+                    found = true;
+                    break;
+                }
+            int sig = found ? 0 : signal_number(buf, n);
+            if (sig)
+                v |= (uint64_t)sig;
+            else if (!found)
+                return false;
+        }
+        p = bar ? bar + 1 : end;
+    }
+    *out = v;
+    return true;
+}
+
+/* The next top-level argument of [p, end): its text, without a "name=". */
+static const char *next_arg(const char *p, const char *end, const char **a, size_t *alen)
+{
+    p = skip_spaces(p, end);
+    const char *s = p;
+    int depth = 0;
+    for (; p < end; p++) {
+        if (*p == '"') {
+            for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\')
+                    p++;
+            if (p >= end)
+                break;
+        } else if (*p == '(' || *p == '[' || *p == '{' || *p == '<') {
+            depth++;
+        } else if (*p == ')' || *p == ']' || *p == '}' || (*p == '>' && !arrow(p, s))) {
+            depth--;
+        } else if (*p == ',' && depth == 0) {
+            break;
+        }
+    }
+    const char *e = p;
+    while (e > s && e[-1] == ' ')
+        e--;
+    size_t n = word_len(s, e);
+    if (n && s + n < e && s[n] == '=' && !isupper((unsigned char)*s))
+        s += n + 1;
+    *a = s;
+    *alen = (size_t)(e - s);
+    return p < end ? p + 1 : end;
+}
+
+/* A quoted C string into out (NUL-terminated); its length, -1 when it is
+ * none. *cut: strace shortened it ("..." after the quote). */
+static int unquote(const char *p, size_t len, char *out, size_t cap, bool *cut)
+{
+    const char *end = p + len;
+    if (cut)
+        *cut = false;
+    if (len < 2 || *p != '"')
+        return -1;
+    size_t o = 0;
+    for (p++; p < end && *p != '"'; p++) {
+        int c = (unsigned char)*p;
+        if (c == '\\' && p + 1 < end) {
+            p++;
+            switch (*p) {
+            case 'n':
+                c = '\n';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case 'v':
+                c = '\v';
+                break;
+            case 'f':
+                c = '\f';
+                break;
+            case 'x': {
+                int v = 0, k = 0;
+                while (k < 2 && p + 1 < end && isxdigit((unsigned char)p[1])) {
+                    p++;
+                    v = v * 16 + (isdigit((unsigned char)*p) ? *p - '0' : (tolower(*p) - 'a' + 10));
+                    k++;
+                }
+                c = v;
+                break;
+            }
+            default:
+                if (*p >= '0' && *p <= '7') {
+                    int v = 0, k = 0;
+                    while (k < 3 && p < end && *p >= '0' && *p <= '7') {
+                        v = v * 8 + (*p - '0');
+                        p++;
+                        k++;
+                    }
+                    p--;
+                    c = v;
+                } else {
+                    c = (unsigned char)*p;
+                }
+            }
+        }
+        if (o + 1 < cap)
+            out[o++] = (char)c;
+    }
+    if (p >= end)
+        return -1;
+    out[o] = '\0';
+    if (cut)
+        *cut = starts(p + 1, end, "...");
+    return (int)o;
+}
+
+/* ---- the source ------------------------------------------------------------- */
+
+static struct {
+    const char *path;
+    char *map;
+    size_t len, pos;
+    unsigned long lineno;
+    bool done, started, timed;
+    pid_t root_pid;
+    struct root_status root;
+    struct source_run run;
+    uint64_t last_ns;
+    unsigned long bad;
+    unsigned long bad_lines[BAD_SHOWN];
+    char exe[PATH_MAX];
+} sl;
+
+/* A call seen to its <unfinished ...>: its text, waiting for the rest. */
+struct pending {
+    pid_t tid;
+    char *text; /* "NAME(ARGS" */
+    uint64_t ts;
+    bool timed;
+    uint64_t clone_flags; /* a clone's, for a child seen before it returns */
+    bool spawns;
+};
+static struct pending *pend;
+static size_t pend_count, pend_cap;
+
+static struct pending *pending_of(pid_t tid)
+{
+    for (size_t i = 0; i < pend_count; i++)
+        if (pend[i].tid == tid)
+            return &pend[i];
+    return NULL;
+}
+
+static void pending_drop(struct pending *p)
+{
+    free(p->text);
+    *p = pend[--pend_count];
+}
+
+static const struct root_status *sl_root(void)
+{
+    return &sl.root;
+}
+
+static pid_t sl_root_pid(void)
+{
+    return sl.root_pid;
+}
+
+static const struct source_run *sl_recorded(void)
+{
+    return &sl.run;
+}
+
+static void sl_prepare(void) {}
+
+static void sl_set_interest(void) {}
+
+static bool is_spawn(int32_t nr)
+{
+    return nr == SYS_clone || nr == SYS_fork || nr == SYS_vfork || nr == 435;
+}
+
+/* The clone flags a spawning call's text says. */
+static uint64_t spawn_flags(int32_t nr, const char *args, size_t len)
+{
+    if (nr == SYS_fork)
+        return SIGCHLD;
+    if (nr == SYS_vfork)
+        return CLONE_VM | CLONE_VFORK | SIGCHLD;
+    const char *p = args, *end = args + len;
+    if (nr == 435 && p < end && *p == '{')
+        p++;
+    while (p < end) {
+        const char *a;
+        size_t n;
+        const char *s = skip_spaces(p, end);
+        p = next_arg(p, end, &a, &n);
+        if (starts(s, end, "flags=") || starts(s, end, "{flags=")) {
+            uint64_t v;
+            if (parse_value(a, n, &v))
+                return v;
+        }
+        if (nr == 435)
+            break;
+    }
+    return SIGCHLD;
+}
+
+static void no_path(struct syscall_call *c)
+{
+    c->path_len = c->path2_len = -1;
+    c->path_err = ENODATA;
+    c->path[0] = c->path2[0] = '\0';
+}
+
+/* What "<...>" after an fd says it is. */
+static void describe_fd(struct syscall_payloads *cap, int fd, const char *name, size_t len)
+{
+    if (fd < 0 || cap->fd_count == PAYLOAD_FDS_MAX || payload_fd(cap, fd))
+        return;
+    struct captured_fd *cf = &cap->fds[cap->fd_count++];
+    memset(cf, 0, sizeof(*cf));
+    cf->fd = fd;
+    struct snapshot_fd *s = &cf->info;
+    s->fd = fd;
+    s->flags = -1; /* a log does not say how it was opened */
+    s->path = xcalloc(1, len + 1);
+    memcpy(s->path, name, len);
+    s->path[len] = '\0';
+    const char *br = memchr(name, '[', len);
+    size_t pre = br ? (size_t)(br - name) : 0;
+    if (starts(name, name + len, "pipe:["))
+        s->kind = CMP_FD_PIPE;
+    else if (br && name[len - 1] == ']' &&
+             (starts(name, name + len, "socket:[") || starts(name, name + len, "TCP:[") ||
+              starts(name, name + len, "TCPv6:[") || starts(name, name + len, "UDP:[") ||
+              starts(name, name + len, "UDPv6:[") || starts(name, name + len, "UNIX") ||
+              starts(name, name + len, "NETLINK:["))) {
+        s->kind = CMP_FD_SOCKET;
+        static const struct {
+            const char *prefix, *type;
+            int family;
+        } types[] = {{"TCP", "tcp4", AF_INET},          {"TCPv6", "tcp6", AF_INET6},
+                     {"UDP", "udp4", AF_INET},          {"UDPv6", "udp6", AF_INET6},
+                     {"UNIX", "unix", AF_UNIX},         {"UNIX-STREAM", "unix", AF_UNIX},
+                     {"NETLINK", "netlink", AF_NETLINK}};
+        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+            if (strlen(types[i].prefix) == pre && memcmp(types[i].prefix, name, pre) == 0) {
+                snprintf(s->sock_type, sizeof(s->sock_type), "%s", types[i].type);
+                s->sock_family = types[i].family;
+            }
+        const char *arrow = memmem(name, len, "->", 2);
+        if (arrow && s->sock_family != AF_UNIX) {
+            size_t rl = (size_t)(name + len - 1 - (arrow + 2));
+            s->remote = xcalloc(1, rl + 1);
+            memcpy(s->remote, arrow + 2, rl);
+            s->remote[rl] = '\0';
+        }
+    } else if (starts(name, name + len, "anon_inode:[eventfd]"))
+        s->kind = CMP_FD_EVENTFD;
+    else if (starts(name, name + len, "anon_inode:[eventpoll]"))
+        s->kind = CMP_FD_EPOLL;
+    else if (starts(name, name + len, "anon_inode:"))
+        s->kind = CMP_FD_OTHER;
+    else if (starts(name, name + len, "/dev/") && !starts(name, name + len, "/dev/shm/"))
+        s->kind = CMP_FD_DEVICE;
+    else if (*name == '/')
+        s->kind = CMP_FD_FILE;
+    else
+        s->kind = CMP_FD_OTHER;
+}
+
+/* "3</path>" or "3": the fd, its name described. */
+static bool parse_fd(const char *a, size_t n, struct syscall_payloads *cap, uint64_t *out)
+{
+    const char *lt = memchr(a, '<', n);
+    if (!parse_value(a, lt ? (size_t)(lt - a) : n, out))
+        return false;
+    if (lt && a[n - 1] == '>')
+        describe_fd(cap, (int)(int64_t)*out, lt + 1, (size_t)(a + n - 1 - (lt + 1)));
+    return true;
+}
+
+/* ["a", "b"] into a NUL-separated argv. */
+static void parse_argv(const char *a, size_t n, struct program_record *prog)
+{
+    prog->argv = NULL;
+    prog->argv_len = 0;
+    if (n < 2 || a[0] != '[')
+        return;
+    const char *p = a + 1, *end = a + n - 1;
+    size_t cap = n + 1, len = 0;
+    char *out = xcalloc(1, cap);
+    while (p < end) {
+        const char *s;
+        size_t sl_len;
+        p = next_arg(p, end, &s, &sl_len);
+        if (sl_len == 0)
+            break;
+        int k = unquote(s, sl_len, out + len, cap - len, NULL);
+        if (k < 0)
+            break;
+        len += (size_t)k + 1;
+    }
+    prog->argv = out;
+    prog->argv_len = len;
+}
+
+static struct task *task_for(pid_t tid)
+{
+    struct task *t = proctable_find(tid);
+    return t && t->proc ? t : NULL;
+}
+
+/* A task the log names before its parent's clone returned: the child of the
+ * call still unfinished (the latest such). */
+static struct task *adopt(pid_t tid, uint64_t ts)
+{
+    struct pending *from = NULL;
+    for (size_t i = 0; i < pend_count; i++)
+        if (pend[i].spawns && (!from || pend[i].ts >= from->ts))
+            from = &pend[i];
+    struct task *parent = from ? task_for(from->tid) : NULL;
+    if (!parent)
+        return NULL;
+    from->spawns = false;
+    struct task *child = proctable_add(tid);
+    stream_spawn(parent, child, from->clone_flags, ts);
+    return task_for(tid);
+}
+
+static void root_for(pid_t tid, uint64_t ts)
+{
+    struct task *t = proctable_add(tid);
+    sl.root_pid = tid;
+    t->before_exec = true;
+    struct program_record prog;
+    memset(&prog, 0, sizeof(prog));
+    prog.cwd_err = ENODATA; /* a log does not say where it ran */
+    snprintf(prog.exe, sizeof(prog.exe), "%s", sl.exe);
+    stream_root(t, &prog, 0, ts);
+}
+
+static void bad_line(void)
+{
+    if (sl.bad < BAD_SHOWN)
+        sl.bad_lines[sl.bad] = sl.lineno;
+    sl.bad++;
+}
+
+/* A whole call (a line, or an unfinished one and its resumption). */
+static bool apply_call(struct task *t, const char *name, size_t name_len, const char *args,
+                       size_t args_len, const struct strace_line *l, uint64_t entry_ts,
+                       uint64_t exit_ts)
+{
+    char nm[64];
+    if (name_len >= sizeof(nm))
+        return false;
+    memcpy(nm, name, name_len);
+    nm[name_len] = '\0';
+    int32_t nr = cmp_syscall_number(nm);
+    const struct syscall_desc *d = nr >= 0 ? syscall_desc(nr) : NULL;
+    if (!d)
+        return false;
+    struct syscall_call *c = &t->call;
+    payloads_reset(&c->cap);
+    memset(c->args, 0, sizeof(c->args));
+    c->nr = nr;
+    c->abi = CMP_ABI_X86_64;
+    no_path(c);
+    c->sockaddr_len = 0;
+    c->sockaddr[0] = '\0';
+    c->sock_family = AF_UNSPEC;
+    c->want_exit = true;
+    const char *p = args, *end = args + args_len;
+    struct program_record prog;
+    memset(&prog, 0, sizeof(prog));
+    int paths = 0;
+    for (int i = 0; i < 6 && p < end; i++) {
+        const char *a;
+        size_t n;
+        p = next_arg(p, end, &a, &n);
+        char kind = d->args && i < (int)strlen(d->args) ? d->args[i] : 'x';
+        uint64_t v = 0;
+        if (kind == 'd' || kind == 'D') {
+            if (parse_fd(a, n, &c->cap, &v))
+                c->args[i] = v;
+        } else if (kind == 'p') {
+            char *dst = paths == 0 ? c->path : c->path2;
+            int k = unquote(a, n, dst, PATH_MAX, NULL);
+            if (paths == 0) {
+                c->path_len = k;
+                c->path_err = k < 0 ? EFAULT : 0;
+            } else {
+                c->path2_len = k;
+            }
+            paths++;
+            if (nr == SYS_execve && i == 0 && k >= 0)
+                snprintf(prog.exe, sizeof(prog.exe), "%s", c->path);
+        } else if (nr == SYS_execve && i == 1) {
+            free(prog.argv);
+            parse_argv(a, n, &prog);
+        } else if ((n && *a == '[' &&
+                    (nr == SYS_pipe || nr == SYS_pipe2 || nr == SYS_socketpair))) {
+            /* [3<pipe:[1]>, 4<pipe:[1]>] */
+            const char *q = a + 1, *qe = a + n - 1;
+            int k = 0;
+            while (q < qe && k < 2) {
+                const char *f;
+                size_t fl;
+                q = next_arg(q, qe, &f, &fl);
+                uint64_t fd;
+                if (!parse_fd(f, fl, &c->cap, &fd))
+                    break;
+                c->cap.fd_pair[k++] = (int32_t)fd;
+            }
+            if (k == 2)
+                c->cap.have |= PAYLOAD_FD_PAIR;
+        } else if (parse_value(a, n, &v)) {
+            c->args[i] = v;
+        }
+    }
+    if (nr == 435) {
+        c->cap.clone_flags = spawn_flags(nr, args, args_len);
+        c->cap.have |= PAYLOAD_CLONE_ARGS;
+    }
+    int64_t ret = 0;
+    bool known = !l->ret_unknown;
+    if (known && l->ret_len) {
+        const char *lt = memchr(l->ret, '<', l->ret_len);
+        uint64_t v;
+        if (!parse_value(l->ret, lt ? (size_t)(lt - l->ret) : l->ret_len, &v)) {
+            free(prog.argv);
+            return false;
+        }
+        ret = (int64_t)v;
+        if (lt)
+            describe_fd(&c->cap, (int)ret, lt + 1, (size_t)(l->ret + l->ret_len - 1 - (lt + 1)));
+    }
+    if (l->err)
+        ret = -l->err;
+    stream_syscall_entry(t, entry_ts);
+    if (known && t->call.want_exit) {
+        if (is_spawn(nr) && ret > 0 && !proctable_find((pid_t)ret)) {
+            struct task *child = proctable_add((pid_t)ret);
+            stream_spawn(t, child, spawn_flags(nr, args, args_len), exit_ts);
+        }
+        stream_syscall_exit(t, ret, exit_ts);
+        if (nr == SYS_execve && ret == 0) {
+            if (!prog.exe[0])
+                snprintf(prog.exe, sizeof(prog.exe), "%s", c->path);
+            prog.cwd_err = ENODATA;
+            stream_exec(t, t->tid, &prog, exit_ts);
+        }
+    }
+    t->call.active = false;
+    free(prog.argv);
+    return true;
+}
+
+static bool apply_line(const char *line, size_t len)
+{
+    struct strace_line l;
+    strace_parse_line(line, len, &l);
+    if (l.kind == STRACE_BAD)
+        return false;
+    if (l.kind == STRACE_IGNORED)
+        return true;
+    pid_t tid = l.pid ? l.pid : NO_PID;
+    uint64_t ts = l.has_time ? l.ts_ns : sl.last_ns;
+    if (ts < sl.last_ns)
+        ts = sl.last_ns; /* -t and -tt wrap at midnight */
+    sl.last_ns = ts;
+    if (ts > sl.run.end_ns)
+        sl.run.end_ns = ts;
+    if (!sl.root_pid)
+        root_for(tid, ts);
+    struct task *t = task_for(tid);
+    if (!t)
+        t = adopt(tid, ts);
+    if (!t)
+        return false;
+    switch (l.kind) {
+    case STRACE_SIGNAL:
+        stream_signal(t, l.code, ts);
+        return true;
+    case STRACE_EXITED:
+    case STRACE_KILLED: {
+        int code = l.kind == STRACE_EXITED ? l.code : -1;
+        int sig = l.kind == STRACE_KILLED ? l.code : 0;
+        if (t->tid == sl.root_pid && !sl.root.ended) {
+            sl.root.ended = true;
+            sl.root.exit_code = code;
+            sl.root.exit_signal = sig;
+            sl.root.core_dumped = l.core;
+        }
+        stream_exit(t, code, sig, l.core, ts);
+        proctable_remove(t);
+        struct pending *p = pending_of(tid);
+        if (p)
+            pending_drop(p);
+        return true;
+    }
+    case STRACE_CALL:
+        return apply_call(t, l.name, l.name_len, l.args, l.args_len, &l, ts,
+                          l.has_dur ? ts + l.dur_ns : ts);
+    case STRACE_UNFIN: {
+        struct pending *p = pending_of(tid);
+        if (p)
+            pending_drop(p);
+        if (pend_count == pend_cap) {
+            pend_cap = pend_cap ? pend_cap * 2 : 16;
+            pend = xrealloc(pend, pend_cap * sizeof(*pend));
+        }
+        p = &pend[pend_count++];
+        p->tid = tid;
+        p->text = xcalloc(1, len + 1);
+        size_t tl = (size_t)(l.args + l.args_len - l.name);
+        memcpy(p->text, l.name, tl);
+        p->text[tl] = '\0';
+        p->ts = ts;
+        char nm[64];
+        int32_t nr = -1;
+        if (l.name_len < sizeof(nm)) {
+            memcpy(nm, l.name, l.name_len);
+            nm[l.name_len] = '\0';
+            nr = cmp_syscall_number(nm);
+        }
+        p->spawns = is_spawn(nr);
+        p->clone_flags = p->spawns ? spawn_flags(nr, l.args, l.args_len) : 0;
+        return true;
+    }
+    case STRACE_RESUMED: {
+        struct pending *p = pending_of(tid);
+        if (!p || strncmp(p->text, l.name, l.name_len) != 0 || p->text[l.name_len] != '(')
+            return false;
+        size_t head = strlen(p->text);
+        char *whole = xcalloc(1, head + l.args_len + 1);
+        memcpy(whole, p->text, head);
+        memcpy(whole + head, l.args, l.args_len);
+        whole[head + l.args_len] = '\0';
+        uint64_t entry = p->ts;
+        pending_drop(p);
+        bool ok = apply_call(t, whole, l.name_len, whole + l.name_len + 1,
+                             head + l.args_len - l.name_len - 1, &l, entry,
+                             l.has_dur ? entry + l.dur_ns : ts);
+        free(whole);
+        return ok;
+    }
+    default:
+        return false;
+    }
+}
+
+static bool read_all(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "compendium: cannot read %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return false;
+    }
+    sl.len = (size_t)st.st_size;
+    if (sl.len) {
+        void *m = mmap(NULL, sl.len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            fprintf(stderr, "compendium: cannot read %s: %s\n", path, strerror(errno));
+            close(fd);
+            return false;
+        }
+        sl.map = m;
+    }
+    close(fd);
+    return true;
+}
+
+static enum source_open_result sl_open(const struct source_target *target, char **command)
+{
+    sl.path = target->recording;
+    tracee_mem_refuse();
+    if (!read_all(sl.path))
+        return SOURCE_FAILED;
+    fprintf(stderr, "compendium: %s is an strace log: replaying its lines\n", sl.path);
+    sl.root.exit_code = -1;
+    /* The command: the first execve's arguments. */
+    char *cmd = xstrdup("");
+    const char *p = sl.map, *end = sl.map + sl.len;
+    for (int lines = 0; p < end && lines < 64; lines++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        struct strace_line l;
+        strace_parse_line(p, (size_t)(le - p), &l);
+        if (l.has_time && !sl.timed) {
+            sl.timed = true;
+            sl.run.start_ns = sl.run.end_ns = sl.last_ns = l.ts_ns;
+            sl.run.wall_start_ns = l.ts_ns;
+        }
+        if (l.kind == STRACE_CALL && l.name_len == 6 && memcmp(l.name, "execve", 6) == 0) {
+            const char *a, *ae = l.args + l.args_len;
+            size_t n;
+            const char *q = next_arg(l.args, ae, &a, &n);
+            unquote(a, n, sl.exe, sizeof(sl.exe), NULL);
+            next_arg(q, ae, &a, &n);
+            struct program_record prog;
+            parse_argv(a, n, &prog);
+            if (prog.argv) {
+                free(cmd);
+                cmd = xcalloc(1, prog.argv_len + 1);
+                for (size_t i = 0; i < prog.argv_len; i++)
+                    cmd[i] = prog.argv[i] ? prog.argv[i] : ' ';
+                cmd[prog.argv_len ? prog.argv_len - 1 : 0] = '\0';
+                free(prog.argv);
+            }
+            break;
+        }
+        if (l.has_time && !sl.timed) {
+            sl.timed = true;
+            sl.run.start_ns = sl.run.end_ns = sl.last_ns = l.ts_ns;
+            sl.run.wall_start_ns = l.ts_ns;
+        }
+        p = le + 1;
+    }
+    *command = cmd;
+    return SOURCE_OPENED;
+}
+
+static bool sl_start(uint64_t now)
+{
+    (void)now;
+    sl.started = true;
+    return true;
+}
+
+static bool sl_tracing(void)
+{
+    return !sl.done;
+}
+
+static void finish(void)
+{
+    sl.done = true;
+    if (!sl.bad)
+        return;
+    char why[256];
+    int n = snprintf(why, sizeof(why), "%lu line%s not understood (line", sl.bad,
+                     sl.bad == 1 ? " was" : "s were");
+    for (unsigned long i = 0; i < sl.bad && i < BAD_SHOWN && n > 0 && (size_t)n < sizeof(why); i++)
+        n += snprintf(why + n, sizeof(why) - (size_t)n, "%s %lu", i ? "," : "", sl.bad_lines[i]);
+    if (n > 0 && (size_t)n < sizeof(why))
+        snprintf(why + n, sizeof(why) - (size_t)n, "%s): the facts leave them out",
+                 sl.bad > BAD_SHOWN ? ", ..." : "");
+    output_input_incomplete(sl.path, why);
+}
+
+static enum source_step sl_next(uint64_t deadline, bool block)
+{
+    (void)deadline;
+    (void)block;
+    if (sl.done)
+        return SOURCE_ENDED;
+    for (int i = 0; i < BATCH; i++) {
+        if (sl.pos >= sl.len) {
+            finish();
+            return SOURCE_ENDED;
+        }
+        const char *p = sl.map + sl.pos;
+        const char *nl = memchr(p, '\n', sl.len - sl.pos);
+        size_t len = nl ? (size_t)(nl - p) : sl.len - sl.pos;
+        sl.pos += len + 1;
+        sl.lineno++;
+        if (len == 0)
+            continue;
+        if (!apply_line(p, len))
+            bad_line();
+    }
+    return SOURCE_HANDLED;
+}
+
+static void sl_stop(enum source_stop_how how)
+{
+    (void)how;
+    sl.done = true;
+}
+
+static void sl_close(void)
+{
+    if (sl.map)
+        munmap(sl.map, sl.len);
+    sl.map = NULL;
+    while (pend_count)
+        pending_drop(&pend[0]);
+    free(pend);
+    pend = NULL;
+    pend_cap = 0;
+}
+
+static void sl_totals(cmp_run_info *out)
+{
+    out->io_traced = 1; /* strace shows every read and write unless -e says otherwise */
+}
+
+const struct source strace_source = {
+    .caps = {.name = "strace", .live = false, .can_stop = false, .can_attach = false},
+    .prepare = sl_prepare,
+    .open = sl_open,
+    .set_interest = sl_set_interest,
+    .start = sl_start,
+    .tracing = sl_tracing,
+    .next = sl_next,
+    .stop = sl_stop,
+    .close = sl_close,
+    .root = sl_root,
+    .root_pid = sl_root_pid,
+    .totals = sl_totals,
+    .recorded = sl_recorded,
+};

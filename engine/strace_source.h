@@ -1,0 +1,52 @@
+/* The strace log source: the lines of `strace -f [-t|-tt|-ttt] [-T] [-y|-yy]
+ * -o FILE` (--replay of a file that is not a recording), turned into the
+ * records a live trace makes. What a log cannot tell is marked missing. */
+#ifndef COMPENDIUM_STRACE_SOURCE_H
+#define COMPENDIUM_STRACE_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "source.h"
+
+extern const struct source strace_source;
+
+/* Whether the first lines of a file (bytes, len) are strace's. */
+bool strace_log_looks(const char *bytes, size_t len);
+
+/* One line, parsed: what the parser makes of it, exposed for the tests. */
+enum strace_line_kind {
+    STRACE_BAD,     /* not understood */
+    STRACE_CALL,    /* NAME(ARGS) = RET: a whole call */
+    STRACE_UNFIN,   /* NAME(ARGS <unfinished ...> */
+    STRACE_RESUMED, /* <... NAME resumed>ARGS) = RET */
+    STRACE_SIGNAL,  /* --- SIGX {...} --- */
+    STRACE_EXITED,  /* +++ exited with N +++ */
+    STRACE_KILLED,  /* +++ killed by SIGX +++ */
+    STRACE_IGNORED, /* a line strace writes that is no record (detached, ...) */
+};
+
+struct strace_line {
+    enum strace_line_kind kind;
+    int pid;        /* 0 without a pid prefix */
+    bool has_time;  /* -t/-tt/-ttt */
+    uint64_t ts_ns; /* the line's time */
+    bool has_dur;   /* -T */
+    uint64_t dur_ns;
+    const char *name; /* the syscall's name (not NUL-terminated) */
+    size_t name_len;
+    const char *args; /* the text between the parentheses (not NUL-terminated) */
+    size_t args_len;
+    const char *ret; /* the text after "= ", to the errno or the duration */
+    size_t ret_len;
+    bool ret_unknown; /* "= ?" */
+    int err;          /* the errno name's number, 0 without */
+    int code;         /* exited: the status; killed, signal: the signal */
+    bool core;
+};
+
+/* Parses line (len bytes, no newline); *out's pointers point into line. */
+void strace_parse_line(const char *line, size_t len, struct strace_line *out);
+
+#endif

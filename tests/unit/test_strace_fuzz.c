@@ -1,0 +1,147 @@
+/* The strace line parser on damaged input: lines of a real log (strace -f
+ * -ttt -T -yy of the spawn test program, paths shortened) cut short,
+ * with bytes changed, dropped or doubled, thousands of times from a fixed
+ * seed. Each mutated line sits in a buffer of its own exact size, so that
+ * under ASan a read past its end is caught; whatever the bytes, the parser
+ * gives a kind, and the text it points to lies inside the line. The lines
+ * as strace wrote them are all understood, with the kind they are. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "strace_source.h"
+
+static const struct {
+    const char *text;
+    enum strace_line_kind kind;
+} lines[] = {
+    {"8452  1796130925.062321 execve(\"/p/spawn\", [\"/p/spawn\"], 0x7ffc920760d0 /* 37 vars */) "
+     "= 0 <0.000209>",
+     STRACE_CALL},
+    {"8452  1796130925.062679 brk(NULL)       = 0x55cfbe70e000 <0.000011>", STRACE_CALL},
+    {"8452  1796130925.062846 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, "
+     "-1, 0) = 0x7fc7e96ed000 <0.000013>",
+     STRACE_CALL},
+    {"8452  1796130925.062900 access(\"/etc/ld.so.preload\", R_OK) = -1 ENOENT (No such file or "
+     "directory) <0.000012>",
+     STRACE_CALL},
+    {"8452  1796130925.063248 read(3</usr/lib/x86_64-linux-gnu/libc.so.6>, "
+     "\"\\177ELF\\2\\1\\1\\3\\0\\0\", 832) = 832 <0.000009>",
+     STRACE_CALL},
+    {"8452  1796130925.064151 pipe2([3<pipe:[7825222]>, 4<pipe:[7825222]>], O_CLOEXEC) = 0 "
+     "<0.000017>",
+     STRACE_CALL},
+    {"8452  1796130925.064216 clone(child_stack=NULL, "
+     "flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7fc7e94fda10) = 8453 "
+     "<0.000093>",
+     STRACE_CALL},
+    {"8453  1796130925.064362 set_robust_list(0x7fc7e94fda20, 24 <unfinished ...>", STRACE_UNFIN},
+    {"8452  1796130925.064373 rt_sigaction(SIGRT_1, {sa_handler=0x7fc7e9586720, sa_mask=[], "
+     "sa_flags=SA_RESTORER|SA_ONSTACK|SA_RESTART|SA_SIGINFO, sa_restorer=0x7fc7e953c050},  "
+     "<unfinished ...>",
+     STRACE_UNFIN},
+    {"8453  1796130925.064390 <... set_robust_list resumed>) = 0 <0.000020>", STRACE_RESUMED},
+    {"8452  1796130925.064782 <... clone3 resumed> => {parent_tid=[8454]}, 88) = 8454 <0.000036>",
+     STRACE_RESUMED},
+    {"8452  1796130925.057606 sendfile(4</d/copy2.bin>, 3</d/out.bin>, [100] => [200], 100) = "
+     "100 <0.000025>",
+     STRACE_CALL},
+    {"8454  1796130925.065063 write(4<pipe:[7825222]>, \"hello\", 5 <unfinished ...>",
+     STRACE_UNFIN},
+    {"8452  1796130925.065401 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=8453, "
+     "si_uid=0, si_status=0, si_utime=0, si_stime=0} ---",
+     STRACE_SIGNAL},
+    {"8453  1796130925.065500 connect(3<TCP:[127.0.0.1:40000->127.0.0.1:8080]>, "
+     "{sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0 "
+     "<0.000030>",
+     STRACE_CALL},
+    {"8452  1796130925.065600 wait4(-1,  <unfinished ...>", STRACE_UNFIN},
+    {"8452  1796130925.065700 <... wait4 resumed>0x7ffc, 0, NULL) = ? ERESTARTSYS (To be "
+     "restarted if SA_RESTART is set) <0.000100>",
+     STRACE_RESUMED},
+    {"8454  1796130925.065800 exit(0)                 = ?", STRACE_CALL},
+    {"8454  1796130925.065900 +++ exited with 0 +++", STRACE_EXITED},
+    {"8453  1796130925.066000 +++ killed by SIGSEGV (core dumped) +++", STRACE_KILLED},
+    {"12:01:02.123456 openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC) = 3", STRACE_CALL},
+    {"write(1, \"x\\n\", 2)                      = 2", STRACE_CALL},
+};
+#define LINES (sizeof(lines) / sizeof(lines[0]))
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static uint64_t next_random(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static size_t below(size_t n)
+{
+    return n ? (size_t)(next_random() % n) : 0;
+}
+
+static bool inside(const char *p, size_t len, const char *buf, size_t cap)
+{
+    return !p || (p >= buf && p + len <= buf + cap);
+}
+
+/* Parses len bytes in a buffer of exactly that size; the pointers checked. */
+static enum strace_line_kind parse_exact(const char *text, size_t len)
+{
+    char *buf = malloc(len ? len : 1);
+    memcpy(buf, text, len);
+    struct strace_line l;
+    strace_parse_line(buf, len, &l);
+    CHECK(inside(l.name, l.name_len, buf, len));
+    CHECK(inside(l.args, l.args_len, buf, len));
+    CHECK(inside(l.ret, l.ret_len, buf, len));
+    free(buf);
+    return l.kind;
+}
+
+static const char noise[] = "()[]{}<>\"\\,=|-.: ?+x0123456789ENOENT";
+
+int main(void)
+{
+    for (size_t i = 0; i < LINES; i++) {
+        enum strace_line_kind k = parse_exact(lines[i].text, strlen(lines[i].text));
+        if (k != lines[i].kind)
+            fprintf(stderr, "line %zu: kind %d, want %d\n", i, (int)k, (int)lines[i].kind);
+        CHECK(k == lines[i].kind);
+    }
+    char m[1024];
+    for (int round = 0; round < 200000; round++) {
+        const char *t = lines[below(LINES)].text;
+        size_t len = strlen(t);
+        memcpy(m, t, len);
+        int edits = 1 + (int)below(4);
+        for (int e = 0; e < edits && len > 0; e++) {
+            size_t at = below(len);
+            switch (below(4)) {
+            case 0: /* cut short */
+                len = at;
+                break;
+            case 1: /* a byte changed */
+                m[at] = below(2) ? noise[below(sizeof(noise) - 1)] : (char)below(256);
+                break;
+            case 2: /* a byte dropped */
+                memmove(m + at, m + at + 1, len - at - 1);
+                len--;
+                break;
+            default: /* a byte doubled */
+                if (len + 1 < sizeof(m)) {
+                    memmove(m + at + 1, m + at, len - at);
+                    len++;
+                }
+            }
+        }
+        parse_exact(m, len);
+    }
+    CHECK(strace_log_looks("", 0) == false);
+    CHECK(strace_log_looks("hello, world\n", 13) == false);
+    return check_finish();
+}
