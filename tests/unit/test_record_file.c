@@ -151,6 +151,20 @@ static void same_call(const struct syscall_call *a, const struct syscall_call *b
     CHECK_INT(a->path_err, b->path_err);
 }
 
+/* The file a writer made, whole; the file is removed. */
+static uint8_t *take_file(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    CHECK(fd >= 0 && fstat(fd, &st) == 0);
+    *len = (size_t)st.st_size;
+    uint8_t *data = malloc(*len);
+    CHECK(read(fd, data, *len) == (ssize_t)*len);
+    close(fd);
+    unlink(path);
+    return data;
+}
+
 /* Every fd kind the engine has reads back: a kind added to event.h must
  * not make recordings of it unreadable. */
 static void every_fd_kind(void)
@@ -171,16 +185,11 @@ static void every_fd_kind(void)
     }
     CHECK_INT(rf_writer_close(w), 0);
 
-    int fd = open(path, O_RDONLY);
-    struct stat st;
-    CHECK(fd >= 0 && fstat(fd, &st) == 0);
-    uint8_t *data = malloc((size_t)st.st_size);
-    CHECK(read(fd, data, (size_t)st.st_size) == (ssize_t)st.st_size);
-    close(fd);
-    unlink(path);
+    size_t len;
+    uint8_t *data = take_file(path, &len);
     enum rf_status status;
     uint64_t at;
-    struct rf_reader *r = rf_reader_new(data, (size_t)st.st_size, &status, &at);
+    struct rf_reader *r = rf_reader_new(data, len, &status, &at);
     CHECK(r != NULL);
     struct rf_next n;
     int kinds = 0;
@@ -272,14 +281,8 @@ int main(void)
     rf_write_end(w, &end);
     CHECK_INT(rf_writer_close(w), 0);
 
-    int fd = open(path, O_RDONLY);
-    struct stat st;
-    CHECK(fd >= 0 && fstat(fd, &st) == 0);
-    size_t len = (size_t)st.st_size;
-    uint8_t *data = malloc(len);
-    CHECK(read(fd, data, len) == (ssize_t)len);
-    close(fd);
-    unlink(path);
+    size_t len;
+    uint8_t *data = take_file(path, &len);
 
     enum rf_status status;
     uint64_t at;

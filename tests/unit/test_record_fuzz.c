@@ -16,22 +16,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fuzz_random.h"
 #include "record_file.h"
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t next_random(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static size_t below(size_t n)
-{
-    return n ? (size_t)(next_random() % n) : 0;
-}
 
 /* Reads every record as the replay source would; the record count, -1 when
  * the reader refused the file. */
@@ -184,6 +170,7 @@ static bool make_recording(const char *path, const char *dir)
 
 int main(void)
 {
+    fuzz_rng = 0x9e3779b97f4a7c15ull;
     char dir[] = "/tmp/compendium-fuzz.XXXXXX";
     if (!mkdtemp(dir)) {
         perror("mkdtemp");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fuzz_random.h"
 #include "strace_source.h"
 
 static const struct {
@@ -69,21 +70,6 @@ static const struct {
 };
 #define LINES (sizeof(lines) / sizeof(lines[0]))
 
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static uint64_t next_random(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static size_t below(size_t n)
-{
-    return n ? (size_t)(next_random() % n) : 0;
-}
-
 static bool inside(const char *p, size_t len, const char *buf, size_t cap)
 {
     return !p || (p >= buf && p + len <= buf + cap);
@@ -107,6 +93,7 @@ static const char noise[] = "()[]{}<>\"\\,=|-.: ?+x0123456789ENOENT";
 
 int main(void)
 {
+    fuzz_rng = 0x2545f4914f6cdd1dull;
     for (size_t i = 0; i < LINES; i++) {
         enum strace_line_kind k = parse_exact(lines[i].text, strlen(lines[i].text));
         if (k != lines[i].kind)
