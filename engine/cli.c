@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "record.h"
 #include "strace_flags.h"
 #include "xalloc.h"
 
@@ -63,6 +64,8 @@ static const char usage_text[] =
     "                         12:34:56.123456, or seconds since the epoch\n"
     "  -y, -yy                fds on raw lines with what they are: 3</etc/passwd>,\n"
     "                         4<TCP:[?->127.0.0.1:80]> (-y and -yy show the same)\n"
+    "      --string-limit N   strace's -s N: strings on raw lines cut at N bytes\n"
+    "                         (0 to 32, the bytes a trace keeps; 32 by default)\n"
     "\n"
     "Exit status: the traced command's own (128+N if killed by signal N) when\n"
     "no check failed; 125 when a check or script failed, whatever the command\n"
@@ -193,7 +196,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         OPT_OTEL,
         OPT_RECORD,
         OPT_RECORD_ALL,
-        OPT_PERFETTO
+        OPT_PERFETTO,
+        OPT_STRING_LIMIT
     };
     static const struct option longopts[] = {
         {"pid", required_argument, NULL, 'p'},
@@ -214,9 +218,11 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"string-limit", required_argument, NULL, OPT_STRING_LIMIT},
         {NULL, 0, NULL, 0},
     };
     memset(out, 0, sizeof(*out));
+    out->string_limit = -1;
     opterr = 0;
     optind = 1;
     int c;
@@ -313,6 +319,17 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         case 'c':
             out->count = true;
             break;
+        case OPT_STRING_LIMIT: {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || n < 0 || n > PAYLOAD_SHOWN_DATA)
+                return usage_error("--string-limit needs a number from 0 to %d (a trace keeps the "
+                                   "first %d bytes of a string), not '%s'",
+                                   PAYLOAD_SHOWN_DATA, PAYLOAD_SHOWN_DATA, optarg);
+            out->string_limit = (int)n;
+            break;
+        }
         case 'C':
             out->count_and_show = true;
             break;

@@ -40,6 +40,7 @@ struct cli_options {
     int timestamps;      /* -t 1, -tt 2, -ttt 3 */
     int fd_paths;        /* -y 1, -yy 2 */
     uint8_t *trace_set;  /* -e trace=: selected syscall numbers; NULL without -e */
+    int string_limit;    /* --string-limit N (strace's -s), -1 without */
 };
 
 enum cli_result { CLI_RUN = 0, CLI_EXIT_OK = 1, CLI_USAGE_ERROR = 2 };

@@ -321,6 +321,9 @@ uint64_t cmp_http_realtime_ns(void);
  * of syscall nr are fds ("d" fd, "D" dirfd, "-" other, by position; NULL
  * when the table has no shapes for it), and whether it returns a new fd. */
 const char *cmp_syscall_fd_args(int32_t nr);
+/* For --string-limit: the table's argument kinds of nr (syscall_table.h),
+ * NULL when it has none. */
+const char *cmp_syscall_arg_kinds(int32_t nr);
 int32_t cmp_syscall_returns_fd(int32_t nr);
 /* END FFI */
 

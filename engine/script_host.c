@@ -416,7 +416,7 @@ static void push_option(int *n, const char *key, const char *value)
 }
 
 /* strace's flags, for c.strace: {trace = {names...} (without -e: nil),
- * timestamps = 0-3, durations =, fd_paths = 0-2}. */
+ * timestamps = 0-3, durations =, fd_paths = 0-2, string_limit = N or nil}. */
 static void push_strace_flags(const struct cli_options *opts)
 {
     lua_newtable(L);
@@ -436,6 +436,10 @@ static void push_strace_flags(const struct cli_options *opts)
     lua_setfield(L, -2, "durations");
     lua_pushinteger(L, opts->fd_paths);
     lua_setfield(L, -2, "fd_paths");
+    if (opts->string_limit >= 0) {
+        lua_pushinteger(L, opts->string_limit);
+        lua_setfield(L, -2, "string_limit");
+    }
 }
 
 static void set_options(const struct cli_options *opts, const char *command)

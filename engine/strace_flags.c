@@ -163,6 +163,12 @@ const char *cmp_syscall_fd_args(int32_t nr)
     return out;
 }
 
+const char *cmp_syscall_arg_kinds(int32_t nr)
+{
+    const struct syscall_desc *d = syscall_desc(nr);
+    return d ? d->args : NULL;
+}
+
 /* A new fd as the return value: what the state learns as NEW_FD, but for
  * the calls that write a pair out and return 0. */
 int32_t cmp_syscall_returns_fd(int32_t nr)

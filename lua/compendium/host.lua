@@ -349,6 +349,12 @@ function M.syscall_fd_args(nr)
   return p ~= nil and ffi.string(p) or nil
 end
 
+-- The table's argument kinds of nr ("dBu"), nil when it has none.
+function M.syscall_arg_kinds(nr)
+  local p = C.cmp_syscall_arg_kinds(nr)
+  return p ~= nil and ffi.string(p) or nil
+end
+
 function M.syscall_returns_fd(nr)
   return C.cmp_syscall_returns_fd(nr) ~= 0
 end

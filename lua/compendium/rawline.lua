@@ -1,7 +1,8 @@
 -- strace's flags on a view's lines: -t, -tt and -ttt put the time of day
 -- (or the epoch's seconds) where the time since the start was; -T ends a
 -- raw syscall line with the time the call took, <0.000123>; -y and -yy show
--- what each fd on it is, 3</etc/passwd>, as strace does. The flags are
+-- what each fd on it is, 3</etc/passwd>, as strace does; --string-limit N
+-- (strace's -s N) cuts its strings after N bytes. The flags are
 -- c.strace's (the command line's). The default view uses it:
 --
 --   local lines = rawline.new(c)         -- while the script loads
@@ -135,10 +136,58 @@ function M:annotate(e, text)
   return table.concat(out)
 end
 
--- A syscall event's line as c.format_syscall renders it, with -y's fds and
--- -T's duration.
+-- A quoted string's text (from its opening quote at i) cut after limit
+-- bytes, an escape (\n, \x7f, \177) counting as one; nil when it is no
+-- longer than that. And where the string, with a "..." after it, ends.
+local function cut_string(text, i, limit)
+  local n, j, cut = 0, i + 1, nil
+  while j <= #text and text:byte(j) ~= QUOTE do
+    if n == limit and not cut then cut = j end
+    if text:byte(j) == BACKSLASH then
+      local esc = text:sub(j + 1, j + 1)
+      if esc == "x" then
+        j = j + 3
+      elseif esc:find("[0-7]") then
+        j = j + (text:match("^[0-7][0-7]?[0-7]?", j + 1)):len()
+      else
+        j = j + 1
+      end
+    end
+    j = j + 1
+    n = n + 1
+  end
+  local stop = j + (text:sub(j + 1, j + 3) == "..." and 3 or 0)
+  if not cut then return nil, stop end
+  return text:sub(i, cut - 1) .. '"...', stop
+end
+
+-- text with the strings and buffers of its arguments cut after limit
+-- bytes, as strace -s cuts them (paths stay whole, as strace leaves them).
+function M:cut(e, text, limit)
+  local kinds = host.syscall_arg_kinds(e.nr)
+  local spans = kinds and arg_spans(text)
+  if not spans then return text end
+  local out, last = {}, 1
+  for i = 1, math.min(#kinds, #spans) do
+    local k, span = kinds:sub(i, i), spans[i]
+    if (k == "s" or k == "b" or k == "B") and text:byte(span[1]) == QUOTE then
+      local shown, stop = cut_string(text, span[1], limit)
+      if shown then
+        out[#out + 1] = text:sub(last, span[1] - 1)
+        out[#out + 1] = shown
+        last = stop + 1
+      end
+    end
+  end
+  out[#out + 1] = text:sub(last)
+  return table.concat(out)
+end
+
+-- A syscall event's line as c.format_syscall renders it, with
+-- --string-limit's strings, -y's fds and -T's duration.
 function M:syscall(e)
   local text = self.c.format_syscall(e)
+  if self.flags.string_limit then text = self:cut(e, text, self.flags.string_limit) end
   if self.flags.fd_paths > 0 then text = self:annotate(e, text) end
   if self.flags.durations and e.dur_ns then text = format("%s <%.6f>", text, e.dur_ns / 1e9) end
   return text

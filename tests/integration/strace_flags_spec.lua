@@ -348,3 +348,41 @@ describe("-f and --help", function()
     assert.is_true(h.one_line_error(r.stderr), r.stderr)
   end)
 end)
+
+describe("--string-limit N", function()
+  -- write/read lines' fd and string, in order: {'write 3 "xxxx"...', ...};
+  -- strings with escapes are left out (how a byte is escaped is not -s's
+  -- business).
+  local function strings(text, pattern)
+    local out = {}
+    for _, line in ipairs(h.lines(text)) do
+      local name, fd, str = line:match(pattern)
+      if name and not str:find("\\", 1, true) then out[#out + 1] = name .. " " .. fd .. " " .. str end
+    end
+    return out
+  end
+
+  it("cuts strings and buffers as strace -s N does", function()
+    local dir = h.tmpdir()
+    local command = { h.prog("fd_kinds"), dir }
+    for _, n in ipairs({ "0", "4", "32" }) do
+      local r = compendium({ "--string-limit", n, "-e", "trace=read,write" }, command)
+      assert.are.equal(0, r.status, r.stderr)
+      local mine = strings(r.stderr, '^%S+ %[%d+%] ([%w_]+)%((%d+), ("[^"]*"[.]*),')
+      local theirs = strings(strace({ "-s", n, "-e", "trace=read,write" }, command),
+                             '^([%w_]+)%((%d+), ("[^"]*"[.]*),')
+      assert.are.same(theirs, mine)
+      assert.is_true(#mine >= 8, n)
+    end
+  end)
+
+  it("keeps paths whole, and refuses a limit past what a trace keeps", function()
+    local r = compendium({ "--string-limit", "2", "-e", "trace=openat" }, { h.prog("counts"), "1", "1" })
+    assert.is_truthy(r.stderr:find('openat(AT_FDCWD, "/etc/hostname", O_RDONLY)', 1, true), r.stderr)
+    for _, bad in ipairs({ "33", "-1", "x", "" }) do
+      local b = compendium({ "--string-limit", bad }, { "true" })
+      assert.are.equal(2, b.status, bad)
+      assert.is_true(h.one_line_error(b.stderr), b.stderr)
+    end
+  end)
+end)
