@@ -1,4 +1,6 @@
 #include "cli.h"
+#include "record.h"
+#include "strace_flags.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -47,6 +49,23 @@ static const char usage_text[] =
     "                         only how the command ended; with --record, nothing)\n"
     "  -h, --help             show this help\n"
     "      --version          show the version\n"
+    "\n"
+    "Options from strace (-s stays --script; see README, \"Coming from strace\"):\n"
+    "  -f                     accepted: children and threads are always traced\n"
+    "  -e [trace=]SET         the raw syscall lines (and -c's table) show only SET:\n"
+    "                         NAME,... %file %desc %network %process %memory\n"
+    "                         %signal %ipc %creds %clock /REGEX all none; !SET\n"
+    "                         for all but SET\n"
+    "  -c                     print strace -c's table of syscalls at the end,\n"
+    "                         instead of the default view (the syscalls script)\n"
+    "  -C                     the same table, after the default view\n"
+    "  -T                     the time each raw syscall line took: <0.000123>\n"
+    "  -t, -tt, -ttt          every line with the time of day: 12:34:56,\n"
+    "                         12:34:56.123456, or seconds since the epoch\n"
+    "  -y, -yy                fds on raw lines with what they are: 3</etc/passwd>,\n"
+    "                         4<TCP:[?->127.0.0.1:80]> (-y and -yy show the same)\n"
+    "      --string-limit N   strace's -s N: strings on raw lines cut at N bytes\n"
+    "                         (0 to 32, the bytes a trace keeps; 32 by default)\n"
     "\n"
     "Exit status: the traced command's own (128+N if killed by signal N) when\n"
     "no check failed; 125 when a check or script failed, whatever the command\n"
@@ -177,7 +196,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         OPT_OTEL,
         OPT_RECORD,
         OPT_RECORD_ALL,
-        OPT_PERFETTO
+        OPT_PERFETTO,
+        OPT_STRING_LIMIT
     };
     static const struct option longopts[] = {
         {"pid", required_argument, NULL, 'p'},
@@ -198,14 +218,16 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"string-limit", required_argument, NULL, OPT_STRING_LIMIT},
         {NULL, 0, NULL, 0},
     };
     memset(out, 0, sizeof(*out));
+    out->string_limit = -1;
     opterr = 0;
     optind = 1;
     int c;
     /* "+": stop at the first non-option, which starts the command. */
-    while ((c = getopt_long(argc, argv, "+:p:s:X:o:r:vqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:p:s:X:o:r:vqhfe:cCTty", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
             if (!parse_pid(optarg, &out->attach_pid))
@@ -284,6 +306,44 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         case 'q':
             out->quiet = true;
             break;
+        case 'f':
+            break;
+        case 'e': {
+            char why[512];
+            if (!out->trace_set)
+                out->trace_set = xcalloc(SYSCALL_TABLE_SIZE, 1);
+            if (!strace_trace_select(optarg, out->trace_set, why, sizeof(why)))
+                return usage_error("%s", why);
+            break;
+        }
+        case 'c':
+            out->count = true;
+            break;
+        case OPT_STRING_LIMIT: {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || n < 0 || n > PAYLOAD_SHOWN_DATA)
+                return usage_error("--string-limit needs a number from 0 to %d (a trace keeps the "
+                                   "first %d bytes of a string), not '%s'",
+                                   PAYLOAD_SHOWN_DATA, PAYLOAD_SHOWN_DATA, optarg);
+            out->string_limit = (int)n;
+            break;
+        }
+        case 'C':
+            out->count_and_show = true;
+            break;
+        case 'T':
+            out->durations = true;
+            break;
+        case 't':
+            if (out->timestamps < 3)
+                out->timestamps++;
+            break;
+        case 'y':
+            if (out->fd_paths < 2)
+                out->fd_paths++;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return CLI_EXIT_OK;
@@ -302,6 +362,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
     }
     if (optind < argc)
         out->command = argv + optind;
+    if (out->count && out->count_and_show)
+        return usage_error("-c and -C: -c shows only the table, -C the table after the view");
     if (out->replay_path && (out->command || out->attach_pid))
         return usage_error("--replay reads its records from the recording: give it no %s",
                            out->command ? "command" : "--pid");
@@ -330,5 +392,6 @@ void cli_free(struct cli_options *opts)
     }
     free(opts->xopts);
     free(opts->scripts);
+    free(opts->trace_set);
     memset(opts, 0, sizeof(*opts));
 }

@@ -3,6 +3,7 @@
 #define COMPENDIUM_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct script_option {
@@ -32,6 +33,14 @@ struct cli_options {
     const char *replay_path;       /* --replay, -r: the records come from this recording */
     bool verbose;
     bool quiet;
+    /* strace's flags (see "Options from strace" in --help) */
+    bool count;          /* -c: the syscalls table instead of the default view */
+    bool count_and_show; /* -C: the table besides the view */
+    bool durations;      /* -T */
+    int timestamps;      /* -t 1, -tt 2, -ttt 3 */
+    int fd_paths;        /* -y 1, -yy 2 */
+    uint8_t *trace_set;  /* -e trace=: selected syscall numbers; NULL without -e */
+    int string_limit;    /* --string-limit N (strace's -s), -1 without */
 };
 
 enum cli_result { CLI_RUN = 0, CLI_EXIT_OK = 1, CLI_USAGE_ERROR = 2 };

@@ -317,6 +317,14 @@ int32_t cmp_http_post(const char *url, const char *body, size_t len, const char 
 void cmp_http_wait_ms(uint32_t ms);
 /* CLOCK_REALTIME now, in ns since the epoch. */
 uint64_t cmp_http_realtime_ns(void);
+/* For strace's -y on raw lines (engine/strace_flags.c): which arguments
+ * of syscall nr are fds ("d" fd, "D" dirfd, "-" other, by position; NULL
+ * when the table has no shapes for it), and whether it returns a new fd. */
+const char *cmp_syscall_fd_args(int32_t nr);
+/* For --string-limit: the table's argument kinds of nr (syscall_table.h),
+ * NULL when it has none. */
+const char *cmp_syscall_arg_kinds(int32_t nr);
+int32_t cmp_syscall_returns_fd(int32_t nr);
 /* END FFI */
 
 #endif

@@ -415,6 +415,33 @@ static void push_option(int *n, const char *key, const char *value)
     lua_rawseti(L, -2, ++*n);
 }
 
+/* strace's flags, for c.strace: {trace = {names...} (without -e: nil),
+ * timestamps = 0-3, durations =, fd_paths = 0-2, string_limit = N or nil}. */
+static void push_strace_flags(const struct cli_options *opts)
+{
+    lua_newtable(L);
+    if (opts->trace_set) {
+        lua_newtable(L);
+        int n = 0;
+        for (int nr = 0; nr < SYSCALL_TABLE_SIZE; nr++)
+            if (opts->trace_set[nr]) {
+                lua_pushstring(L, syscall_desc(nr)->name);
+                lua_rawseti(L, -2, ++n);
+            }
+        lua_setfield(L, -2, "trace");
+    }
+    lua_pushinteger(L, opts->timestamps);
+    lua_setfield(L, -2, "timestamps");
+    lua_pushboolean(L, opts->durations);
+    lua_setfield(L, -2, "durations");
+    lua_pushinteger(L, opts->fd_paths);
+    lua_setfield(L, -2, "fd_paths");
+    if (opts->string_limit >= 0) {
+        lua_pushinteger(L, opts->string_limit);
+        lua_setfield(L, -2, "string_limit");
+    }
+}
+
 static void set_options(const struct cli_options *opts, const char *command)
 {
     lua_newtable(L);
@@ -454,6 +481,8 @@ static void set_options(const struct cli_options *opts, const char *command)
     lua_setfield(L, -2, "quiet");
     lua_pushboolean(L, opts->record_path != NULL);
     lua_setfield(L, -2, "recording");
+    push_strace_flags(opts);
+    lua_setfield(L, -2, "strace");
     lua_pushstring(L, command);
     lua_setfield(L, -2, "command");
 }
@@ -659,11 +688,14 @@ bool script_host_init(const char *data_dir, const struct cli_options *opts, cons
     if (!push_runtime_function("protect") || !call_runtime(0, 0))
         return false;
 
-    if (opts->nscripts == 0 && !load_script(data_dir, "default"))
+    /* -c is strace's table instead of the view, -C after it */
+    if (opts->nscripts == 0 && !opts->count && !load_script(data_dir, "default"))
         return false;
     for (int i = 0; i < opts->nscripts; i++)
         if (!load_script(data_dir, opts->scripts[i]))
             return false;
+    if ((opts->count || opts->count_and_show) && !load_script(data_dir, "syscalls"))
+        return false;
     if (opts->json_path && !load_script(data_dir, "jsonl"))
         return false;
     if (opts->report_path && !load_script(data_dir, "report"))

@@ -26,7 +26,7 @@
 --   c.open_output(path, mode)
 --   c.http_post(url, body, opts), c.wait(ms), c.realtime_ns(),
 --   c.output_failed(what, reason)   for exporters
---   c.verbose, c.quiet, c.event_kinds
+--   c.verbose, c.quiet, c.event_kinds, c.strace (strace's -e trace=, -t, -T, -y)
 --   c.source              {name, live, can_stop}: what the run's source can do
 --
 -- Hooks get the event being dispatched (see compendium/event.lua for its
@@ -441,5 +441,7 @@ end
 
 c.verbose = false
 c.quiet = false
+-- strace's flags (-e trace=, -t, -T, -y), as the runtime sets them
+c.strace = { timestamps = 0, durations = false, fd_paths = 0 }
 
 return c

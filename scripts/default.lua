@@ -7,6 +7,7 @@ local c = require "compendium"
 local noise = require "compendium.noise"
 local summary = require "compendium.summary"
 local describe = require "compendium.describe"
+local rawline = require "compendium.rawline"
 
 -- --ebpf: how long a wait for a CPU must be to be shown. The engine drops
 -- shorter ones before they reach any script.
@@ -23,6 +24,8 @@ if c.quiet then return end
 
 local format = string.format
 local count = describe.count
+-- strace's -t/-tt/-ttt, -T and -y on the lines
+local lines = rawline.new(c)
 
 -- Without -v, hide what every program does (dynamic linker, shared
 -- libraries, /proc, the C library's resolver and daemons, faults in mapped
@@ -48,9 +51,9 @@ local EXEC_WIDTH = 100
 local function emit(ts, tid, text, abi)
   if abi then text = text .. " [" .. abi .. "]" end
   if tasks > 1 then
-    c.print("[+%.3fs] [%d] %s", ts, tid, text)
+    c.print("%s [%d] %s", lines:stamp(ts), tid, text)
   else
-    c.print("[+%.3fs] %s", ts, text)
+    c.print("%s %s", lines:stamp(ts), text)
   end
 end
 
@@ -337,15 +340,22 @@ c.on("signal", function(e)
   if e.signal and e.signal ~= "SIGCHLD" then line(e) end
 end)
 
--- -v: every syscall too, as strace would show it. Hooked only under -v:
--- "syscall" makes the engine stop the program at every syscall, and
--- c.want_format makes it capture what the lines show of their memory.
-if c.verbose then
+-- -v: every syscall too, as strace would show it; -e trace=SET: those of
+-- SET. Hooked only then: "syscall" makes the engine stop the program at
+-- every syscall (syscall:NAME at those), and c.want_format makes it capture
+-- what the lines show of their memory.
+local function raw(e)
+  flush()
+  c.print("%s [%d] %s", lines:stamp(e.ts), e.tid, lines:syscall(e))
+end
+if c.strace.trace then
+  for _, name in ipairs(c.strace.trace) do
+    c.want_format(name)
+    c.on("syscall:" .. name, raw)
+  end
+elseif c.verbose then
   c.want_format()
-  c.on("syscall", function(e)
-    flush()
-    c.print("[+%.3fs] [%d] %s", e.ts, e.tid, c.format_syscall(e))
-  end)
+  c.on("syscall", raw)
 end
 
 -- ---- start and summary ------------------------------------------------------

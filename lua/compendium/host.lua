@@ -342,6 +342,23 @@ function M.syscalls_in(class)
   return list
 end
 
+-- "d--D": which arguments of syscall nr are fds (d) and dirfds (D), by
+-- position; nil when the table does not say. And whether it returns an fd.
+function M.syscall_fd_args(nr)
+  local p = C.cmp_syscall_fd_args(nr)
+  return p ~= nil and ffi.string(p) or nil
+end
+
+-- The table's argument kinds of nr ("dBu"), nil when it has none.
+function M.syscall_arg_kinds(nr)
+  local p = C.cmp_syscall_arg_kinds(nr)
+  return p ~= nil and ffi.string(p) or nil
+end
+
+function M.syscall_returns_fd(nr)
+  return C.cmp_syscall_returns_fd(nr) ~= 0
+end
+
 function M.errno_name(n)
   local p = C.cmp_errno_name(n)
   return p ~= nil and ffi.string(p) or nil

@@ -20,6 +20,10 @@ function M.reset(config)
   M.options = config.options or {} -- -X key=value, in order: {key=, value=}
   M.verbose = config.verbose and true or false
   M.quiet = config.quiet and true or false
+  -- strace's flags: trace (the names -e selected; nil without -e),
+  -- timestamps (-t 1, -tt 2, -ttt 3), durations (-T), fd_paths (-y 1, -yy 2),
+  -- string_limit (--string-limit N, nil without)
+  M.strace = config.strace or { timestamps = 0, durations = false, fd_paths = 0 }
   M.recording = config.recording and true or false -- --record: the records are kept in a file
   M.command = config.command or ""
   M.known = {}      -- option keys some script looked up

@@ -192,6 +192,7 @@ function M.configure(cfg)
   registry.source = host.source()
   c.verbose = registry.verbose
   c.quiet = registry.quiet
+  c.strace = registry.strace
   c.source = registry.source
   ev = event.view(host.event())
   rebuild()
