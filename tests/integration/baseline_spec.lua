@@ -1,0 +1,220 @@
+-- Behaviour baselines: -s learn writes a check script from what a run did,
+-- the script fails (125) a run that does anything new and names it. The program is
+-- tests/progs/behave, whose modes (BEHAVE=...) each change one known
+-- thing; gcc, tar and a threaded program give no false alarm.
+local h = require "helpers"
+
+local BEHAVE = "behave"
+
+-- A work directory with its own temporary directory, as a CI job has.
+local function workdir()
+  local dir = h.tmpdir()
+  os.execute("mkdir -p " .. h.quote(dir .. "/tmp"))
+  return dir
+end
+
+local function env(dir, mode)
+  return { TMPDIR = dir .. "/tmp", BEHAVE = mode or "base" }
+end
+
+-- compendium FLAGS -- behave DIR, in DIR.
+local function behave(dir, mode, flags)
+  local argv = { h.bin() }
+  for _, f in ipairs(flags) do argv[#argv + 1] = f end
+  argv[#argv + 1] = "--"
+  argv[#argv + 1] = h.prog(BEHAVE)
+  argv[#argv + 1] = dir
+  return h.run(argv, { cwd = dir, env = env(dir, mode) })
+end
+
+-- What a baseline script holds, read as the plain Lua it is: the table it
+-- passes to baseline.check.
+local function read_baseline(path)
+  local text = assert(h.read_file(path), "no baseline at " .. path)
+  local chunk = assert(loadstring(text, "=" .. path))
+  local got
+  setfenv(chunk, { require = function(name)
+    assert.are.equal("compendium.baseline", name)
+    return { check = function(t) got = t end }
+  end })
+  chunk()
+  return got, text
+end
+
+local function set(list)
+  local s = {}
+  for _, v in ipairs(list or {}) do s[v] = true end
+  return s
+end
+
+local function sorted(list)
+  local copy = { unpack(list) }
+  table.sort(copy)
+  return copy
+end
+
+-- The one failure line of a failed baseline check, without "by … (pid …)…".
+local function only_failure(r)
+  assert.are.equal(125, r.status, r.stderr)
+  local failures = h.failure_lines(r.stderr)
+  assert.are.equal(1, #failures, r.stderr)
+  return failures[1]:match("^(.-) by ") or failures[1]
+end
+
+describe("-s learn", function()
+  local dir, learned
+
+  setup(function()
+    dir = workdir()
+    learned = behave(dir, "base", { "-s", "learn", "-X", "learn.out=behaviour.lua" })
+  end)
+  teardown(h.cleanup)
+
+  it("writes a baseline of what the run did, generalised", function()
+    assert.are.equal(0, learned.status, learned.stderr)
+    local b = read_baseline(dir .. "/behaviour.lua")
+    local entries = 0
+    for _, list in ipairs { "written", "created", "removed", "read", "programs", "peers", "loopback", "failures" } do
+      entries = entries + #b[list]
+    end
+    assert.are.equal("compendium: learn: wrote behaviour.lua (run 1: " .. entries .. " entries seen)\n",
+                     learned.stderr)
+    assert.are.same({ "$CWD/out.txt", "$TMP/behave.*" }, b.written)
+    assert.are.same({ "$TMP/behave.*" }, b.removed)
+    assert.are.same({}, b.created)
+    assert.are.same({ "$CWD/out.txt" }, b.read)
+    -- the files the kernel ran, as realpath names them
+    assert.are.same(sorted { h.realpath(h.prog(BEHAVE)), h.realpath("/bin/true"), h.realpath("/bin/false") },
+                    sorted(b.programs))
+    assert.are.same({}, b.peers)
+    -- the listening port is the kernel's pick; the connection is loopback
+    assert.are.same({ "127.0.0.1:*" }, b.loopback)
+    assert.are.equal(3, b.processes)
+    assert.is_true(b.memory_peak > 0)
+    assert.are.equal(math.floor(b.memory_peak * 1.5), b.memory)
+  end)
+
+  it("passes the same behaviour", function()
+    local r = behave(dir, "base", { "-s", "./behaviour.lua" })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.are.equal("compendium: 1 check passed (behaviour); the command exited 0\n", r.stderr)
+  end)
+
+  it("passes the same behaviour in another checkout with another temporary directory", function()
+    local other = workdir()
+    os.execute("cp " .. h.quote(dir .. "/behaviour.lua") .. " " .. h.quote(other))
+    local r = behave(other, "base", { "-s", "./behaviour.lua" })
+    assert.are.equal(0, r.status, r.stderr)
+  end)
+
+  it("fails a run that writes one more file, naming it", function()
+    local r = behave(dir, "morefile", { "-s", "./behaviour.lua" })
+    assert.are.equal("behaviour: new file written: " .. dir .. "/extra.txt", only_failure(r))
+    assert.are.equal("compendium: 1 of 1 check failed (behaviour); the command exited 0",
+                     h.lines(r.stderr)[#h.lines(r.stderr)])
+  end)
+
+  it("fails a run that reaches one more peer, naming it", function()
+    local r = behave(dir, "morepeer", { "-s", "./behaviour.lua" })
+    assert.are.equal("behaviour: new peer: 198.51.100.7:9", only_failure(r))
+  end)
+
+  it("fails a run whose read now fails, naming the call", function()
+    local r = behave(dir, "failread", { "-s", "./behaviour.lua" })
+    assert.are.equal("behaviour: new failing call: behave: read EFAULT", only_failure(r))
+  end)
+
+  it("passes a run that does less, or the same more slowly (that is --diff's to say)", function()
+    for _, mode in ipairs { "execfewer", "slow" } do
+      local r = behave(dir, mode, { "-s", "./behaviour.lua" })
+      assert.are.equal(0, r.status, mode .. ": " .. r.stderr)
+    end
+  end)
+
+  it("widens a baseline with learn.merge, saying which run added what", function()
+    local merged = workdir()
+    os.execute("cp " .. h.quote(dir .. "/behaviour.lua") .. " " .. h.quote(merged))
+    local r = behave(merged, "morefile", { "-s", "learn", "-X", "learn.merge=behaviour.lua" })
+    assert.are.equal(0, r.status, r.stderr)
+    local b, text = read_baseline(merged .. "/behaviour.lua")
+    assert.are.same({ "$CWD/out.txt", "$TMP/behave.*", "$CWD/extra.txt" }, b.written)
+    assert.is_truthy(text:find('\n    "$CWD/out.txt", -- run 1\n', 1, true), text)
+    assert.is_truthy(text:find('\n    "$CWD/extra.txt", -- run 2\n', 1, true), text)
+    assert.is_truthy(text:find("\n-- run 1: ", 1, true), text)
+    assert.is_truthy(text:find("\n-- run 2: ", 1, true), text)
+    for _, mode in ipairs { "base", "morefile" } do
+      local c = behave(merged, mode, { "-s", "./behaviour.lua" })
+      assert.are.equal(0, c.status, mode .. ": " .. c.stderr)
+    end
+    local c = behave(merged, "morepeer", { "-s", "./behaviour.lua" })
+    assert.are.equal("behaviour: new peer: 198.51.100.7:9", only_failure(c))
+  end)
+
+  it("fails a process that uses more memory than the margin allows", function()
+    local tight = workdir()
+    local b = read_baseline(dir .. "/behaviour.lua")
+    -- the same baseline, with room for half the memory the program needs
+    local text = h.read_file(dir .. "/behaviour.lua"):gsub("\n  memory = %d+,", "\n  memory = " ..
+                                                           math.floor(b.memory_peak / 2) .. ",")
+    h.write_file(tight .. "/behaviour.lua", text)
+    local r = behave(tight, "base", { "-s", "./behaviour.lua" })
+    assert.is_truthy(only_failure(r):find("^behaviour: a process used .*, more than "), r.stderr)
+  end)
+
+  it("refuses bad options and a merge from what is no baseline, in one line", function()
+    local r = behave(dir, "base", { "-s", "learn", "-X", "learn.memory_margin=lots" })
+    assert.are.equal(2, r.status)
+    assert.are.equal(1, #h.lines(r.stderr), r.stderr)
+    h.write_file(dir .. "/not-a-baseline.lua", "return 1\n")
+    r = behave(dir, "base", { "-s", "learn", "-X", "learn.merge=not-a-baseline.lua" })
+    assert.are.equal(2, r.status)
+    assert.are.equal(1, #h.lines(r.stderr), r.stderr)
+    assert.is_truthy(r.stderr:find("is not a baseline", 1, true), r.stderr)
+  end)
+end)
+
+-- The same command twice is no difference: each run is traced once, with
+-- the baseline check (from the first run) and a recording (for --diff).
+-- Each run starts from the same tree, as a clean CI build does (a
+-- compiler that finds its old output acts differently, and --diff says
+-- so).
+describe("no false alarm", function()
+  teardown(h.cleanup)
+
+  local function repeated(name, runs, command, prepare)
+    it(name .. ", " .. runs .. " runs", function()
+      local dir = workdir()
+      local function trace(flags)
+        if prepare then prepare(dir) end
+        local argv = { h.bin() }
+        for _, f in ipairs(flags) do argv[#argv + 1] = f end
+        argv[#argv + 1] = "--"
+        for _, a in ipairs(command(dir)) do argv[#argv + 1] = a end
+        return h.run(argv, { cwd = dir, env = env(dir, "threads") })
+      end
+      local first = trace { "-q", "-s", "learn", "--record", "run1.cmpd" }
+      assert.are.equal(0, first.status, first.stderr)
+      for i = 2, runs do
+        local r = trace { "-q", "-s", "./behaviour.lua", "--record", "run" .. i .. ".cmpd" }
+        assert.are.equal(0, r.status, "run " .. i .. ": " .. r.stderr)
+      end
+    end)
+  end
+
+  -- compiled and linked: the linker's options name gcc's temporary files
+  repeated("gcc compiling a small file", 4, function() return { "gcc", "-o", "hello", "hello.c" } end,
+           function(dir)
+             os.remove(dir .. "/hello")
+             h.write_file(dir .. "/hello.c", "int main(void) { return 0; }\n")
+           end)
+  repeated("tar of a small tree", 3, function() return { "tar", "-cf", "tree.tar", "tree" } end,
+           function(dir)
+             os.remove(dir .. "/tree.tar")
+             os.execute("mkdir -p " .. h.quote(dir .. "/tree/a/b"))
+             for i, p in ipairs { "tree/one.txt", "tree/a/two.txt", "tree/a/b/three.txt" } do
+               h.write_file(dir .. "/" .. p, string.rep("x", i * 100))
+             end
+           end)
+  repeated("a threaded program", 3, function(dir) return { h.prog(BEHAVE), dir } end,
+           function(dir) h.write_file(dir .. "/threads.txt", "") end)
+end)
