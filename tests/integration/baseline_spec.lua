@@ -1,8 +1,10 @@
 -- Behaviour baselines: -s learn writes a check script from what a run did,
--- the script fails (125) a run that does anything new and names it. The program is
+-- the script fails (125) a run that does anything new and names it, and
+-- --diff names what changed between two recordings. The program is
 -- tests/progs/behave, whose modes (BEHAVE=...) each change one known
 -- thing; gcc, tar and a threaded program give no false alarm.
 local h = require "helpers"
+local cjson = require "cjson"
 
 local BEHAVE = "behave"
 
@@ -173,6 +175,146 @@ describe("-s learn", function()
   end)
 end)
 
+describe("--diff", function()
+  local dir
+  local recorded = {}
+
+  -- Each mode recorded once with every syscall (durations need the sleep's).
+  setup(function()
+    dir = workdir()
+    for _, mode in ipairs { "base", "base2", "morefile", "morepeer", "execfewer", "failread", "slow" } do
+      local r = behave(dir, mode:gsub("2$", ""), { "-q", "--record-all", "--record", mode .. ".cmpd" })
+      assert.are.equal(0, r.status, r.stderr)
+      recorded[mode] = dir .. "/" .. mode .. ".cmpd"
+    end
+  end)
+  teardown(h.cleanup)
+
+  local function diff(a, b, flags)
+    local argv = { h.bin() }
+    for _, f in ipairs(flags or {}) do argv[#argv + 1] = f end
+    argv[#argv + 1] = "--diff"
+    argv[#argv + 1] = a
+    argv[#argv + 1] = b
+    return h.run(argv, { cwd = dir })
+  end
+
+  it("finds two runs of the same program the same", function()
+    local r = diff("base.cmpd", "base2.cmpd")
+    assert.are.equal(0, r.status, r.stdout .. r.stderr)
+    assert.are.equal("compendium: base2.cmpd and base.cmpd are the same (within the thresholds)\n", r.stdout)
+    assert.are.equal("", r.stderr)
+  end)
+
+  local expected = {
+    morefile = { "behave:", "  + file $CWD/extra.txt (written 6 B, opens 1)" },
+    morepeer = { "behave:", "  + peer 198.51.100.7:9 (connects 1)" },
+    execfewer = { "behave:", "  - exec /usr/bin/false (1 time)", "false:", "  - program false (1 process)" },
+    failread = { "behave:", "  + syscall read EFAULT (1 time)" },
+  }
+  for mode, lines in pairs(expected) do
+    it("names exactly what changed: " .. mode, function()
+      local r = diff("base.cmpd", mode .. ".cmpd")
+      assert.are.equal(1, r.status, r.stdout .. r.stderr)
+      local out = h.lines(r.stdout)
+      local verdict = table.remove(out)
+      -- /bin/false is where the file system has it
+      for i, l in ipairs(lines) do lines[i] = l:gsub("/usr/bin/false", h.realpath("/bin/false")) end
+      assert.are.same(lines, out)
+      assert.is_truthy(verdict:find("^compendium: " .. mode .. "%.cmpd differs from base%.cmpd: "), verdict)
+    end)
+  end
+
+  it("names a sleep that takes 3 times as long, and its durations", function()
+    local r = diff("base.cmpd", "slow.cmpd")
+    assert.are.equal(1, r.status, r.stdout .. r.stderr)
+    local out = h.lines(r.stdout)
+    assert.are.equal(3, #out, r.stdout)
+    assert.are.equal("behave:", out[1])
+    local before, after = out[2]:match("^  ~ syscall clock_nanosleep p50: ([%d.]+) ms → ([%d.]+) ms %(")
+    assert.is_truthy(before, r.stdout)
+    -- the program asked for 150 ms and 450 ms
+    assert.is_true(tonumber(before) >= 150 and tonumber(after) >= 450, r.stdout)
+    -- a threshold above the change: the same
+    r = diff("base.cmpd", "slow.cmpd", { "-X", "diff.time=100x" })
+    assert.are.equal(0, r.status, r.stdout)
+  end)
+
+  it("writes the differences as JSON and JUnit", function()
+    local r = diff("base.cmpd", "execfewer.cmpd", { "--json", "d.json", "--junit", "d.xml" })
+    assert.are.equal(1, r.status, r.stdout .. r.stderr)
+    local d = cjson.decode(h.read_file(dir .. "/d.json"))
+    assert.is_false(d.equal)
+    assert.are.equal("base.cmpd", d.base)
+    assert.are.equal("execfewer.cmpd", d.new)
+    assert.are.equal(2, #d.differences)
+    local false_path = h.realpath("/bin/false")
+    assert.are.same({ program = "behave", change = "disappeared", what = "exec", name = false_path,
+                      base = 1, new = 0, text = "- exec " .. false_path .. " (1 time)" }, d.differences[1])
+    assert.are.same({ program = "false", change = "disappeared", what = "program", name = "false",
+                      base = 1, text = "- program false (1 process)" }, d.differences[2])
+    local xml = dir .. "/d.xml"
+    local lint = h.run({ "xmllint", "--noout", xml })
+    assert.are.equal(0, lint.status, lint.stderr)
+    local failed = h.run({ "xmllint", "--xpath", "string(/testsuites/testsuite/@failures)", xml })
+    assert.are.equal("2", (failed.stdout:gsub("\n$", "")))
+    local names = h.run({ "xmllint", "--xpath", "//testcase[failure]/@name", xml })
+    assert.are.equal(' name="behave" name="false"', names.stdout:gsub("\n", ""))
+    local message = h.run({ "xmllint", "--xpath", "string(//testcase[@name='false']/failure/@message)", xml })
+    assert.are.equal("- program false (1 process)", (message.stdout:gsub("\n$", "")))
+    -- equal runs: valid JSON saying so, and no failing testcase
+    r = diff("base.cmpd", "base2.cmpd", { "--json", "e.json", "--junit", "e.xml" })
+    assert.are.equal(0, r.status)
+    local e = cjson.decode(h.read_file(dir .. "/e.json"))
+    assert.is_true(e.equal)
+    assert.are.same({}, e.differences)
+    failed = h.run({ "xmllint", "--xpath", "string(/testsuites/testsuite/@failures)", dir .. "/e.xml" })
+    assert.are.equal("0", (failed.stdout:gsub("\n$", "")))
+  end)
+
+  it("compares strace logs too", function()
+    local logs = {}
+    for _, mode in ipairs { "base", "base2", "execfewer" } do
+      logs[mode] = mode .. ".log"
+      local r = h.run({ "strace", "-f", "-o", logs[mode], h.prog(BEHAVE), dir },
+                      { cwd = dir, env = env(dir, (mode:gsub("2$", ""))) })
+      assert.are.equal(0, r.status, r.stderr)
+    end
+    local r = diff(logs.base, logs.base2)
+    assert.are.equal(0, r.status, r.stdout .. r.stderr)
+    r = diff(logs.base, logs.execfewer)
+    assert.are.equal(1, r.status, r.stdout .. r.stderr)
+    local out = h.lines(r.stdout)
+    table.remove(out)
+    -- strace says the path execve was given
+    assert.are.same({ "behave:", "  - exec /bin/false (1 time)", "false:", "  - program false (1 process)" }, out)
+  end)
+
+  it("refuses bad input with one line and status 2", function()
+    h.write_file(dir .. "/junk.txt", "hello\n")
+    local whole = h.read_file(recorded.base)
+    h.write_file(dir .. "/cut.cmpd", whole:sub(1, 2000))
+    local corrupt = whole:sub(1, 299) .. "\255\255\255\255" .. whole:sub(304)
+    h.write_file(dir .. "/corrupt.cmpd", corrupt)
+    for _, pair in ipairs { { "base.cmpd", "missing.cmpd" }, { "missing.cmpd", "base.cmpd" },
+                            { "base.cmpd", "junk.txt" }, { "corrupt.cmpd", "base.cmpd" },
+                            { "cut.cmpd", "base.cmpd" }, { "base.cmpd", "cut.cmpd" } } do
+      local r = diff(pair[1], pair[2])
+      local what = pair[1] .. " " .. pair[2]
+      assert.are.equal(2, r.status, what .. ": " .. r.stdout .. r.stderr)
+      assert.are.equal(1, #h.lines(r.stderr), what .. ": " .. r.stderr)
+      assert.are.equal("", r.stdout, what)
+    end
+    local r = h.run({ h.bin(), "--diff", "base.cmpd" }, { cwd = dir })
+    assert.are.equal(2, r.status)
+    r = h.run({ h.bin(), "--diff", "base.cmpd", "base2.cmpd", "--", "true" }, { cwd = dir })
+    assert.are.equal(2, r.status)
+    r = h.run({ h.bin(), "-X", "diff.bytes=lots", "--diff", "base.cmpd", "base2.cmpd" }, { cwd = dir })
+    assert.are.equal(2, r.status)
+    assert.are.equal(1, #h.lines(r.stderr), r.stderr)
+  end)
+end)
+
 -- The same command twice is no difference: each run is traced once, with
 -- the baseline check (from the first run) and a recording (for --diff).
 -- Each run starts from the same tree, as a clean CI build does (a
@@ -197,6 +339,8 @@ describe("no false alarm", function()
       for i = 2, runs do
         local r = trace { "-q", "-s", "./behaviour.lua", "--record", "run" .. i .. ".cmpd" }
         assert.are.equal(0, r.status, "run " .. i .. ": " .. r.stderr)
+        local d = h.run({ h.bin(), "--diff", "run1.cmpd", "run" .. i .. ".cmpd" }, { cwd = dir })
+        assert.are.equal(0, d.status, "run " .. i .. ": " .. d.stdout .. d.stderr)
       end
     end)
   end
