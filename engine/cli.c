@@ -326,6 +326,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
                             : out->report_path   ? "--report"
                             : out->otel          ? "--otel"
                             : out->perfetto_path ? "--perfetto"
+                            : out->output_path   ? "-o"
                                                  : NULL;
         if (other)
             return usage_error("--diff compares two recordings with its own script: give it no %s",

@@ -80,7 +80,6 @@ int diff_run(const struct cli_options *opts)
                            "diff.json",      opts->json_path ? opts->json_path : "",
                            "diff.junit",     opts->junit_path ? opts->junit_path : ""};
     struct cli_options b = side(opts, opts->diff_paths[1], extra, 5);
-    b.output_path = opts->output_path;
     b.verbose = opts->verbose;
     rc = session_run(&b);
     free(b.xopts);

@@ -79,7 +79,18 @@ local function program(name)
   end
   return p
 end
-local function of(e) return program(baseline.program(e.pid)) end
+-- What happened before the command's first exec (compendium's own child
+-- getting ready) belongs to no program.
+local nowhere
+local function of(e)
+  local name = baseline.program(e.pid)
+  if name == "?" then
+    nowhere = program("?")
+    facts.programs["?"] = nil
+    return nowhere
+  end
+  return program(name)
+end
 
 local root_pid
 c.on("start", function(run)

@@ -18,6 +18,7 @@
  *   execfewer  does not run /bin/false
  *   failread   reads /dev/zero into an unmapped buffer: EFAULT
  *   slow       sleeps 450 ms
+ *   moremem    also maps 8 MiB (no huge pages) and touches every page of it
  * threads: 4 threads each append 50 lines ("thread N line K\n") to
  * DIR/threads.txt with their own writes and malloc 256 KiB; the main thread
  * joins them. Exits 0 (1 with a message when something fails). */
@@ -189,6 +190,13 @@ int main(int argc, char **argv)
     loopback();
     if (strcmp(mode, "morepeer") == 0)
         remote_peer();
+    if (strcmp(mode, "moremem") == 0) {
+        char *mem = mmap(NULL, 8 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (mem == MAP_FAILED || madvise(mem, 8 << 20, MADV_NOHUGEPAGE) != 0)
+            die("mmap");
+        memset(mem, 1, 8 << 20);
+        munmap(mem, 8 << 20);
+    }
     run("/bin/true");
     if (strcmp(mode, "execfewer") != 0)
         run("/bin/false");
