@@ -293,22 +293,23 @@ describe("--diff", function()
     assert.are.same({ "behave:", "  - exec /bin/false (1 time)", "false:", "  - program false (1 process)" }, out)
   end)
 
-  -- compendium --FLAG -- true: 0 when the kernel lets it, else why not
-  local function permitted(flag)
-    local r = h.run({ h.bin(), "-q", flag, "--", "true" })
-    return r.status == 0, r.stderr
+  -- Records each mode with FLAG (--faults, --ebpf) into PREFIXmode.cmpd;
+  -- false (the test pending) when the kernel does not let compendium use it.
+  local function record_with(flag, prefix, modes)
+    local probe = h.run({ h.bin(), "-q", flag, "--", "true" })
+    if probe.status ~= 0 then
+      pending(flag .. " is not permitted here: " .. probe.stderr)
+      return false
+    end
+    for _, mode in ipairs(modes) do
+      local r = behave(dir, (mode:gsub("2$", "")), { "-q", flag, "--record", prefix .. mode .. ".cmpd" })
+      assert.are.equal(0, r.status, r.stderr)
+    end
+    return true
   end
 
   it("compares page faults where both recordings have them", function()
-    local ok, why = permitted("--faults")
-    if not ok then
-      pending("--faults is not permitted here: " .. why)
-      return
-    end
-    for _, mode in ipairs { "base", "base2", "moremem" } do
-      local r = behave(dir, (mode:gsub("2$", "")), { "-q", "--faults", "--record", "f" .. mode .. ".cmpd" })
-      assert.are.equal(0, r.status, r.stderr)
-    end
+    if not record_with("--faults", "f", { "base", "base2", "moremem" }) then return end
     local r = diff("fbase.cmpd", "fbase2.cmpd")
     assert.are.equal(0, r.status, r.stdout .. r.stderr)
     r = diff("fbase.cmpd", "fmoremem.cmpd")
@@ -326,15 +327,7 @@ describe("--diff", function()
   end)
 
   it("finds two runs the same with their CPU waits and block I/O", function()
-    local ok, why = permitted("--ebpf")
-    if not ok then
-      pending("--ebpf is not permitted here: " .. why)
-      return
-    end
-    for _, mode in ipairs { "base", "base2" } do
-      local r = behave(dir, "base", { "-q", "--ebpf", "--record", "e" .. mode .. ".cmpd" })
-      assert.are.equal(0, r.status, r.stderr)
-    end
+    if not record_with("--ebpf", "e", { "base", "base2" }) then return end
     local r = diff("ebase.cmpd", "ebase2.cmpd")
     assert.are.equal(0, r.status, r.stdout .. r.stderr)
   end)
