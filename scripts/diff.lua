@@ -17,11 +17,15 @@
 -- (temporary names, pids, ports picked by the kernel) do not count.
 --
 -- Thresholds (changes within them are no difference):
---   diff.bytes=10%        bytes per file, per peer, of block I/O
+--   diff.bytes=10%        bytes per file, per peer, of block I/O (block I/O
+--   diff.block_min=1MB    when both runs did some, by at least this much)
 --   diff.count=50%        calls per syscall, errno counts, execs (and at
 --   diff.count_min=10     least this many calls more or fewer)
---   diff.time=2x          p50/p99 durations, run-queue waits (and at least
---   diff.time_min=200ms   this much longer or shorter)
+--   diff.time=2x          p50/p99 durations of a syscall, of run-queue waits
+--   diff.time_min=50ms    (and at least this much longer or shorter), where
+--   diff.time_samples=5   both runs have this many (p50) or 100 (p99): one
+--                         slow call, a stop the tracer was late for on a
+--                         busy machine, moves neither
 --   diff.faults=50%       page faults (and at least diff.faults_min=200)
 local c = require "compendium"
 local baseline = require "compendium.baseline"
@@ -57,8 +61,11 @@ local T = {
   faults = ratio_opt("diff.faults", "50%", "%%") / 100,
   faults_min = count_opt("diff.faults_min", "200"),
 }
-T.time_min = c.parse_duration(c.opt("diff.time_min", "200ms"))
-if not T.time_min then c.error("option diff.time_min: expected a duration such as 200ms") end
+T.time_min = c.parse_duration(c.opt("diff.time_min", "50ms"))
+if not T.time_min then c.error("option diff.time_min: expected a duration such as 50ms") end
+T.time_samples = count_opt("diff.time_samples", "5")
+T.block_min = require("compendium.check").parse_size(c.opt("diff.block_min", "1MB"))
+if not T.block_min then c.error("option diff.block_min: expected a size such as 1MB") end
 if T.time < 1 then c.error("option diff.time: expected a factor of at least 1x") end
 
 local outputs = {}
@@ -74,22 +81,20 @@ local function program(name)
   local p = facts.programs[name]
   if not p then
     p = { processes = 0, execs = {}, files = {}, peers = {}, syscalls = {}, faults = 0,
-          sched = { count = 0, total = 0 }, block = { count = 0, bytes = 0 } }
+          sched = { count = 0, durs = {} }, block = { count = 0, bytes = 0 } }
     facts.programs[name] = p
   end
   return p
 end
 -- What happened before the command's first exec (compendium's own child
 -- getting ready) belongs to no program.
-local nowhere
 local function of(e)
-  local name = baseline.program(e.pid)
-  if name == "?" then
-    nowhere = program("?")
+  if not baseline.program_known(e.pid) then
+    local nowhere = program("?")
     facts.programs["?"] = nil
     return nowhere
   end
-  return program(name)
+  return program(baseline.program(e.pid))
 end
 
 local root_pid
@@ -168,25 +173,30 @@ end)
 c.on("fault", function(e) local p = of(e); p.faults = p.faults + e.count end)
 c.on("sched_delay", function(e)
   local s = of(e).sched
-  s.count, s.total = s.count + 1, s.total + e.delay_ns
+  s.count = s.count + 1
+  s.durs[#s.durs + 1] = e.delay_ns
 end)
 c.on("block_io", function(e)
   local b = of(e).block
   b.count, b.bytes = b.count + 1, b.bytes + e.bytes
 end)
 
--- p50 and p99 of each syscall's durations, then the samples go.
+-- p50 and p99 of durations (n of them), then the samples go.
+local function summarise(s)
+  local d = s.durs
+  table.sort(d)
+  s.n = #d
+  if #d > 0 then
+    s.p50 = d[math.max(1, math.ceil(#d * 0.5))]
+    s.p99 = d[math.max(1, math.ceil(#d * 0.99))]
+  end
+  s.durs = nil
+end
+
 local function percentiles()
   for _, p in pairs(facts.programs) do
-    for _, s in pairs(p.syscalls) do
-      local d = s.durs
-      table.sort(d)
-      if #d > 0 then
-        s.p50 = d[math.max(1, math.ceil(#d * 0.5))]
-        s.p99 = d[math.max(1, math.ceil(#d * 0.99))]
-      end
-      s.durs = nil
-    end
+    for _, s in pairs(p.syscalls) do summarise(s) end
+    summarise(p.sched)
   end
 end
 
@@ -298,6 +308,18 @@ local function compare_bytes(prog, what, label, fields, a, b)
   end
 end
 
+-- The first of p50, p99 that changed beyond the time thresholds, where
+-- both have enough samples for it to be no one call's: its name and values.
+local function slower(x, y)
+  for _, q in ipairs { { "p50", T.time_samples }, { "p99", math.max(100, T.time_samples) } } do
+    local u, v = x[q[1]], y[q[1]]
+    if u and v and (x.n or 0) >= q[2] and (y.n or 0) >= q[2] and math.abs(u - v) >= T.time_min and
+       math.max(u, v) >= T.time * math.min(u, v) then
+      return q[1], u, v
+    end
+  end
+end
+
 local function compare_syscalls(prog, a, b)
   local keys = {}
   for k in pairs(a) do keys[k] = true end
@@ -315,14 +337,11 @@ local function compare_syscalls(prog, a, b)
     if x.count > 0 and y.count > 0 then
       compare_counts(prog, "errno", "syscall " .. name, x.errors, y.errors, times)
     end
-    for _, q in ipairs { "p50", "p99" } do
-      local u, v = x[q], y[q]
-      if u and v and math.abs(u - v) >= T.time_min and math.max(u, v) >= T.time * math.min(u, v) then
-        differ(prog, "changed", "duration", name .. " " .. q, u, v,
-               format("~ syscall %s %s: %s → %s (%.1fx)", name, q, c.duration(u), c.duration(v),
-                      math.max(u, v) / math.max(1, math.min(u, v))))
-        break -- one line per syscall: p99 moves with p50
-      end
+    local q, u, v = slower(x, y)
+    if q then
+      differ(prog, "changed", "duration", name .. " " .. q, u, v,
+             format("~ syscall %s %s: %s → %s (%.1fx)", name, q, c.duration(u), c.duration(v),
+                    math.max(u, v) / math.max(1, math.min(u, v))))
     end
   end
 end
@@ -372,12 +391,14 @@ local function compare(a, b)
                format("~ page faults: %d → %d", x.faults, y.faults))
       end
       if a.ebpf_traced and b.ebpf_traced then
-        local u, v = x.sched.total, y.sched.total
-        if math.abs(u - v) >= T.time_min and math.max(u, v) >= T.time * math.min(u, v) then
-          differ(prog, "changed", "sched", prog, u, v,
-                 format("~ waits for a CPU: %s → %s in all", c.duration(u), c.duration(v)))
+        local q, u, v = slower(x.sched, y.sched)
+        if q then
+          differ(prog, "changed", "sched", prog .. " " .. q, u, v,
+                 format("~ waits for a CPU %s: %s → %s", q, c.duration(u), c.duration(v)))
         end
-        if beyond(x.block.bytes, y.block.bytes, T.bytes) then
+        -- the page cache decides whether a read reaches the disk at all
+        if x.block.bytes > 0 and y.block.bytes > 0 and
+           beyond(x.block.bytes, y.block.bytes, T.bytes, T.block_min) then
           differ(prog, "changed", "block_io", prog, x.block.bytes, y.block.bytes,
                  format("~ block I/O: %s → %s", c.bytes(x.block.bytes), c.bytes(y.block.bytes)))
         end

@@ -202,8 +202,19 @@ local tracking = false
 function M.track_programs()
   if tracking then return end
   tracking = true
+  c.on("start", function(run)
+    -- an attached process runs what it ran before
+    local p = run.attached and c.proc(run.root_pid)
+    if p and p.exe and p.exe ~= "" then running[run.root_pid] = base_name(p.exe) end
+  end)
   c.on("exec", function(e) running[e.pid] = base_name(e.path or e.program) end)
   c.on("spawn_process", function(e) running[e.child_pid] = running[e.pid] end)
+end
+
+-- Whether an exec (or the attach) said what the process runs: before
+-- its first exec the command is still compendium's own child.
+function M.program_known(pid)
+  return running[pid] ~= nil
 end
 
 -- The program a process runs, by its file's base name ("gcc", "cc1").
