@@ -149,7 +149,9 @@ static enum cli_result check_outputs_differ(const struct cli_options *o)
     size_t n = sizeof(outs) / sizeof(outs[0]);
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
-            if (outs[i].path && outs[j].path && same_file(outs[i].path, outs[j].path))
+            /* (a recording may be compared with itself: both are read) */
+            if (outs[i].path && outs[j].path && outs[i].flag != outs[j].flag &&
+                same_file(outs[i].path, outs[j].path))
                 return usage_error(
                     "%s and %s name the same file, %s: one would overwrite the other", outs[i].flag,
                     outs[j].flag, outs[j].path);

@@ -35,10 +35,12 @@ M.SYSTEM = { "/usr/**", "/lib/**", "/lib32/**", "/lib64/**", "/libx32/**", "/bin
 M.PSEUDO = { "/dev/**", "/proc/**", "/sys/**" }
 
 -- Failures that say "not now" rather than "no": they come and go with
--- timing (a non-blocking socket, a signal, a timeout).
+-- timing (a non-blocking socket, a signal, a timeout), or with where the
+-- run is (ENOTTY: whether the output is a terminal, as on a laptop and
+-- not in CI).
 M.TRANSIENT = { EAGAIN = true, EINTR = true, EINPROGRESS = true, ETIMEDOUT = true, EALREADY = true,
                 ERESTARTSYS = true, ERESTARTNOINTR = true, ERESTARTNOHAND = true,
-                ERESTART_RESTARTBLOCK = true, ENOIOCTLCMD = true, ECHILD = true }
+                ERESTART_RESTARTBLOCK = true, ENOIOCTLCMD = true, ECHILD = true, ENOTTY = true }
 
 -- ---- the places a path is generalised against ----------------------------------
 

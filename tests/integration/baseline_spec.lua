@@ -207,6 +207,12 @@ describe("--diff", function()
     assert.are.equal(0, r.status, r.stdout .. r.stderr)
     assert.are.equal("compendium: base2.cmpd and base.cmpd are the same (within the thresholds)\n", r.stdout)
     assert.are.equal("", r.stderr)
+    r = diff("base.cmpd", "base.cmpd")
+    assert.are.equal(0, r.status, r.stdout .. r.stderr)
+    -- the file to write must not be one to read
+    r = diff("base.cmpd", "base2.cmpd", { "--json", "base.cmpd" })
+    assert.are.equal(2, r.status)
+    assert.are.equal(1, #h.lines(r.stderr), r.stderr)
   end)
 
   local expected = {

@@ -73,6 +73,7 @@ describe("baseline.counts_failure", function()
     local baseline = require "compendium.baseline"
     assert.is_true(baseline.counts_failure("read", "EFAULT"))
     assert.is_false(baseline.counts_failure("read", "EAGAIN"))
+    assert.is_false(baseline.counts_failure("ioctl", "ENOTTY"))
     assert.is_false(baseline.counts_failure("unlink", "ENOENT"))
     assert.is_true(baseline.counts_failure("openat", "ENOENT"))
   end)
