@@ -16,6 +16,7 @@ static const char usage_text[] =
     "usage: compendium [OPTIONS] [--] COMMAND [ARGS...]\n"
     "       compendium [OPTIONS] --pid PID\n"
     "       compendium [OPTIONS] --replay FILE\n"
+    "       compendium [OPTIONS] --diff A B\n"
     "\n"
     "Trace a command (with all its children and threads), or attach to a running\n"
     "process, and show what it does: files, network, memory, processes.\n"
@@ -44,6 +45,8 @@ static const char usage_text[] =
     "      --record-all       with --record: stop every syscall and capture every\n"
     "                         argument, so that any script can replay it (-v too)\n"
     "  -r, --replay FILE      read the records from a recording instead of tracing\n"
+    "      --diff A B         compare two recordings (or strace logs): what appeared,\n"
+    "                         disappeared or changed; exit 0 equal, 1 not, 2 bad input\n"
     "  -v, --verbose          show every syscall as it returns; filter nothing\n"
     "  -q, --quiet            print only failures and the verdict (with no check,\n"
     "                         only how the command ended; with --record, nothing)\n"
@@ -160,11 +163,14 @@ static enum cli_result check_outputs_differ(const struct cli_options *o)
     } outs[] = {{"-o", o->output_path},       {"--json", o->json_path},
                 {"--report", o->report_path}, {"--perfetto", o->perfetto_path},
                 {"--junit", o->junit_path},   {"--record", o->record_path},
-                {"--replay", o->replay_path}};
+                {"--replay", o->replay_path}, {"--diff", o->diff_paths[0]},
+                {"--diff", o->diff_paths[1]}};
     size_t n = sizeof(outs) / sizeof(outs[0]);
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
-            if (outs[i].path && outs[j].path && same_file(outs[i].path, outs[j].path))
+            /* (a recording may be compared with itself: both are read) */
+            if (outs[i].path && outs[j].path && outs[i].flag != outs[j].flag &&
+                same_file(outs[i].path, outs[j].path))
                 return usage_error(
                     "%s and %s name the same file, %s: one would overwrite the other", outs[i].flag,
                     outs[j].flag, outs[j].path);
@@ -197,7 +203,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         OPT_RECORD,
         OPT_RECORD_ALL,
         OPT_PERFETTO,
-        OPT_STRING_LIMIT
+        OPT_STRING_LIMIT,
+        OPT_DIFF
     };
     static const struct option longopts[] = {
         {"pid", required_argument, NULL, 'p'},
@@ -214,6 +221,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         {"record", required_argument, NULL, OPT_RECORD},
         {"record-all", no_argument, NULL, OPT_RECORD_ALL},
         {"replay", required_argument, NULL, 'r'},
+        {"diff", required_argument, NULL, OPT_DIFF},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -300,6 +308,13 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
             if (!file_arg("--replay", &out->replay_path))
                 return CLI_USAGE_ERROR;
             break;
+        case OPT_DIFF:
+            if (!file_arg("--diff", &out->diff_paths[0]))
+                return CLI_USAGE_ERROR;
+            if (optind >= argc || !*argv[optind])
+                return usage_error("--diff needs two recordings: --diff A B");
+            out->diff_paths[1] = argv[optind++];
+            break;
         case 'v':
             out->verbose = true;
             break;
@@ -364,6 +379,24 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         out->command = argv + optind;
     if (out->count && out->count_and_show)
         return usage_error("-c and -C: -c shows only the table, -C the table after the view");
+    if (out->diff_paths[0]) {
+        const char *other = out->command         ? "command"
+                            : out->attach_pid    ? "--pid"
+                            : out->replay_path   ? "--replay"
+                            : out->record_path   ? "--record"
+                            : out->nscripts      ? "-s"
+                            : out->faults        ? "--faults"
+                            : out->ebpf          ? "--ebpf"
+                            : out->report_path   ? "--report"
+                            : out->otel          ? "--otel"
+                            : out->perfetto_path ? "--perfetto"
+                            : out->output_path   ? "-o"
+                                                 : NULL;
+        if (other)
+            return usage_error("--diff compares two recordings with its own script: give it no %s",
+                               other);
+        return check_outputs_differ(out);
+    }
     if (out->replay_path && (out->command || out->attach_pid))
         return usage_error("--replay reads its records from the recording: give it no %s",
                            out->command ? "command" : "--pid");

@@ -31,6 +31,8 @@ struct cli_options {
     const char *record_path;       /* --record: keep the record stream in this file */
     bool record_all;               /* --record-all: stop every syscall, capture every argument */
     const char *replay_path;       /* --replay, -r: the records come from this recording */
+    const char *diff_paths[2];     /* --diff A B: compare two recordings (see diff_mode.c) */
+    bool diff_mode;                /* a replay run by --diff: its status is the diff's */
     bool verbose;
     bool quiet;
     /* strace's flags (see "Options from strace" in --help) */

@@ -1,5 +1,6 @@
 /* compendium: a friendly, scriptable syscall tracer. */
 #include "cli.h"
+#include "diff_mode.h"
 #include "own_fds.h"
 #include "session.h"
 
@@ -18,7 +19,7 @@ int main(int argc, char **argv)
     case CLI_RUN:
         break;
     }
-    int status = session_run(&opts);
+    int status = opts.diff_paths[0] ? diff_run(&opts) : session_run(&opts);
     cli_free(&opts);
     return status;
 }

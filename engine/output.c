@@ -159,9 +159,17 @@ void output_failed(const char *name, const char *reason)
     say_lost("writing ", name, reason);
 }
 
+static bool input_cut;
+
 void output_input_incomplete(const char *name, const char *reason)
 {
+    input_cut = true;
     say_lost("", name, reason);
+}
+
+bool output_input_cut(void)
+{
+    return input_cut;
 }
 
 bool output_incomplete(void)

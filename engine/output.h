@@ -30,6 +30,8 @@ void output_failed(const char *name, const char *reason);
 /* What the output is made from is incomplete (a recording cut short):
  * says "compendium: NAME: REASON" and marks the output incomplete. */
 void output_input_incomplete(const char *name, const char *reason);
+/* Whether output_input_incomplete was called. */
+bool output_input_cut(void);
 /* Whether any output was lost, and which: "FILE (REASON), ...". */
 bool output_incomplete(void);
 const char *output_lost(void);
