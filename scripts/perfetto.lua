@@ -374,7 +374,15 @@ local function lane(t, what, b, e)
     set = {}
     x.lanes[what] = set
   end
-  for _, l in ipairs(set) do
+  -- the first lane first, outside the loop: hooks run from the engine, and
+  -- a loop in them keeps LuaJIT from compiling the hook (see runtime.lua)
+  local first = set[1]
+  if first and b >= first.last_end then
+    first.last_end = e
+    return first.uuid, first
+  end
+  for i = 2, #set do
+    local l = set[i]
     if b >= l.last_end then
       l.last_end = e
       return l.uuid, l
