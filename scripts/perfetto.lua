@@ -335,6 +335,13 @@ local root_pid
 local pending_flow = {} -- tid → the flow its spawn started, ended by its first event
 local flows = 0
 
+-- a forked process runs its parent's program until it execs
+local function forked(t, x, rel)
+  x.program = t.comm
+  x.program_start = rel
+  track_event(rel, SLICE_BEGIN, x.uuid, t.comm, nil, nil, "forked from", t.ppid)
+end
+
 local ensure
 function ensure(t, rel)
   local x = info[t]
@@ -348,12 +355,9 @@ function ensure(t, rel)
   end
   info[t] = x
   describe_task(t)
-  if not t.thread and t.tid ~= root_pid then
-    -- a forked process runs its parent's program until it execs
-    x.program = t.comm
-    x.program_start = rel
-    track_event(rel, SLICE_BEGIN, x.uuid, t.comm, nil, nil, "forked from", t.ppid)
-  end
+  -- a task first seen in a page fault or a CPU wait, before its spawn, is
+  -- named and placed when the spawn comes (tracks.lua)
+  if not t.thread and t.tid ~= root_pid and not t.unknown then forked(t, x, rel) end
   return x
 end
 
@@ -439,7 +443,10 @@ local function count(t, rel, what, delta)
     counter_event(rel, c_.track, v)
     c_.written, c_.pending = rel, nil
   else
-    c_.pending = rel
+    -- never before the value written last: the threads of a process can
+    -- reach the engine out of time order, and the latest value must stay
+    -- the last one in time
+    c_.pending = rel > c_.written and rel or c_.written + 1
   end
 end
 
@@ -613,7 +620,13 @@ end
 
 function handle.spawn_process(e, t, x, rel)
   local child = tree.by_tid[e.child_pid]
-  if child then ensure(child, rel) end
+  if child then
+    local cx = ensure(child, rel)
+    if not cx.program and not child.thread and child.tid ~= root_pid then
+      describe_task(child) -- seen before its spawn: now with its name
+      forked(child, cx, rel)
+    end
+  end
   flows = flows + 1
   pending_flow[e.child_pid] = flows
   instant(t, x, rel, "spawn process " .. e.child_pid, flows)
