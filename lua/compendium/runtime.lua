@@ -258,6 +258,13 @@ end
 -- The engine prints the message as it is: made safe here, as host.print
 -- makes everything else (a message may hold an option's value or a path).
 function M.load(path, name, text)
+  -- a bundled script runs once however often it is named: `-s otel` with
+  -- --otel (which loads it too, and sets its option) is one trace, not two
+  if name ~= nil and name ~= path then
+    for _, script in ipairs(registry.order) do
+      if script.bundled and script.name == name then return true end
+    end
+  end
   local ok, err = load_script(path, name, text)
   if ok then return true end
   return false, terminal_safe(err)

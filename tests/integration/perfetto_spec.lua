@@ -80,6 +80,22 @@ describe("--perfetto", function()
     assert.is_truthy(pf.index(t).process[child])
   end)
 
+  it("runs once when -s perfetto and --perfetto both name it: strace sees one open of the file", function()
+    local dir = h.tmpdir()
+    local out, log = dir .. "/once.pftrace", dir .. "/strace.log"
+    -- compendium itself under strace (no -f: its tracee is compendium's to trace)
+    local r = h.run({ "strace", "-e", "trace=open,openat", "-o", log, h.bin(), "-q", "-s", "perfetto",
+                      "--perfetto", out, "--", h.prog("spawn") })
+    assert.are.equal(0, r.status, r.stderr)
+    local opens = 0
+    for line in h.read_file(log):gmatch("[^\n]+") do
+      if line:find('"' .. out .. '"', 1, true) then opens = opens + 1 end
+    end
+    assert.are.equal(1, opens, h.read_file(log))
+    local child = tonumber(r.stdout:match("child (%d+)"))
+    assert.is_truthy(pf.index(pf.read(out)).process[child])
+  end)
+
   it("refuses a -X perfetto.syscalls it cannot read", function()
     for value, says in pairs { bogus = "unknown syscall 'bogus'", ["%nosuch"] = "no syscall class '%nosuch'" } do
       local r = h.run({ h.bin(), "-s", "perfetto", "-X", "perfetto.out=" .. h.tmpdir() .. "/t.pftrace",

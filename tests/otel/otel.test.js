@@ -285,6 +285,18 @@ test("protobuf: a span per process, the process tree, attributes and exact times
   assert.match(out.stderr, /FINAL: /, "the summary");
 });
 
+test("-s otel with --otel runs the script once: one trace, each span once", async () => {
+  const rx = await receiver();
+  const json = path.join(work, "once.jsonl");
+  const out = await run(["-s", "otel", "--otel", rx.url, "--json", json, "--", PROC_TREE, "x"]);
+  await rx.close();
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(rx.requests.length, 1, "one request");
+  const { spans } = allSpans(rx.requests);
+  checkTree(spans, readEvents(json), pids(out.stdout));
+  assert.equal((out.stderr.match(/spans sent to/g) || []).length, 1, out.stderr);
+});
+
 test("-X otel.args=1 adds process.command_args; -X otel.service names the service", async () => {
   const rx = await receiver();
   const json = path.join(work, "args.jsonl");
