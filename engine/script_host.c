@@ -26,7 +26,8 @@ extern const char cmp_ffi_cdef[];
 cmp_event script_event;
 
 static lua_State *L;
-static int ref_dispatch = LUA_NOREF;
+static int ref_hooks = LUA_NOREF;
+static int ref_hook_done = LUA_NOREF;
 static int ref_start = LUA_NOREF;
 static int ref_finish = LUA_NOREF;
 static bool wanted_types[CMP_EV_COUNT];
@@ -718,12 +719,15 @@ bool script_host_init(const char *data_dir, const struct cli_options *opts, cons
     lua_pushstring(L, "compendium.runtime");
     if (!call_runtime(1, 1))
         return false;
-    ref_dispatch = runtime_ref("dispatch");
+    ref_hooks = runtime_ref("hooks");
+    ref_hook_done = runtime_ref("hook_done");
     ref_start = runtime_ref("start");
     ref_finish = runtime_ref("finish");
     lua_pop(L, 1);
-    if (ref_dispatch == LUA_NOREF || ref_start == LUA_NOREF || ref_finish == LUA_NOREF) {
-        fprintf(stderr, "compendium: the Lua runtime is incomplete (dispatch/start/finish)\n");
+    if (ref_hooks == LUA_NOREF || ref_hook_done == LUA_NOREF || ref_start == LUA_NOREF ||
+        ref_finish == LUA_NOREF) {
+        fprintf(stderr,
+                "compendium: the Lua runtime is incomplete (hooks/hook_done/start/finish)\n");
         return false;
     }
     return true;
@@ -763,21 +767,51 @@ void script_host_start(void)
         failures++;
 }
 
+static void runtime_failed(void)
+{
+    output_flush(); /* after the lines that came before it */
+    fprintf(stderr, "compendium: script runtime failed: %s\n", lua_tostring(L, -1));
+    dispatch_broken = true;
+    failures++;
+}
+
+/* The runtime names the event's hooks; each is called from here, one
+ * lua_pcall each, so that LuaJIT's traces in a hook end at its return to C
+ * (from a Lua caller they cannot: see runtime.lua's M.hooks). Hook errors
+ * and returned values go back to the runtime; an error of the runtime
+ * itself stops the calls rather than flood. */
 void script_host_dispatch(void)
 {
     if (dispatch_broken)
         return;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ref_dispatch);
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref_hooks);
     lua_pushinteger(L, script_event.type);
-    /* Hook errors are caught and reported inside the runtime; an error here
-     * means the runtime itself failed, so stop calling it rather than flood. */
-    if (protected_call(1, 0) != 0) {
-        output_flush(); /* after the lines that came before it */
-        fprintf(stderr, "compendium: script runtime failed: %s\n", lua_tostring(L, -1));
-        lua_pop(L, 1);
-        dispatch_broken = true;
-        failures++;
+    if (protected_call(1, 4) != 0) {
+        runtime_failed();
+        lua_settop(L, top);
+        return;
     }
+    /* top+1: the hook functions, +2: how many, +3: the list, +4: the event view */
+    lua_Integer n = lua_tointeger(L, top + 2);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, top + 1, (int)i);
+        lua_pushvalue(L, top + 4);
+        int rc = protected_call(1, 1);
+        if (rc != 0 || !lua_isnil(L, -1)) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, ref_hook_done);
+            lua_pushvalue(L, top + 3);
+            lua_pushinteger(L, i);
+            lua_pushboolean(L, rc == 0);
+            lua_pushvalue(L, -5); /* what the hook returned or raised */
+            if (protected_call(4, 0) != 0) {
+                runtime_failed();
+                break;
+            }
+        }
+        lua_settop(L, top + 4);
+    }
+    lua_settop(L, top);
 }
 
 int script_host_finish(void)

@@ -23,9 +23,18 @@
 --   batch_bytes=N    the most a request carries (default 1 MiB; a span
 --                    bigger than that goes alone)
 --   retry_wait=30s   how long retries (429, 502, 503, 504) may wait in all
+--   logs=1           also every syscall's line, as -v prints it, as an OTLP
+--                    log record carrying the trace id and the span id of its
+--                    process (this stops the program at every syscall)
+--   logs_endpoint    the logs URL; else from otel.endpoint (/v1/logs where
+--                    the traces go to /v1/traces), else
+--                    $OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, as is, else
+--                    $OTEL_EXPORTER_OTLP_ENDPOINT + /v1/logs, else
+--                    http://localhost:4318/v1/logs
 -- $OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf, the default, or http/json),
 -- $OTEL_EXPORTER_OTLP_HEADERS (key=value,...) and $OTEL_EXPORTER_OTLP_TIMEOUT
--- (milliseconds, default 10000) are honoured, as are their _TRACES_ forms.
+-- (milliseconds, default 10000) are honoured, as are their _TRACES_ forms
+-- for the spans and their _LOGS_ forms for the logs.
 local c = require "compendium"
 local ffi = require "ffi"
 local json = require "compendium.json"
@@ -37,12 +46,15 @@ local clean = text.utf8_clean -- OTLP strings are UTF-8: bad bytes become U+FFFD
 
 -- ---- configuration, checked before anything is traced ---------------------
 
-local function env(name)
-  local v = os.getenv("OTEL_EXPORTER_OTLP_TRACES_" .. name)
+-- $OTEL_EXPORTER_OTLP_<SIGNAL>_<NAME>, else $OTEL_EXPORTER_OTLP_<NAME>;
+-- signal: "TRACES" or "LOGS"
+local function signal_env(signal, name)
+  local v = os.getenv("OTEL_EXPORTER_OTLP_" .. signal .. "_" .. name)
   if v == nil or v == "" then v = os.getenv("OTEL_EXPORTER_OTLP_" .. name) end
   if v == "" then return nil end
   return v
 end
+local function env(name) return signal_env("TRACES", name) end
 
 local function check_url(url, from)
   if not url:find("^https?://[^/]") then
@@ -51,22 +63,36 @@ local function check_url(url, from)
   return url
 end
 
-local endpoint = c.opt("otel.endpoint")
-if endpoint then
-  check_url(endpoint, "otel.endpoint")
-  if not endpoint:find("^https?://[^/]+/.") then
-    endpoint = endpoint:gsub("/$", "") .. "/v1/traces"
-  end
-elseif os.getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") and os.getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") ~= "" then
-  endpoint = check_url(os.getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-elseif os.getenv("OTEL_EXPORTER_OTLP_ENDPOINT") and os.getenv("OTEL_EXPORTER_OTLP_ENDPOINT") ~= "" then
-  endpoint = check_url(os.getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "OTEL_EXPORTER_OTLP_ENDPOINT"):gsub("/$", "")
-             .. "/v1/traces"
-else
-  endpoint = "http://localhost:4318/v1/traces"
+local function set(name)
+  local v = os.getenv(name)
+  return v ~= nil and v ~= ""
 end
--- what the messages call it: without credentials a URL may carry
-local shown_endpoint = endpoint:gsub("^(https?://)[^/@]*@", "%1")
+
+-- The URL of a signal ("traces", "logs"): `given` (an option's value, a URL
+-- without a path getting /v1/SIGNAL), else the signal's variable as is,
+-- else the general one + /v1/SIGNAL, else localhost.
+local function signal_endpoint(signal, given, from)
+  local var = "OTEL_EXPORTER_OTLP_" .. signal:upper() .. "_ENDPOINT"
+  if given then
+    check_url(given, from)
+    if given:find("^https?://[^/]+/.") then return given end
+    return given:gsub("/$", "") .. "/v1/" .. signal
+  elseif set(var) then
+    return check_url(os.getenv(var), var)
+  elseif set("OTEL_EXPORTER_OTLP_ENDPOINT") then
+    return check_url(os.getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "OTEL_EXPORTER_OTLP_ENDPOINT"):gsub("/$", "") ..
+           "/v1/" .. signal
+  end
+  return "http://localhost:4318/v1/" .. signal
+end
+
+-- what the messages call a URL: without the credentials it may carry
+local function shown(url)
+  return (url:gsub("^(https?://)[^/@]*@", "%1"))
+end
+
+local endpoint = signal_endpoint("traces", c.opt("otel.endpoint"), "otel.endpoint")
+local shown_endpoint = shown(endpoint)
 
 local protocol = c.opt("otel.protocol", env("PROTOCOL") or "http/protobuf")
 if protocol ~= "http/protobuf" and protocol ~= "http/json" then
@@ -74,28 +100,35 @@ if protocol ~= "http/protobuf" and protocol ~= "http/json" then
 end
 local as_json = protocol == "http/json"
 
-local timeout_ms = 10000
-if env("TIMEOUT") then
-  timeout_ms = tonumber(env("TIMEOUT"))
-  if not timeout_ms or timeout_ms <= 0 then
-    c.error(("otel: OTEL_EXPORTER_OTLP_TIMEOUT needs milliseconds, not '%s'"):format(env("TIMEOUT")))
+local function timeout_of(signal)
+  local value = signal_env(signal, "TIMEOUT")
+  if not value then return 10000 end
+  local ms = tonumber(value)
+  if not ms or ms <= 0 then
+    c.error(("otel: OTEL_EXPORTER_OTLP_TIMEOUT needs milliseconds, not '%s'"):format(value))
   end
+  return ms
 end
+local timeout_ms = timeout_of("TRACES")
 
 -- "api-key=secret,x-tenant=a%20b": the W3C baggage form the specification
--- gives; the _TRACES_ variable's keys win over the general one's.
-local headers = { ["Content-Type"] = as_json and "application/json" or "application/x-protobuf" }
-for _, name in ipairs { "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS" } do
-  for pair in (os.getenv(name) or ""):gmatch("[^,]+") do
-    local k, v = pair:match("^%s*([^=%s]+)%s*=%s*(.-)%s*$")
-    if not k or not k:find("^[%w!#$%%&'*+.^_`|~-]+$") then
-      c.error(("otel: %s needs key=value pairs, not '%s'"):format(name, pair))
+-- gives; the signal's own variable's keys win over the general one's.
+local function headers_of(signal)
+  local headers = { ["Content-Type"] = as_json and "application/json" or "application/x-protobuf" }
+  for _, name in ipairs { "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_" .. signal .. "_HEADERS" } do
+    for pair in (os.getenv(name) or ""):gmatch("[^,]+") do
+      local k, v = pair:match("^%s*([^=%s]+)%s*=%s*(.-)%s*$")
+      if not k or not k:find("^[%w!#$%%&'*+.^_`|~-]+$") then
+        c.error(("otel: %s needs key=value pairs, not '%s'"):format(name, pair))
+      end
+      v = v:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
+      if v:find("[%c]") then c.error(("otel: %s: the value of %s holds a control character"):format(name, k)) end
+      headers[k] = v
     end
-    v = v:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
-    if v:find("[%c]") then c.error(("otel: %s: the value of %s holds a control character"):format(name, k)) end
-    headers[k] = v
   end
+  return headers
 end
+local headers = headers_of("TRACES")
 
 local with_args = c.opt("otel.args", false)
 local relative_to_now = c.opt("otel.relative_to_now", false)
@@ -104,6 +137,26 @@ local batch_bytes = c.opt("otel.batch_bytes", 1024 * 1024)
 if batch_bytes < 1 then c.error("otel: otel.batch_bytes needs a positive number") end
 local retry_wait = c.parse_duration(c.opt("otel.retry_wait", "30s"))
 if not retry_wait then c.error("otel: otel.retry_wait needs a duration (30s, 500ms)") end
+-- the logs: where the traces' endpoint names /v1/traces, /v1/logs beside it
+local with_logs = c.opt("otel.logs", false)
+local logs_endpoint, logs_headers, logs_timeout_ms
+if with_logs then
+  local given, from = c.opt("otel.logs_endpoint"), "otel.logs_endpoint"
+  local traces = c.opt("otel.endpoint")
+  if not given and traces then
+    check_url(traces, "otel.endpoint")
+    if not traces:find("^https?://[^/]+/.") then
+      given, from = traces, "otel.endpoint"
+    elseif traces:find("/v1/traces/?$") then
+      given, from = traces:gsub("/v1/traces/?$", "/v1/logs"), "otel.endpoint"
+    else
+      c.error("otel: otel.endpoint has a path of its own: set -X otel.logs_endpoint=URL for the logs")
+    end
+  end
+  logs_endpoint = signal_endpoint("logs", given, from)
+  logs_headers, logs_timeout_ms = headers_of("LOGS"), timeout_of("LOGS")
+end
+
 local syscall_min
 local syscalls_opt = c.opt("otel.syscalls")
 if syscalls_opt then
@@ -188,6 +241,27 @@ if syscall_min then
       parent = by_pid[e.pid], tid = e.tid, name = e.name, start_ns = ts - dur, end_ns = ts,
       ret = e.ret, err = e.ret < 0 and e.ret >= -4095 and c.errname(e.ret) or nil,
     }
+  end)
+end
+
+-- The span of pid at ts, for a line seen before its process's spawn
+-- (a child's first syscalls can reach compendium before its parent's fork
+-- returns): the latest that started by then, or the first.
+local function span_at(pid, ts)
+  local found
+  for _, s in ipairs(list) do
+    if s.pid == pid and (not found or s.start_ns <= ts) then found = s end
+  end
+  return found
+end
+
+-- Every syscall's line, as -v shows it, with its process's span.
+local logs = {}
+if with_logs then
+  c.want_format()
+  c.on("syscall", function(e)
+    local ts = seen(e)
+    logs[#logs + 1] = { span = by_pid[e.pid], pid = e.pid, tid = e.tid, ts = ts, text = c.format_syscall(e) }
   end)
 end
 
@@ -291,8 +365,35 @@ local function span_json(s)
   }
 end
 
+-- log: {time (wall ns), text, attrs, trace_id, span_id}. A LogRecord
+-- (opentelemetry/proto/logs/v1/logs.proto), severity INFO.
+local SEVERITY_INFO = 9
+local function log_pb(l)
+  w:fixed64(1, l.time)
+  w:uint(2, SEVERITY_INFO)
+  w:string(3, "INFO")
+  local body = w:open(5)
+  put_any(l.text)
+  w:close(body)
+  for _, a in ipairs(l.attrs) do put_attr(6, a[1], a[2]) end
+  w:string(9, l.trace_id)
+  if l.span_id then w:string(10, l.span_id) end
+  w:fixed64(11, l.time)
+  return w:take()
+end
+
+local function log_json(l)
+  return json.encode {
+    timeUnixNano = u64_text(l.time), observedTimeUnixNano = u64_text(l.time),
+    severityNumber = SEVERITY_INFO, severityText = "INFO", body = { stringValue = l.text },
+    attributes = attrs_json(l.attrs), traceId = hex(l.trace_id), spanId = l.span_id and hex(l.span_id),
+  }
+end
+
 -- A request: ExportTraceServiceRequest { 1: ResourceSpans { 1: Resource,
 -- 2: ScopeSpans { 1: scope, 2: spans } } }, spans given as their bytes.
+-- ExportLogsServiceRequest has the same shape and numbers (ResourceLogs,
+-- ScopeLogs, log records).
 local function request_pb(resource, spans)
   local rs = w:open(1)
   local res = w:open(1)
@@ -313,15 +414,21 @@ local function request_json(resource, spans)
          '},"scopeSpans":[{"scope":{"name":"compendium"},"spans":[' .. table.concat(spans, ",") .. "]}]}]}"
 end
 
+local function logs_request_json(resource, records)
+  return '{"resourceLogs":[{"resource":{"attributes":' .. json.encode(attrs_json(resource)) ..
+         '},"scopeLogs":[{"scope":{"name":"compendium"},"logRecords":[' .. table.concat(records, ",") ..
+         "]}]}]}"
+end
+
 -- ---- sending ------------------------------------------------------------------
 
 local RETRY = { [429] = true, [502] = true, [503] = true, [504] = true }
 
--- true, or false and why
-local function post(body)
+-- true, or false and why. to: {url, headers, timeout_ms}
+local function post(to, body)
   local waited, backoff = 0, 1000
   while true do
-    local r = c.http_post(endpoint, body, { headers = headers, timeout_ms = timeout_ms })
+    local r = c.http_post(to.url, body, { headers = to.headers, timeout_ms = to.timeout_ms })
     if r.status >= 200 and r.status < 300 then return true end
     local why
     if r.status == 0 then
@@ -339,6 +446,36 @@ local function post(body)
     c.wait(wait)
     waited = waited + wait
   end
+end
+
+local send
+-- Sends items (encoded one by one) in requests of at most batch_bytes.
+-- Returns how many were sent, or nil after saying what failed.
+send = function(to, resource, items, encode, request, what, one, many)
+  local overhead = #request(resource, {})
+  local batches, batch, size = {}, {}, overhead
+  for _, item in ipairs(items) do
+    local bytes = encode(item)
+    local cost = #bytes + 8 -- its field's key and length (or JSON's comma)
+    if #batch > 0 and size + cost > batch_bytes then
+      batches[#batches + 1] = batch
+      batch, size = {}, overhead
+    end
+    batch[#batch + 1] = bytes
+    size = size + cost
+  end
+  if #batch > 0 then batches[#batches + 1] = batch end
+  local sent = 0
+  for _, b in ipairs(batches) do
+    local ok, why = post(to, request(resource, b))
+    if not ok then
+      c.output_failed(what .. " to " .. to.shown, ("%s; %d of %s not sent"):format(why, #items - sent,
+                                                                                  describe.count(#items, one, many)))
+      return nil
+    end
+    sent = sent + #b
+  end
+  return sent
 end
 
 c.on("end", function(run)
@@ -392,34 +529,27 @@ c.on("end", function(run)
   local resource = { { "service.name", service or basename(command) } }
   local encode, request = span_pb, request_pb
   if as_json then encode, request = span_json, request_json end
-  local overhead = #request(resource, {})
-
-  -- batches: as many spans as fit in batch_bytes
-  local batches, batch, size = {}, {}, overhead
-  for _, s in ipairs(spans) do
-    local bytes = encode(s)
-    local cost = #bytes + 8 -- its field's key and length (or JSON's comma)
-    if #batch > 0 and size + cost > batch_bytes then
-      batches[#batches + 1] = batch
-      batch, size = {}, overhead
-    end
-    batch[#batch + 1] = bytes
-    size = size + cost
-  end
-  if #batch > 0 then batches[#batches + 1] = batch end
-
-  local sent = 0
-  for _, b in ipairs(batches) do
-    local ok, why = post(request(resource, b))
-    if not ok then
-      c.output_failed("OpenTelemetry spans to " .. shown_endpoint,
-                      ("%s; %d of %d spans not sent"):format(why, #spans - sent, #spans))
-      return
-    end
-    sent = sent + #b
-  end
+  local to = { url = endpoint, headers = headers, timeout_ms = timeout_ms, shown = shown_endpoint }
+  local sent = send(to, resource, spans, encode, request, "OpenTelemetry spans", "span", "spans")
+  if not sent then return end
   if not c.quiet then
     c.print("compendium: %s sent to %s (trace %s)", describe.count(sent, "span", "spans"),
             c.escape(shown_endpoint), hex(trace_id))
+  end
+  if not with_logs then return end
+
+  local records = {}
+  for i, l in ipairs(logs) do
+    local span = l.span or span_at(l.pid, l.ts)
+    records[i] = { time = wall(l.ts), text = clean(l.text), trace_id = trace_id,
+                   span_id = span and span.span_id,
+                   attrs = { { "process.pid", l.pid }, { "thread.id", l.tid } } }
+  end
+  encode, request = log_pb, request_pb
+  if as_json then encode, request = log_json, logs_request_json end
+  to = { url = logs_endpoint, headers = logs_headers, timeout_ms = logs_timeout_ms, shown = shown(logs_endpoint) }
+  sent = send(to, resource, records, encode, request, "OpenTelemetry logs", "log record", "log records")
+  if sent and not c.quiet then
+    c.print("compendium: %s sent to %s", describe.count(sent, "log record", "log records"), c.escape(to.shown))
   end
 end)

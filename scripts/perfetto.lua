@@ -29,6 +29,12 @@
 -- every syscall (this stops the program at each one, as -v does); or a
 -- list, "openat,write,%network" (%CLASS: c.syscalls_in); `none`.
 --
+-- -X perfetto.logs=1: every syscall's line, as -v prints it, as a log
+-- message on its thread (an instant named by the syscall, at its return,
+-- holding a LogMessage with an interned body): the UI's log view lists
+-- them beside the slices. Like syscalls=all, this stops the program at
+-- every syscall.
+--
 -- Times are CLOCK_MONOTONIC nanoseconds, as the records have them, with a
 -- clock snapshot that makes MONOTONIC the trace's clock and ties it to
 -- CLOCK_REALTIME at the run's start: the UI then shows wall-clock times
@@ -44,6 +50,7 @@ local ffi = require "ffi"
 local path = c.opt("out")
 if not path then c.error("perfetto: set -X perfetto.out=FILE (or use --perfetto FILE)") end
 local syscalls_opt = c.opt("syscalls", "")
+local with_logs = c.opt("logs", false)
 
 local out = c.open_output(path, "wb")
 local w = pb.writer(1048576)
@@ -72,11 +79,15 @@ local ORDER_EXPLICIT = 3
 -- CounterDescriptor {unit = 3}
 local UNIT_SIZE_BYTES = 3
 -- TrackEvent
-local TE_TYPE, TE_TRACK, TE_NAME_IID, TE_ANNOTATION, TE_COUNTER, TE_FLOW, TE_END_FLOW =
-  9, 11, 10, 4, 30, 47, 48
+local TE_TYPE, TE_TRACK, TE_NAME_IID, TE_ANNOTATION, TE_COUNTER, TE_FLOW, TE_END_FLOW, TE_LOG =
+  9, 11, 10, 4, 30, 47, 48, 21
+-- LogMessage {body_iid = 2} (track_event/log_message.proto)
+local LOG_BODY_IID = 2
 local SLICE_BEGIN, SLICE_END, INSTANT, COUNTER = 1, 2, 3, 4
 -- DebugAnnotation {name_iid = 1, int_value = 4, string_value = 6}
--- InternedData {event_names = 2, debug_annotation_names = 3} of {iid = 1, name = 2}
+-- InternedData {event_names = 2, debug_annotation_names = 3} of {iid = 1, name = 2},
+-- {log_message_body = 20} of LogMessageBody {iid = 1, body = 2}
+local INTERNED_LOG_BODY = 20
 local SEQ = 1
 
 -- ---- interned names ---------------------------------------------------------
@@ -93,8 +104,26 @@ local function intern(map, fresh, s)
   return id
 end
 
+-- Log bodies rarely repeat: past a bound, a new body gets a fresh iid
+-- without being remembered (an iid is never reused for another body).
+local log_ids, log_bodies, new_logs = { n = 0 }, 0, {}
+local LOG_MEMORY = 100000
+local function intern_log(s)
+  local id = log_ids[s]
+  if id then return id end
+  id = log_ids.n + 1
+  log_ids.n = id
+  if log_bodies < LOG_MEMORY then
+    log_bodies = log_bodies + 1
+    log_ids[s] = id
+  end
+  new_logs[#new_logs + 1] = id
+  new_logs[#new_logs + 1] = s
+  return id
+end
+
 local function write_interned()
-  if #new_events == 0 and #new_annotations == 0 then return end
+  if #new_events == 0 and #new_annotations == 0 and #new_logs == 0 then return end
   local m = w:open(P_INTERNED)
   for _, s in ipairs(new_events) do
     local e = w:open(2)
@@ -106,7 +135,13 @@ local function write_interned()
     w:uint(1, annotation_names[s]); w:string(2, s)
     w:close(e)
   end
+  for i = 1, #new_logs, 2 do
+    local e = w:open(INTERNED_LOG_BODY)
+    w:uint(1, new_logs[i]); w:string(2, new_logs[i + 1])
+    w:close(e)
+  end
   w:close(m)
+  for i = #new_logs, 1, -1 do new_logs[i] = nil end
   for i = #new_events, 1, -1 do new_events[i] = nil end
   for i = #new_annotations, 1, -1 do new_annotations[i] = nil end
 end
@@ -174,9 +209,9 @@ local function room(v)
 end
 
 -- Encodes queued event i.
-local function encode(rel, kind, track, name, flow_out, flow_in, k1, v1, k2, v2, k3, v3)
+local function encode(rel, kind, track, name, flow_out, flow_in, k1, v1, k2, v2, k3, v3, log)
   local base = w:size()
-  local p = w:reserve(96 + room(v1) + room(v2) + room(v3))
+  local p = w:reserve(112 + room(v1) + room(v2) + room(v3))
   local n, pk = popen(p, 0, TRACE_PACKET)
   n = varint(p, n, P_TIMESTAMP * 8)
   if start_number then n = varint(p, n, start_number + rel) else n = pint(p, n, start_ns + rel) end
@@ -200,10 +235,17 @@ local function encode(rel, kind, track, name, flow_out, flow_in, k1, v1, k2, v2,
     if v3 ~= nil then n = annotation(p, n, k3, v3) end
     if flow_out then n = pfixed64(p, n, TE_FLOW, flow_out) end
     if flow_in then n = pfixed64(p, n, TE_END_FLOW, flow_in) end
+    if log then
+      local lm
+      n, lm = popen(p, n, TE_LOG)
+      n = varint(p, n, LOG_BODY_IID * 8)
+      n = varint(p, n, intern_log(log))
+      pclose(p, lm, n)
+    end
   end
   pclose(p, te, n)
   w:commit(n)
-  if new_events[1] or new_annotations[1] then write_interned() end
+  if new_events[1] or new_annotations[1] or new_logs[1] then write_interned() end
   w:close(base + pk)
 end
 
@@ -215,9 +257,11 @@ local queued = 0
 local q_rel, q_kind, q_track, q_name, q_fout, q_fin = {}, {}, {}, {}, {}, {}
 local q_k1, q_v1, q_k2, q_v2, q_k3, q_v3 = {}, {}, {}, {}, {}, {}
 local q_end = {} -- a slice queued whole (kind PAIR): where it ends
+local q_log = {} -- a log message's body, or false
 local PAIR = 100
 for i = 1, QMAX do
   q_rel[i], q_kind[i], q_track[i], q_name[i], q_fout[i], q_fin[i], q_end[i] = 0, 0, 0, false, false, false, 0
+  q_log[i] = false
   q_k1[i], q_v1[i], q_k2[i], q_v2[i], q_k3[i], q_v3[i] = false, false, false, false, false, false
 end
 
@@ -236,7 +280,7 @@ local function drain()
       encode(q_end[i], SLICE_END, q_track[i], nil)
     else
       encode(q_rel[i], kind, q_track[i], q_name[i] or nil, q_fout[i] or nil, q_fin[i] or nil,
-             q_k1[i], v1, q_k2[i], v2, q_k3[i], v3)
+             q_k1[i], v1, q_k2[i], v2, q_k3[i], v3, q_log[i] or nil)
     end
   end
   queued = 0
@@ -257,6 +301,7 @@ local function track_event(rel, kind, track, name, flow_out, flow_in, k1, v1, k2
   if v2 == nil then v2 = false end
   if v3 == nil then v3 = false end
   q_k1[i], q_v1[i], q_k2[i], q_v2[i], q_k3[i], q_v3[i] = k1 or false, v1, k2 or false, v2, k3 or false, v3
+  q_log[i] = false
 end
 
 local function counter_event(rel, track, value)
@@ -335,6 +380,13 @@ local root_pid
 local pending_flow = {} -- tid → the flow its spawn started, ended by its first event
 local flows = 0
 
+-- a forked process runs its parent's program until it execs
+local function forked(t, x, rel)
+  x.program = t.comm
+  x.program_start = rel
+  track_event(rel, SLICE_BEGIN, x.uuid, t.comm, nil, nil, "forked from", t.ppid)
+end
+
 local ensure
 function ensure(t, rel)
   local x = info[t]
@@ -348,12 +400,9 @@ function ensure(t, rel)
   end
   info[t] = x
   describe_task(t)
-  if not t.thread and t.tid ~= root_pid then
-    -- a forked process runs its parent's program until it execs
-    x.program = t.comm
-    x.program_start = rel
-    track_event(rel, SLICE_BEGIN, x.uuid, t.comm, nil, nil, "forked from", t.ppid)
-  end
+  -- a task first seen in a page fault or a CPU wait, before its spawn, is
+  -- named and placed when the spawn comes (tracks.lua)
+  if not t.thread and t.tid ~= root_pid and not t.unknown then forked(t, x, rel) end
   return x
 end
 
@@ -374,7 +423,15 @@ local function lane(t, what, b, e)
     set = {}
     x.lanes[what] = set
   end
-  for _, l in ipairs(set) do
+  -- the first lane first, outside the loop: hooks run from the engine, and
+  -- a loop in them keeps LuaJIT from compiling the hook (see runtime.lua)
+  local first = set[1]
+  if first and b >= first.last_end then
+    first.last_end = e
+    return first.uuid, first
+  end
+  for i = 2, #set do
+    local l = set[i]
     if b >= l.last_end then
       l.last_end = e
       return l.uuid, l
@@ -431,7 +488,10 @@ local function count(t, rel, what, delta)
     counter_event(rel, c_.track, v)
     c_.written, c_.pending = rel, nil
   else
-    c_.pending = rel
+    -- never before the value written last: the threads of a process can
+    -- reach the engine out of time order, and the latest value must stay
+    -- the last one in time
+    c_.pending = rel > c_.written and rel or c_.written + 1
   end
 end
 
@@ -510,8 +570,25 @@ local function on_syscall(e)
   syscall_slice(e, t, ensure(t, rel), rel)
 end
 
+-- the syscall's line as a log message on its thread
+local function on_syscall_log(e)
+  local t = by_tid[e._tid] or tree:add(e)
+  local rel = rel_ns(e)
+  local x = ensure(t, rel)
+  track_event(rel, INSTANT, x.thread_uuid, syscall_name(e._nr), nil, nil)
+  q_log[queued] = c.format_syscall(e)
+end
+
+if with_logs then
+  c.want_format()
+  c.on("syscall", hooked_syscalls == true and function(e)
+    on_syscall(e)
+    on_syscall_log(e)
+  end or on_syscall_log)
+end
+
 if hooked_syscalls == true then
-  c.on("syscall", on_syscall)
+  if not with_logs then c.on("syscall", on_syscall) end
 elseif hooked_syscalls then
   for _, name in ipairs(hooked_syscalls) do
     local ok, err = pcall(c.want_format, name)
@@ -605,7 +682,13 @@ end
 
 function handle.spawn_process(e, t, x, rel)
   local child = tree.by_tid[e.child_pid]
-  if child then ensure(child, rel) end
+  if child then
+    local cx = ensure(child, rel)
+    if not cx.program and not child.thread and child.tid ~= root_pid then
+      describe_task(child) -- seen before its spawn: now with its name
+      forked(child, cx, rel)
+    end
+  end
   flows = flows + 1
   pending_flow[e.child_pid] = flows
   instant(t, x, rel, "spawn process " .. e.child_pid, flows)

@@ -31,15 +31,53 @@ function M.writer(size)
   return setmetatable({ buf = buffer.new(size or 65536) }, Writer)
 end
 
--- v: a whole number, 0 <= v < 2^53
+-- v: a whole number, 0 <= v < 2^53 (so at most 8 bytes). Unrolled: a loop
+-- here would be an inner loop in every trace that writes a field, which
+-- LuaJIT does not compile into them.
 local function varint(p, n, v)
-  while v >= 128 do
-    p[n] = v % 128 + 128
-    v = floor(v / 128)
-    n = n + 1
+  if v < 128 then
+    p[n] = v
+    return n + 1
   end
-  p[n] = v
-  return n + 1
+  p[n] = v % 128 + 128
+  v = floor(v / 128)
+  if v < 128 then
+    p[n + 1] = v
+    return n + 2
+  end
+  p[n + 1] = v % 128 + 128
+  v = floor(v / 128)
+  if v < 128 then
+    p[n + 2] = v
+    return n + 3
+  end
+  p[n + 2] = v % 128 + 128
+  v = floor(v / 128)
+  if v < 128 then
+    p[n + 3] = v
+    return n + 4
+  end
+  p[n + 3] = v % 128 + 128
+  v = floor(v / 128)
+  if v < 128 then
+    p[n + 4] = v
+    return n + 5
+  end
+  p[n + 4] = v % 128 + 128
+  v = floor(v / 128)
+  if v < 128 then
+    p[n + 5] = v
+    return n + 6
+  end
+  p[n + 5] = v % 128 + 128
+  v = floor(v / 128)
+  if v < 128 then
+    p[n + 6] = v
+    return n + 7
+  end
+  p[n + 6] = v % 128 + 128
+  p[n + 7] = floor(v / 128)
+  return n + 8
 end
 M.varint = varint
 
@@ -174,10 +212,10 @@ end
 function M.fixed64(p, n, field, v)
   n = varint(p, n, field * 8 + 1)
   local lo, hi = v % 4294967296, floor(v / 4294967296)
-  for i = 0, 3 do
-    p[n + i] = band(rshift(lo, i * 8), 255)
-    p[n + 4 + i] = band(rshift(hi, i * 8), 255)
-  end
+  p[n], p[n + 1], p[n + 2], p[n + 3] =
+    band(lo, 255), band(rshift(lo, 8), 255), band(rshift(lo, 16), 255), rshift(lo, 24)
+  p[n + 4], p[n + 5], p[n + 6], p[n + 7] =
+    band(hi, 255), band(rshift(hi, 8), 255), band(rshift(hi, 16), 255), rshift(hi, 24)
   return n + 8
 end
 

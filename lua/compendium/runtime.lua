@@ -144,25 +144,14 @@ local function pass_on(r)
   host.inject(r.action, r.value, r.delay_ns)
 end
 
--- Calls fns[i..n](arg); `current` tells which one raised when pcall fails.
--- One pcall per event rather than one per hook.
-local current = 0
-local function call_from(fns, i, n, arg)
-  while i <= n do
-    current = i
-    local r = fns[i](arg)
-    if r ~= nil and getmetatable(r) == Injection then pass_on(r) end
-    i = i + 1
-  end
-end
-
-local function run_list(list, arg, e)
-  local fns, n = list.fns, list.n
-  local ok, err = pcall(call_from, fns, 1, n, arg)
-  while not ok do
-    local i = current
-    hook_failed(list.hooks[i], err, e)
-    ok, err = pcall(call_from, fns, i + 1, n, arg)
+-- After hook i of `list` ran: ok and what it returned, or false and the
+-- error it raised.
+local function hook_done(list, i, ok, r, e)
+  if not ok then
+    hook_failed(list.hooks[i], r, e)
+  elseif r ~= nil and getmetatable(r) == Injection then
+    local passed, err = pcall(pass_on, r)
+    if not passed then hook_failed(list.hooks[i], err, e) end
   end
 end
 
@@ -270,6 +259,13 @@ end
 -- The engine prints the message as it is: made safe here, as host.print
 -- makes everything else (a message may hold an option's value or a path).
 function M.load(path, name, text)
+  -- a bundled script runs once however often it is named: `-s otel` with
+  -- --otel (which loads it too, and sets its option) is one trace, not two
+  if name ~= nil and name ~= path then
+    for _, script in ipairs(registry.order) do
+      if script.bundled and script.name == name then return true end
+    end
+  end
   local ok, err = load_script(path, name, text)
   if ok then return true end
   return false, terminal_safe(err)
@@ -328,8 +324,14 @@ function M.start()
   run_phase("start")
 end
 
--- Hot path: one call per event. No tables or closures are made here.
-function M.dispatch(type)
+-- The hooks of an event: fns, n, the list (for M.hook_done) and their
+-- argument; nil when none. The engine calls each hook itself (see
+-- M.hook_done): a hook entered straight from C ends its compiled traces at
+-- its own return, where LuaJIT stops recording cleanly. Below a Lua frame
+-- (a loop over the hooks here, or pcall) those traces would have to return
+-- below where they started, which LuaJIT cannot compile: they abort, and
+-- the hooks stay in the interpreter. No tables or closures are made here.
+function M.hooks(type)
   local list
   if type == SYSCALL then
     local nr = ev._nr
@@ -343,8 +345,24 @@ function M.dispatch(type)
     list = by_type[type]
     raw_event = false
   end
-  if list == nil or list.n == 0 then return end
-  run_list(list, ev, ev)
+  if list == nil or list.n == 0 then return nil, 0 end
+  return list.fns, list.n, list, ev
+end
+
+-- The engine calls this after hook i of M.hooks' list when it raised
+-- (ok false, r the error) or returned something (r).
+function M.hook_done(list, i, ok, r)
+  hook_done(list, i, ok, r, ev)
+end
+
+-- One event, hooks called from Lua: what the engine does, for hosts that
+-- are Lua (the specs' fake host, the benches).
+function M.dispatch(type)
+  local fns, n, list, arg = M.hooks(type)
+  for i = 1, n do
+    local ok, r = pcall(fns[i], arg)
+    if not ok or r ~= nil then hook_done(list, i, ok, r, arg) end
+  end
 end
 
 -- ---- the verdict ---------------------------------------------------------------

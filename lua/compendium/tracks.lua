@@ -31,13 +31,21 @@ end
 
 -- The track of a task, made the first time it shows up (or when a spawn
 -- reuses the id of a task that ended: `spawned`).
-function Tracks:track(tid, ts, is_thread, spawned, parent)
+-- pid: the event's, for a task the engine does not know yet (a page fault
+-- or a CPU wait can come before the spawn that made the task): a thread
+-- of a known process is still that process's.
+function Tracks:track(tid, ts, is_thread, spawned, parent, pid)
   local t = self.by_tid[tid]
-  if t and not (spawned and t.stop) then return t end
-  local p = self.proc(tid) or {}
+  if t and not (spawned and t.stop) then
+    if spawned and t.unknown then self:learn(t, is_thread, parent) end
+    return t
+  end
+  local p = self.proc(tid)
+  local unknown = p == nil
+  p = p or { pid = pid, is_thread = pid ~= nil and pid ~= tid }
   t = {
     tid = tid, pid = p.pid or tid, ppid = p.ppid or 0, thread = is_thread or p.is_thread or false,
-    comm = p.comm or "?", argv = p.argv or {}, start = ts, index = #self.list + 1,
+    comm = p.comm or "?", argv = p.argv or {}, start = ts, index = #self.list + 1, unknown = unknown or nil,
   }
   -- a thread belongs to its process; a process to the one that started it
   local up = t.thread and self.by_tid[t.pid] or self.by_tid[t.ppid] or parent
@@ -46,6 +54,19 @@ function Tracks:track(tid, ts, is_thread, spawned, parent)
   self.list[#self.list + 1] = t
   self.by_tid[tid] = t
   return t
+end
+
+-- A track made before the engine knew its task, when the spawn comes:
+-- what the engine knows now, and the parent the spawn names.
+function Tracks:learn(t, is_thread, parent)
+  t.unknown = nil
+  local p = self.proc(t.tid) or {}
+  t.thread = is_thread or p.is_thread or t.thread
+  t.pid, t.ppid = p.pid or t.pid, p.ppid or t.ppid
+  if t.comm == "?" then t.comm, t.argv = p.comm or "?", p.argv or t.argv end
+  local up = t.thread and self.by_tid[t.pid] or self.by_tid[t.ppid] or parent
+  if up ~= t then t.parent = up end
+  t.label = label(t)
 end
 
 -- The traced program's track, at the start.
@@ -72,7 +93,7 @@ local structure = {
 -- The track of the event's task (made if need be), after applying what
 -- the event says about the tree.
 function Tracks:add(e)
-  local t = self:track(e.tid, e.ts, false)
+  local t = self:track(e.tid, e.ts, false, nil, nil, e.pid)
   local f = structure[e.type]
   if f then f(self, e, t) end
   return t

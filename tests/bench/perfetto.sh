@@ -5,8 +5,13 @@
 #   replayed   a recording of dd bs=16 (2 x BLOCKS read/write events) replayed
 #              through the whole engine, next to a script that does nothing
 #   live       the same dd under --perfetto, next to --json
+#   dd bs=1    a recording of dd bs=1 (EVENTS syscalls, a read or a write
+#              event each) replayed REPS (5) times with the default script and
+#              --perfetto: min / median / max of the wall and CPU times, and
+#              the same for BASELINE (another compendium binary), interleaved
 #
 #   tests/bench/perfetto.sh              EVENTS=200000 tests/bench/perfetto.sh
+#   BASELINE=/path/to/older/compendium tests/bench/perfetto.sh
 #
 # Not a ctest test: timings depend on the machine.
 set -euo pipefail
@@ -53,4 +58,30 @@ LUA
     printf 'live dd, %d blocks (%d read/write events): %.2f s with --json, %.2f s with --perfetto (%s)\n' \
         "$blocks" $((blocks * 2)) "$(echo "($t1 - $t0) / 1000000000" | bc -l)" \
         "$(echo "($t2 - $t1) / 1000000000" | bc -l)" "$(du -h "$work/live.pftrace" | cut -f1)"
+fi
+
+# min / median / max of the numbers on stdin
+stats() {
+    sort -n | awk '{ v[NR] = $1 } END { printf "%.2f / %.2f / %.2f", v[1], v[int((NR + 1) / 2)], v[NR] }'
+}
+
+if [[ -x $compendium ]]; then
+    reps=${REPS:-5}
+    "$compendium" -q --record "$work/dd1.cmpd" -- dd if=/dev/zero of=/dev/null bs=1 count=$((events / 2)) 2>/dev/null
+    bins=("$compendium")
+    [[ -n ${BASELINE:-} ]] && bins+=("$BASELINE")
+    for ((i = 0; i < reps; i++)); do
+        for b in "${!bins[@]}"; do
+            /usr/bin/time -f "%e %U" -o "$work/time.$b.$i" \
+                "${bins[$b]}" -r "$work/dd1.cmpd" -o /dev/null --perfetto "$work/dd1.$b.pftrace" 2>/dev/null
+        done
+    done
+    for b in "${!bins[@]}"; do
+        printf 'replayed dd bs=1, %d events, %s: wall %s s, CPU %s s (min / median / max of %d)\n' \
+            $((events / 2 * 2)) "${bins[$b]}" "$(cat "$work"/time."$b".* | cut -d' ' -f1 | stats)" \
+            "$(cat "$work"/time."$b".* | cut -d' ' -f2 | stats)" "$reps"
+    done
+    if [[ -n ${BASELINE:-} ]] && ! cmp -s "$work/dd1.0.pftrace" "$work/dd1.1.pftrace"; then
+        echo "the two binaries wrote different traces"
+    fi
 fi

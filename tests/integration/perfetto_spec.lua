@@ -80,6 +80,61 @@ describe("--perfetto", function()
     assert.is_truthy(pf.index(t).process[child])
   end)
 
+  it("runs once when -s perfetto and --perfetto both name it: strace sees one open of the file", function()
+    local dir = h.tmpdir()
+    local out, log = dir .. "/once.pftrace", dir .. "/strace.log"
+    -- compendium itself under strace (no -f: its tracee is compendium's to trace)
+    local r = h.run({ "strace", "-e", "trace=open,openat", "-o", log, h.bin(), "-q", "-s", "perfetto",
+                      "--perfetto", out, "--", h.prog("spawn") })
+    assert.are.equal(0, r.status, r.stderr)
+    local opens = 0
+    for line in h.read_file(log):gmatch("[^\n]+") do
+      if line:find('"' .. out .. '"', 1, true) then opens = opens + 1 end
+    end
+    assert.are.equal(1, opens, h.read_file(log))
+    local child = tonumber(r.stdout:match("child (%d+)"))
+    assert.is_truthy(pf.index(pf.read(out)).process[child])
+  end)
+
+  it("with -X perfetto.logs=1 has every -v line as a log message on its thread, at its time", function()
+    local dir = h.tmpdir()
+    local out = dir .. "/logs.pftrace"
+    local r = h.run({ h.bin(), "-v", "--perfetto", out, "-X", "perfetto.logs=1", "--", h.prog("spawn") })
+    assert.are.equal(0, r.status, r.stderr)
+    -- -v's syscall lines by thread (its other lines do not start with a call)
+    local want, n = {}, 0
+    for secs, tid, text in r.stderr:gmatch("%[%+(%d+%.%d%d%d)s%] %[(%d+)%] ([%w_]+%([^\n]*)") do
+      tid = tonumber(tid)
+      want[tid] = want[tid] or {}
+      table.insert(want[tid], { secs = tonumber(secs), text = text })
+      n = n + 1
+    end
+    assert.is_true(n > 50, r.stderr)
+    local t = pf.read(out)
+    local x = pf.index(t)
+    local start = one(one(t.clock, "clocks"), "timestamp") -- CLOCK_MONOTONIC at the run's start
+    local got = 0
+    for uuid, logs in pairs(t.logs) do
+      local d = t.tracks[uuid]
+      local th = one(d, "thread")
+      assert.is_truthy(th, "a log message on " .. one(d, "name") .. ", not a thread's track")
+      local tid = one(th, "tid")
+      assert.are.equal(uuid, x.thread[tid])
+      local lines = want[tid]
+      assert.is_truthy(lines, "logs of " .. tid .. ", which -v did not show")
+      assert.are.equal(#lines, #logs, "the logs of thread " .. tid)
+      for i, l in ipairs(logs) do
+        assert.are.equal(lines[i].text, l.body)
+        assert.is_true(math.abs((l.ts - start) / 1e9 - lines[i].secs) <= 0.0006)
+      end
+      got = got + #logs
+    end
+    assert.are.equal(n, got)
+    -- and none without the option
+    local plain = perfetto_of({ h.prog("spawn") })
+    assert.are.same({}, plain.trace.logs)
+  end)
+
   it("refuses a -X perfetto.syscalls it cannot read", function()
     for value, says in pairs { bogus = "unknown syscall 'bogus'", ["%nosuch"] = "no syscall class '%nosuch'" } do
       local r = h.run({ h.bin(), "-s", "perfetto", "-X", "perfetto.out=" .. h.tmpdir() .. "/t.pftrace",

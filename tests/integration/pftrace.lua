@@ -10,10 +10,30 @@ local M = {}
 
 local ESCAPES = { n = "\n", t = "\t", r = "\r", ['"'] = '"', ["'"] = "'", ["\\"] = "\\" }
 
+-- In one pass, so that protoc's \\x41 (an escaped backslash, then x41)
+-- stays a backslash and "x41".
 local function unescape(s)
-  s = s:gsub("\\(%d%d?%d?)", function(o) return string.char(tonumber(o, 8)) end)
-  s = s:gsub("\\x(%x%x)", function(x) return string.char(tonumber(x, 16)) end)
-  return (s:gsub("\\(.)", function(c) return ESCAPES[c] or ("\\" .. c) end))
+  local out, i = {}, 1
+  while true do
+    local at = s:find("\\", i, true)
+    if not at then break end
+    out[#out + 1] = s:sub(i, at - 1)
+    local oct = s:match("^[0-7][0-7]?[0-7]?", at + 1)
+    local hx = s:match("^x(%x%x?)", at + 1)
+    if oct then
+      out[#out + 1] = string.char(tonumber(oct, 8))
+      i = at + 1 + #oct
+    elseif hx then
+      out[#out + 1] = string.char(tonumber(hx, 16))
+      i = at + 2 + #hx
+    else
+      local c = s:sub(at + 1, at + 1)
+      out[#out + 1] = ESCAPES[c] or ("\\" .. c)
+      i = at + 2
+    end
+  end
+  out[#out + 1] = s:sub(i)
+  return table.concat(out)
 end
 
 -- protoc's text format → nested tables; every field is a list of values.
@@ -77,13 +97,15 @@ local one = M.one
 --                    of that last descriptor among the last ones)
 --   slices[uuid]     {name, b, e, args (begin's and end's), flows_out, flows_in, depth}
 --   instants[uuid], counters[uuid] ({ts, value})
+--   logs[uuid]       {ts, body}: the log messages on each track, in time order
 --   names, annotation_names   iid → string
 -- Checks while building: every interned id defined before its use, every
 -- referenced track described, begin/end balanced on every track.
 function M.read(path)
   local trace = M.decode(path)
   local packets = trace.packet or {}
-  local t = { packets = packets, tracks = {}, slices = {}, instants = {}, counters = {},
+  local t = { packets = packets, tracks = {}, slices = {}, instants = {}, counters = {}, logs = {},
+              log_bodies = {},
               names = {}, annotation_names = {}, clock = nil }
   local events = {}
   local last_descriptor = {}
@@ -95,6 +117,11 @@ function M.read(path)
         local iid = one(n, "iid")
         assert(t.names[iid] == nil, "event name iid " .. iid .. " interned twice")
         t.names[iid] = one(n, "name")
+      end
+      for _, n in ipairs(interned.log_message_body or {}) do
+        local iid = one(n, "iid")
+        assert(t.log_bodies[iid] == nil, "log body iid " .. iid .. " interned twice")
+        t.log_bodies[iid] = one(n, "body")
       end
       for _, n in ipairs(interned.debug_annotation_names or {}) do
         local iid = one(n, "iid")
@@ -138,6 +165,12 @@ function M.read(path)
         if v == nil then v = one(a, "int_value") end
         ev.args[name] = v
       end
+      local log = one(te, "log_message")
+      if log then
+        local bid = one(log, "body_iid")
+        ev.log = t.log_bodies[bid]
+        assert(ev.log, "log body iid " .. tostring(bid) .. " used before it was interned (packet " .. i .. ")")
+      end
       events[#events + 1] = ev
     end
   end
@@ -162,6 +195,10 @@ function M.read(path)
     assert(t.tracks[track], "an event on track " .. tostring(track) .. ", which no descriptor describes")
     local stack = open[track] or {}
     open[track] = stack
+    if ev.log then
+      t.logs[track] = t.logs[track] or {}
+      table.insert(t.logs[track], { ts = ev.ts, body = ev.log })
+    end
     if ev.type == "TYPE_SLICE_BEGIN" then
       local s = { name = ev.name, b = ev.ts, args = ev.args, flows_out = ev.flows_out,
                   flows_in = ev.flows_in, depth = #stack }

@@ -285,6 +285,18 @@ test("protobuf: a span per process, the process tree, attributes and exact times
   assert.match(out.stderr, /FINAL: /, "the summary");
 });
 
+test("-s otel with --otel runs the script once: one trace, each span once", async () => {
+  const rx = await receiver();
+  const json = path.join(work, "once.jsonl");
+  const out = await run(["-s", "otel", "--otel", rx.url, "--json", json, "--", PROC_TREE, "x"]);
+  await rx.close();
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(rx.requests.length, 1, "one request");
+  const { spans } = allSpans(rx.requests);
+  checkTree(spans, readEvents(json), pids(out.stdout));
+  assert.equal((out.stderr.match(/spans sent to/g) || []).length, 1, out.stderr);
+});
+
 test("-X otel.args=1 adds process.command_args; -X otel.service names the service", async () => {
   const rx = await receiver();
   const json = path.join(work, "args.jsonl");
@@ -507,4 +519,131 @@ test("a 502 without Retry-After is retried after a backoff", async () => {
   assert.equal(out.status, 0, out.stderr);
   assert.equal(rx.requests.length, 2);
   assert.ok(rx.requests[1].at - rx.requests[0].at >= 950, "backed off a second");
+});
+
+// ---- logs (-X otel.logs=1) ------------------------------------------------------
+
+const LogsRequest = root.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+
+// A logs request's records: {traceId, spanId (hex), time, observed (BigInt),
+// severity, severityText, body, attrs}.
+function recordsOf(message) {
+  const o = LogsRequest.toObject(message, { longs: String, enums: Number, bytes: Array, defaults: false });
+  assert.equal(o.resourceLogs.length, 1, "one ResourceLogs");
+  const rl = o.resourceLogs[0];
+  assert.equal(rl.scopeLogs.length, 1, "one ScopeLogs");
+  assert.equal(rl.scopeLogs[0].scope.name, "compendium");
+  return {
+    resource: attributes(rl.resource.attributes),
+    records: rl.scopeLogs[0].logRecords.map((r) => ({
+      traceId: hex(r.traceId), spanId: r.spanId ? hex(r.spanId) : "", time: BigInt(r.timeUnixNano),
+      observed: BigInt(r.observedTimeUnixNano), severity: r.severityNumber, severityText: r.severityText,
+      body: anyValue(r.body), attrs: attributes(r.attributes),
+    })),
+  };
+}
+
+function decodeLogsJson(req) {
+  assert.equal(req.headers["content-type"], "application/json");
+  const o = JSON.parse(req.body.toString("utf8"));
+  for (const rl of o.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) {
+    assert.match(r.traceId, /^[0-9a-f]{32}$/);
+    assert.match(r.spanId, /^[0-9a-f]{16}$/);
+    assert.match(r.timeUnixNano, /^\d+$/, "64-bit integers are strings");
+    for (const k of ["traceId", "spanId"]) r[k] = Buffer.from(r[k], "hex").toString("base64");
+  }
+  return recordsOf(LogsRequest.fromObject(o));
+}
+
+function decodeLogsProtobuf(req) {
+  assert.equal(req.headers["content-type"], "application/x-protobuf");
+  return recordsOf(LogsRequest.decode(req.body));
+}
+
+// -v's syscall lines, in order: {tid, seconds (as printed), text}. Its
+// other lines (events, the summary) do not start with a call.
+function verboseCalls(stderr) {
+  const lines = [];
+  for (const m of stderr.matchAll(/^\[\+(\d+\.\d{3})s\] \[(\d+)\] ([a-z_0-9]+\(.*)$/gm))
+    lines.push({ seconds: Number(m[1]), tid: Number(m[2]), text: m[3] });
+  return lines;
+}
+
+// The log records against the same run's -v lines and spans: one record per
+// line, in order, with its text, thread and time; the trace's id and the
+// span of the process it came from.
+function checkLogs(records, spans, stderr, summary) {
+  const lines = verboseCalls(stderr);
+  assert.ok(lines.length > 50, `-v printed the syscalls (${lines.length})`);
+  assert.equal(records.length, lines.length, "a record per -v line");
+  const spanByPid = {};
+  for (const s of spans) spanByPid[s.attrs["process.pid"]] = s;
+  const traceId = spans[0].traceId;
+  records.forEach((r, i) => {
+    const l = lines[i];
+    assert.equal(r.body, l.text, `record ${i}`);
+    assert.equal(r.attrs["thread.id"], l.tid);
+    assert.equal(r.traceId, traceId, "the run's trace");
+    const s = spanByPid[r.attrs["process.pid"]];
+    assert.ok(s, `a span for pid ${r.attrs["process.pid"]}`);
+    assert.equal(r.spanId, s.spanId, "its process's span");
+    assert.ok(r.time >= s.start && r.time <= s.end, "within its process's span");
+    assert.equal(r.observed, r.time);
+    assert.equal(r.severity, 9, "SEVERITY_NUMBER_INFO");
+    assert.equal(r.severityText, "INFO");
+    const printed = Number(r.time - summary.wall_start_ns) / 1e9;
+    assert.ok(Math.abs(printed - l.seconds) <= 0.0006, `time ${printed} printed as +${l.seconds}s`);
+  });
+}
+
+test("-X otel.logs=1: every -v line as a log record to /v1/logs, linked to its process's span", async () => {
+  const rx = await receiver();
+  const json = path.join(work, "logs.jsonl");
+  const out = await run(["-v", "--otel", rx.url, "-X", "otel.logs=1", "--json", json, "--", PROC_TREE, "x"]);
+  await rx.close();
+  assert.equal(out.status, 0, out.stderr);
+  const traces = rx.requests.filter((r) => r.url === "/v1/traces");
+  const logs = rx.requests.filter((r) => r.url === "/v1/logs");
+  assert.equal(traces.length + logs.length, rx.requests.length, rx.requests.map((r) => r.url).join(" "));
+  assert.equal(logs.length, 1);
+  const events = readEvents(json);
+  const { spans } = allSpans(traces);
+  checkTree(spans, events, pids(out.stdout));
+  const { resource, records } = decodeLogsProtobuf(logs[0]);
+  assert.deepEqual(resource, { "service.name": "proc_tree" });
+  checkLogs(records, spans, out.stderr, events.find((e) => e.type === "summary"));
+  assert.match(out.stderr, new RegExp(`^compendium: ${records.length} log records sent to ${rx.url}/v1/logs$`, "m"));
+});
+
+test("-X otel.logs=1 in http/json: $OTEL_EXPORTER_OTLP_LOGS_ENDPOINT as is, the _LOGS_ headers", async () => {
+  const rx = await receiver();
+  const rxLogs = await receiver();
+  const json = path.join(work, "logs-json.jsonl");
+  const out = await run(["-v", "--otel", "-X", "otel.logs=1", "-X", "otel.batch_bytes=4000", "--json", json, "--",
+                         PROC_TREE, "x"], {
+    env: { OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+           OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: rxLogs.url + "/custom/logs",
+           OTEL_EXPORTER_OTLP_HEADERS: "x-tenant=a", OTEL_EXPORTER_OTLP_LOGS_HEADERS: "x-tenant=logs" },
+  });
+  await rx.close();
+  await rxLogs.close();
+  assert.equal(out.status, 0, out.stderr);
+  assert.ok(rx.requests.every((r) => r.url === "/v1/traces" && r.headers["x-tenant"] === "a"));
+  assert.ok(rxLogs.requests.length > 1, "batches of at most 4000 bytes");
+  const records = [];
+  for (const r of rxLogs.requests) {
+    assert.equal(r.url, "/custom/logs");
+    assert.equal(r.headers["x-tenant"], "logs", "the _LOGS_ variable wins");
+    assert.ok(r.body.length <= 4000 || decodeLogsJson(r).records.length === 1);
+    records.push(...decodeLogsJson(r).records);
+  }
+  const events = readEvents(json);
+  const { spans } = allSpans(rx.requests, decodeJson);
+  checkLogs(records, spans, out.stderr, events.find((e) => e.type === "summary"));
+});
+
+test("-X otel.logs=1 with an --otel URL of a path of its own asks for otel.logs_endpoint", async () => {
+  const out = await run(["--otel=http://127.0.0.1:1/custom", "-X", "otel.logs=1", "--", "true"]);
+  assert.equal(out.status, 2, out.stderr);
+  assert.equal(out.stderr, "compendium: otel: otel.endpoint has a path of its own: set -X otel.logs_endpoint=URL for the logs\n");
 });
