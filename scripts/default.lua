@@ -443,6 +443,8 @@ c.on("end", function(run)
     local b = s.block_io
     c.print(" Block I/O: %s, %s read, %s written%s", count(b.count, "request", "requests"),
             c.bytes(b.bytes_read), c.bytes(b.bytes_written), latency_text(b))
+    local others = describe.block_ops(b)
+    if #others > 0 then c.print("   %s", table.concat(others, " · ")) end
   end
   if s.dropped > 0 then
     c.print(" Dropped: %d records the kernel could not queue (%d fault samples, %d BPF)",

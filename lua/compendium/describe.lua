@@ -94,6 +94,21 @@ function M.fault_regions(page_faults)
   return list
 end
 
+-- The block requests that moved no data, "discard 8.0 MB (4)", "flush 1",
+-- of a summary's block_io.ops (reads and writes are the summary's figures).
+local MOVED_DATA = { read = true, write = true, ["zone-append"] = true }
+
+function M.block_ops(block_io)
+  local list = {}
+  for _, k in ipairs(block_io.ops or {}) do
+    if not MOVED_DATA[k.op] then
+      list[#list + 1] = k.bytes > 0 and format("%s %s (%d)", k.op, bytes(k.bytes), k.count)
+                        or format("%s %d", k.op, k.count)
+    end
+  end
+  return list
+end
+
 -- ---- one text per event kind ---------------------------------------------
 
 local kinds = {}
