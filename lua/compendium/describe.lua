@@ -280,10 +280,15 @@ function kinds.sched_delay(e)
                 duration(e.max_delay_ns))
 end
 
--- a run of one size: latency_ns summed, max_latency_ns the longest
+-- a run of one size: latency_ns summed, max_latency_ns the longest; a run
+-- of discards (or other ranges) of any sizes: total_bytes their sum
 function kinds.block_io(e)
   local n = e.calls or 1
   if n == 1 then return format("%s %s in %s", e.op or "?", bytes(e.bytes), duration(e.latency_ns)) end
+  if e.total_bytes then
+    return format("%s %s in %d requests (latency avg %s, max %s)", e.op or "?", bytes(e.total_bytes), n,
+                  duration(e.latency_ns / n), duration(e.max_latency_ns))
+  end
   return format("%s %s × %d (latency avg %s, max %s)", e.op or "?", bytes(e.bytes), n,
                 duration(e.latency_ns / n), duration(e.max_latency_ns))
 end
