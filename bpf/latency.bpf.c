@@ -14,14 +14,21 @@
  * hooks run once per bio or request, and return at once while no bio of a
  * traced task is in flight.
  *
- * Run-queue delay: from the moment a task becomes runnable (woken, created,
- * or switched out while still runnable, i.e. preempted) to the moment it is
- * switched in. Block I/O is followed bio by bio: a bio is charged to the task
- * that submitted it (block_bio_queue runs in the submitter's context,
- * wherever the request is later issued from and whoever's request the bio is
- * merged into), stamped when a request carrying it is issued, and reported
- * when a request carrying it completes: one record for each run of bios of
- * one task in a request, its latency from issue to completion. */
+ * Run-queue delay is the kernel's own: what it adds to the task's
+ * sched_info.run_delay (the second field of /proc/PID/schedstat), read at
+ * each switch-in. The kernel counts from the enqueue (a wakeup, a new task,
+ * a preemption of a task still runnable) to the switch-in, on the run
+ * queue's clock; when a wakeup preempts the running task, that clock is not
+ * advanced again at the switch that follows, so the few microseconds
+ * between the wakeup and the switch count as the preempted task's wait, not
+ * the woken one's. Timestamps of our own (bpf_ktime_get_ns at sched_wakeup
+ * and sched_switch) charged them to the woken task instead, and made per-task
+ * totals disagree with the kernel's. Kernels without sched_info
+ * (CONFIG_SCHED_INFO off) get those timestamps. Block I/O is followed bio by bio: a bio is charged
+ * to the task that submitted it (block_bio_queue runs in the submitter's context, wherever the
+ * request is later issued from and whoever's request the bio is merged into), stamped when a
+ * request carrying it is issued, and reported when a request carrying it completes: one record for
+ * each run of bios of one task in a request, its latency from issue to completion. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -34,8 +41,6 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 #define TASK_RUNNING 0
 #define REQ_OP_BITS_MASK 0xff /* REQ_OP_MASK: the low bits of cmd_flags */
-#define OP_READ 0             /* REQ_OP_READ */
-#define OP_WRITE 1            /* REQ_OP_WRITE */
 
 /* Set before load: shorter run-queue delays are not reported. */
 const volatile __u64 sched_threshold_ns = 0;
@@ -128,8 +133,20 @@ static __always_inline void emit(__u8 kind, __u64 ts, __u64 value, __u64 bytes, 
 
 /* ---- scheduler ---------------------------------------------------------- */
 
+/* The kernel keeps run-queue books for every task (CONFIG_SCHED_INFO), on
+ * the clock of the task's run queue, which is reached through the task's
+ * CFS run queue (CONFIG_FAIR_GROUP_SCHED; the per-CPU `runqueues` needs
+ * CONFIG_KALLSYMS_ALL to be found). */
+static __always_inline bool has_sched_info(void)
+{
+    return bpf_core_field_exists(struct task_struct, sched_info) &&
+           bpf_core_field_exists(struct cfs_rq, rq);
+}
+
 static __always_inline void became_runnable(__u32 tid)
 {
+    if (has_sched_info())
+        return;
     struct latency_task *t = bpf_map_lookup_elem(&traced, &tid);
     if (t)
         t->runnable_ns = bpf_ktime_get_ns();
@@ -149,6 +166,25 @@ int BPF_PROG(on_wakeup_new, struct task_struct *p)
     return 0;
 }
 
+/* What the kernel adds to next's run_delay now (sched_info_arrive, which
+ * runs just after this tracepoint: from last_queued to the run queue's
+ * clock), and what it added since the task's last switch-in without one (a
+ * task dequeued while it waited, to migrate, adds its wait so far then). */
+static __always_inline __u64 kernel_run_delay(struct task_struct *next, struct latency_task *t)
+{
+    /* next is on this CPU's run queue, which it is about to run on. */
+    __u64 clock = BPF_CORE_READ(next, se.cfs_rq, rq, clock);
+    __u64 queued = BPF_CORE_READ(next, sched_info.last_queued);
+    __u64 waiting = queued && clock > queued ? clock - queued : 0;
+    __u64 total = BPF_CORE_READ(next, sched_info.run_delay) + waiting;
+    /* Before the first switch-in seen, only the wait that ends now is
+     * known to be the traced task's. */
+    __u64 delay = t->seen && total >= t->run_delay_seen ? total - t->run_delay_seen : waiting;
+    t->run_delay_seen = total;
+    t->seen = 1;
+    return delay;
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
@@ -158,12 +194,18 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 
     __u32 tid = next->pid;
     struct latency_task *t = bpf_map_lookup_elem(&traced, &tid);
-    if (!t || !t->runnable_ns)
+    if (!t || t->from_exec)
         return 0;
-    __u64 now = bpf_ktime_get_ns();
-    __u64 delay = now - t->runnable_ns;
-    t->runnable_ns = 0;
-    if (delay >= sched_threshold_ns)
+    __u64 now = bpf_ktime_get_ns(), delay;
+    if (has_sched_info()) {
+        delay = kernel_run_delay(next, t);
+    } else {
+        if (!t->runnable_ns)
+            return 0;
+        delay = now - t->runnable_ns;
+        t->runnable_ns = 0;
+    }
+    if (delay && delay >= sched_threshold_ns)
         emit(LATENCY_SCHED_DELAY, now, delay, 0, next->tgid, tid, 0);
     return 0;
 }
@@ -178,6 +220,11 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
         return 0;
     __u32 ctid = BPF_CORE_READ(child, pid);
     struct latency_task info = {};
+    /* Every wait of the child is the traced program's, from the first. */
+    if (has_sched_info()) {
+        info.run_delay_seen = BPF_CORE_READ(child, sched_info.run_delay);
+        info.seen = 1;
+    }
     bpf_map_update_elem(&traced, &ctid, &info, BPF_ANY);
     return 0;
 }
@@ -190,17 +237,29 @@ int BPF_PROG(on_exit, struct task_struct *p)
     return 0;
 }
 
-/* A thread other than the leader called execve: it goes on under the
- * leader's tid (whose exit already dropped that entry). */
+/* The command compendium started is measured from the end of its execve
+ * (what it did before was compendium's start-up code), with its books as
+ * they stand then. A thread other than the leader that calls execve goes
+ * on under the leader's tid (whose exit already dropped that entry). */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid)
 {
     __u32 tid = BPF_CORE_READ(p, pid), old = old_pid;
-    if (tid == old || !bpf_map_lookup_elem(&traced, &old))
+    struct latency_task *o = bpf_map_lookup_elem(&traced, &old);
+    if (!o || (tid == old && !o->from_exec))
         return 0;
-    struct latency_task info = {};
+    struct latency_task info = *o;
+    if (info.from_exec) {
+        info.from_exec = 0;
+        info.runnable_ns = 0;
+        if (has_sched_info()) {
+            info.run_delay_seen = BPF_CORE_READ(p, sched_info.run_delay);
+            info.seen = 1;
+        }
+    }
     bpf_map_update_elem(&traced, &tid, &info, BPF_ANY);
-    bpf_map_delete_elem(&traced, &old);
+    if (tid != old)
+        bpf_map_delete_elem(&traced, &old);
     return 0;
 }
 
@@ -208,8 +267,6 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid)
 
 /* A request holds at most max_segments bios (254 on virtio). */
 #define MAX_BIOS 256
-#define REQ_OP_DRV_IN 34
-#define REQ_OP_DRV_OUT 35
 
 static __always_inline void forget_bio(__u64 key)
 {
@@ -263,10 +320,38 @@ int BPF_PROG(on_bio_complete, struct request_queue *q, struct bio *bio)
     return 0;
 }
 
+/* The block layer's request kind; an empty write is a cache flush (the
+ * run's bytes say, see end_run). */
 static __always_inline __u8 request_op(struct request *rq)
 {
     __u32 op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_BITS_MASK;
-    return op == OP_READ ? LATENCY_OP_READ : op == OP_WRITE ? LATENCY_OP_WRITE : LATENCY_OP_OTHER;
+    switch (op) {
+    case REQ_OP_READ:
+        return LATENCY_OP_READ;
+    case REQ_OP_WRITE:
+        return LATENCY_OP_WRITE;
+    case REQ_OP_FLUSH:
+        return LATENCY_OP_FLUSH;
+    case REQ_OP_DISCARD:
+        return LATENCY_OP_DISCARD;
+    case REQ_OP_SECURE_ERASE:
+        return LATENCY_OP_SECURE_ERASE;
+    case REQ_OP_WRITE_ZEROES:
+        return LATENCY_OP_WRITE_ZEROES;
+    case REQ_OP_ZONE_APPEND:
+        return LATENCY_OP_ZONE_APPEND;
+    case REQ_OP_ZONE_OPEN:
+    case REQ_OP_ZONE_CLOSE:
+    case REQ_OP_ZONE_FINISH:
+    case REQ_OP_ZONE_RESET:
+    case REQ_OP_ZONE_RESET_ALL:
+        return LATENCY_OP_ZONE;
+    case REQ_OP_DRV_IN:
+    case REQ_OP_DRV_OUT:
+        return LATENCY_OP_PASSTHROUGH;
+    default:
+        return LATENCY_OP_OTHER;
+    }
 }
 
 /* A walk along the bios of a request, one bio a step: by bpf_loop (5.17 and
@@ -305,12 +390,12 @@ static long issue_step(__u32 i, void *ctx)
     return 0;
 }
 
-/* A run of no bytes is a cache flush (an empty REQ_PREFLUSH write). */
+/* A write of no bytes is a cache flush (an empty REQ_PREFLUSH write). */
 static __always_inline void end_run(struct walk *w)
 {
     if (w->tid)
         emit(LATENCY_BLOCK_IO, w->now, w->now - w->since, w->bytes, w->pid, w->tid,
-             w->bytes ? w->op : LATENCY_OP_OTHER);
+             w->bytes || w->op != LATENCY_OP_WRITE ? w->op : LATENCY_OP_FLUSH);
 }
 
 /* Completion: reports the traced bios, one record for each run of bios of
@@ -357,8 +442,7 @@ static long complete_step(__u32 i, void *ctx)
  * are charged to the task that issues them. True if rq is one. */
 static __always_inline bool passthrough_issued(struct request *rq)
 {
-    __u32 op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_BITS_MASK;
-    if (op != REQ_OP_DRV_IN && op != REQ_OP_DRV_OUT)
+    if (request_op(rq) != LATENCY_OP_PASSTHROUGH)
         return false;
     __u64 id = bpf_get_current_pid_tgid();
     __u32 tid = (__u32)id;
@@ -378,7 +462,8 @@ static __always_inline void passthrough_completed(struct request *rq, unsigned i
     if (!r)
         return;
     __u64 now = bpf_ktime_get_ns();
-    emit(LATENCY_BLOCK_IO, now, now - r->issue_ns, nr_bytes, r->pid, r->tid, LATENCY_OP_OTHER);
+    emit(LATENCY_BLOCK_IO, now, now - r->issue_ns, nr_bytes, r->pid, r->tid,
+         LATENCY_OP_PASSTHROUGH);
     if (nr_bytes >= BPF_CORE_READ(rq, __data_len))
         bpf_map_delete_elem(&passthrough, &key);
 }

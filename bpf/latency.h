@@ -9,16 +9,28 @@ enum latency_kind {
     LATENCY_BLOCK_IO = 2,    /* a block request of a traced task completed */
 };
 
+/* What a block request did: the block layer's request kinds. */
 enum latency_op {
-    LATENCY_OP_OTHER = 0, /* flush, discard, ... */
+    LATENCY_OP_OTHER = 0, /* a kind this list does not name */
     LATENCY_OP_READ = 1,
     LATENCY_OP_WRITE = 2,
+    LATENCY_OP_FLUSH = 3,        /* a cache flush (an empty write with REQ_PREFLUSH) */
+    LATENCY_OP_DISCARD = 4,      /* bytes: the range discarded, no data */
+    LATENCY_OP_SECURE_ERASE = 5, /* likewise */
+    LATENCY_OP_WRITE_ZEROES = 6, /* likewise: the range zeroed, no data sent */
+    LATENCY_OP_ZONE_APPEND = 7,  /* data written to a zone */
+    LATENCY_OP_ZONE = 8,         /* zone management: open, close, finish, reset */
+    LATENCY_OP_PASSTHROUGH = 9,  /* a driver command (SG_IO, NVMe passthrough) */
 };
 
 /* The value of the `traced` map, keyed by tid. No pid: records take theirs
  * from the task when they are made (see latency.bpf.c). */
 struct latency_task {
-    __u64 runnable_ns; /* since when it waits for a CPU; 0: it does not */
+    __u64 runnable_ns;    /* without sched_info: since when it waits for a CPU; 0: it does not */
+    __u64 run_delay_seen; /* the kernel's run_delay of the task as of its last switch-in */
+    __u8 seen;            /* run_delay_seen is known */
+    __u8 from_exec;       /* not measured until its execve is done */
+    __u8 pad[6];
 };
 
 struct latency_event {

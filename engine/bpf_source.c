@@ -17,6 +17,20 @@
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 
+/* The BPF programs' request kinds, as the engine's records name them. */
+static const uint8_t native_op[] = {
+    [LATENCY_OP_OTHER] = NATIVE_OP_OTHER,
+    [LATENCY_OP_READ] = NATIVE_OP_READ,
+    [LATENCY_OP_WRITE] = NATIVE_OP_WRITE,
+    [LATENCY_OP_FLUSH] = NATIVE_OP_FLUSH,
+    [LATENCY_OP_DISCARD] = NATIVE_OP_DISCARD,
+    [LATENCY_OP_SECURE_ERASE] = NATIVE_OP_SECURE_ERASE,
+    [LATENCY_OP_WRITE_ZEROES] = NATIVE_OP_WRITE_ZEROES,
+    [LATENCY_OP_ZONE_APPEND] = NATIVE_OP_ZONE_APPEND,
+    [LATENCY_OP_ZONE] = NATIVE_OP_ZONE,
+    [LATENCY_OP_PASSTHROUGH] = NATIVE_OP_PASSTHROUGH,
+};
+
 static struct latency_bpf *skel;
 static struct ring_buffer *ring;
 static int traced_fd = -1;
@@ -93,9 +107,7 @@ static int on_sample(void *ctx, void *data, size_t size)
     r->pid = (int32_t)e->pid;
     r->tid = (int32_t)e->tid;
     r->kind = e->kind == LATENCY_SCHED_DELAY ? NATIVE_SCHED_DELAY : NATIVE_BLOCK_IO;
-    r->op = e->op == LATENCY_OP_READ    ? NATIVE_OP_READ
-            : e->op == LATENCY_OP_WRITE ? NATIVE_OP_WRITE
-                                        : NATIVE_OP_OTHER;
+    r->op = e->op < sizeof(native_op) ? native_op[e->op] : NATIVE_OP_OTHER;
     return 0;
 }
 
@@ -140,14 +152,14 @@ bool bpf_source_open(uint64_t sched_threshold_ns, char *why, size_t cap)
     return true;
 }
 
-void bpf_source_track(pid_t tid)
+void bpf_source_track(pid_t tid, bool from_exec)
 {
     if (traced_fd < 0 || tid <= 0)
         return;
     __u32 key = (__u32)tid;
     /* A child the programs added at fork keeps its entry, and the wakeup
      * it may already carry. */
-    struct latency_task value = {0};
+    struct latency_task value = {.from_exec = from_exec};
     bpf_map_update_elem(traced_fd, &key, &value, BPF_NOEXIST);
 }
 

@@ -18,8 +18,10 @@
 bool bpf_source_open(uint64_t sched_threshold_ns, char *why, size_t cap);
 /* Keeps the kernel's set of traced tasks in step with the tracer's (the
  * programs also follow forks of traced tasks themselves). Records name the
- * pid the kernel gives the task, so only the tid is needed. */
-void bpf_source_track(pid_t tid);
+ * pid the kernel gives the task, so only the tid is needed. With from_exec
+ * (the command compendium started, still in compendium's own code) its
+ * run-queue waits count from the end of its execve. */
+void bpf_source_track(pid_t tid, bool from_exec);
 void bpf_source_untrack(pid_t tid);
 /* Appends every record the ring buffer holds now; no syscall when empty. */
 void bpf_source_drain(struct native_buf *out);

@@ -9,7 +9,20 @@
 #include <stdint.h>
 
 enum native_kind { NATIVE_FAULT = 1, NATIVE_SCHED_DELAY = 2, NATIVE_BLOCK_IO = 3 };
-enum native_op { NATIVE_OP_OTHER = 0, NATIVE_OP_READ = 1, NATIVE_OP_WRITE = 2 };
+/* The block layer's request kinds (bpf/latency.h says what each is). */
+enum native_op {
+    NATIVE_OP_OTHER = 0,
+    NATIVE_OP_READ = 1,
+    NATIVE_OP_WRITE = 2,
+    NATIVE_OP_FLUSH = 3,
+    NATIVE_OP_DISCARD = 4,
+    NATIVE_OP_SECURE_ERASE = 5,
+    NATIVE_OP_WRITE_ZEROES = 6,
+    NATIVE_OP_ZONE_APPEND = 7,
+    NATIVE_OP_ZONE = 8,
+    NATIVE_OP_PASSTHROUGH = 9,
+    NATIVE_OP_LAST = NATIVE_OP_PASSTHROUGH
+};
 
 struct native_record {
     uint64_t ts_ns;    /* CLOCK_MONOTONIC */

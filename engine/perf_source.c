@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -21,7 +22,8 @@
 
 struct ring {
     int fd;
-    void *base; /* the metadata page, then the data pages */
+    int major_fd; /* the major faults' event, which writes into fd's ring */
+    void *base;   /* the metadata page, then the data pages */
     size_t data_size;
     pid_t tid;
 };
@@ -52,12 +54,14 @@ static int perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu)
     return (int)syscall(SYS_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-static void fault_attr(struct perf_event_attr *a)
+/* The kernel counts a fault as minor or major (getrusage's ru_minflt and
+ * ru_majflt) and fires the matching event; one of each covers them all. */
+static void fault_attr(struct perf_event_attr *a, uint64_t config)
 {
     memset(a, 0, sizeof(*a));
     a->size = sizeof(*a);
     a->type = PERF_TYPE_SOFTWARE;
-    a->config = PERF_COUNT_SW_PAGE_FAULTS_MIN;
+    a->config = config;
     a->sample_period = 1;
     a->sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR;
     a->use_clockid = 1;
@@ -82,7 +86,7 @@ bool perf_source_open(char *why, size_t cap)
     /* A probe on ourselves tells what is permitted before anything runs. */
     for (int attempt = 0; attempt < 2; attempt++) {
         exclude_kernel = attempt == 1;
-        fault_attr(&attr);
+        fault_attr(&attr, PERF_COUNT_SW_PAGE_FAULTS_MIN);
         attr.inherit = 0;
         int fd = perf_event_open(&attr, 0, -1);
         if (fd >= 0) {
@@ -134,19 +138,45 @@ static bool map_ring(int fd, pid_t tid)
         rings_cap = rings_cap ? rings_cap * 2 : 8;
         rings = xrealloc(rings, rings_cap * sizeof(*rings));
     }
-    rings[nrings++] =
-        (struct ring){.fd = fd, .base = base, .data_size = RING_DATA_PAGES * page_size, .tid = tid};
+    rings[nrings++] = (struct ring){.fd = fd,
+                                    .major_fd = -1,
+                                    .base = base,
+                                    .data_size = RING_DATA_PAGES * page_size,
+                                    .tid = tid};
     return true;
 }
 
-bool perf_source_track(pid_t tid)
+static int open_fault_event(uint64_t config, pid_t tid, int cpu, bool from_exec)
 {
     struct perf_event_attr attr;
-    fault_attr(&attr);
+    fault_attr(&attr, config);
+    /* Before its execve the command runs compendium's set-up code (the
+     * seccomp filter): counting starts when the execve is done (see
+     * perf_source_exec). */
+    attr.disabled = from_exec;
+    return perf_event_open(&attr, tid, cpu);
+}
+
+/* The major faults' event for tid on cpu, writing into the ring of fd
+ * (which must be mapped already); -1 with errno set. */
+static int open_major(int fd, pid_t tid, int cpu, bool from_exec)
+{
+    int major_fd = open_fault_event(PERF_COUNT_SW_PAGE_FAULTS_MAJ, tid, cpu, from_exec);
+    if (major_fd >= 0 && ioctl(major_fd, PERF_EVENT_IOC_SET_OUTPUT, fd) != 0) {
+        int err = errno;
+        close(major_fd);
+        errno = err;
+        return -1;
+    }
+    return major_fd;
+}
+
+bool perf_source_track(pid_t tid, bool from_exec)
+{
     /* Inherited events cannot share one ring per task, so: one per CPU. */
     int opened = 0;
     for (int cpu = 0; cpu < ncpus; cpu++) {
-        int fd = perf_event_open(&attr, tid, cpu);
+        int fd = open_fault_event(PERF_COUNT_SW_PAGE_FAULTS_MIN, tid, cpu, from_exec);
         if (fd < 0) {
             if (errno == ENODEV || errno == EINVAL)
                 continue; /* offline CPU */
@@ -160,6 +190,13 @@ bool perf_source_track(pid_t tid)
             close(fd);
             return false;
         }
+        int major_fd = open_major(fd, tid, cpu, from_exec);
+        if (major_fd < 0) {
+            fprintf(stderr, "compendium: --faults: cannot watch task %d's major faults: %s\n",
+                    (int)tid, strerror(errno));
+            return false; /* the ring is closed with the others */
+        }
+        rings[nrings - 1].major_fd = major_fd;
         opened++;
     }
     if (opened == 0) {
@@ -167,6 +204,16 @@ bool perf_source_track(pid_t tid)
         return false;
     }
     return true;
+}
+
+void perf_source_exec(pid_t tid)
+{
+    for (size_t i = 0; i < nrings; i++)
+        if (rings[i].tid == tid) {
+            ioctl(rings[i].fd, PERF_EVENT_IOC_ENABLE, 0);
+            if (rings[i].major_fd >= 0)
+                ioctl(rings[i].major_fd, PERF_EVENT_IOC_ENABLE, 0);
+        }
 }
 
 /* Copies len bytes at ring offset pos, which may wrap around the end. */
@@ -228,6 +275,8 @@ void perf_source_close(void)
 {
     for (size_t i = 0; i < nrings; i++) {
         munmap(rings[i].base, (1 + RING_DATA_PAGES) * page_size);
+        if (rings[i].major_fd >= 0)
+            close(rings[i].major_fd);
         close(rings[i].fd);
     }
     free(rings);

@@ -1218,7 +1218,7 @@ bool rf_read_native(struct rf_reader *r, struct native_record *rec, struct rf_cl
     rec->tid = r->last_tid;
     rec->ts_ns = r->last_ts;
     uint32_t kind = get_u32(c), op = get_u32(c);
-    if (kind < NATIVE_FAULT || kind > NATIVE_BLOCK_IO || op > NATIVE_OP_WRITE)
+    if (kind < NATIVE_FAULT || kind > NATIVE_BLOCK_IO || op > NATIVE_OP_LAST)
         c->bad = true;
     rec->kind = (uint8_t)kind;
     rec->op = (uint8_t)op;

@@ -47,19 +47,25 @@ bool sources_open(bool faults, bool ebpf)
     return true;
 }
 
-bool sources_track_root(pid_t tid)
+bool sources_track_root(pid_t tid, bool before_exec)
 {
-    if (faults_on && !perf_source_track(tid))
+    if (faults_on && !perf_source_track(tid, before_exec))
         return false;
     if (ebpf_on)
-        bpf_source_track(tid);
+        bpf_source_track(tid, before_exec);
     return true;
+}
+
+void sources_exec(pid_t tid)
+{
+    if (faults_on)
+        perf_source_exec(tid);
 }
 
 void sources_track_child(pid_t tid)
 {
     if (ebpf_on)
-        bpf_source_track(tid);
+        bpf_source_track(tid, false);
 }
 
 void sources_untrack(pid_t tid)
@@ -73,9 +79,22 @@ static cmp_str text(const char *s)
     return s ? (cmp_str){s, (uint32_t)strlen(s)} : (cmp_str){NULL, 0};
 }
 
+static const char *const op_names[] = {
+    [NATIVE_OP_OTHER] = "other",
+    [NATIVE_OP_READ] = "read",
+    [NATIVE_OP_WRITE] = "write",
+    [NATIVE_OP_FLUSH] = "flush",
+    [NATIVE_OP_DISCARD] = "discard",
+    [NATIVE_OP_SECURE_ERASE] = "secure-erase",
+    [NATIVE_OP_WRITE_ZEROES] = "write-zeroes",
+    [NATIVE_OP_ZONE_APPEND] = "zone-append",
+    [NATIVE_OP_ZONE] = "zone",
+    [NATIVE_OP_PASSTHROUGH] = "passthrough",
+};
+
 static const char *op_name(int op)
 {
-    return op == NATIVE_OP_READ ? "read" : op == NATIVE_OP_WRITE ? "write" : "other";
+    return op >= 0 && op <= NATIVE_OP_LAST ? op_names[op] : "other";
 }
 
 static const int event_type[] = {

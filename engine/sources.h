@@ -16,8 +16,12 @@
  * asked for, and a warning when another source still works. */
 bool sources_open(bool faults, bool ebpf);
 /* A task traced from the start (the spawned root before it runs, or an
- * attached thread): every source starts watching it. */
-bool sources_track_root(pid_t tid);
+ * attached thread): every source starts watching it; a root before_exec
+ * only from sources_exec on. */
+bool sources_track_root(pid_t tid, bool before_exec);
+/* A root tracked before_exec has finished its execve (the exec stop): what
+ * it does from now on is the command's, not compendium's start-up code. */
+void sources_exec(pid_t tid);
 /* A task created by a traced one; perf follows it by inheritance. */
 void sources_track_child(pid_t tid);
 void sources_untrack(pid_t tid);

@@ -44,7 +44,7 @@ bool stream_root(struct task *t, const struct program_record *prog, unsigned fla
         sources_track_child(t->tid);
         return true;
     }
-    return sources_track_root(t->tid);
+    return sources_track_root(t->tid, t->before_exec);
 }
 
 void stream_attach(const struct snapshot *s, uint64_t now)
@@ -54,7 +54,7 @@ void stream_attach(const struct snapshot *s, uint64_t now)
         rf_write_attach(recorder, s, now);
     state_attach(s, now);
     for (size_t i = 0; i < s->tid_count; i++)
-        sources_track_root(s->tids[i]);
+        sources_track_root(s->tids[i], false);
 }
 
 void stream_spawn(struct task *parent, struct task *child, uint64_t clone_flags, uint64_t now)
@@ -72,6 +72,8 @@ void stream_exec(struct task *t, pid_t former, const struct program_record *prog
     sources_pump(now);
     if (recorder)
         rf_write_exec(recorder, t, former, prog, now);
+    if (t->before_exec)
+        sources_exec(t->tid);
     state_exec(t, prog, now);
 }
 

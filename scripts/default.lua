@@ -292,14 +292,20 @@ c.on("sched_delay", function(e)
   r.delay_ns, r.max_delay_ns = delay, delay
 end)
 
--- --ebpf: block device requests; outside -v a run of same-size requests in
--- one direction is one line.
+-- Request kinds whose bytes are a range of the device, no data: a file
+-- system discarding a file's blocks sends requests of many sizes, and what
+-- matters is how much it discarded.
+local RANGE_OPS = { discard = true, ["write-zeroes"] = true, ["secure-erase"] = true }
+
+-- --ebpf: block device requests; outside -v a run of same-size requests of
+-- one kind is one line, and a run of discards (of any sizes) one line too.
 c.on("block_io", function(e)
   local r = not c.verbose and find_run(e, "block_io")
-  if r and r.op == e.op and r.bytes == e.bytes then
+  if r and r.op == e.op and (RANGE_OPS[e.op] or r.bytes == e.bytes) then
     r.calls = r.calls + 1
     r.latency_ns = r.latency_ns + e.latency_ns
     if e.latency_ns > r.max_latency_ns then r.max_latency_ns = e.latency_ns end
+    if RANGE_OPS[e.op] then r.total_bytes = (r.total_bytes or r.bytes) + e.bytes end
     return
   end
   if r or c.verbose then flush(e.tid) end
@@ -453,6 +459,8 @@ c.on("end", function(run)
     local b = s.block_io
     c.print(" Block I/O: %s, %s read, %s written%s", count(b.count, "request", "requests"),
             c.bytes(b.bytes_read), c.bytes(b.bytes_written), latency_text(b))
+    local others = describe.block_ops(b)
+    if #others > 0 then c.print("   %s", table.concat(others, " · ")) end
   end
   if s.dropped > 0 then
     c.print(" Dropped: %d records the kernel could not queue (%d fault samples, %d BPF)",

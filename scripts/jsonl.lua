@@ -37,6 +37,7 @@ end
 c.on("end", function(run)
   local s = totals:result(run)
   local faults = s.page_faults
+  if s.block_io then s.block_io.ops = json.array(s.block_io.ops) end
   out:write(json.encode {
     type = "summary",
     command = s.command,

@@ -94,6 +94,21 @@ function M.fault_regions(page_faults)
   return list
 end
 
+-- The block requests that moved no data, "discard 8.0 MB (4)", "flush 1",
+-- of a summary's block_io.ops (reads and writes are the summary's figures).
+local MOVED_DATA = { read = true, write = true, ["zone-append"] = true }
+
+function M.block_ops(block_io)
+  local list = {}
+  for _, k in ipairs(block_io.ops or {}) do
+    if not MOVED_DATA[k.op] then
+      list[#list + 1] = k.bytes > 0 and format("%s %s (%d)", k.op, bytes(k.bytes), k.count)
+                        or format("%s %d", k.op, k.count)
+    end
+  end
+  return list
+end
+
 -- ---- one text per event kind ---------------------------------------------
 
 local kinds = {}
@@ -265,10 +280,15 @@ function kinds.sched_delay(e)
                 duration(e.max_delay_ns))
 end
 
--- a run of one size: latency_ns summed, max_latency_ns the longest
+-- a run of one size: latency_ns summed, max_latency_ns the longest; a run
+-- of discards (or other ranges) of any sizes: total_bytes their sum
 function kinds.block_io(e)
   local n = e.calls or 1
   if n == 1 then return format("%s %s in %s", e.op or "?", bytes(e.bytes), duration(e.latency_ns)) end
+  if e.total_bytes then
+    return format("%s %s in %d requests (latency avg %s, max %s)", e.op or "?", bytes(e.total_bytes), n,
+                  duration(e.latency_ns / n), duration(e.max_latency_ns))
+  end
   return format("%s %s × %d (latency avg %s, max %s)", e.op or "?", bytes(e.bytes), n,
                 duration(e.latency_ns / n), duration(e.max_latency_ns))
 end

@@ -53,7 +53,8 @@ function M.new(opts)
     sched_delays = {},  -- ns each time a traced task waited for a CPU (--ebpf)
     block_latencies = {}, -- ns per block I/O request (--ebpf)
     block_read = 0,     -- bytes the block I/O requests read
-    block_written = 0,
+    block_written = 0,  -- bytes of data they wrote (writes and zone appends)
+    block_ops = {},     -- "discard" → {count =, bytes =}: the requests of each kind
     io_urings = 0,      -- io_uring instances: their I/O is in none of these totals
   }, Acc)
 end
@@ -152,13 +153,43 @@ function add.sched_delay(acc, e)
   acc.sched_delays[#acc.sched_delays + 1] = e.delay_ns
 end
 
+-- Only reads and writes of data move data: the bytes of a discard, a
+-- secure erase or a write-zeroes request are a range of the device that no
+-- data was sent for.
+local DATA_WRITTEN = { write = true, ["zone-append"] = true }
+
 function add.block_io(acc, e)
   acc.block_latencies[#acc.block_latencies + 1] = e.latency_ns
-  if e.op == "read" then
+  local op = e.op or "other"
+  if op == "read" then
     acc.block_read = acc.block_read + e.bytes
-  elseif e.op == "write" then
+  elseif DATA_WRITTEN[op] then
     acc.block_written = acc.block_written + e.bytes
   end
+  local k = acc.block_ops[op]
+  if not k then
+    k = { count = 0, bytes = 0 }
+    acc.block_ops[op] = k
+  end
+  k.count, k.bytes = k.count + 1, k.bytes + e.bytes
+end
+
+-- The order block request kinds are listed in; kinds not named here
+-- follow, by name.
+local BLOCK_OPS = { "read", "write", "flush", "discard", "write-zeroes", "secure-erase",
+                    "zone-append", "zone", "passthrough", "other" }
+
+local function block_ops(by_op)
+  local list, listed = {}, {}
+  for _, op in ipairs(BLOCK_OPS) do
+    listed[op] = true
+    if by_op[op] then list[#list + 1] = { op = op, count = by_op[op].count, bytes = by_op[op].bytes } end
+  end
+  local rest = {}
+  for op in pairs(by_op) do if not listed[op] then rest[#rest + 1] = op end end
+  table.sort(rest)
+  for _, op in ipairs(rest) do list[#list + 1] = { op = op, count = by_op[op].count, bytes = by_op[op].bytes } end
+  return list
 end
 
 function add.io_uring(acc)
@@ -263,7 +294,9 @@ local REGIONS = { "heap", "anon", "stack", "file", "other" }
 --   page_faults {count, page_size, bytes, by_region = {heap = n}, regions = {{region, count}}
 --               in listing order} with --faults, else nil
 --   scheduler   {count, total_ns, p50_ns, p99_ns, max_ns} with --ebpf, else nil
---   block_io    the same and {bytes_read, bytes_written} with --ebpf, else nil
+--   block_io    the same and {bytes_read, bytes_written (data only: not discards, write-zeroes),
+--               by_op = {discard = {count, bytes}}, ops = {{op, count, bytes}} in listing
+--               order} with --ebpf, else nil
 --   io_urings   rings seen: the I/O through them is in none of the totals
 --   dropped, dropped_faults, dropped_ebpf, undecoded_syscalls, undecoded_by_name
 --   failures    how many (c.fail and check violations)
@@ -307,6 +340,9 @@ function Acc:result(run)
     s.scheduler = latency(self.sched_delays)
     s.block_io = latency(self.block_latencies)
     s.block_io.bytes_read, s.block_io.bytes_written = self.block_read, self.block_written
+    s.block_io.ops = block_ops(self.block_ops)
+    s.block_io.by_op = {}
+    for _, k in ipairs(s.block_io.ops) do s.block_io.by_op[k.op] = { count = k.count, bytes = k.bytes } end
   end
   return s
 end

@@ -26,21 +26,6 @@ local function missing_privilege()
   return nil
 end
 
--- A fresh directory on a block device (not tmpfs): beside the built
--- programs, else /var/tmp; nil when neither is one.
-local function block_device_dir()
-  for _, base in ipairs({ h.progs_dir(), "/var/tmp" }) do
-    local dir = capture("d=$(mktemp -d " .. h.quote(base .. "/ebpf-test.XXXXXX") ..
-                        ") && cd \"$d\" && pwd -P")
-    if dir:sub(1, 1) == "/" then
-      local fs = capture({ "stat", "-f", "-c", "%T", dir })
-      if fs ~= "tmpfs" and fs ~= "ramfs" then return dir end
-      os.execute("rm -rf " .. h.quote(dir))
-    end
-  end
-  return nil
-end
-
 -- The traced command's process: the pid of its exec event.
 local function root_pid(events)
   return h.select(events, "exec")[1].pid
@@ -62,7 +47,7 @@ describe("--ebpf", function()
     local dir, r, written, pid
     setup(function()
       if missing then return end
-      dir = block_device_dir()
+      dir = h.block_device_dir()
       if not dir then return end
       -- 32 writes of 128 KiB: 4 MiB in all
       r = h.trace({ h.prog("bpf_direct_write"), dir, "32", "131072" }, { flags = { "--ebpf" } })
@@ -104,7 +89,7 @@ describe("--ebpf", function()
         assert.are.equal(pid, e.pid)
         assert.are.equal(pid, e.tid)
         assert.is_true(e.latency_ns > 0, "latency " .. e.latency_ns)
-        assert.is_true(e.op == "read" or e.op == "write" or e.op == "other", e.op)
+        assert.is_true(e.op == "read" or e.op == "write" or e.op == "flush" or e.op == "discard", e.op)
       end
     end)
   end)
@@ -113,7 +98,7 @@ describe("--ebpf", function()
     local dir, r, pid
     setup(function()
       if missing then return end
-      dir = block_device_dir()
+      dir = h.block_device_dir()
       if not dir then return end
       r = h.trace({ h.prog("bpf_direct_write"), dir, "4", "131072", "fsync" }, { flags = { "--ebpf" } })
       pid = root_pid(r.events)
@@ -124,7 +109,7 @@ describe("--ebpf", function()
 
     -- fsync makes the program submit an empty flush bio, whose completion
     -- covers no bytes: it is a record like any other, and nothing is lost.
-    it("is an 'other' request of 0 bytes, and nothing is counted as dropped", function()
+    it("is a 'flush' request of 0 bytes, and nothing is counted as dropped", function()
       if not needs_ebpf() then return end
       if not dir then
         pending("no directory on a block device")
@@ -134,7 +119,7 @@ describe("--ebpf", function()
       assert.are.equal("wrote 524288 bytes\n", r.stdout)
       assert.are.equal(0, r.summary.dropped_ebpf)
       for _, e in ipairs(h.select(r.events, "block_io", { bytes = 0 })) do
-        assert.are.equal("other", e.op)
+        assert.are.equal("flush", e.op)
         assert.are.equal(pid, e.tid)
       end
     end)

@@ -106,6 +106,22 @@ function M.tmpdir()
   return dir
 end
 
+-- A fresh directory on a block device (not tmpfs: O_DIRECT and the block
+-- layer need one): beside the built programs, else /var/tmp; nil when
+-- neither is one. The caller removes it.
+function M.block_device_dir()
+  for _, base in ipairs({ M.progs_dir(), "/var/tmp" }) do
+    local dir = capture("d=$(mktemp -d " .. M.quote(base .. "/compendium-bdev.XXXXXX") ..
+                        ") && cd \"$d\" && pwd -P")
+    if dir:sub(1, 1) == "/" then
+      local fs = capture("stat -f -c %T " .. M.quote(dir))
+      if fs ~= "tmpfs" and fs ~= "ramfs" then return dir end
+      os.execute("rm -rf " .. M.quote(dir))
+    end
+  end
+  return nil
+end
+
 -- Removes every directory tmpdir() made.
 function M.cleanup()
   for i = #made, 1, -1 do

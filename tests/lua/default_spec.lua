@@ -493,6 +493,24 @@ describe("the default script with --faults and --ebpf", function()
     }, live_lines(h))
   end)
 
+  -- A file system discards a file's extents in requests of many sizes.
+  it("makes one line of a run of discards of any sizes, with their sum", function()
+    local h, rt = default()
+    rt.start()
+    local sizes = { 4194304, 3670016, 262144, 131072, 131072 }
+    for i, size in ipairs(sizes) do
+      h:emit("block_io", { ts = 0.1 + i / 1e3, bytes = size, op = "discard", latency_ns = i * 100000 })
+    end
+    h:emit("block_io", { ts = 0.2, bytes = 4096, op = "write", latency_ns = 50000 })
+    h:emit("block_io", { ts = 0.3, bytes = 8192, op = "write", latency_ns = 50000 })
+    rt.finish()
+    assert.are.same({
+      "[+0.101s] block discard 8.0 MB in 5 requests (latency avg 300.0 µs, max 500.0 µs)",
+      "[+0.200s] block write 4.0 KB in 50.0 µs",
+      "[+0.300s] block write 8.0 KB in 50.0 µs",
+    }, live_lines(h))
+  end)
+
   it("keeps runs of different kinds apart, in the order they started", function()
     local h, rt = default()
     rt.start()

@@ -163,6 +163,38 @@ describe("summary", function()
     assert.are.equal(4096, acc.block_written)
   end)
 
+  -- A discard, a secure erase or a write-zeroes request covers a range of
+  -- the device that no data was sent for.
+  it("counts only data as written, and every request kind by name", function()
+    local acc = summary.new()
+    feed(acc, {
+      { "block_io", { op = "write", bytes = 4096, latency_ns = 1 } },
+      { "block_io", { op = "discard", bytes = 8388608, latency_ns = 2 } },
+      { "block_io", { op = "discard", bytes = 4096, latency_ns = 3 } },
+      { "block_io", { op = "write-zeroes", bytes = 65536, latency_ns = 4 } },
+      { "block_io", { op = "secure-erase", bytes = 512, latency_ns = 5 } },
+      { "block_io", { op = "zone-append", bytes = 8192, latency_ns = 6 } },
+      { "block_io", { op = "flush", bytes = 0, latency_ns = 7 } },
+      { "block_io", { op = "read", bytes = 1024, latency_ns = 8 } },
+      { "block_io", { op = "someday", bytes = 1, latency_ns = 9 } },
+    })
+    local run = fake.default_run()
+    run.ebpf_traced = true
+    local b = acc:result(run).block_io
+    assert.are.equal(4096 + 8192, b.bytes_written)
+    assert.are.equal(1024, b.bytes_read)
+    assert.are.equal(9, b.count)
+    assert.are.same({ count = 2, bytes = 8388608 + 4096 }, b.by_op.discard)
+    assert.are.same({ "read", "write", "flush", "discard", "write-zeroes", "secure-erase", "zone-append",
+                      "someday" }, (function()
+      local names = {}
+      for i, k in ipairs(b.ops) do names[i] = k.op end
+      return names
+    end)())
+    assert.are.same({ "flush 1", "discard 8.0 MB (2)", "write-zeroes 64.0 KB (1)", "secure-erase 512 B (1)",
+                      "someday 1 B (1)" }, require("compendium.describe").block_ops(b))
+  end)
+
   it("gives every figure in one plain table: the run's and what was counted", function()
     local acc = summary.new { keep = function(ev) return not noise.event(ev) end }
     feed(acc, EVENTS)
@@ -197,7 +229,8 @@ describe("summary", function()
       page_faults = { count = 7, page_size = 4096, bytes = 7 * 4096, by_region = { heap = 2, file = 5 },
                       regions = { { region = "heap", count = 2 }, { region = "file", count = 5 } } },
       scheduler = { count = 2, total_ns = 40000, p50_ns = 10000, p99_ns = 30000, max_ns = 30000 },
-      block_io = { count = 1, total_ns = 9, p50_ns = 9, p99_ns = 9, max_ns = 9, bytes_read = 512, bytes_written = 0 },
+      block_io = { count = 1, total_ns = 9, p50_ns = 9, p99_ns = 9, max_ns = 9, bytes_read = 512, bytes_written = 0,
+                   by_op = { read = { count = 1, bytes = 512 } }, ops = { { op = "read", count = 1, bytes = 512 } } },
       io_urings = 1,
       dropped = 0, dropped_faults = 0, dropped_ebpf = 0, undecoded_syscalls = 1,
       undecoded_by_name = { signal = 1 }, failures = 2,

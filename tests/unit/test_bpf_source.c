@@ -225,7 +225,7 @@ static void test_family(void)
     uint64_t t0 = now_ns();
     pid_t pid = start_child(&go, &out);
     CHECK(pid > 0);
-    bpf_source_track(pid);
+    bpf_source_track(pid, false);
     struct family f;
     CHECK(finish_child(pid, go, out, &f));
     wait_for_block_io();
@@ -277,8 +277,8 @@ static void test_threshold_and_untrack(void)
     pid_t a = start_child(&go_a, &out_a);
     pid_t b_pid = start_child(&go_b, &out_b);
     CHECK(a > 0 && b_pid > 0);
-    bpf_source_track(a);
-    bpf_source_track(b_pid);
+    bpf_source_track(a, false);
+    bpf_source_track(b_pid, false);
     bpf_source_untrack(b_pid);
     struct family fa, fb;
     CHECK(finish_child(a, go_a, out_a, &fa));
