@@ -136,13 +136,15 @@ static void test_open(void)
     ev.args[0] = (uint64_t)(int64_t)-100;
     ev.args[1] = addr_of(path);
     ev.args[2] = O_RDONLY;
-    CHECK_STR(format(&ev), "openat(AT_FDCWD, \"/tmp/new\\tfile\", O_RDONLY) = -1 ENOENT");
+    CHECK_STR(
+        format(&ev),
+        "openat(AT_FDCWD, \"/tmp/new\\tfile\", O_RDONLY) = -1 ENOENT (No such file or directory)");
 
     ev.args[1] = BAD_POINTER;
     ev.ret = -EFAULT;
-    CHECK_STR(format(&ev), "openat(AT_FDCWD, 0x10, O_RDONLY) = -1 EFAULT");
+    CHECK_STR(format(&ev), "openat(AT_FDCWD, 0x10, O_RDONLY) = -1 EFAULT (Bad address)");
     ev.args[1] = 0;
-    CHECK_STR(format(&ev), "openat(AT_FDCWD, NULL, O_RDONLY) = -1 EFAULT");
+    CHECK_STR(format(&ev), "openat(AT_FDCWD, NULL, O_RDONLY) = -1 EFAULT (Bad address)");
 }
 
 static void test_two_paths(void)
@@ -159,7 +161,8 @@ static void test_two_paths(void)
     ev.args[1] = (uint64_t)(int64_t)-100;
     ev.args[2] = addr_of(link_path);
     ev.path = str("../lib/libz.so.1");
-    CHECK_STR(format(&ev), "symlinkat(\"../lib/libz.so.1\", AT_FDCWD, \"libz.so\") = -1 EEXIST");
+    CHECK_STR(format(&ev),
+              "symlinkat(\"../lib/libz.so.1\", AT_FDCWD, \"libz.so\") = -1 EEXIST (File exists)");
 }
 
 static void test_read_write(void)
@@ -174,11 +177,12 @@ static void test_read_write(void)
     ev.ret = 4;
     CHECK_STR(format(&ev), "read(3, \"root\", 4096) = 4");
 
-    /* A kernel-filled buffer is not read before the call, nor after a failure. */
-    snprintf(want, sizeof(want), "read(3, %p, 4096) = 0", (const void *)passwd);
+    /* A kernel-filled buffer is not read before the call, nor after a
+     * failure; at the end of the file it is strace's empty string. */
     ev.ret = 0;
-    CHECK_STR(format(&ev), want);
-    snprintf(want, sizeof(want), "read(3, %p, 4096) = -1 EAGAIN", (const void *)passwd);
+    CHECK_STR(format(&ev), "read(3, \"\", 4096) = 0");
+    snprintf(want, sizeof(want), "read(3, %p, 4096) = -1 EAGAIN (Resource temporarily unavailable)",
+             (const void *)passwd);
     ev.ret = -EAGAIN;
     CHECK_STR(format(&ev), want);
     snprintf(want, sizeof(want), "read(3, %p, 4096)", (const void *)passwd);
@@ -199,7 +203,7 @@ static void test_read_write(void)
     ev.args[0] = 2;
     ev.args[1] = addr_of(bytes);
     ev.args[2] = 6;
-    CHECK_STR(format(&ev), "write(2, \"\\x1b[1mA\\xff\", 6) = 6");
+    CHECK_STR(format(&ev), "write(2, \"\\33[1mA\\377\", 6) = 6");
 
     ev.args[1] = addr_of(passwd);
     ev.args[2] = sizeof(passwd) - 1;
@@ -209,7 +213,7 @@ static void test_read_write(void)
     ev.args[1] = BAD_POINTER;
     ev.args[2] = 6;
     ev.ret = -EFAULT;
-    CHECK_STR(format(&ev), "write(2, 0x10, 6) = -1 EFAULT");
+    CHECK_STR(format(&ev), "write(2, 0x10, 6) = -1 EFAULT (Bad address)");
 
     ev.args[1] = addr_of(bytes);
     ev.args[2] = 0;
@@ -250,7 +254,7 @@ static void test_memory(void)
                            "0) = 0x7f1234560000");
     ev.ret = -ENOMEM;
     CHECK_STR(format(&ev), "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, "
-                           "0) = -1 ENOMEM");
+                           "0) = -1 ENOMEM (Cannot allocate memory)");
 
     ev = syscall_event(NR_MMAP, 0x7f0000001000);
     ev.args[0] = 0x7f0000001000;
@@ -260,7 +264,7 @@ static void test_memory(void)
     ev.args[4] = 3;
     ev.args[5] = 0x2000;
     CHECK_STR(format(&ev), "mmap(0x7f0000001000, 4096, PROT_READ|PROT_EXEC, "
-                           "MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE, 3, 8192) = 0x7f0000001000");
+                           "MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE, 3, 0x2000) = 0x7f0000001000");
 
     ev = syscall_event(NR_BRK, 0x555555559000);
     CHECK_STR(format(&ev), "brk(NULL) = 0x555555559000");
@@ -273,10 +277,12 @@ static void test_sockets(void)
     ev.args[1] = 0x1000; /* never read: the decoded address is given */
     ev.args[2] = 16;
     ev.sockaddr = str("127.0.0.1:8000");
-    CHECK_STR(format(&ev), "connect(3, {127.0.0.1:8000}, 16) = -1 ECONNREFUSED");
+    CHECK_STR(format(&ev),
+              "connect(3, {127.0.0.1:8000}, 16) = -1 ECONNREFUSED (Connection refused)");
     ev.ret = -EINPROGRESS;
     ev.sockaddr = str("[2001:db8::1]:443");
-    CHECK_STR(format(&ev), "connect(3, {[2001:db8::1]:443}, 16) = -1 EINPROGRESS");
+    CHECK_STR(format(&ev),
+              "connect(3, {[2001:db8::1]:443}, 16) = -1 EINPROGRESS (Operation now in progress)");
 
     /* Read from the tracee: an abstract name with a NUL inside. */
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -285,14 +291,16 @@ static void test_sockets(void)
     ev.args[0] = 4;
     ev.args[1] = addr_of(&sun);
     ev.args[2] = offsetof(struct sockaddr_un, sun_path) + 6;
-    CHECK_STR(format(&ev), "connect(4, {@bus@x}, 8) = 0");
+    CHECK_STR(format(&ev), "connect(4, {sa_family=AF_UNIX, sun_path=@\"bus\\0x\"}, 8) = 0");
 
     /* Unix paths are escaped inside the braces. */
     strcpy(sun.sun_path, "/tmp/a\nb");
     ev.args[2] = sizeof(sun);
-    CHECK_STR(format(&ev), "connect(4, {/tmp/a\\nb}, 110) = 0");
+    CHECK_STR(format(&ev), "connect(4, {sa_family=AF_UNIX, sun_path=\"/tmp/a\\nb\"}, 110) = 0");
     ev.sockaddr = str("/run/\x1b.sock");
-    CHECK_STR(format(&ev), "connect(4, {/run/\\x1b.sock}, 110) = 0");
+    /* Without the address's bytes (a log gave only its text), the text. */
+    ev.payloads = NULL;
+    CHECK_STR(render(&ev), "connect(4, {/run/\\x1b.sock}, 110) = 0");
 
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(53)};
     inet_pton(AF_INET, "10.1.2.3", &sin.sin_addr);
@@ -300,7 +308,8 @@ static void test_sockets(void)
     ev.args[0] = 5;
     ev.args[1] = addr_of(&sin);
     ev.args[2] = sizeof(sin);
-    CHECK_STR(format(&ev), "connect(5, {10.1.2.3:53}, 16) = 0");
+    CHECK_STR(format(&ev), "connect(5, {sa_family=AF_INET, sin_port=htons(53), "
+                           "sin_addr=inet_addr(\"10.1.2.3\")}, 16) = 0");
     /* Too short to decode, or unreadable: the pointer. */
     ev.args[2] = 1;
     snprintf(want, sizeof(want), "connect(5, %p, 1) = 0", (void *)&sin);
@@ -317,9 +326,11 @@ static void test_sockets(void)
     ev.args[0] = 3;
     ev.args[1] = addr_of(&peer);
     ev.args[2] = addr_of(&peer_len);
-    CHECK_STR(format(&ev), "accept(3, {10.0.0.2:5555}, [16]) = 7");
+    CHECK_STR(format(&ev), "accept(3, {sa_family=AF_INET, sin_port=htons(5555), "
+                           "sin_addr=inet_addr(\"10.0.0.2\")}, [16]) = 7");
     ev.ret = -EAGAIN;
-    snprintf(want, sizeof(want), "accept(3, %p, %p) = -1 EAGAIN", (void *)&peer, (void *)&peer_len);
+    snprintf(want, sizeof(want), "accept(3, %p, %p) = -1 EAGAIN (Resource temporarily unavailable)",
+             (void *)&peer, (void *)&peer_len);
     CHECK_STR(format(&ev), want);
     ev.type = CMP_EV_ENTER;
     snprintf(want, sizeof(want), "accept(3, %p, %p)", (void *)&peer, (void *)&peer_len);
@@ -335,18 +346,18 @@ static void test_process(void)
     CHECK_STR(format(&ev), "exit_group(0) = ?");
     ev.type = CMP_EV_ENTER;
     ev.args[0] = 3;
-    CHECK_STR(format(&ev), "exit_group(3)");
+    CHECK_STR(format(&ev), "exit_group(3) = ?");
 
     ev = syscall_event(NR_CLONE, 1234);
     ev.args[0] = 0x01200000 | SIGCHLD;
     ev.args[3] = 0x7f00000009d0;
-    CHECK_STR(format(&ev), "clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, NULL, NULL, "
-                           "0x7f00000009d0, NULL) = 1234");
+    CHECK_STR(format(&ev), "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|"
+                           "SIGCHLD, child_tidptr=0x7f00000009d0) = 1234");
     ev.args[0] = SIGCHLD;
     ev.args[3] = 0;
-    CHECK_STR(format(&ev), "clone(SIGCHLD, NULL, NULL, NULL, NULL) = 1234");
+    CHECK_STR(format(&ev), "clone(child_stack=NULL, flags=SIGCHLD) = 1234");
     ev.args[0] = 0x100 | 0x4000;
-    CHECK_STR(format(&ev), "clone(CLONE_VM|CLONE_VFORK, NULL, NULL, NULL, NULL) = 1234");
+    CHECK_STR(format(&ev), "clone(child_stack=NULL, flags=CLONE_VM|CLONE_VFORK) = 1234");
 
     ev = syscall_event(NR_GETPID, 42);
     CHECK_STR(format(&ev), "getpid() = 42");
@@ -360,7 +371,7 @@ static void test_process(void)
     ev.args[0] = (uint32_t)-1; /* an int, zero-extended to 64 bits */
     ev.args[1] = 99;
     ev.ret = -EINVAL;
-    CHECK_STR(format(&ev), "kill(-1, 99) = -1 EINVAL");
+    CHECK_STR(format(&ev), "kill(-1, 99) = -1 EINVAL (Invalid argument)");
 
     ev = syscall_event(NR_RT_SIGACTION, 0);
     ev.args[0] = 34;
@@ -375,19 +386,19 @@ static void test_commands_and_ints(void)
     ev.args[0] = 3;
     ev.args[1] = 2;
     ev.args[2] = 1;
-    CHECK_STR(format(&ev), "fcntl(3, F_SETFD, 1) = 0");
+    CHECK_STR(format(&ev), "fcntl(3, F_SETFD, FD_CLOEXEC) = 0");
     ev.args[1] = 1030;
     ev.args[2] = 10;
     ev.ret = 11;
     CHECK_STR(format(&ev), "fcntl(3, F_DUPFD_CLOEXEC, 10) = 11");
     ev.args[1] = 999;
-    CHECK_STR(format(&ev), "fcntl(3, 999, 10) = 11");
+    CHECK_STR(format(&ev), "fcntl(3, 999, 0xa) = 11");
 
     ev = syscall_event(NR_FUTEX, 0);
     ev.args[0] = 0x7f00000010;
     ev.args[1] = 128; /* FUTEX_WAIT|FUTEX_PRIVATE_FLAG */
     ev.args[2] = 2;
-    CHECK_STR(format(&ev), "futex(0x7f00000010, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0) = 0");
+    CHECK_STR(format(&ev), "futex(0x7f00000010, FUTEX_WAIT_PRIVATE, 2, NULL) = 0");
     ev.args[1] = 9 | 128 | 256;
     CHECK_STR(format(&ev), "futex(0x7f00000010, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 2, "
                            "NULL, NULL, 0) = 0");
@@ -396,23 +407,24 @@ static void test_commands_and_ints(void)
     ev.args[0] = 1;
     ev.args[1] = 0x5401;
     ev.args[2] = 0x7ffc0000;
-    CHECK_STR(format(&ev), "ioctl(1, 0x5401, 0x7ffc0000) = -1 ENOTTY");
+    CHECK_STR(format(&ev),
+              "ioctl(1, TCGETS, 0x7ffc0000) = -1 ENOTTY (Inappropriate ioctl for device)");
 
     ev = syscall_event(NR_LSEEK, 100);
     ev.args[0] = 3;
     ev.args[1] = (uint64_t)(int64_t)-10;
     ev.args[2] = SEEK_END;
-    CHECK_STR(format(&ev), "lseek(3, -10, 2) = 100");
+    CHECK_STR(format(&ev), "lseek(3, -10, SEEK_END) = 100");
     ev.args[1] = 0x100000000;
     ev.args[2] = SEEK_SET;
     ev.ret = 0x100000000;
-    CHECK_STR(format(&ev), "lseek(3, 4294967296, 0) = 4294967296");
+    CHECK_STR(format(&ev), "lseek(3, 4294967296, SEEK_SET) = 4294967296");
 
     ev = syscall_event(NR_POLL, 0);
     ev.args[0] = 0x7ffc0010;
     ev.args[1] = 1;
     ev.args[2] = 0xffffffff; /* timeout -1, as a 32-bit int */
-    CHECK_STR(format(&ev), "poll(0x7ffc0010, 1, -1) = 0");
+    CHECK_STR(format(&ev), "poll(0x7ffc0010, 1, -1) = 0 (Timeout)");
 }
 
 static void test_unknown(void)
@@ -421,7 +433,8 @@ static void test_unknown(void)
     cmp_event ev = syscall_event(400, -ENOSYS);
     ev.args[0] = 1;
     ev.args[1] = 0xff;
-    CHECK_STR(format(&ev), "syscall_400(0x1, 0xff, 0, 0, 0, 0) = -1 ENOSYS");
+    CHECK_STR(format(&ev),
+              "syscall_400(0x1, 0xff, 0, 0, 0, 0) = -1 ENOSYS (Function not implemented)");
 
     /* Named but without argument kinds. */
     ev = syscall_event(NR_FILE_SETATTR, 0);
@@ -434,7 +447,7 @@ static void test_unknown(void)
     ev.ret = -5000;
     CHECK_STR(format(&ev), "getpid() = -5000");
     ev.ret = -512;
-    CHECK_STR(format(&ev), "getpid() = -1 ERESTARTSYS");
+    CHECK_STR(format(&ev), "getpid() = ? ERESTARTSYS (To be restarted if SA_RESTART is set)");
 
     /* Events not tied to a syscall give an empty line. */
     ev = syscall_event(-1, 0);
@@ -541,7 +554,8 @@ static void test_record_only(void)
     ev.args[1] = BAD_POINTER;
     ev.args[2] = 0x20;
     ev.payloads = &p;
-    CHECK_STR(render(&ev), "accept(3, {192.0.2.1:80}, [16]) = 4");
+    CHECK_STR(render(&ev), "accept(3, {sa_family=AF_INET, sin_port=htons(80), "
+                           "sin_addr=inet_addr(\"192.0.2.1\")}, [16]) = 4");
     /* an address passed in, from the record's socket address */
     memset(&p, 0, sizeof(p));
     p.have = PAYLOAD_SOCKADDR;
@@ -552,7 +566,8 @@ static void test_record_only(void)
     ev.args[1] = BAD_POINTER;
     ev.args[2] = sizeof(in);
     ev.payloads = &p;
-    CHECK_STR(render(&ev), "connect(3, {192.0.2.1:80}, 16) = 0");
+    CHECK_STR(render(&ev), "connect(3, {sa_family=AF_INET, sin_port=htons(80), "
+                           "sin_addr=inet_addr(\"192.0.2.1\")}, 16) = 0");
 
     /* No record at all: every pointer as it is. */
     ev.payloads = NULL;
@@ -603,11 +618,11 @@ static void test_edges(void)
     ev.args[0] = 1;
     ev.args[1] = addr_of(tail);
     ev.args[2] = 20;
-    CHECK_STR(format(&ev), "write(1, \"edge!\"..., 20) = -1 EFAULT");
+    CHECK_STR(format(&ev), "write(1, \"edge!\"..., 20) = -1 EFAULT (Bad address)");
     /* a string whose end cannot be read is no string */
     ev = syscall_event(NR_MEMFD_CREATE, -EFAULT);
     ev.args[0] = addr_of(tail);
-    snprintf(want, sizeof(want), "memfd_create(%p, 0) = -1 EFAULT", (void *)tail);
+    snprintf(want, sizeof(want), "memfd_create(%p, 0) = -1 EFAULT (Bad address)", (void *)tail);
     CHECK_STR(format(&ev), want);
     munmap(two, (size_t)page);
 
@@ -620,7 +635,8 @@ static void test_edges(void)
     char shown[PAYLOAD_SHOWN_MAX];
     memset(shown, 'x', PAYLOAD_SHOWN_MAX - 1);
     shown[PAYLOAD_SHOWN_MAX - 1] = '\0';
-    snprintf(want, sizeof(want), "openat(AT_FDCWD, \"%s\"..., O_RDONLY) = -1 ENAMETOOLONG", shown);
+    snprintf(want, sizeof(want),
+             "openat(AT_FDCWD, \"%s\"..., O_RDONLY) = -1 ENAMETOOLONG (File name too long)", shown);
     CHECK_STR(format(&ev), want);
 }
 
