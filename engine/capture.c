@@ -300,6 +300,48 @@ static void show_string_array(struct task *t, size_t i, bool strings)
     a->value = count;
 }
 
+/* An iovec array (kinds '8', '9'), as format_syscall reads it back: per
+ * element its iov_len and the first bytes of its data (up to what is shown,
+ * and of what the kernel filled, no more than the ret bytes left), as many
+ * elements as the room holds; value the element count. */
+static void show_iovecs(struct task *t, size_t i, uint64_t count, uint64_t limit)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    struct iovec_raw {
+        uint64_t base, len;
+    } iov[16];
+    size_t want = count < 16 ? (size_t)count : 16;
+    ssize_t n = want ? tracee_read(t->tid, t->call.args[i], iov, want * sizeof(iov[0])) : 0;
+    if (n < 0) {
+        a->err = (int32_t)-n;
+        return;
+    }
+    a->value = count;
+    for (size_t k = 0; k < (size_t)n / sizeof(iov[0]); k++) {
+        uint64_t data = iov[k].len < limit ? iov[k].len : limit;
+        size_t kept = data < PAYLOAD_SHOWN_DATA ? (size_t)data : PAYLOAD_SHOWN_DATA;
+        if (a->len + 8 + kept > PAYLOAD_SHOWN_MAX)
+            break;
+        memcpy(a->bytes + a->len, &iov[k].len, 8);
+        ssize_t got = kept ? tracee_read(t->tid, iov[k].base, a->bytes + a->len + 8, kept) : 0;
+        if (got != (ssize_t)kept)
+            break;
+        a->len += 8 + (uint32_t)kept;
+        limit -= data;
+    }
+}
+
+/* An offset the kernel moved (kind '>'): its new value after the one read
+ * at entry, so that both show. */
+static void show_offset_after(struct task *t, size_t i)
+{
+    struct captured_arg *a = &t->call.cap.shown[i];
+    if (!(t->call.cap.shown_have & (1u << i)) || a->err || a->len != 8)
+        return;
+    if (tracee_read(t->tid, t->call.args[i], a->bytes + 8, 8) == 8)
+        a->len = 16;
+}
+
 /* getdents' buffer (kind 'E'): the number of entries in the ret bytes. */
 static void show_dirent_count(struct task *t, size_t i, int64_t ret)
 {
@@ -372,6 +414,13 @@ void capture_entry(struct task *t, unsigned want_bits)
             show_buffer(t, i, i + 1 < 6 ? a[i + 1] : 0);
         if (shown && a[i] != 0 && (kind == 'V' || kind == 'j'))
             show_string_array(t, i, kind == 'V');
+        if (shown && a[i] != 0 && kind == '8' && i + 1 < 6)
+            show_iovecs(t, i, a[i + 1], UINT64_MAX);
+        if (shown && a[i] != 0 && kind == ':' && i + 1 < 6)
+            show_struct(t, i, a[i + 1] < PAYLOAD_SHOWN_MAX / 8 ? (size_t)a[i + 1] * 8 : 0);
+        /* The room offered for an address the kernel stores, to show [in => out]. */
+        if (shown && kind == 'A' && i + 1 < 6 && a[i + 1] != 0)
+            show_struct(t, i + 1, sizeof(uint32_t));
         bool at_exit;
         size_t size = syscall_kind_shown(kind, &at_exit);
         if (shown && a[i] != 0 && size && !at_exit)
@@ -447,6 +496,12 @@ static void show_exit_args(struct task *t, const struct syscall_desc *desc, int6
         size_t size = syscall_kind_shown(desc->args[i], &at_exit);
         if (size && at_exit && ret >= 0)
             show_struct(t, i, size);
+        else if (desc->args[i] == '9' && ret >= 0 && i + 1 < 6)
+            show_iovecs(t, i, a[i + 1], (uint64_t)ret);
+        else if (desc->args[i] == ':' && ret >= 0 && i + 1 < 6)
+            show_struct(t, i, a[i + 1] < PAYLOAD_SHOWN_MAX / 8 ? (size_t)a[i + 1] * 8 : 0);
+        else if (desc->args[i] == '>' && ret >= 0)
+            show_offset_after(t, i);
         else if (desc->args[i] == 'E' && ret >= 0)
             show_dirent_count(t, i, ret);
         else if ((desc->args[i] == '4' || desc->args[i] == '5') && ret > 0)

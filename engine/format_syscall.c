@@ -771,24 +771,162 @@ static int arg_count(const cmp_event *ev, int table_count)
             return 3;
         }
     }
-    if (ev->nr == NR_FUTEX) {
-        switch (ev->args[1] & FUTEX_OP_BITS) {
-        case FUTEX_WAKE:
-        case FUTEX_UNLOCK_PI:
-        case FUTEX_TRYLOCK_PI:
-            return 3;
-        case FUTEX_WAIT:
-        case FUTEX_LOCK_PI:
-        case 13: /* FUTEX_LOCK_PI2 */
-            return 4;
-        case FUTEX_REQUEUE:
-        case FUTEX_WAIT_REQUEUE_PI:
-            return 5;
-        default:
-            return table_count;
-        }
-    }
     return table_count;
+}
+
+/* The length of an address the kernel stored, as strace: [in => out] when
+ * it differs from the room the caller offered (captured at entry). */
+static void put_addr_len(struct line *l, const cmp_event *ev, int i, int64_t stored)
+{
+    const uint8_t *offered = shown_bytes(ev, i, 4);
+    if (stored < 0)
+        put_pointer(l, ev->args[i]);
+    else if (offered && get_u32(offered, 0) != (uint64_t)stored)
+        line_printf(l, "[%u => %lld]", get_u32(offered, 0), (long long)stored);
+    else
+        line_printf(l, "[%lld]", (long long)stored);
+}
+
+/* socket(2)'s protocol, named as its family reads it. */
+static void put_protocol(struct line *l, uint64_t family, uint64_t v)
+{
+    const struct xlat *set = family == AF_INET || family == AF_INET6 ? &xlat_ip_protocols
+                             : family == AF_NETLINK                  ? &xlat_netlink_protocols
+                                                                     : NULL;
+    if (set)
+        put_name_or_number(l, set, v & 0xffffffffu);
+    else
+        line_printf(l, "%d", (int)(int32_t)v);
+}
+
+/* struct pollfd[nfds] (fd, events, revents: 8 bytes each), as read at the
+ * exit (the kernel wrote only the revents) or else at entry. */
+static void put_pollfds(struct line *l, const cmp_event *ev, int i)
+{
+    const struct captured_arg *a = shown_arg(ev, i);
+    uint64_t nfds = ev->args[i + 1];
+    if (!a || ev->args[i] == 0 || a->len < nfds * 8 || nfds == 0) {
+        put_pointer(l, ev->args[i]);
+        return;
+    }
+    line_put(l, "[", 1);
+    for (uint64_t k = 0; k < nfds; k++) {
+        int16_t events;
+        memcpy(&events, a->bytes + k * 8 + 4, sizeof(events));
+        line_printf(l, "%s{fd=%d, events=", k ? ", " : "", (int)get_u32(a->bytes, k * 8));
+        put_flag_set(l, &xlat_poll_events, (uint16_t)events);
+        line_put(l, "}", 1);
+    }
+    line_put(l, "]", 1);
+}
+
+/* What poll returned: the entries with revents, "([{fd=3, revents=POLLIN}])". */
+static void put_poll_revents(struct line *l, const cmp_event *ev)
+{
+    const struct captured_arg *a = shown_arg(ev, 0);
+    uint64_t nfds = ev->args[1];
+    if (!a || ev->ret <= 0 || a->len < nfds * 8)
+        return;
+    line_str(l, " ([");
+    int first = 1;
+    for (uint64_t k = 0; k < nfds; k++) {
+        int16_t revents;
+        memcpy(&revents, a->bytes + k * 8 + 6, sizeof(revents));
+        if (!revents)
+            continue;
+        line_printf(l, "%s{fd=%d, revents=", first ? "" : ", ", (int)get_u32(a->bytes, k * 8));
+        put_flag_set(l, &xlat_poll_events, (uint16_t)revents);
+        line_put(l, "}", 1);
+        first = 0;
+    }
+    line_str(l, "])");
+}
+
+/* An iovec array as the source keeps it (capture.c): per element its
+ * iov_len (8 bytes) and the first of the bytes shown of it, value the
+ * element count. The bytes shown of each element: its length, or for what
+ * the kernel filled, what is left of ret. */
+static void put_iovecs(struct line *l, const cmp_event *ev, int i, int filled)
+{
+    const struct captured_arg *a = shown_arg(ev, i);
+    if (!a || (filled && ev->ret < 0)) {
+        put_pointer(l, ev->args[i]);
+        return;
+    }
+    uint64_t left = filled ? (uint64_t)ev->ret : UINT64_MAX;
+    size_t at = 0;
+    uint64_t k = 0;
+    line_put(l, "[", 1);
+    for (; k < a->value && at + 8 <= a->len; k++) {
+        uint64_t len = get_u64(a->bytes, at);
+        uint64_t data = len < left ? len : left;
+        size_t kept = data < DATA_SHOWN ? (size_t)data : DATA_SHOWN;
+        if (at + 8 + kept > a->len)
+            break;
+        line_str(l, k ? ", {iov_base=" : "{iov_base=");
+        line_quoted(l, (const char *)a->bytes + at + 8, kept, data > DATA_SHOWN);
+        line_printf(l, ", iov_len=%llu}", (unsigned long long)len);
+        left -= data;
+        at += 8 + kept;
+    }
+    if (k < a->value)
+        line_str(l, k ? ", ..." : "...");
+    line_put(l, "]", 1);
+}
+
+/* A loff_t the caller passed, and where the kernel moved it: [0] => [100]. */
+static void put_offset(struct line *l, const cmp_event *ev, int i)
+{
+    const struct captured_arg *a = shown_arg(ev, i);
+    if (ev->args[i] == 0) {
+        line_str(l, "NULL");
+    } else if (!a || a->len < 8) {
+        put_pointer(l, ev->args[i]);
+    } else {
+        line_printf(l, "[%lld]", (long long)get_u64(a->bytes, 0));
+        if (a->len >= 16)
+            line_printf(l, " => [%lld]", (long long)get_u64(a->bytes, 8));
+    }
+}
+
+/* struct clone_args, as strace shows the fields its flags make used. */
+static void put_clone_args(struct line *l, const cmp_event *ev, int i)
+{
+    const uint8_t *b = shown_bytes(ev, i, 64);
+    if (!b) {
+        put_pointer(l, ev->args[i]);
+        return;
+    }
+    uint64_t flags = get_u64(b, 0);
+    line_str(l, "{flags=");
+    l->len += decode_clone_flags(flags, line_end(l), line_room(l));
+    if (flags & 0x1000u) { /* CLONE_PIDFD */
+        line_str(l, ", pidfd=");
+        put_pointer(l, get_u64(b, 8));
+    }
+    if (flags & (0x1000000u | 0x200000u)) { /* CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID */
+        line_str(l, ", child_tid=");
+        put_pointer(l, get_u64(b, 16));
+    }
+    if (flags & 0x100000u) { /* CLONE_PARENT_SETTID */
+        line_str(l, ", parent_tid=");
+        put_pointer(l, get_u64(b, 24));
+    }
+    line_str(l, ", exit_signal=");
+    if (get_u64(b, 32))
+        put_signal(l, get_u64(b, 32));
+    else
+        line_put(l, "0", 1);
+    line_str(l, ", stack=");
+    put_pointer(l, get_u64(b, 40));
+    line_printf(l, ", stack_size=%#llx", (unsigned long long)get_u64(b, 48));
+    if (flags & 0x80000u) { /* CLONE_SETTLS */
+        line_str(l, ", tls=");
+        put_pointer(l, get_u64(b, 56));
+    }
+    line_put(l, "}", 1);
+    if ((flags & 0x100000u) && ev->type == CMP_EV_SYSCALL && ev->ret > 0)
+        line_printf(l, " => {parent_tid=[%lld]}", (long long)ev->ret);
 }
 
 /* Kinds that are one of xlat.h's sets: a 32-bit value, named or as flags. */
@@ -982,11 +1120,27 @@ static void put_arg(struct line *l, const cmp_event *ev, int i, char kind, struc
     case '3':
         put_fcntl_arg(l, ev, i);
         break;
+    case '0':
+        put_protocol(l, ev->args[0], v);
+        break;
+    case ':':
+        put_pollfds(l, ev, i);
+        break;
+    case '8':
+        put_iovecs(l, ev, i, 0);
+        break;
+    case '9':
+        put_iovecs(l, ev, i, 1);
+        break;
+    case ';':
+        put_clone_args(l, ev, i);
+        break;
+    case '<':
+    case '>':
+        put_offset(l, ev, i);
+        break;
     default: /* 'x' */
-        if (addr_len >= 0)
-            line_printf(l, "[%lld]", (long long)addr_len);
-        else
-            put_pointer(l, v);
+        put_addr_len(l, ev, i, addr_len);
         break;
     }
 }
@@ -1050,6 +1204,8 @@ static void put_return(struct line *l, const cmp_event *ev)
     } else {
         line_printf(l, " = %lld", (long long)ev->ret);
         put_return_note(l, ev);
+        if (ev->nr == NR_POLL)
+            put_poll_revents(l, ev);
     }
 }
 
@@ -1079,6 +1235,61 @@ static void put_clone_call(struct line *l, const cmp_event *ev)
     }
 }
 
+static void put_bitset(struct line *l, uint64_t v)
+{
+    if ((uint32_t)v == 0xffffffffu)
+        line_str(l, "FUTEX_BITSET_MATCH_ANY");
+    else
+        line_printf(l, "%#x", (unsigned)v);
+}
+
+/* futex(2): the arguments its command uses, as strace shows them. */
+static void put_futex_call(struct line *l, const cmp_event *ev)
+{
+    const uint64_t *a = ev->args;
+    put_pointer(l, a[0]);
+    line_str(l, ", ");
+    put_futex_op(l, a[1]);
+    switch (a[1] & FUTEX_OP_BITS) {
+    case FUTEX_WAIT:
+        line_printf(l, ", %u, ", (unsigned)a[2]);
+        put_timespec(l, ev, 3);
+        break;
+    case FUTEX_LOCK_PI:
+    case 13: /* FUTEX_LOCK_PI2 */
+        line_str(l, ", ");
+        put_timespec(l, ev, 3);
+        break;
+    case FUTEX_WAIT_BITSET:
+        line_printf(l, ", %u, ", (unsigned)a[2]);
+        put_timespec(l, ev, 3);
+        line_str(l, ", ");
+        put_bitset(l, a[5]);
+        break;
+    case FUTEX_WAKE_BITSET:
+        line_printf(l, ", %u, ", (unsigned)a[2]);
+        put_bitset(l, a[5]);
+        break;
+    case FUTEX_REQUEUE:
+        line_printf(l, ", %u, %u, ", (unsigned)a[2], (unsigned)a[3]);
+        put_pointer(l, a[4]);
+        break;
+    case FUTEX_CMP_REQUEUE:
+    case FUTEX_CMP_REQUEUE_PI:
+    case FUTEX_WAKE_OP:
+        line_printf(l, ", %u, %u, ", (unsigned)a[2], (unsigned)a[3]);
+        put_pointer(l, a[4]);
+        line_printf(l, ", %u", (unsigned)a[5]);
+        break;
+    case FUTEX_UNLOCK_PI:
+    case FUTEX_TRYLOCK_PI:
+        break;
+    default:
+        line_printf(l, ", %u", (unsigned)a[2]);
+        break;
+    }
+}
+
 size_t cmp_format_syscall(const cmp_event *ev, char *buf, size_t cap)
 {
     struct line l = {buf, cap, 0, ev && ev->nr == NR_GETRANDOM};
@@ -1098,6 +1309,8 @@ size_t cmp_format_syscall(const cmp_event *ev, char *buf, size_t cap)
 
     if (ev->nr == NR_CLONE) {
         put_clone_call(&l, ev);
+    } else if (ev->nr == NR_FUTEX) {
+        put_futex_call(&l, ev);
     } else if (!desc || !desc->args) {
         for (int i = 0; i < 6; i++)
             line_printf(&l, "%s%#llx", i ? ", " : "", (unsigned long long)ev->args[i]);

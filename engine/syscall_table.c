@@ -48,7 +48,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [4] = {"stat", "pT", TF},
     [5] = {"fstat", "dT", TD},
     [6] = {"lstat", "pT", TF},
-    [7] = {"poll", "xui", TD},
+    [7] = {"poll", ":ui", TD},
     [8] = {"lseek", "diw", TD},
     [9] = {"mmap", "xuPFdh", TD | TM, STOP, "----R"},
     [10] = {"mprotect", "xuP", TM, STOP},
@@ -60,8 +60,8 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [16] = {"ioctl", "dfx", TD},
     [17] = {"pread64", "dBuu", TD, IO, "d"},
     [18] = {"pwrite64", "dbuu", TD, IO, "d"},
-    [19] = {"readv", "dxu", TD, IO, "d"},
-    [20] = {"writev", "dxu", TD, IO, "d"},
+    [19] = {"readv", "d9u", TD, IO, "d"},
+    [20] = {"writev", "d8u", TD, IO, "d"},
     [21] = {"access", "pe", TF},
     [22] = {"pipe", "Y", TD, STOP | NEWFD, "F"},
     [23] = {"select", "ixxxx", TD},
@@ -81,8 +81,8 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [37] = {"alarm", "u", 0},
     [38] = {"setitimer", NULL, 0},
     [39] = {"getpid", "", 0},
-    [40] = {"sendfile", "ddxu", TD | TN, IO, "dd"},
-    [41] = {"socket", "vti", TN, STOP},
+    [40] = {"sendfile", "dd>u", TD | TN, IO, "dd"},
+    [41] = {"socket", "vt0", TN, STOP},
     [42] = {"connect", "dau", TN, STOP | ENTRY, "da"},
     [43] = {"accept", "dAx", TN, STOP | NEWFD, "dA"},
     [44] = {"sendto", "dbuMau", TN, IO | ENTRY, "d---a"},
@@ -94,9 +94,9 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [50] = {"listen", "di", TN},
     [51] = {"getsockname", "dAx", TN},
     [52] = {"getpeername", "dAx", TN},
-    [53] = {"socketpair", "vtiY", TN, STOP, "---F"},
+    [53] = {"socketpair", "vt0Y", TN, STOP, "---F"},
     [54] = {"setsockopt", "dlOzu", TN},
-    [55] = {"getsockopt", "dlOUx", TN},
+    [55] = {"getsockopt", "dlOUU", TN},
     [56] = {"clone", "cxxxx", TP, STOP | ENTRY},
     [57] = {"fork", "", TP, STOP | ENTRY},
     [58] = {"vfork", "", TP, STOP | ENTRY},
@@ -243,7 +243,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [199] = {"fremovexattr", "ds", TD},
     [200] = {"tkill", "iS", TS | TP},
     [201] = {"time", "x", TCL},
-    [202] = {"futex", "xfuxxu", 0},
+    [202] = {"futex", "xfu1xu", 0},
     [203] = {"sched_setaffinity", "iux", 0},
     [204] = {"sched_getaffinity", "iu4", 0},
     [205] = {"set_thread_area", NULL, 0},
@@ -316,7 +316,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [272] = {"unshare", NULL, 0},
     [273] = {"set_robust_list", "xu", 0},
     [274] = {"get_robust_list", "ixx", 0},
-    [275] = {"splice", "dxdxuu", TD, IO, "d-d"},
+    [275] = {"splice", "d<d<uu", TD, IO, "d-d"},
     [276] = {"tee", "dduu", TD, IO, "dd"},
     [277] = {"sync_file_range", "diiu", TD},
     [278] = {"vmsplice", "dxuu", TD, IO, "d"},
@@ -336,8 +336,8 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [292] = {"dup3", "dd6", TD, STOP, "d"},
     [293] = {"pipe2", "Y6", TD, STOP | NEWFD, "F"},
     [294] = {"inotify_init1", "u", TD, STOP | NEWFD},
-    [295] = {"preadv", "dxuuu", TD, IO, "d"},
-    [296] = {"pwritev", "dxuuu", TD, IO, "d"},
+    [295] = {"preadv", "d9uu-", TD, IO, "d"},
+    [296] = {"pwritev", "d8uu-", TD, IO, "d"},
     [297] = {"rt_tgsigqueueinfo", "iiSx", TP | TS},
     [298] = {"perf_event_open", NULL, TD},
     [299] = {"recvmmsg", "dxuux", TN, IO, "dM"},
@@ -367,9 +367,9 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [323] = {"userfaultfd", NULL, TD},
     [324] = {"membarrier", NULL, 0},
     [325] = {"mlock2", NULL, TM},
-    [326] = {"copy_file_range", "dxdxuu", TD, IO, "d-d"},
-    [327] = {"preadv2", "dxuuuu", TD, IO, "d"},
-    [328] = {"pwritev2", "dxuuuu", TD, IO, "d"},
+    [326] = {"copy_file_range", "d<d<uu", TD, IO, "d-d"},
+    [327] = {"preadv2", "d9uu-u", TD, IO, "d"},
+    [328] = {"pwritev2", "d8uu-u", TD, IO, "d"},
     [329] = {"pkey_mprotect", NULL, TM, STOP},
     [330] = {"pkey_alloc", NULL, 0},
     [331] = {"pkey_free", NULL, 0},
@@ -387,7 +387,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [432] = {"fsmount", NULL, TD},
     [433] = {"fspick", NULL, TD | TF},
     [434] = {"pidfd_open", "iu", TD, STOP | NEWFD},
-    [435] = {"clone3", "xu", TP, STOP | ENTRY, "C"},
+    [435] = {"clone3", ";u", TP, STOP | ENTRY, "C"},
     [436] = {"close_range", "uuu", TD, STOP},
     [437] = {"openat2", "Dpxu", TD | TF, STOP | ENTRY | NEWFD, "-pH"},
     [438] = {"pidfd_getfd", NULL, TD},
@@ -500,11 +500,16 @@ size_t syscall_kind_shown(char kind, bool *at_exit)
     case 'G':
         *at_exit = false;
         return 32;
+    case ';': /* struct clone_args up to tls */
+        *at_exit = false;
+        return 64;
     case 'L':
     case '1': /* struct timespec */
         *at_exit = false;
         return 16;
     case 'Q':
+    case '<': /* a loff_t */
+    case '>': /* a loff_t, read again at the exit */
         *at_exit = false;
         return 8;
     case 'z':

@@ -33,8 +33,13 @@
  *   Z wait status out   z int in ([N])       U int out ([N])
  *   4 CPU mask out (ret bytes)               5 string out (ret bytes, getcwd)
  *   E dirent buffer out (its entry count)    Y the fd pair made ([3, 4])
- *   V argv (execve's strings)                j envp (its count) */
-#define SYSCALL_KIND_LETTERS "dDpsbBiuxomPFaAScf-hnNJkewvt7lOMgWrCyqI63TXGHQRLK12ZzU45EYVj"
+ *   V argv (execve's strings)                j envp (its count)
+ *   0 socket protocol (the family first)     : struct pollfd[nfds] (nfds next)
+ *   8 iovec[] the caller fills (count next)  9 iovec[] the kernel fills (ret bytes)
+ *   ; struct clone_args in                  < loff_t in ([N])
+ *   > loff_t in and out ([in] => [out])
+ * An 'x' after an 'A' is the address length: [in => out]. */
+#define SYSCALL_KIND_LETTERS "dDpsbBiuxomPFaAScf-hnNJkewvt7lOMgWrCyqI63TXGHQRLK12ZzU45EYVj0:89;<>"
 struct syscall_desc {
     const char *name;    /* NULL for unassigned numbers */
     const char *args;    /* up to 6 kind letters; NULL means six hex args */

@@ -308,6 +308,19 @@ static const struct xlat_entry fadvise_advice[] = {
 };
 SET(xlat_fadvise_advice, fadvise_advice);
 
+static const struct xlat_entry ip_protocols[] = {
+    {0, "IPPROTO_IP"},        {1, "IPPROTO_ICMP"},  {2, "IPPROTO_IGMP"},    {6, "IPPROTO_TCP"},
+    {17, "IPPROTO_UDP"},      {41, "IPPROTO_IPV6"}, {58, "IPPROTO_ICMPV6"}, {132, "IPPROTO_SCTP"},
+    {136, "IPPROTO_UDPLITE"}, {255, "IPPROTO_RAW"}, {262, "IPPROTO_MPTCP"},
+};
+SET(xlat_ip_protocols, ip_protocols);
+
+static const struct xlat_entry netlink_protocols[] = {
+    {0, "NETLINK_ROUTE"},           {4, "NETLINK_SOCK_DIAG"}, {9, "NETLINK_AUDIT"},
+    {15, "NETLINK_KOBJECT_UEVENT"}, {16, "NETLINK_GENERIC"},
+};
+SET(xlat_netlink_protocols, netlink_protocols);
+
 static const struct xlat_entry socket_levels[] = {
     {0, "SOL_IP"},        {1, "SOL_SOCKET"},  {6, "SOL_TCP"},   {17, "SOL_UDP"},
     {41, "SOL_IPV6"},     {58, "SOL_ICMPV6"}, {255, "SOL_RAW"}, {263, "SOL_PACKET"},

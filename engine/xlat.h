@@ -40,23 +40,25 @@ extern const struct xlat xlat_msg_flags;       /* MSG_NOSIGNAL|MSG_DONTWAIT|... 
 extern const struct xlat xlat_fd_flags;        /* FD_CLOEXEC */
 
 /* Value sets: one name per value. */
-extern const struct xlat xlat_whence;           /* SEEK_SET, ... */
-extern const struct xlat xlat_fcntl_cmds;       /* F_GETFD, ... */
-extern const struct xlat xlat_ioctl_cmds;       /* TCGETS, FIONREAD, ... */
-extern const struct xlat xlat_address_families; /* AF_UNIX, AF_INET, ... */
-extern const struct xlat xlat_socket_types;     /* SOCK_STREAM, ... */
-extern const struct xlat xlat_futex_ops;        /* FUTEX_WAIT, ...; the option bits apart */
-extern const struct xlat xlat_sigprocmask_how;  /* SIG_BLOCK, ... */
-extern const struct xlat xlat_rlimit_resources; /* RLIMIT_STACK, ... */
-extern const struct xlat xlat_clock_ids;        /* CLOCK_REALTIME, ... */
-extern const struct xlat xlat_fadvise_advice;   /* POSIX_FADV_* */
-extern const struct xlat xlat_socket_levels;    /* SOL_SOCKET, SOL_TCP, ... */
-extern const struct xlat xlat_sockopt_names;    /* SO_* (level SOL_SOCKET) */
-extern const struct xlat xlat_tcp_options;      /* TCP_* (level SOL_TCP) */
-extern const struct xlat xlat_arch_prctl_cmds;  /* ARCH_SET_FS, ... */
-extern const struct xlat xlat_epoll_ctl_cmds;   /* EPOLL_CTL_ADD, ... */
-extern const struct xlat xlat_madvise_advice;   /* MADV_* */
-extern const struct xlat xlat_prctl_options;    /* PR_* */
+extern const struct xlat xlat_whence;            /* SEEK_SET, ... */
+extern const struct xlat xlat_fcntl_cmds;        /* F_GETFD, ... */
+extern const struct xlat xlat_ioctl_cmds;        /* TCGETS, FIONREAD, ... */
+extern const struct xlat xlat_address_families;  /* AF_UNIX, AF_INET, ... */
+extern const struct xlat xlat_socket_types;      /* SOCK_STREAM, ... */
+extern const struct xlat xlat_futex_ops;         /* FUTEX_WAIT, ...; the option bits apart */
+extern const struct xlat xlat_sigprocmask_how;   /* SIG_BLOCK, ... */
+extern const struct xlat xlat_rlimit_resources;  /* RLIMIT_STACK, ... */
+extern const struct xlat xlat_clock_ids;         /* CLOCK_REALTIME, ... */
+extern const struct xlat xlat_fadvise_advice;    /* POSIX_FADV_* */
+extern const struct xlat xlat_ip_protocols;      /* IPPROTO_TCP, ... */
+extern const struct xlat xlat_netlink_protocols; /* NETLINK_ROUTE, ... */
+extern const struct xlat xlat_socket_levels;     /* SOL_SOCKET, SOL_TCP, ... */
+extern const struct xlat xlat_sockopt_names;     /* SO_* (level SOL_SOCKET) */
+extern const struct xlat xlat_tcp_options;       /* TCP_* (level SOL_TCP) */
+extern const struct xlat xlat_arch_prctl_cmds;   /* ARCH_SET_FS, ... */
+extern const struct xlat xlat_epoll_ctl_cmds;    /* EPOLL_CTL_ADD, ... */
+extern const struct xlat xlat_madvise_advice;    /* MADV_* */
+extern const struct xlat xlat_prctl_options;     /* PR_* */
 
 /* The name of value v in a value set, NULL when it has none. */
 const char *xlat_name(const struct xlat *x, uint64_t v);

@@ -73,8 +73,10 @@ describe("-v lines", function()
     for _, want in ipairs {
       ('bind(%d, {sa_family=AF_UNIX, sun_path="%s"}, 110) = 0'):format(fd.server, stream),
       ('connect(%d, {sa_family=AF_UNIX, sun_path="%s"}, 110) = 0'):format(fd.client, stream),
-      ("accept(%d, {sa_family=AF_UNIX}, [2]) = %d"):format(fd.server, fd.conn),
-      ('getsockname(%d, {sa_family=AF_UNIX, sun_path="%s"}, [%d]) = 0'):format(fd.server, stream, 2 + #stream + 1),
+      -- the room offered (a whole sockaddr_un) => the length stored
+      ("accept(%d, {sa_family=AF_UNIX}, [110 => 2]) = %d"):format(fd.server, fd.conn),
+      ('getsockname(%d, {sa_family=AF_UNIX, sun_path="%s"}, [110 => %d]) = 0'):format(fd.server, stream,
+                                                                                   2 + #stream + 1),
       ('sendto(%d, "ping", 4, 0, {sa_family=AF_UNIX, sun_path="%s"}, 110) = 4'):format(fd.sender, dgram),
     } do
       assert.is_true(has(lines, want), want .. "\n" .. r.stderr)

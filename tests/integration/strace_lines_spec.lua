@@ -106,9 +106,7 @@ local WORKLOADS = {
     command = { "tar", "cf", "out.tar", "tree" } },
   { name = "a shell pipeline", command = { "sh", "-c", "seq 100 | sort -r | head -3" } },
   { name = "sleep 0.1", command = { "sleep", "0.1" } },
-  -- iovecs, msghdrs, clone3's struct and socket protocols are not decoded yet
-  { name = "tests/progs/fileio", short = "iovecs and offset pointers are not decoded yet",
-    command = function(dir) return { h.prog("fileio"), dir } end },
+  { name = "tests/progs/fileio", command = function(dir) return { h.prog("fileio"), dir } end },
   { name = "tests/progs/tcp_loopback", short = "msghdrs, clone3 and socket protocols are not decoded yet",
     command = function() return { h.prog("tcp_loopback") } end },
   { name = "tests/progs/spawn", command = function() return { h.prog("spawn") } end },

@@ -10,8 +10,14 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <linux/stat.h>
+#include <poll.h>
+#include <sys/uio.h>
+#include <sys/sysmacros.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -401,7 +407,16 @@ static void test_commands_and_ints(void)
     CHECK_STR(format(&ev), "futex(0x7f00000010, FUTEX_WAIT_PRIVATE, 2, NULL) = 0");
     ev.args[1] = 9 | 128 | 256;
     CHECK_STR(format(&ev), "futex(0x7f00000010, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 2, "
-                           "NULL, NULL, 0) = 0");
+                           "NULL, 0) = 0");
+    ev.args[5] = 0xffffffff;
+    CHECK_STR(format(&ev), "futex(0x7f00000010, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 2, "
+                           "NULL, FUTEX_BITSET_MATCH_ANY) = 0");
+    /* a timeout is the struct the caller passed */
+    struct timespec ts = {.tv_sec = 1, .tv_nsec = 500};
+    ev.args[1] = 128;
+    ev.args[3] = addr_of(&ts);
+    CHECK_STR(format(&ev),
+              "futex(0x7f00000010, FUTEX_WAIT_PRIVATE, 2, {tv_sec=1, tv_nsec=500}) = 0");
 
     ev = syscall_event(NR_IOCTL, -ENOTTY);
     ev.args[0] = 1;
@@ -640,6 +655,215 @@ static void test_edges(void)
     CHECK_STR(format(&ev), want);
 }
 
+/* The structs strace abbreviates, as its default view prints them. */
+static void test_strace_structs(void)
+{
+    struct stat st;
+    memset(&st, 0, sizeof(st));
+    st.st_mode = S_IFREG | 0644;
+    st.st_size = 1234;
+    cmp_event ev = syscall_event(262, 0); /* newfstatat */
+    ev.args[0] = 3;
+    ev.args[1] = addr_of("");
+    ev.args[2] = addr_of(&st);
+    ev.args[3] = 0x1000;
+    CHECK_STR(format(&ev),
+              "newfstatat(3, \"\", {st_mode=S_IFREG|0644, st_size=1234, ...}, AT_EMPTY_PATH) = 0");
+    st.st_mode = S_IFCHR | 0666;
+    st.st_rdev = makedev(1, 3);
+    CHECK_STR(format(&ev), "newfstatat(3, \"\", {st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), "
+                           "...}, AT_EMPTY_PATH) = 0");
+    ev.ret = -ENOENT; /* nothing was written */
+    snprintf(want, sizeof(want),
+             "newfstatat(3, \"\", %p, AT_EMPTY_PATH) = -1 ENOENT (No such file or directory)",
+             (void *)&st);
+    CHECK_STR(format(&ev), want);
+
+    struct statx stx;
+    memset(&stx, 0, sizeof(stx));
+    stx.stx_mask = 0x17ff;
+    stx.stx_mode = S_IFDIR | 0755;
+    stx.stx_size = 4096;
+    ev = syscall_event(332, 0); /* statx */
+    ev.args[0] = (uint64_t)(int64_t)-100;
+    ev.args[1] = addr_of("/etc");
+    ev.args[2] = 0x100 | 0x800;
+    ev.args[3] = 0x25e;
+    ev.args[4] = addr_of(&stx);
+    CHECK_STR(format(&ev),
+              "statx(AT_FDCWD, \"/etc\", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|"
+              "AT_NO_AUTOMOUNT, STATX_MODE|STATX_NLINK|STATX_UID|STATX_GID|STATX_MTIME|"
+              "STATX_SIZE, {stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, "
+              "stx_mode=S_IFDIR|0755, stx_size=4096, ...}) = 0");
+
+    /* the kernel's struct sigaction: handler, flags, restorer, mask */
+    uint64_t act[4] = {0x5500, 0x14000000, 0x7f00, (1ull << (SIGCHLD - 1)) | 1};
+    uint64_t old[4] = {0, 0, 0, 0};
+    ev = syscall_event(NR_RT_SIGACTION, 0);
+    ev.args[0] = SIGCHLD;
+    ev.args[1] = addr_of(act);
+    ev.args[2] = addr_of(old);
+    ev.args[3] = 8;
+    CHECK_STR(format(&ev),
+              "rt_sigaction(SIGCHLD, {sa_handler=0x5500, sa_mask=[HUP CHLD], "
+              "sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f00}, {sa_handler=SIG_DFL, "
+              "sa_mask=[], sa_flags=0}, 8) = 0");
+
+    /* sets with more than half the signals are shown by what they lack */
+    uint64_t all_but = ~((1ull << 31) | (1ull << 32));
+    uint64_t was = 0;
+    ev = syscall_event(14, 0); /* rt_sigprocmask */
+    ev.args[0] = SIG_SETMASK;
+    ev.args[1] = addr_of(&all_but);
+    ev.args[2] = addr_of(&was);
+    ev.args[3] = 8;
+    CHECK_STR(format(&ev), "rt_sigprocmask(SIG_SETMASK, ~[RTMIN RT_1], [], 8) = 0");
+
+    uint64_t lim[2] = {8192 * 1024, UINT64_MAX};
+    ev = syscall_event(302, 0); /* prlimit64 */
+    ev.args[1] = 3;
+    ev.args[3] = addr_of(lim);
+    CHECK_STR(
+        format(&ev),
+        "prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0");
+
+    int status = 3 << 8;
+    ev = syscall_event(61, 1234); /* wait4 */
+    ev.args[0] = (uint64_t)(int64_t)-1;
+    ev.args[1] = addr_of(&status);
+    CHECK_STR(format(&ev), "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 1234");
+    status = SIGKILL;
+    CHECK_STR(format(&ev),
+              "wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0, NULL) = 1234");
+
+    /* argv's strings, cut as strings are; envp by its count */
+    char *argv[] = {"ls", "-la", "a string longer than thirty-two bytes", NULL};
+    char *envp[] = {"A=1", "B=2", NULL};
+    ev = syscall_event(59, 0); /* execve */
+    ev.args[0] = addr_of("/bin/ls");
+    ev.args[1] = addr_of(argv);
+    ev.args[2] = addr_of(envp);
+    snprintf(want, sizeof(want),
+             "execve(\"/bin/ls\", [\"ls\", \"-la\", \"a string longer than thirty-two \"...], %p "
+             "/* 2 vars */) = 0",
+             (void *)envp);
+    CHECK_STR(format(&ev), want);
+
+    int fds[2] = {3, 4};
+    ev = syscall_event(293, 0); /* pipe2 */
+    ev.args[0] = addr_of(fds);
+    ev.args[1] = O_CLOEXEC;
+    CHECK_STR(format(&ev), "pipe2([3, 4], O_CLOEXEC) = 0");
+    ev.args[1] = 0;
+    CHECK_STR(format(&ev), "pipe2([3, 4], 0) = 0");
+
+    struct pollfd pfd[2] = {{.fd = 5, .events = POLLIN | POLLPRI},
+                            {.fd = 3, .events = POLLOUT, .revents = POLLOUT}};
+    ev = syscall_event(NR_POLL, 1);
+    ev.args[0] = addr_of(pfd);
+    ev.args[1] = 2;
+    ev.args[2] = 199;
+    CHECK_STR(format(&ev),
+              "poll([{fd=5, events=POLLIN|POLLPRI}, {fd=3, events=POLLOUT}], 2, 199) = 1 "
+              "([{fd=3, revents=POLLOUT}])");
+
+    char a[40], b[8];
+    memset(a, 'a', sizeof(a));
+    memcpy(b, "\177ELF\2\1\0\0", 8);
+    struct iovec iov[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
+    ev = syscall_event(20, 48); /* writev */
+    ev.args[0] = 1;
+    ev.args[1] = addr_of(iov);
+    ev.args[2] = 2;
+    CHECK_STR(format(&ev),
+              "writev(1, [{iov_base=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"..., iov_len=40}, "
+              "{iov_base=\"\\177ELF\\2\\1\\0\\0\", iov_len=8}], 2) = 48");
+    ev = syscall_event(19, 42); /* readv: only the ret bytes the kernel filled */
+    ev.args[0] = 3;
+    ev.args[1] = addr_of(iov);
+    ev.args[2] = 2;
+    CHECK_STR(format(&ev),
+              "readv(3, [{iov_base=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"..., iov_len=40}, "
+              "{iov_base=\"\\177E\", iov_len=8}], 2) = 42");
+
+    char cwd[] = "/tmp/work";
+    ev = syscall_event(79, sizeof(cwd)); /* getcwd */
+    ev.args[0] = addr_of(cwd);
+    ev.args[1] = 4096;
+    CHECK_STR(format(&ev), "getcwd(\"/tmp/work\", 4096) = 10");
+
+    ev = syscall_event(41, 5); /* socket */
+    ev.args[0] = AF_INET;
+    ev.args[1] = SOCK_STREAM | SOCK_CLOEXEC;
+    ev.args[2] = 6;
+    CHECK_STR(format(&ev), "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = 5");
+    ev.args[0] = AF_UNIX;
+    ev.args[2] = 0;
+    CHECK_STR(format(&ev), "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0) = 5");
+
+    /* a struct clone_args, and the tid the kernel stored */
+    uint64_t args[11] = {0x3d0f00, 0, 0x7f10, 0x7f10, 0, 0x7f00, 0x7fff00, 0x7f20};
+    ev = syscall_event(435, 4321); /* clone3 */
+    ev.args[0] = addr_of(args);
+    ev.args[1] = 88;
+    CHECK_STR(format(&ev), "clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|"
+                           "CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, "
+                           "child_tid=0x7f10, parent_tid=0x7f10, exit_signal=0, stack=0x7f00, "
+                           "stack_size=0x7fff00, tls=0x7f20} => {parent_tid=[4321]}, 88) = 4321");
+}
+
+/* An offset the kernel moves shows as passed and as moved: [100] => [200]. */
+static void test_offsets(void)
+{
+    off_t off = 100;
+    struct task *t = self ? self : (self = proctable_add(getpid()));
+    struct syscall_call *c = &t->call;
+    cmp_event ev = syscall_event(40, 100); /* sendfile */
+    ev.args[0] = 5;
+    ev.args[1] = 4;
+    ev.args[2] = addr_of(&off);
+    ev.args[3] = 100;
+    c->nr = ev.nr;
+    memcpy(c->args, ev.args, sizeof(c->args));
+    capture_entry(t, CAPTURE_SHOWN);
+    off = 200;
+    capture_exit(t, 100, CAPTURE_SHOWN);
+    ev.payloads = &c->cap;
+    CHECK_STR(render(&ev), "sendfile(5, 4, [100] => [200], 100) = 100");
+    /* copy_file_range's offsets as the caller passed them */
+    off = 0;
+    ev = syscall_event(326, 100);
+    ev.args[0] = 4;
+    ev.args[1] = addr_of(&off);
+    ev.args[2] = 5;
+    ev.args[4] = 100;
+    CHECK_STR(format(&ev), "copy_file_range(4, [0], 5, NULL, 100, 0) = 100");
+}
+
+/* The room offered for an address and what the kernel stored: [in => out]. */
+static void test_address_length(void)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(80)};
+    inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+    socklen_t len = 16;
+    struct task *t = self ? self : (self = proctable_add(getpid()));
+    struct syscall_call *c = &t->call;
+    cmp_event ev = syscall_event(51, 0); /* getsockname */
+    ev.args[0] = 3;
+    ev.args[1] = addr_of(&sin);
+    ev.args[2] = addr_of(&len);
+    /* entry with 128 offered, exit with 16 stored */
+    len = 128;
+    c->nr = ev.nr;
+    memcpy(c->args, ev.args, sizeof(c->args));
+    capture_entry(t, CAPTURE_SHOWN);
+    len = 16;
+    capture_exit(t, 0, CAPTURE_SHOWN);
+    ev.payloads = &c->cap;
+    CHECK_STR(render(&ev), "getsockname(3, {sa_family=AF_INET, sin_port=htons(80), "
+                           "sin_addr=inet_addr(\"127.0.0.1\")}, [128 => 16]) = 0");
+}
+
 int main(void)
 {
     test_open();
@@ -656,5 +880,8 @@ int main(void)
     test_record_only();
     test_not_wanted();
     test_edges();
+    test_strace_structs();
+    test_address_length();
+    test_offsets();
     return check_finish();
 }
