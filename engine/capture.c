@@ -304,20 +304,15 @@ static void show_string_array(struct task *t, size_t i, bool strings)
  * element its iov_len and the first bytes of its data (up to what is shown,
  * and of what the kernel filled, no more than the ret bytes left), as many
  * elements as the room holds; value the element count. */
-static void show_iovecs(struct task *t, size_t i, uint64_t count, uint64_t limit)
+static void append_iovecs(struct task *t, struct captured_arg *a, uint64_t addr, uint64_t count,
+                          uint64_t limit)
 {
-    struct captured_arg *a = shown_slot(&t->call.cap, i);
     struct iovec_raw {
         uint64_t base, len;
     } iov[16];
     size_t want = count < 16 ? (size_t)count : 16;
-    ssize_t n = want ? tracee_read(t->tid, t->call.args[i], iov, want * sizeof(iov[0])) : 0;
-    if (n < 0) {
-        a->err = (int32_t)-n;
-        return;
-    }
-    a->value = count;
-    for (size_t k = 0; k < (size_t)n / sizeof(iov[0]); k++) {
+    ssize_t n = want ? tracee_read(t->tid, addr, iov, want * sizeof(iov[0])) : 0;
+    for (size_t k = 0; n > 0 && k < (size_t)n / sizeof(iov[0]); k++) {
         uint64_t data = iov[k].len < limit ? iov[k].len : limit;
         size_t kept = data < PAYLOAD_SHOWN_DATA ? (size_t)data : PAYLOAD_SHOWN_DATA;
         if (a->len + 8 + kept > PAYLOAD_SHOWN_MAX)
@@ -329,6 +324,38 @@ static void show_iovecs(struct task *t, size_t i, uint64_t count, uint64_t limit
         a->len += 8 + (uint32_t)kept;
         limit -= data;
     }
+}
+
+static void show_iovecs(struct task *t, size_t i, uint64_t count, uint64_t limit)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    a->value = count;
+    append_iovecs(t, a, t->call.args[i], count, limit);
+}
+
+/* A struct msghdr (kinds '@', '&'): its name and control pointers, its
+ * namelen, flags, iovlen and controllen (40 bytes, the order of
+ * format_syscall's reading), then its iovecs as above. */
+static void show_msghdr(struct task *t, size_t i, uint64_t limit)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    struct msghdr_raw {
+        uint64_t name;
+        uint32_t namelen, pad;
+        uint64_t iov, iovlen, control, controllen;
+        int32_t flags, pad2;
+    } m;
+    ssize_t n = tracee_read(t->tid, t->call.args[i], &m, sizeof(m));
+    if (n != (ssize_t)sizeof(m)) {
+        a->err = n < 0 ? (int32_t)-n : EFAULT;
+        return;
+    }
+    uint64_t head[5] = {m.name, m.control, (uint64_t)m.namelen | (uint64_t)(uint32_t)m.flags << 32,
+                        m.iovlen, m.controllen};
+    memcpy(a->bytes, head, sizeof(head));
+    a->len = sizeof(head);
+    a->value = m.iovlen;
+    append_iovecs(t, a, m.iov, m.iovlen, limit);
 }
 
 /* An offset the kernel moved (kind '>'): its new value after the one read
@@ -416,6 +443,8 @@ void capture_entry(struct task *t, unsigned want_bits)
             show_string_array(t, i, kind == 'V');
         if (shown && a[i] != 0 && kind == '8' && i + 1 < 6)
             show_iovecs(t, i, a[i + 1], UINT64_MAX);
+        if (shown && a[i] != 0 && kind == '@')
+            show_msghdr(t, i, UINT64_MAX);
         if (shown && a[i] != 0 && kind == ':' && i + 1 < 6)
             show_struct(t, i, a[i + 1] < PAYLOAD_SHOWN_MAX / 8 ? (size_t)a[i + 1] * 8 : 0);
         /* The room offered for an address the kernel stores, to show [in => out]. */
@@ -500,6 +529,8 @@ static void show_exit_args(struct task *t, const struct syscall_desc *desc, int6
             show_iovecs(t, i, a[i + 1], (uint64_t)ret);
         else if (desc->args[i] == ':' && ret >= 0 && i + 1 < 6)
             show_struct(t, i, a[i + 1] < PAYLOAD_SHOWN_MAX / 8 ? (size_t)a[i + 1] * 8 : 0);
+        else if (desc->args[i] == '&' && ret >= 0)
+            show_msghdr(t, i, (uint64_t)ret);
         else if (desc->args[i] == '>' && ret >= 0)
             show_offset_after(t, i);
         else if (desc->args[i] == 'E' && ret >= 0)

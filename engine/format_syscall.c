@@ -846,18 +846,14 @@ static void put_poll_revents(struct line *l, const cmp_event *ev)
  * iov_len (8 bytes) and the first of the bytes shown of it, value the
  * element count. The bytes shown of each element: its length, or for what
  * the kernel filled, what is left of ret. */
-static void put_iovecs(struct line *l, const cmp_event *ev, int i, int filled)
+/* The iovec records from byte `at` of a, count elements, the first
+ * `left` bytes of data over them shown. */
+static void put_iovec_records(struct line *l, const struct captured_arg *a, size_t at,
+                              uint64_t count, uint64_t left)
 {
-    const struct captured_arg *a = shown_arg(ev, i);
-    if (!a || (filled && ev->ret < 0)) {
-        put_pointer(l, ev->args[i]);
-        return;
-    }
-    uint64_t left = filled ? (uint64_t)ev->ret : UINT64_MAX;
-    size_t at = 0;
     uint64_t k = 0;
     line_put(l, "[", 1);
-    for (; k < a->value && at + 8 <= a->len; k++) {
+    for (; k < count && at + 8 <= a->len; k++) {
         uint64_t len = get_u64(a->bytes, at);
         uint64_t data = len < left ? len : left;
         size_t kept = data < DATA_SHOWN ? (size_t)data : DATA_SHOWN;
@@ -869,9 +865,44 @@ static void put_iovecs(struct line *l, const cmp_event *ev, int i, int filled)
         left -= data;
         at += 8 + kept;
     }
-    if (k < a->value)
+    if (k < count)
         line_str(l, k ? ", ..." : "...");
     line_put(l, "]", 1);
+}
+
+static void put_iovecs(struct line *l, const cmp_event *ev, int i, int filled)
+{
+    const struct captured_arg *a = shown_arg(ev, i);
+    if (!a || (filled && ev->ret < 0))
+        put_pointer(l, ev->args[i]);
+    else
+        put_iovec_records(l, a, 0, a->value, filled ? (uint64_t)ev->ret : UINT64_MAX);
+}
+
+/* A struct msghdr as capture.c keeps it: name, control, namelen|flags<<32,
+ * iovlen, controllen, then the iovecs. Names and control data are shown as
+ * pointers. */
+static void put_msghdr(struct line *l, const cmp_event *ev, int i, int filled)
+{
+    const struct captured_arg *a = shown_arg(ev, i);
+    if (!a || a->len < 40 || (filled && ev->ret < 0)) {
+        put_pointer(l, ev->args[i]);
+        return;
+    }
+    uint64_t name = get_u64(a->bytes, 0), control = get_u64(a->bytes, 8);
+    uint64_t lens = get_u64(a->bytes, 16), iovlen = get_u64(a->bytes, 24);
+    line_str(l, "{msg_name=");
+    put_pointer(l, name);
+    line_printf(l, ", msg_namelen=%u, msg_iov=", (unsigned)(uint32_t)lens);
+    put_iovec_records(l, a, 40, iovlen, filled ? (uint64_t)ev->ret : UINT64_MAX);
+    line_printf(l, ", msg_iovlen=%llu", (unsigned long long)iovlen);
+    if (control) {
+        line_str(l, ", msg_control=");
+        put_pointer(l, control);
+    }
+    line_printf(l, ", msg_controllen=%llu, msg_flags=", (unsigned long long)get_u64(a->bytes, 32));
+    put_flag_set(l, &xlat_msg_flags, lens >> 32);
+    line_put(l, "}", 1);
 }
 
 /* A loff_t the caller passed, and where the kernel moved it: [0] => [100]. */
@@ -1138,6 +1169,12 @@ static void put_arg(struct line *l, const cmp_event *ev, int i, char kind, struc
     case '<':
     case '>':
         put_offset(l, ev, i);
+        break;
+    case '@':
+        put_msghdr(l, ev, i, 0);
+        break;
+    case '&':
+        put_msghdr(l, ev, i, 1);
         break;
     default: /* 'x' */
         put_addr_len(l, ev, i, addr_len);

@@ -81,6 +81,28 @@ local GIT_ENV = { GIT_CONFIG_NOSYSTEM = "1", GIT_AUTHOR_NAME = "a", GIT_AUTHOR_E
                   GIT_COMMITTER_NAME = "a", GIT_COMMITTER_EMAIL = "a@b",
                   GIT_AUTHOR_DATE = "2020-01-01T00:00:00Z", GIT_COMMITTER_DATE = "2020-01-01T00:00:00Z" }
 
+-- A server for curl: it answers two requests the same way, then exits.
+local SERVER = [[
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(2)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+body = b"<html>" + b"x" * 3000 + b"</html>\n"
+for _ in range(2):
+    c, _ = s.accept()
+    req = b""
+    while b"\r\n\r\n" not in req:
+        chunk = c.recv(4096)
+        if not chunk:
+            break
+        req += chunk
+    c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    c.close()
+]]
+
 local WORKLOADS = {
   { name = "ls -la /etc", command = { "ls", "-la", "/etc" } },
   {
@@ -106,9 +128,14 @@ local WORKLOADS = {
     command = { "tar", "cf", "out.tar", "tree" } },
   { name = "a shell pipeline", command = { "sh", "-c", "seq 100 | sort -r | head -3" } },
   { name = "sleep 0.1", command = { "sleep", "0.1" } },
+  {
+    name = "curl to a local server",
+    needs = "curl",
+    server = true,
+    command = function(_, port) return { "curl", "-s", "-o", "page.html", "http://127.0.0.1:" .. port .. "/" } end,
+  },
   { name = "tests/progs/fileio", command = function(dir) return { h.prog("fileio"), dir } end },
-  { name = "tests/progs/tcp_loopback", short = "msghdrs, clone3 and socket protocols are not decoded yet",
-    command = function() return { h.prog("tcp_loopback") } end },
+  { name = "tests/progs/tcp_loopback", command = function() return { h.prog("tcp_loopback") } end },
   { name = "tests/progs/spawn", command = function() return { h.prog("spawn") } end },
 }
 
@@ -117,7 +144,8 @@ describe("-v lines compared with strace -f", function()
   local have_strace = h.installed("strace")
 
   for _, w in ipairs(WORKLOADS) do
-    local missing = not have_strace and "strace" or (w.needs and not h.installed(w.needs) and w.needs)
+    local missing = not have_strace and "strace" or (w.needs and not h.installed(w.needs) and w.needs) or
+                    (w.server and not h.installed("python3") and "python3")
     if missing then
       pending(w.name .. ": " .. missing .. " is not installed")
     elseif w.short then
@@ -126,8 +154,16 @@ describe("-v lines compared with strace -f", function()
       it(w.name .. ": at least 90% of strace's lines are identical", function()
         local sdir, cdir = h.tmpdir(), h.tmpdir()
         if w.setup then w.setup(sdir); w.setup(cdir) end
+        local port, server
+        if w.server then
+          -- one fixed answer for each of the two runs, on a port the kernel picks
+          local portfile = h.tmpdir() .. "/port"
+          server = h.spawn({ "python3", "-c", SERVER, portfile })
+          port = h.wait_for(function() return h.read_file(portfile) end, 10)
+          assert(port, "the server did not start: " .. server:stderr())
+        end
         local function argv_of(dir)
-          return type(w.command) == "function" and w.command(dir) or w.command
+          return type(w.command) == "function" and w.command(dir, port) or w.command
         end
         local env = { LC_ALL = "C", HOME = "/nonexistent" }
         local sargv = { "strace", "-f", "-qq", "-o", sdir .. "/strace.log", "--" }
@@ -137,6 +173,7 @@ describe("-v lines compared with strace -f", function()
         for _, a in ipairs(argv_of(cdir)) do cargv[#cargv + 1] = a end
         local c = h.run(cargv, { cwd = cdir, env = env })
         assert.are.equal(s.status, c.status, c.stderr)
+        if server then assert.are.equal(0, server:wait().status, server:stderr()) end
         -- the runs' own directories name the same thing
         local slog = h.read_file(sdir .. "/strace.log"):gsub(sdir:gsub("%p", "%%%0"), "DIR")
         local ctext = h.read_file(cdir .. "/lines.txt"):gsub(cdir:gsub("%p", "%%%0"), "DIR")

@@ -812,6 +812,30 @@ static void test_strace_structs(void)
                            "stack_size=0x7fff00, tls=0x7f20} => {parent_tid=[4321]}, 88) = 4321");
 }
 
+/* A struct msghdr with its iovecs: all of what is sent, what was received. */
+static void test_msghdr(void)
+{
+    char a[] = "hello", b[] = " world";
+    struct iovec iov[2] = {{a, 5}, {b, 6}};
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+    cmp_event ev = syscall_event(46, 11); /* sendmsg */
+    ev.args[0] = 6;
+    ev.args[1] = addr_of(&m);
+    ev.args[2] = MSG_NOSIGNAL;
+    CHECK_STR(format(&ev),
+              "sendmsg(6, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"hello\", "
+              "iov_len=5}, {iov_base=\" world\", iov_len=6}], msg_iovlen=2, "
+              "msg_controllen=0, msg_flags=0}, MSG_NOSIGNAL) = 11");
+    ev = syscall_event(47, 7); /* recvmsg: the ret bytes the kernel filled */
+    ev.args[0] = 6;
+    ev.args[1] = addr_of(&m);
+    m.msg_flags = MSG_TRUNC;
+    CHECK_STR(format(&ev),
+              "recvmsg(6, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"hello\", "
+              "iov_len=5}, {iov_base=\" w\", iov_len=6}], msg_iovlen=2, "
+              "msg_controllen=0, msg_flags=MSG_TRUNC}, 0) = 7");
+}
+
 /* An offset the kernel moves shows as passed and as moved: [100] => [200]. */
 static void test_offsets(void)
 {
@@ -883,5 +907,6 @@ int main(void)
     test_strace_structs();
     test_address_length();
     test_offsets();
+    test_msghdr();
     return check_finish();
 }
