@@ -45,6 +45,8 @@
 
 #define AT_FDCWD_VALUE (-100)
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
+/* Kinds whose memory the i386 ABI lays out otherwise. */
+#define I386_LAYOUT_DIFFERS "TGH1EVj89@&"
 #define MAX_ERRNO 4095
 /* O_CREAT and __O_TMPFILE: the only open flags that make the mode matter. */
 #define OPEN_FLAGS_USING_MODE 020000100u
@@ -999,6 +1001,10 @@ static void put_arg(struct line *l, const cmp_event *ev, int i, char kind, struc
     int64_t addr_len = st->stored_addr_len;
     st->stored_addr_len = -1;
 
+    /* The i386 ABI lays these out otherwise (32-bit pointers and times):
+     * its calls show them as the pointers they are. */
+    if (ev->abi == CMP_ABI_I386 && strchr(I386_LAYOUT_DIFFERS, kind))
+        kind = 'x';
     for (size_t k = 0; k < COUNT(named_kinds); k++) {
         if (named_kinds[k].kind != kind)
             continue;

@@ -188,3 +188,24 @@ describe("-v lines compared with strace -f", function()
     end
   end
 end)
+
+describe("-v and the syscalls that never return", function()
+  teardown(h.cleanup)
+
+  it("shows exit_group with its status as it is entered, as strace does, once", function()
+    local r = h.run({ h.bin(), "-v", "--", h.prog("spawn") })
+    local text = r.stderr
+    local count = 0
+    for pid, status in text:gmatch("%[(%d+)%] exit_group%((%d+)%) = %?\n") do
+      count = count + 1
+      assert.is_true(tonumber(pid) > 0)
+      assert.are.equal("0", status, text)
+    end
+    -- tests/progs/spawn runs one child process besides itself
+    assert.are.equal(2, count, text)
+    local s = h.run({ h.bin(), "-v", "--", "sh", "-c", "exit 3" })
+    assert.are.equal(3, s.status)
+    local _, n = s.stderr:gsub("%] exit_group%(3%) = %?\n", "")
+    assert.are.equal(1, n, s.stderr)
+  end)
+end)

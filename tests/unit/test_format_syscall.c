@@ -484,6 +484,19 @@ static void test_i386(void)
     CHECK_STR(format(&ev), "[i386] write(1, \"hello\\n\", 6) = 6");
     ev.type = CMP_EV_ENTER;
     CHECK_STR(format(&ev), "[i386] write(1, \"hello\\n\", 6)");
+
+    /* an i386 struct stat64 is not x86-64's: its pointer, not a misread */
+    struct stat st;
+    memset(&st, 0, sizeof(st));
+    st.st_mode = S_IFREG | 0644;
+    ev = syscall_event(262, 0);
+    ev.abi = CMP_ABI_I386;
+    ev.args[0] = 3;
+    ev.args[1] = addr_of("");
+    ev.args[2] = addr_of(&st);
+    ev.args[3] = 0x1000;
+    snprintf(want, sizeof(want), "[i386] newfstatat(3, \"\", %p, AT_EMPTY_PATH) = 0", (void *)&st);
+    CHECK_STR(format(&ev), want);
 }
 
 static void test_truncation(void)
