@@ -135,7 +135,9 @@ local WORKLOADS = {
     command = function(_, port) return { "curl", "-s", "-o", "page.html", "http://127.0.0.1:" .. port .. "/" } end,
   },
   { name = "tests/progs/fileio", command = function(dir) return { h.prog("fileio"), dir } end },
-  { name = "tests/progs/tcp_loopback", command = function() return { h.prog("tcp_loopback") } end },
+  -- single-threaded: a threaded program's fd numbers and read sizes race
+  { name = "tests/progs/fd_kinds", command = function(dir) return { h.prog("fd_kinds"), dir } end },
+  { name = "tests/progs/tcp_refused", command = function() return { h.prog("tcp_refused") } end },
   { name = "tests/progs/spawn", command = function() return { h.prog("spawn") } end },
 }
 
