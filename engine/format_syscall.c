@@ -46,7 +46,7 @@
 #define AT_FDCWD_VALUE (-100)
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 /* Kinds whose memory the i386 ABI lays out otherwise. */
-#define I386_LAYOUT_DIFFERS "TGH1EVj89@&"
+#define I386_LAYOUT_DIFFERS "TGH1EVj89@&%"
 #define MAX_ERRNO 4095
 /* O_CREAT and __O_TMPFILE: the only open flags that make the mode matter. */
 #define OPEN_FLAGS_USING_MODE 020000100u
@@ -907,6 +907,28 @@ static void put_msghdr(struct line *l, const cmp_event *ev, int i, int filled)
     line_put(l, "}", 1);
 }
 
+/* struct sysinfo, every field (strace abbreviates none of them). */
+static void put_sysinfo(struct line *l, const cmp_event *ev, int i)
+{
+    const uint8_t *b = ev->ret == 0 ? shown_bytes(ev, i, 108) : NULL;
+    if (!b) {
+        put_pointer(l, ev->args[i]);
+        return;
+    }
+    uint16_t procs;
+    memcpy(&procs, b + 80, sizeof(procs));
+    line_printf(l, "{uptime=%lld, loads=[%llu, %llu, %llu]", (long long)get_u64(b, 0),
+                (unsigned long long)get_u64(b, 8), (unsigned long long)get_u64(b, 16),
+                (unsigned long long)get_u64(b, 24));
+    static const char *const sizes[] = {"totalram",  "freeram",   "sharedram",
+                                        "bufferram", "totalswap", "freeswap"};
+    for (size_t k = 0; k < COUNT(sizes); k++)
+        line_printf(l, ", %s=%llu", sizes[k], (unsigned long long)get_u64(b, 32 + 8 * k));
+    line_printf(l, ", procs=%u, totalhigh=%llu, freehigh=%llu, mem_unit=%u}", procs,
+                (unsigned long long)get_u64(b, 88), (unsigned long long)get_u64(b, 96),
+                get_u32(b, 104));
+}
+
 /* A loff_t the caller passed, and where the kernel moved it: [0] => [100]. */
 static void put_offset(struct line *l, const cmp_event *ev, int i)
 {
@@ -1178,6 +1200,9 @@ static void put_arg(struct line *l, const cmp_event *ev, int i, char kind, struc
         break;
     case '@':
         put_msghdr(l, ev, i, 0);
+        break;
+    case '%':
+        put_sysinfo(l, ev, i);
         break;
     case '&':
         put_msghdr(l, ev, i, 1);

@@ -140,7 +140,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [96] = {"gettimeofday", "xx", TCL},
     [97] = {"getrlimit", "rK", 0},
     [98] = {"getrusage", "ix", 0},
-    [99] = {"sysinfo", "x", 0},
+    [99] = {"sysinfo", "%", 0},
     [100] = {"times", "x", 0},
     [101] = {"ptrace", NULL, 0},
     [102] = {"getuid", "", TC},
@@ -486,6 +486,7 @@ size_t syscall_kind_shown(char kind, bool *at_exit)
     switch (kind) {
     case 'T': /* struct stat: st_mode, st_rdev and st_size lie in its first 56 bytes */
     case 'X': /* struct statx: the fields shown lie in its first 48 */
+    case '%': /* struct sysinfo: 112 bytes */
     case '2': /* struct utsname: sysname and nodename */
         return 136;
     case 'H': /* struct sigaction, the kernel's: 32 bytes */

@@ -39,8 +39,10 @@
  *   ; struct clone_args in                  < loff_t in ([N])
  *   > loff_t in and out ([in] => [out])
  *   @ struct msghdr the caller fills        & struct msghdr the kernel fills (ret bytes)
+ *   % struct sysinfo out
  * An 'x' after an 'A' is the address length: [in => out]. */
-#define SYSCALL_KIND_LETTERS "dDpsbBiuxomPFaAScf-hnNJkewvt7lOMgWrCyqI63TXGHQRLK12ZzU45EYVj0:89;<>@&"
+#define SYSCALL_KIND_LETTERS                                                                       \
+    "dDpsbBiuxomPFaAScf-hnNJkewvt7lOMgWrCyqI63TXGHQRLK12ZzU45EYVj0:89;<>@&%"
 struct syscall_desc {
     const char *name;    /* NULL for unassigned numbers */
     const char *args;    /* up to 6 kind letters; NULL means six hex args */

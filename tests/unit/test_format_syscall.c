@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <linux/stat.h>
 #include <poll.h>
 #include <sys/uio.h>
@@ -877,6 +878,23 @@ static void test_offsets(void)
     CHECK_STR(format(&ev), "copy_file_range(4, [0], 5, NULL, 100, 0) = 100");
 }
 
+static void test_sysinfo(void)
+{
+    struct sysinfo info;
+    memset(&info, 0, sizeof(info));
+    info.uptime = 18796;
+    info.loads[0] = 541280;
+    info.totalram = 25324732416;
+    info.procs = 170;
+    info.mem_unit = 1;
+    cmp_event ev = syscall_event(99, 0);
+    ev.args[0] = addr_of(&info);
+    CHECK_STR(format(&ev),
+              "sysinfo({uptime=18796, loads=[541280, 0, 0], totalram=25324732416, "
+              "freeram=0, sharedram=0, bufferram=0, totalswap=0, freeswap=0, procs=170, "
+              "totalhigh=0, freehigh=0, mem_unit=1}) = 0");
+}
+
 /* The room offered for an address and what the kernel stored: [in => out]. */
 static void test_address_length(void)
 {
@@ -921,5 +939,6 @@ int main(void)
     test_address_length();
     test_offsets();
     test_msghdr();
+    test_sysinfo();
     return check_finish();
 }
