@@ -245,6 +245,154 @@ static void show_sockaddr_out(struct task *t, size_t i)
         a->len = (uint32_t)n;
 }
 
+/* The first size bytes of a struct an argument points to (fewer when the
+ * rest cannot be read: the decoder then shows the pointer). */
+static void show_struct(struct task *t, size_t i, size_t size)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    ssize_t n = tracee_read(t->tid, t->call.args[i], a->bytes, size);
+    if (n < 0)
+        a->err = (int32_t)-n;
+    else
+        a->len = (uint32_t)n;
+}
+
+/* Bytes of each argv string kept: one more than a decoder shows. */
+#define ARGV_STRING_KEPT (PAYLOAD_SHOWN_DATA + 1)
+/* An exec's arguments to look at, at most, as strace does. */
+#define ARGV_MAX 4096
+
+/* execve's argv (kind 'V'): the strings, NUL-separated, as many as the
+ * room holds, each cut one byte past what is shown; value their count. An
+ * envp (kind 'j'): only the count. */
+static void show_string_array(struct task *t, size_t i, bool strings)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    uint64_t ptrs[64];
+    uint64_t count = 0;
+    for (;;) {
+        ssize_t n = tracee_read(t->tid, t->call.args[i] + count * 8, ptrs, sizeof(ptrs));
+        if (n < 8) {
+            if (count == 0)
+                a->err = n < 0 ? (int32_t)-n : EFAULT;
+            break;
+        }
+        size_t got = (size_t)n / 8, k = 0;
+        for (; k < got && ptrs[k] != 0; k++) {
+            size_t room = PAYLOAD_SHOWN_MAX - a->len;
+            if (strings && room > 1) {
+                char text[ARGV_STRING_KEPT + 1];
+                size_t cap = room < sizeof(text) ? room : sizeof(text);
+                ssize_t len = tracee_read_string(t->tid, ptrs[k], text, cap, NULL);
+                if (len >= 0 && (size_t)len < room) {
+                    memcpy(a->bytes + a->len, text, (size_t)len);
+                    a->bytes[a->len + (size_t)len] = '\0';
+                    a->len += (uint32_t)len + 1;
+                } else {
+                    a->len = PAYLOAD_SHOWN_MAX; /* full: the rest is counted only */
+                }
+            }
+        }
+        count += k;
+        if (k < got || count >= ARGV_MAX)
+            break;
+    }
+    a->value = count;
+}
+
+/* An iovec array (kinds '8', '9'), as format_syscall reads it back: per
+ * element its iov_len and the first bytes of its data (up to what is shown,
+ * and of what the kernel filled, no more than the ret bytes left), as many
+ * elements as the room holds; value the element count. */
+static void append_iovecs(struct task *t, struct captured_arg *a, uint64_t addr, uint64_t count,
+                          uint64_t limit)
+{
+    struct iovec_raw {
+        uint64_t base, len;
+    } iov[16];
+    size_t want = count < 16 ? (size_t)count : 16;
+    ssize_t n = want ? tracee_read(t->tid, addr, iov, want * sizeof(iov[0])) : 0;
+    for (size_t k = 0; n > 0 && k < (size_t)n / sizeof(iov[0]); k++) {
+        uint64_t data = iov[k].len < limit ? iov[k].len : limit;
+        size_t kept = data < PAYLOAD_SHOWN_DATA ? (size_t)data : PAYLOAD_SHOWN_DATA;
+        if (a->len + 8 + kept > PAYLOAD_SHOWN_MAX)
+            break;
+        memcpy(a->bytes + a->len, &iov[k].len, 8);
+        ssize_t got = kept ? tracee_read(t->tid, iov[k].base, a->bytes + a->len + 8, kept) : 0;
+        if (got != (ssize_t)kept)
+            break;
+        a->len += 8 + (uint32_t)kept;
+        limit -= data;
+    }
+}
+
+static void show_iovecs(struct task *t, size_t i, uint64_t count, uint64_t limit)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    a->value = count;
+    append_iovecs(t, a, t->call.args[i], count, limit);
+}
+
+/* A struct msghdr (kinds '@', '&'): its name and control pointers, its
+ * namelen, flags, iovlen and controllen (40 bytes, the order of
+ * format_syscall's reading), then its iovecs as above. */
+static void show_msghdr(struct task *t, size_t i, uint64_t limit)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    struct msghdr_raw {
+        uint64_t name;
+        uint32_t namelen, pad;
+        uint64_t iov, iovlen, control, controllen;
+        int32_t flags, pad2;
+    } m;
+    ssize_t n = tracee_read(t->tid, t->call.args[i], &m, sizeof(m));
+    if (n != (ssize_t)sizeof(m)) {
+        a->err = n < 0 ? (int32_t)-n : EFAULT;
+        return;
+    }
+    uint64_t head[5] = {m.name, m.control, (uint64_t)m.namelen | (uint64_t)(uint32_t)m.flags << 32,
+                        m.iovlen, m.controllen};
+    memcpy(a->bytes, head, sizeof(head));
+    a->len = sizeof(head);
+    a->value = m.iovlen;
+    append_iovecs(t, a, m.iov, m.iovlen, limit);
+}
+
+/* An offset the kernel moved (kind '>'): its new value after the one read
+ * at entry, so that both show. */
+static void show_offset_after(struct task *t, size_t i)
+{
+    struct captured_arg *a = &t->call.cap.shown[i];
+    if (!(t->call.cap.shown_have & (1u << i)) || a->err || a->len != 8)
+        return;
+    if (tracee_read(t->tid, t->call.args[i], a->bytes + 8, 8) == 8)
+        a->len = 16;
+}
+
+/* getdents' buffer (kind 'E'): the number of entries in the ret bytes. */
+static void show_dirent_count(struct task *t, size_t i, int64_t ret)
+{
+    struct captured_arg *a = shown_slot(&t->call.cap, i);
+    uint8_t buf[65536];
+    size_t want = (size_t)ret < sizeof(buf) ? (size_t)ret : sizeof(buf);
+    ssize_t n = want ? tracee_read(t->tid, t->call.args[i], buf, want) : 0;
+    if (n < 0) {
+        a->err = (int32_t)-n;
+        return;
+    }
+    /* struct linux_dirent(64): d_reclen is at offset 16 in both. */
+    uint64_t entries = 0;
+    for (size_t at = 0; at + 18 <= (size_t)n;) {
+        uint16_t reclen;
+        memcpy(&reclen, buf + at + 16, sizeof(reclen));
+        if (reclen == 0)
+            break;
+        entries++;
+        at += reclen;
+    }
+    a->value = entries;
+}
+
 void capture_entry(struct task *t, unsigned want_bits)
 {
     struct syscall_call *c = &t->call;
@@ -291,6 +439,21 @@ void capture_entry(struct task *t, unsigned want_bits)
             show_string(t, i, PAYLOAD_SHOWN_DATA + 2);
         if (shown && a[i] != 0 && kind == 'b')
             show_buffer(t, i, i + 1 < 6 ? a[i + 1] : 0);
+        if (shown && a[i] != 0 && (kind == 'V' || kind == 'j'))
+            show_string_array(t, i, kind == 'V');
+        if (shown && a[i] != 0 && kind == '8' && i + 1 < 6)
+            show_iovecs(t, i, a[i + 1], UINT64_MAX);
+        if (shown && a[i] != 0 && kind == '@')
+            show_msghdr(t, i, UINT64_MAX);
+        if (shown && a[i] != 0 && kind == ':' && i + 1 < 6)
+            show_struct(t, i, a[i + 1] < PAYLOAD_SHOWN_MAX / 8 ? (size_t)a[i + 1] * 8 : 0);
+        /* The room offered for an address the kernel stores, to show [in => out]. */
+        if (shown && kind == 'A' && i + 1 < 6 && a[i + 1] != 0)
+            show_struct(t, i + 1, sizeof(uint32_t));
+        bool at_exit;
+        size_t size = syscall_kind_shown(kind, &at_exit);
+        if (shown && a[i] != 0 && size && !at_exit)
+            show_struct(t, i, size);
         if (want == SYSCALL_CAPTURE_CLONE_ARGS) {
             int err = read_whole(t->tid, a[i], &c->cap.clone_flags, sizeof(c->cap.clone_flags));
             mark(&c->cap, PAYLOAD_CLONE_ARGS, &c->cap.clone_args_err, err);
@@ -358,7 +521,23 @@ static void show_exit_args(struct task *t, const struct syscall_desc *desc, int6
     for (size_t i = 0; i < 6 && desc->args && desc->args[i]; i++) {
         if (a[i] == 0)
             continue;
-        if (desc->args[i] == 'B' && ret > 0)
+        bool at_exit;
+        size_t size = syscall_kind_shown(desc->args[i], &at_exit);
+        if (size && at_exit && ret >= 0)
+            show_struct(t, i, size);
+        else if (desc->args[i] == '9' && ret >= 0 && i + 1 < 6)
+            show_iovecs(t, i, a[i + 1], (uint64_t)ret);
+        else if (desc->args[i] == ':' && ret >= 0 && i + 1 < 6)
+            show_struct(t, i, a[i + 1] < PAYLOAD_SHOWN_MAX / 8 ? (size_t)a[i + 1] * 8 : 0);
+        else if (desc->args[i] == '&' && ret >= 0)
+            show_msghdr(t, i, (uint64_t)ret);
+        else if (desc->args[i] == '>' && ret >= 0)
+            show_offset_after(t, i);
+        else if (desc->args[i] == 'E' && ret >= 0)
+            show_dirent_count(t, i, ret);
+        else if ((desc->args[i] == '4' || desc->args[i] == '5') && ret > 0)
+            show_struct(t, i, (uint64_t)ret < PAYLOAD_SHOWN_MAX ? (size_t)ret : PAYLOAD_SHOWN_MAX);
+        else if (desc->args[i] == 'B' && ret > 0)
             show_buffer(t, i, (uint64_t)ret);
         else if (desc->args[i] == 'A' && ret >= 0 && i + 1 < 6 && a[i + 1] != 0)
             show_sockaddr_out(t, i);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "xlat.h"
+
 /* Output that keeps counting past the end of buf, so every writer can
  * return the length it would have needed, as snprintf does. */
 struct text {
@@ -51,22 +53,19 @@ static struct text text_start(char *buf, size_t cap)
     return (struct text){buf, cap, 0};
 }
 
-struct flag_name {
-    uint64_t mask; /* every bit must be set for the name to apply */
-    const char *name;
-};
-
 /* Names each flag in table order, then whatever bits are left in hex. */
-static void put_flags(struct text *t, uint64_t flags, const struct flag_name *names, size_t count)
+static void put_flags(struct text *t, uint64_t flags, const struct xlat *set)
 {
+    const struct xlat_entry *names = set->entries;
+    size_t count = set->count;
     int first = t->len == 0;
     for (size_t i = 0; i < count; i++) {
-        if ((flags & names[i].mask) != names[i].mask)
+        if ((flags & names[i].value) != names[i].value)
             continue;
         if (!first)
             text_put(t, "|", 1);
         text_str(t, names[i].name);
-        flags &= ~names[i].mask;
+        flags &= ~names[i].value;
         first = 0;
     }
     if (flags) {
@@ -78,35 +77,14 @@ static void put_flags(struct text *t, uint64_t flags, const struct flag_name *na
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
-/* Kernel values, spelled out because glibc defines O_LARGEFILE as 0 on
- * 64-bit targets while the kernel still reports the bit. Multi-bit flags come
- * before the single bits they contain. */
-static const struct flag_name open_flag_names[] = {
-    {0100, "O_CREAT"},        {0200, "O_EXCL"},         {0400, "O_NOCTTY"},
-    {01000, "O_TRUNC"},       {02000, "O_APPEND"},      {04000, "O_NONBLOCK"},
-    {04010000, "O_SYNC"},     {010000, "O_DSYNC"},      {020000, "O_ASYNC"},
-    {040000, "O_DIRECT"},     {0100000, "O_LARGEFILE"}, {020200000, "O_TMPFILE"},
-    {0200000, "O_DIRECTORY"}, {0400000, "O_NOFOLLOW"},  {01000000, "O_NOATIME"},
-    {02000000, "O_CLOEXEC"},  {010000000, "O_PATH"},
-};
-
 size_t decode_open_flags(uint64_t flags, char *buf, size_t cap)
 {
     static const char *const access_names[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
     struct text t = text_start(buf, cap);
     text_str(&t, access_names[flags & 3]);
-    put_flags(&t, flags & ~(uint64_t)3, open_flag_names, COUNT(open_flag_names));
+    put_flags(&t, flags & ~(uint64_t)3, &xlat_open_flags);
     return t.len;
 }
-
-static const struct flag_name prot_names[] = {
-    {0x1, "PROT_READ"},
-    {0x2, "PROT_WRITE"},
-    {0x4, "PROT_EXEC"},
-    {0x8, "PROT_SEM"},
-    {0x01000000, "PROT_GROWSDOWN"},
-    {0x02000000, "PROT_GROWSUP"},
-};
 
 size_t decode_mmap_prot(uint64_t prot, char *buf, size_t cap)
 {
@@ -114,22 +92,12 @@ size_t decode_mmap_prot(uint64_t prot, char *buf, size_t cap)
     if (prot == 0)
         text_str(&t, "PROT_NONE");
     else
-        put_flags(&t, prot, prot_names, COUNT(prot_names));
+        put_flags(&t, prot, &xlat_mmap_prot);
     return t.len;
 }
 
 /* The low bits hold the mapping type, a value rather than flags. */
 #define MAP_TYPE_BITS 0x0fu
-
-static const struct flag_name map_flag_names[] = {
-    {0x10, "MAP_FIXED"},      {0x20, "MAP_ANONYMOUS"},
-    {0x40, "MAP_32BIT"},      {0x100, "MAP_GROWSDOWN"},
-    {0x800, "MAP_DENYWRITE"}, {0x1000, "MAP_EXECUTABLE"},
-    {0x2000, "MAP_LOCKED"},   {0x4000, "MAP_NORESERVE"},
-    {0x8000, "MAP_POPULATE"}, {0x10000, "MAP_NONBLOCK"},
-    {0x20000, "MAP_STACK"},   {0x40000, "MAP_HUGETLB"},
-    {0x80000, "MAP_SYNC"},    {0x100000, "MAP_FIXED_NOREPLACE"},
-};
 
 /* With MAP_HUGETLB, bits 26-31 hold log2 of the huge page size. */
 #define MAP_HUGETLB_BIT 0x40000u
@@ -160,41 +128,11 @@ size_t decode_mmap_flags(uint64_t flags, char *buf, size_t cap)
         rest &= ~((uint64_t)MAP_HUGE_MASK << MAP_HUGE_SHIFT_BITS);
     else
         huge_shift = 0;
-    put_flags(&t, rest, map_flag_names, COUNT(map_flag_names));
+    put_flags(&t, rest, &xlat_mmap_flags);
     if (huge_shift)
         put_huge_size(&t, huge_shift);
     return t.len;
 }
-
-static const struct flag_name clone_flag_names[] = {
-    {0x80, "CLONE_NEWTIME"},
-    {0x100, "CLONE_VM"},
-    {0x200, "CLONE_FS"},
-    {0x400, "CLONE_FILES"},
-    {0x800, "CLONE_SIGHAND"},
-    {0x1000, "CLONE_PIDFD"},
-    {0x2000, "CLONE_PTRACE"},
-    {0x4000, "CLONE_VFORK"},
-    {0x8000, "CLONE_PARENT"},
-    {0x10000, "CLONE_THREAD"},
-    {0x20000, "CLONE_NEWNS"},
-    {0x40000, "CLONE_SYSVSEM"},
-    {0x80000, "CLONE_SETTLS"},
-    {0x100000, "CLONE_PARENT_SETTID"},
-    {0x200000, "CLONE_CHILD_CLEARTID"},
-    {0x400000, "CLONE_DETACHED"},
-    {0x800000, "CLONE_UNTRACED"},
-    {0x1000000, "CLONE_CHILD_SETTID"},
-    {0x2000000, "CLONE_NEWCGROUP"},
-    {0x4000000, "CLONE_NEWUTS"},
-    {0x8000000, "CLONE_NEWIPC"},
-    {0x10000000, "CLONE_NEWUSER"},
-    {0x20000000, "CLONE_NEWPID"},
-    {0x40000000, "CLONE_NEWNET"},
-    {0x80000000, "CLONE_IO"},
-    {0x100000000ull, "CLONE_CLEAR_SIGHAND"},
-    {0x200000000ull, "CLONE_INTO_CGROUP"},
-};
 
 size_t decode_clone_flags(uint64_t flags, char *buf, size_t cap)
 {
@@ -202,7 +140,7 @@ size_t decode_clone_flags(uint64_t flags, char *buf, size_t cap)
     if (flags == 0)
         text_str(&t, "0");
     else
-        put_flags(&t, flags, clone_flag_names, COUNT(clone_flag_names));
+        put_flags(&t, flags, &xlat_clone_flags);
     return t.len;
 }
 
@@ -356,6 +294,57 @@ size_t decode_quote(const char *data, size_t len, int truncated, char *buf, size
                 text_printf(&t, "\\x%02x", c);
             else
                 text_put(&t, (const char *)&c, 1);
+        }
+    }
+    text_put(&t, "\"", 1);
+    if (truncated)
+        text_put(&t, "...", 3);
+    return t.len;
+}
+
+size_t decode_strace_quote(const char *data, size_t len, int truncated, int all_hex, char *buf,
+                           size_t cap)
+{
+    struct text t = text_start(buf, cap);
+    text_put(&t, "\"", 1);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)data[i];
+        char named = 0;
+        switch (all_hex ? 0 : c) {
+        case '"':
+        case '\\':
+            named = (char)c;
+            break;
+        case '\f':
+            named = 'f';
+            break;
+        case '\n':
+            named = 'n';
+            break;
+        case '\r':
+            named = 'r';
+            break;
+        case '\t':
+            named = 't';
+            break;
+        case '\v':
+            named = 'v';
+            break;
+        default:
+            break;
+        }
+        if (named) {
+            char two[2] = {'\\', named};
+            text_put(&t, two, 2);
+        } else if (all_hex) {
+            text_printf(&t, "\\x%02x", c);
+        } else if (c >= ' ' && c < 0x7f) {
+            text_put(&t, (const char *)&c, 1);
+        } else if (i + 1 < len && data[i + 1] >= '0' && data[i + 1] <= '7') {
+            /* A digit after it would read as part of a short escape. */
+            text_printf(&t, "\\%03o", c);
+        } else {
+            text_printf(&t, "\\%o", c);
         }
     }
     text_put(&t, "\"", 1);

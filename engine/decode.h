@@ -29,4 +29,10 @@ const char *decode_sock_type(int family, int type, int protocol);
  * "abc\n\x1b" with a trailing ... when truncated is set. */
 size_t decode_quote(const char *data, size_t len, int truncated, char *buf, size_t cap);
 
+/* The same as strace writes it: \t \n \v \f \r \" \\ by name, other
+ * unprintable bytes in octal (three digits when an octal digit follows);
+ * every byte as \xNN when all_hex is set (getrandom's buffer). */
+size_t decode_strace_quote(const char *data, size_t len, int truncated, int all_hex, char *buf,
+                           size_t cap);
+
 #endif

@@ -334,6 +334,11 @@ void state_syscall_entry(struct task *t, uint64_t now)
     decode_captured_sockaddr(c);
     read_at_entry(t, now);
 
+    /* exit and exit_group never return: their `syscall` event is now, as
+     * strace shows "exit_group(0) = ?" (the formatter prints the "?"). */
+    if (!c->want_exit && !t->before_exec && script_host_wants_exit(c->nr))
+        state_emit_syscall(t, CMP_EV_SYSCALL, 0, now);
+
     bool at_entry = script_host_wants_entry(c->nr);
     /* The command's own exec starts the run: hooks may not fail or delay it. */
     if (at_entry && !t->before_exec) {

@@ -17,7 +17,32 @@
  *   i signed int    u unsigned      x hex / pointer     o open flags
  *   m mode (octal)  P mmap prot     F mmap flags         a sockaddr in (len next)
  *   A sockaddr out (len pointer next)                   S signal number
- *   c clone flags   f fcntl/other command               - unused */
+ *   c clone flags   f fcntl/other command               - unused
+ * Named values and flags (engine/xlat.h's sets):
+ *   h hex, 0 as "0"  n AT_* flags   N statx's flags      J faccessat2's flags
+ *   k STATX_* mask   e access mode  w lseek whence       v address family
+ *   t socket type    7 SOCK_* flags l socket level       O socket option (level before)
+ *   M MSG_* flags    g GRND_* flags W wait options       r RLIMIT_* resource
+ *   C clock id       y fadvise advice                    q sigprocmask how
+ *   I madvise advice 6 O_* flags without the access mode 3 fcntl's argument
+ * Memory decoded as strace abbreviates it (syscall_kind_shown says what
+ * a source captures of it):
+ *   T struct stat out   X struct statx out   G struct sigaction in   H ... out
+ *   Q sigset in         R sigset out         L struct rlimit in      K ... out
+ *   1 struct timespec in                     2 struct utsname out
+ *   Z wait status out   z int in ([N])       U int out ([N])
+ *   4 CPU mask out (ret bytes)               5 string out (ret bytes, getcwd)
+ *   E dirent buffer out (its entry count)    Y the fd pair made ([3, 4])
+ *   V argv (execve's strings)                j envp (its count)
+ *   0 socket protocol (the family first)     : struct pollfd[nfds] (nfds next)
+ *   8 iovec[] the caller fills (count next)  9 iovec[] the kernel fills (ret bytes)
+ *   ; struct clone_args in                  < loff_t in ([N])
+ *   > loff_t in and out ([in] => [out])
+ *   @ struct msghdr the caller fills        & struct msghdr the kernel fills (ret bytes)
+ *   % struct sysinfo out
+ * An 'x' after an 'A' is the address length: [in => out]. */
+#define SYSCALL_KIND_LETTERS                                                                       \
+    "dDpsbBiuxomPFaAScf-hnNJkewvt7lOMgWrCyqI63TXGHQRLK12ZzU45EYVj0:89;<>@&%"
 struct syscall_desc {
     const char *name;    /* NULL for unassigned numbers */
     const char *args;    /* up to 6 kind letters; NULL means six hex args */
@@ -89,6 +114,12 @@ unsigned syscall_needs(int32_t nr);
  * the bit of a name, 0 when there is no such class. */
 const char *syscall_class_name(unsigned bit);
 unsigned syscall_class_by_name(const char *name);
+
+/* How many bytes of the memory argument kind points to a decoder shows
+ * (0: none, or a kind the source reads its own way: 4 5 E V j), and whether
+ * the kernel writes them (read at the exit of a call that succeeded) or
+ * the caller passes them (read at entry). */
+size_t syscall_kind_shown(char kind, bool *at_exit);
 
 /* One past the highest i386 syscall number the i386 table knows. */
 #define SYSCALL_I386_TABLE_SIZE 470

@@ -159,6 +159,11 @@ function M.run(argv, opts)
   return r
 end
 
+-- Whether a command of that name is on the PATH.
+function M.installed(name)
+  return M.run({ "sh", "-c", "command -v " .. name }).status == 0
+end
+
 -- Starts argv in the background. The handle knows the command's own pid
 -- (the shell that starts it execs it):
 --   h.pid, h:stdout(), h:stderr(), h:done(), h:wait() → like run()'s result.

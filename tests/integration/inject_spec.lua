@@ -146,7 +146,7 @@ describe("a script's own injection", function()
                       "-X", "inject.path=" .. file, "--", h.prog("inject_io"), "write", file, "1" })
     assert.are.equal(0, r.status, r.stderr)
     assert.are.equal("write 1: EIO\nsize: 0\n", r.stdout)
-    assert.truthy(r.stderr:find('write%(%d+, "abcd", 4%) = %-1 EIO\n'), r.stderr)
+    assert.truthy(r.stderr:find('write%(%d+, "abcd", 4%) = %-1 EIO %(Input/output error%)\n'), r.stderr)
   end)
 
   it("c.delay holds the syscall while other processes run on", function()

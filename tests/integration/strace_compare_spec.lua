@@ -5,10 +5,6 @@
 -- exit status. The strace log is parsed here for just these facts.
 local h = require "helpers"
 
-local function installed(name)
-  return h.run({ "sh", "-c", "command -v " .. name }).status == 0
-end
-
 -- ---- strace's log -------------------------------------------------------
 
 local READS = { read = true, pread64 = true, readv = true, preadv = true, preadv2 = true }
@@ -220,10 +216,10 @@ local PROGRAMS = {
 
 describe("compared with strace", function()
   teardown(h.cleanup)
-  local have_strace = installed("strace")
+  local have_strace = h.installed("strace")
 
   for _, prog in ipairs(PROGRAMS) do
-    local missing = not have_strace and "strace" or (prog.needs and not installed(prog.needs) and prog.needs)
+    local missing = not have_strace and "strace" or (prog.needs and not h.installed(prog.needs) and prog.needs)
     if missing then
       pending(prog.name .. ": " .. missing .. " is not installed")
     else

@@ -63,7 +63,7 @@ static void test_open_flags(void)
     CHECK_STR(open_flags(O_RDWR | O_CREAT | O_EXCL | O_NOCTTY | O_APPEND | O_NONBLOCK),
               "O_RDWR|O_CREAT|O_EXCL|O_NOCTTY|O_APPEND|O_NONBLOCK");
     CHECK_STR(open_flags(O_RDONLY | O_DIRECT | O_DIRECTORY | O_NOFOLLOW | O_NOATIME),
-              "O_RDONLY|O_DIRECT|O_DIRECTORY|O_NOFOLLOW|O_NOATIME");
+              "O_RDONLY|O_DIRECT|O_NOFOLLOW|O_NOATIME|O_DIRECTORY");
     /* The kernel's O_LARGEFILE, which glibc defines as 0 on x86-64. */
     CHECK_STR(open_flags(0100000 | O_RDWR), "O_RDWR|O_LARGEFILE");
     CHECK_STR(open_flags(O_WRONLY | O_DSYNC), "O_WRONLY|O_DSYNC");
