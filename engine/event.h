@@ -296,6 +296,8 @@ int32_t cmp_syscall_number(const char *name);
 uint32_t cmp_syscall_classes(int32_t nr);
 const char *cmp_syscall_class_name(uint32_t bit);
 int32_t cmp_syscall_table_size(void);
+/* 0 when syscall nr never returns to its caller (exit, exit_group). */
+int cmp_syscall_returns(int32_t nr);
 const char *cmp_errno_name(int32_t err);
 int32_t cmp_errno_number(const char *name);
 const char *cmp_signal_name(int32_t sig);

@@ -470,6 +470,12 @@ uint32_t cmp_syscall_classes(int32_t nr)
     return syscall_classes(nr);
 }
 
+/* 0 for exit and exit_group: their `syscall` event is made at entry. */
+int cmp_syscall_returns(int32_t nr)
+{
+    return !(syscall_needs(nr) & SYSCALL_NEED_NO_EXIT);
+}
+
 const char *cmp_syscall_class_name(uint32_t bit)
 {
     return syscall_class_name(bit);

@@ -15,6 +15,8 @@ local floor = math.floor
 local rows = {} -- nr → {name=, nr=, calls=, errors=, ns=}
 
 local function count(e)
+  -- strace -c counts calls as they return; exit and exit_group never do
+  if not e.returned then return end
   local row = rows[e.nr]
   if not row then
     row = { name = e.name, nr = e.nr, calls = 0, errors = 0, ns = 0 }

@@ -230,6 +230,19 @@ function getters.name(e)
   return nil
 end
 
+-- syscall events: false for a call that never returns (exit, exit_group),
+-- whose event is made at its entry
+local returns = {}
+function getters.returned(e)
+  if not is_raw(e) then return nil end
+  local r = returns[e._nr]
+  if r == nil then
+    r = host.syscall_returns(e._nr)
+    returns[e._nr] = r
+  end
+  return r
+end
+
 function getters.writable(e) return e._writable ~= 0 end
 -- "i386" for what a syscall made through int $0x80 caused, nil otherwise
 function getters.abi(e) return ABIS[e._abi] end

@@ -303,6 +303,9 @@ function M.syscall_number(name)
 end
 
 -- {"fd", "file"}: the classes of syscall nr, in the engine's order
+-- false for exit and exit_group, which never return
+function M.syscall_returns(nr) return C.cmp_syscall_returns(nr) ~= 0 end
+
 function M.syscall_classes(nr)
   local bits, list = C.cmp_syscall_classes(nr), {}
   for i = 0, 31 do

@@ -159,14 +159,12 @@ local function raw_names(stderr)
   return set
 end
 
--- The names of strace's lines ("1234 name(" with -f -o); exit and
--- exit_group are left out: they never return, and compendium's raw lines
--- are of syscalls that returned.
+-- The names of strace's lines ("1234 name(" with -f -o).
 local function strace_names(log)
   local set = {}
   for _, line in ipairs(h.lines(log)) do
     local name = line:match("^%d+ +([%w_]+)%(") or line:match("^([%w_]+)%(")
-    if name and name ~= "exit" and name ~= "exit_group" and not TIMING[name] then set[name] = true end
+    if name and not TIMING[name] then set[name] = true end
   end
   return set
 end

@@ -155,6 +155,7 @@ function M.new_host()
   function h.hook_next() h.hooks_begun = (h.hooks_begun or 0) + 1 end
   function h.start_ns() return ffi.new("uint64_t", M.START_NS) end
   function h.syscall_name(nr) return M.syscalls[nr] end
+  function h.syscall_returns(nr) return M.syscalls[nr] ~= "exit" and M.syscalls[nr] ~= "exit_group" end
   function h.syscall_number(name) return names[name] end
   function h.syscall_classes(nr) return deep_copy(M.classes[nr] or {}) end
   function h.syscall_class_names() return { "fd", "file", "network", "ipc" } end
