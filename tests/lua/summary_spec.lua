@@ -200,7 +200,7 @@ describe("summary", function()
       block_io = { count = 1, total_ns = 9, p50_ns = 9, p99_ns = 9, max_ns = 9, bytes_read = 512, bytes_written = 0 },
       io_urings = 1,
       dropped = 0, dropped_faults = 0, dropped_ebpf = 0, undecoded_syscalls = 1,
-      undecoded_by_name = { signal = 1 }, failures = 2,
+      undecoded_by_name = { signal = 1 }, unknown = {}, failures = 2,
     }, acc:result(run))
   end)
 
