@@ -510,6 +510,8 @@ static bool parse_value(const char *p, size_t len, uint64_t *out)
             buf[0] == '-' ? (unsigned long long)strtoll(buf, &stop, 0) : strtoull(buf, &stop, 0);
         if (stop != buf && *stop == '\0' && errno == 0) {
             v |= num;
+        } else if (!isupper((unsigned char)buf[0])) {
+            return false; /* a string, a struct, a pointer's text: no name */
         } else {
             bool found = false;
             for (size_t i = 0; i < sizeof(flag_syms) / sizeof(flag_syms[0]); i++)
@@ -518,7 +520,7 @@ static bool parse_value(const char *p, size_t len, uint64_t *out)
                     found = true;
                     break;
                 }
-            int sig = found ? 0 : signal_number(buf, n);
+            int sig = found || n < 4 || memcmp(buf, "SIG", 3) ? 0 : signal_number(buf, n);
             if (sig)
                 v |= (uint64_t)sig;
             else if (!found)
@@ -654,12 +656,12 @@ static struct {
     uint8_t seen[SYSCALL_TABLE_SIZE]; /* syscalls that have a line */
     char unknown[2048];
     bool io_unknown;
-    bool exec_first;       /* the first call is an execve */
-    bool spawns_in_log;    /* some line is a clone, fork or vfork */
-    pid_t spawned;         /* the task the call just applied made */
-    pid_t unfinished_tid;  /* the line before was this task's <unfinished ...> */
-    pid_t kept_unfinished; /* ... and it waits for the task's making (defer) */
-    pid_t adopted;         /* the resumed call's child, made before it returned */
+    bool exec_first;                  /* the first call is an execve */
+    bool spawns_known, spawns_in_log; /* some line is a clone, fork or vfork */
+    pid_t spawned;                    /* the task the call just applied made */
+    pid_t unfinished_tid;             /* the line before was this task's <unfinished ...> */
+    pid_t kept_unfinished;            /* ... and it waits for the task's making (defer) */
+    pid_t adopted;                    /* the resumed call's child, made before it returned */
 } sl;
 
 /* A call seen to its <unfinished ...>: its text, waiting for the rest. */
@@ -1052,14 +1054,19 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
     c->sock_family = AF_UNSPEC;
     c->want_exit = true;
     const char *p = args, *end = args + args_len;
-    struct program_record prog;
-    memset(&prog, 0, sizeof(prog));
+    struct program_record prog; /* an execve's; cleared only for one (it is large) */
+    prog.argv = NULL;
+    prog.exe[0] = '\0';
+    if (nr == SYS_execve)
+        memset(&prog, 0, sizeof(prog));
+    size_t kinds = d->args ? strlen(d->args) : 0;
+    size_t captures = d->capture ? strlen(d->capture) : 0;
     int paths = 0;
     for (int i = 0; i < 6 && p < end; i++) {
         const char *a;
         size_t n;
         p = next_arg(p, end, &a, &n);
-        char kind = d->args && i < (int)strlen(d->args) ? d->args[i] : 'x';
+        char kind = (size_t)i < kinds ? d->args[i] : 'x';
         uint64_t v = 0;
         if (kind == 'd' || kind == 'D') {
             /* an fd the log does not show as a number is none of the task's */
@@ -1108,7 +1115,7 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
                     describe_fd(&c->cap, c->cap.fd_pair[j], "pipe", 4, false);
         } else if ((kind == 'a' || kind == 'A') && n && *a == '{') {
             /* -v (or the default for these): the address as strace decoded it */
-            char want = d->capture && i < (int)strlen(d->capture) ? d->capture[i] : '-';
+            char want = (size_t)i < captures ? d->capture[i] : '-';
             if (want == SYSCALL_CAPTURE_SOCKADDR_IN) {
                 c->cap.sockaddr_len = strace_parse_sockaddr(a, n, c->cap.sockaddr);
                 if (c->cap.sockaddr_len)
@@ -1118,6 +1125,8 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
                 if (c->cap.peer_len)
                     c->cap.have |= PAYLOAD_PEER;
             }
+        } else if (kind == 's' || kind == 'b' || kind == 'B') {
+            /* a string or buffer: what it held is not a fact the state uses */
         } else if (parse_value(a, n, &v)) {
             c->args[i] = v;
         } else if (kind == 'f') {
@@ -1196,6 +1205,19 @@ static bool defer(pid_t tid, const char *line, size_t len)
 static bool apply_line(const char *line, size_t len);
 static void undefer(pid_t tid);
 
+/* Whether a task unknown yet will be made by a line further on: looked up
+ * when one first appears (a log of one process never needs to know). */
+static bool spawns_in_log(void)
+{
+    if (!sl.spawns_known) {
+        sl.spawns_known = true;
+        sl.spawns_in_log = memmem(sl.map, sl.len, "clone(", 6) ||
+                           memmem(sl.map, sl.len, "clone3(", 7) ||
+                           memmem(sl.map, sl.len, "fork(", 5);
+    }
+    return sl.spawns_in_log;
+}
+
 /* A call made a task: the lines it had before, now. */
 static void after_spawn(void)
 {
@@ -1262,11 +1284,11 @@ static bool apply_line(const char *line, size_t len)
     struct task *t = task_for(tid);
     if (!t)
         t = adopt(tid, ts);
-    if (!t && sl.spawns_in_log) {
+    if (!t && spawns_in_log()) {
         sl.kept_unfinished = l.kind == STRACE_UNFIN ? tid : 0;
         return defer(tid, line, len);
     }
-    if (!t && !sl.spawns_in_log) {
+    if (!t && !spawns_in_log()) {
         /* -e left out clone, fork and vfork: the task is one, its parent
          * unknown (said at the end); the root stands in */
         struct task *root = task_for(sl.root_pid);
@@ -1655,8 +1677,6 @@ static enum source_open_result sl_open(const struct source_target *target, char 
         p = le + 1;
     }
     sl.cut_args = 0;
-    sl.spawns_in_log = memmem(sl.map, sl.len, "clone(", 6) ||
-                       memmem(sl.map, sl.len, "clone3(", 7) || memmem(sl.map, sl.len, "fork(", 5);
     *command = cmd;
     return SOURCE_OPENED;
 }
@@ -1676,6 +1696,7 @@ static bool sl_tracing(void)
 static void finish(void)
 {
     /* tasks whose making the log never shows: the root stands in */
+    sl.spawns_known = true;
     sl.spawns_in_log = false;
     undefer(0);
     sl.done = true;
