@@ -662,6 +662,12 @@ static struct {
     pid_t unfinished_tid;             /* the line before was this task's <unfinished ...> */
     pid_t kept_unfinished;            /* ... and it waits for the task's making (defer) */
     pid_t adopted;                    /* the resumed call's child, made before it returned */
+    /* -ff: the file and line of each merged line, and the files' names */
+    struct {
+        uint32_t file, line;
+    } * origin;
+    char **names;
+    size_t name_count;
 } sl;
 
 /* A call seen to its <unfinished ...>: its text, waiting for the rest. */
@@ -1386,6 +1392,7 @@ struct pid_file {
     pid_t pid;
     char *text;
     size_t len;
+    char *name; /* NAME.PID, once read */
 };
 
 /* One line of a -ff file, to be merged by time. */
@@ -1488,6 +1495,7 @@ static size_t per_pid_files(const char *path, struct pid_file **out)
         }
         files[n].pid = pid;
         files[n].text = NULL;
+        files[n].name = NULL;
         files[n].len = 0;
         char full[PATH_MAX + NAME_MAX + 2];
         snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
@@ -1505,10 +1513,23 @@ bool strace_per_pid(const char *path)
 {
     struct pid_file *files;
     size_t n = per_pid_files(path, &files);
+    /* named so, and the first with lines has strace's */
+    bool looks = n > 0;
+    for (size_t i = 0; i < n; i++) {
+        char head[4096];
+        int fd = looks ? open(files[i].text, O_RDONLY | O_CLOEXEC) : -1;
+        ssize_t k = fd >= 0 ? read(fd, head, sizeof(head)) : 0;
+        if (fd >= 0)
+            close(fd);
+        if (k > 0) {
+            looks = strace_log_looks(head, (size_t)k);
+            break;
+        }
+    }
     for (size_t i = 0; i < n; i++)
         free(files[i].text);
     free(files);
-    return n > 0;
+    return looks;
 }
 
 /* Reads every -ff file and merges their lines, each with its pid in front
@@ -1542,6 +1563,8 @@ static bool merge_per_pid(const char *path)
             lines++;
             total += files[i].len + 1;
         }
+        const char *base = strrchr(name, '/');
+        files[i].name = xstrdup(base ? base + 1 : name);
         free(name);
     }
     struct merged_line *all = ok ? xcalloc(lines ? lines : 1, sizeof(*all)) : NULL;
@@ -1549,6 +1572,8 @@ static bool merge_per_pid(const char *path)
     bool timed = ok;
     for (size_t i = 0; ok && i < n; i++) {
         const char *p = files[i].text, *end = p + files[i].len;
+        bool file_timed = false;
+        uint64_t last = 0;
         for (uint32_t ln = 0; p && p < end; ln++) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             const char *le = nl ? nl : end;
@@ -1558,12 +1583,16 @@ static bool merge_per_pid(const char *path)
                 const char *q = skip_spaces(p, le);
                 parse_time(q, le, &l);
                 /* -r's gaps cannot be merged across files */
-                if (!l.has_time || (!l.clock && l.ts_ns < RELATIVE_BELOW_NS))
+                if (l.has_time && !l.clock && l.ts_ns < RELATIVE_BELOW_NS)
                     timed = false;
-                all[count++] = (struct merged_line){l.ts_ns, (uint32_t)i, ln, p, (size_t)(le - p)};
+                /* a line without one (not strace's) stays after the line before */
+                last = l.has_time ? l.ts_ns : last;
+                file_timed |= l.has_time;
+                all[count++] = (struct merged_line){last, (uint32_t)i, ln, p, (size_t)(le - p)};
             }
             p = le + 1;
         }
+        timed &= file_timed || files[i].len == 0;
     }
     if (ok && timed && count)
         qsort(all, count, sizeof(*all), by_time);
@@ -1571,7 +1600,17 @@ static bool merge_per_pid(const char *path)
         /* each line with "PID " in front: at most 11 bytes more */
         sl.map = xcalloc(1, total + count * 12 + 1);
         size_t o = 0;
+        /* where each line was, for the lines not understood */
+        sl.origin = xcalloc(count ? count : 1, sizeof(*sl.origin));
+        sl.names = xcalloc(n, sizeof(*sl.names));
+        sl.name_count = n;
+        for (size_t i = 0; i < n; i++) {
+            sl.names[i] = files[i].name;
+            files[i].name = NULL;
+        }
         for (size_t i = 0; i < count; i++) {
+            sl.origin[i].file = all[i].file;
+            sl.origin[i].line = all[i].line + 1;
             o += (size_t)sprintf(sl.map + o, "%d ", files[all[i].file].pid);
             memcpy(sl.map + o, all[i].text, all[i].len);
             o += all[i].len;
@@ -1581,8 +1620,10 @@ static bool merge_per_pid(const char *path)
         sl.merged = true;
         sl.by_file = !timed;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(files[i].text);
+        free(files[i].name);
+    }
     free(files);
     free(all);
     if (!n)
@@ -1703,10 +1744,17 @@ static void finish(void)
     if (!sl.bad)
         return;
     char why[256];
-    int n = snprintf(why, sizeof(why), "%lu line%s not understood (line", sl.bad,
-                     sl.bad == 1 ? " was" : "s were");
-    for (unsigned long i = 0; i < sl.bad && i < BAD_SHOWN && n > 0 && (size_t)n < sizeof(why); i++)
-        n += snprintf(why + n, sizeof(why) - (size_t)n, "%s %lu", i ? "," : "", sl.bad_lines[i]);
+    int n = snprintf(why, sizeof(why), "%lu line%s not understood (%s", sl.bad,
+                     sl.bad == 1 ? " was" : "s were", sl.origin ? "" : "line");
+    for (unsigned long i = 0; i < sl.bad && i < BAD_SHOWN && n > 0 && (size_t)n < sizeof(why);
+         i++) {
+        unsigned long at = sl.bad_lines[i];
+        if (sl.origin) /* -ff: the file's own line */
+            n += snprintf(why + n, sizeof(why) - (size_t)n, "%s%s line %u", i ? ", " : "",
+                          sl.names[sl.origin[at - 1].file], sl.origin[at - 1].line);
+        else
+            n += snprintf(why + n, sizeof(why) - (size_t)n, "%s %lu", i ? "," : "", at);
+    }
     if (n > 0 && (size_t)n < sizeof(why))
         snprintf(why + n, sizeof(why) - (size_t)n, "%s): the facts leave them out",
                  sl.bad > BAD_SHOWN ? ", ..." : "");
@@ -1745,6 +1793,13 @@ static void sl_stop(enum source_stop_how how)
 
 static void sl_close(void)
 {
+    for (size_t i = 0; i < sl.name_count; i++)
+        free(sl.names[i]);
+    free(sl.names);
+    free(sl.origin);
+    sl.names = NULL;
+    sl.origin = NULL;
+    sl.name_count = 0;
     if (sl.map && sl.merged)
         free(sl.map);
     else if (sl.map)

@@ -226,6 +226,27 @@ describe("--replay of an strace log", function()
                      r.stderr:match("^[^\n]*\n"))
   end)
 
+  it("names a -ff line it does not understand by its file and line", function()
+    local dir = h.tmpdir()
+    strace_log({ h.prog("spawn") }, dir, { "-ff", "-ttt", "-T", "-yy" }, dir .. "/x")
+    local name = h.run("ls " .. dir .. " | grep '^x\\.' | head -1").stdout:match("x%.%d+")
+    local first = h.lines(h.read_file(dir .. "/" .. name))
+    table.insert(first, 3, "this is no strace line")
+    h.write_file(dir .. "/" .. name, table.concat(first, "\n") .. "\n")
+    local r = replay(dir .. "/x")
+    assert.are.equal(125, r.status, r.stderr)
+    assert.truthy(r.stderr:find("1 line was not understood (" .. name .. " line 3)", 1, true), r.stderr)
+    -- still merged by time: the line takes the time of the one before it
+    assert.truthy(r.stderr:find("replaying their lines by time", 1, true), r.stderr)
+    assert.are.equal(2, r.events[#r.events].processes)
+    -- files named NAME.PID that are not strace's are no -ff log
+    os.execute("mkdir " .. dir .. "/junk")
+    h.write_file(dir .. "/junk/y.1", "hello, world\n")
+    r = h.run({ h.bin(), "-r", dir .. "/junk" })
+    assert.are.equal(1, r.status)
+    assert.is_true(h.one_line_error(r.stderr), r.stderr)
+  end)
+
   it("reads -ff files without timestamps one after another, and says the order is unknown", function()
     local r
     _, r = compare_with({ "sh", "-c", "seq 1 2000 | wc -l > out" },
