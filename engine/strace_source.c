@@ -303,6 +303,13 @@ static void parse_line(const char *line, size_t len, struct strace_line *out)
                 return;
             out->code = (int)code;
             out->kind = STRACE_EXITED;
+        } else if (starts(p, end, "superseded by execve in pid ")) {
+            char *e;
+            long pid = strtol(p + 28, &e, 10);
+            if (e == p + 28 || e != end - 4 || pid <= 0 || pid >= 1 << 30)
+                return;
+            out->code = (int)pid;
+            out->kind = STRACE_SUPERSEDED;
         } else if (starts(p, end, "killed by ")) {
             p += 10;
             size_t n = word_len(p, end);
@@ -470,6 +477,19 @@ static const struct sym flag_syms[] = {
     SYM(IPPROTO_IP),
     SYM(IPPROTO_TCP),
     SYM(IPPROTO_UDP),
+    SYM(MSG_OOB),
+    SYM(MSG_PEEK),
+    SYM(MSG_DONTROUTE),
+    SYM(MSG_TRUNC),
+    SYM(MSG_DONTWAIT),
+    SYM(MSG_EOR),
+    SYM(MSG_WAITALL),
+    SYM(MSG_CONFIRM),
+    SYM(MSG_NOSIGNAL),
+    SYM(MSG_MORE),
+    SYM(MSG_WAITFORONE),
+    SYM(MSG_FASTOPEN),
+    SYM(MSG_CMSG_CLOEXEC),
     {"AT_FDCWD", (uint64_t)(int64_t)AT_FDCWD},
     /* fcntl's commands: F_DUPFD is 0, so a command not read as a number
      * would be taken for a dup (see apply_call) */
@@ -662,6 +682,7 @@ static struct {
     pid_t unfinished_tid;             /* the line before was this task's <unfinished ...> */
     pid_t kept_unfinished;            /* ... and it waits for the task's making (defer) */
     pid_t adopted;                    /* the resumed call's child, made before it returned */
+    pid_t former_tid;                 /* the tid of a thread whose exec took the leader's */
     /* -ff: the file and line of each merged line, and the files' names */
     struct {
         uint32_t file, line;
@@ -1015,6 +1036,32 @@ static void bad_line(void)
     sl.bad++;
 }
 
+/* The bytes of the first count messages of a sendmmsg/recvmmsg vector as
+ * strace shows it: their msg_len. Missing when strace did not show them. */
+static void mmsg_bytes(struct syscall_payloads *cap, const char *a, size_t n, int64_t count)
+{
+    const char *p = a + 1, *end = a + n - 1;
+    uint64_t total = 0;
+    int64_t seen = 0;
+    while (p < end && seen < count) {
+        const char *m;
+        size_t ml, vl;
+        p = next_arg(p, end, &m, &ml);
+        uint64_t v;
+        const char *len = ml > 2 && *m == '{' ? field(m + 1, m + ml - 1, "msg_len", &vl) : NULL;
+        if (!len || !parse_value(len, vl, &v))
+            break;
+        total += v;
+        seen++;
+    }
+    if (seen < count) {
+        cap->missing |= PAYLOAD_MMSG;
+        return;
+    }
+    cap->mmsg_bytes = total;
+    cap->have |= PAYLOAD_MMSG;
+}
+
 /* A log that -e left without open or close calls leaves the fd tables
  * stale (fd 3 was libc, now a pipe): there, what -yy says an argument is
  * when the call begins is the kernel's word, and replaces the table's. */
@@ -1067,6 +1114,8 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
         memset(&prog, 0, sizeof(prog));
     size_t kinds = d->args ? strlen(d->args) : 0;
     size_t captures = d->capture ? strlen(d->capture) : 0;
+    const char *mmsg_text = NULL; /* sendmmsg/recvmmsg's [{msg_hdr=…, msg_len=N}, …] */
+    size_t mmsg_len = 0;
     int paths = 0;
     for (int i = 0; i < 6 && p < end; i++) {
         const char *a;
@@ -1119,6 +1168,10 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
             for (int j = 0; j < k && nr != SYS_socketpair; j++)
                 if (!payload_fd(&c->cap, c->cap.fd_pair[j]))
                     describe_fd(&c->cap, c->cap.fd_pair[j], "pipe", 4, false);
+        } else if ((size_t)i < captures && d->capture[i] == SYSCALL_CAPTURE_MMSG_VEC && n &&
+                   *a == '[') {
+            mmsg_text = a;
+            mmsg_len = n;
         } else if ((kind == 'a' || kind == 'A') && n && *a == '{') {
             /* -v (or the default for these): the address as strace decoded it */
             char want = (size_t)i < captures ? d->capture[i] : '-';
@@ -1160,6 +1213,8 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
     }
     if (l->err)
         ret = -l->err;
+    if (mmsg_text && ret > 0)
+        mmsg_bytes(&c->cap, mmsg_text, mmsg_len, ret);
     forget_stale(t);
     stream_syscall_entry(t, entry_ts);
     if (known && t->call.want_exit) {
@@ -1173,7 +1228,10 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
             if (!prog.exe[0])
                 snprintf(prog.exe, sizeof(prog.exe), "%s", c->path);
             prog.cwd_err = ENODATA;
-            stream_exec(t, t->tid, &prog, exit_ts);
+            /* a thread's exec: the tid it had (the leader's it took, else) */
+            pid_t former = sl.former_tid ? sl.former_tid : t->tid;
+            sl.former_tid = 0;
+            stream_exec(t, former, &prog, exit_ts);
         }
     }
     t->call.active = false;
@@ -1310,6 +1368,23 @@ static bool apply_line(const char *line, size_t len)
     case STRACE_SIGNAL:
         stream_signal(t, l.code, ts);
         return true;
+    case STRACE_SUPERSEDED: {
+        /* the leader vanishes without an exit of its own; the thread that
+         * exec'd goes on under its pid, its execve still to return */
+        struct task *execer = task_for(l.code);
+        if (!execer || execer == t)
+            return false;
+        struct pending *p = pending_of(tid);
+        if (p)
+            pending_drop(p);
+        p = pending_of(l.code);
+        if (p)
+            p->tid = tid;
+        proctable_remove(t);
+        proctable_rekey(execer, tid);
+        sl.former_tid = l.code;
+        return true;
+    }
     case STRACE_EXITED:
     case STRACE_KILLED: {
         int code = l.kind == STRACE_EXITED ? l.code : -1;

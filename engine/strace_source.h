@@ -28,6 +28,9 @@ enum strace_line_kind {
     STRACE_SIGNAL,  /* --- SIGX {...} --- */
     STRACE_EXITED,  /* +++ exited with N +++ */
     STRACE_KILLED,  /* +++ killed by SIGX +++ */
+    /* +++ superseded by execve in pid N +++: thread N exec'd and takes
+     * this (the leader's) pid; code is N */
+    STRACE_SUPERSEDED,
     STRACE_IGNORED, /* a line strace writes that is no record (detached, ...) */
     /* "ARGS) = RET": the rest of the call the line before left
      * unfinished, without pid or "<... NAME resumed>" (strace -e

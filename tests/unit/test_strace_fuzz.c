@@ -104,6 +104,11 @@ static const struct {
      "st_atime=1796114321 /* 2026-12-01T08:38:41.466538636+0000 */, st_atime_nsec=466538636}, "
      "AT_EMPTY_PATH) = 0 <0.000005>",
      STRACE_CONTINUED},
+    {"16305 1796135359.265636 +++ superseded by execve in pid 16306 +++", STRACE_SUPERSEDED},
+    {"3009  sendmmsg(4<UDP:[127.0.0.1:51883->127.0.0.1:42962]>, [{msg_hdr={msg_name=NULL, "
+     "msg_namelen=0, msg_iov=[{iov_base=\"aa\"..., iov_len=100}], msg_iovlen=1, "
+     "msg_controllen=0, msg_flags=0}, msg_len=100}], 1, 0) = 1",
+     STRACE_CALL},
     /* -ff: no pid, the file names it */
     {"1796133253.226819 set_robust_list(0x7f57f91d0a20, 24) = 0", STRACE_CALL},
 };
