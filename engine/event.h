@@ -247,6 +247,11 @@ typedef struct cmp_run_info {
     uint64_t attach_anon_bytes;
     uint64_t attach_file_map_bytes;
     uint64_t attach_reserved_bytes;
+    /* What the source could not know (an strace log without -yy, without
+     * timestamps, filtered by -e): lines "ID\tWHY\n", ID one of times,
+     * fd_names, paths, io, opens, spawns, execs, order; empty for a full
+     * trace. Scripts say these instead of a number that would be wrong. */
+    cmp_str unknown;
 } cmp_run_info;
 
 /* Engine services the Lua side calls. */

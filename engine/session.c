@@ -549,6 +549,8 @@ static const struct source *replay_kind(const char *path)
                                 "CMPD";
     char head[4096];
     ssize_t n = -1;
+    if (strace_per_pid(path))
+        return &strace_source;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))

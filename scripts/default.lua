@@ -371,7 +371,10 @@ c.on("start", function(run)
   -- an attached process may have threads already: lines name the tid
   tasks = run.processes + run.threads
   -- a replay says so: its lines are of a run that is over
-  local replay = run.source and run.source.live == false and "replaying a recording: " or ""
+  local replay = ""
+  if run.source and run.source.live == false then
+    replay = run.source.name == "strace" and "replaying an strace log: " or "replaying a recording: "
+  end
   if run.attached then
     c.print("compendium: %sattached to PID %d (%s)%s", replay, run.root_pid,
             c.escape(run.command),
@@ -397,28 +400,34 @@ c.on("end", function(run)
   local mem = s.memory
   c.print("")
   c.print(RULE)
-  c.print(" FINAL: %s (%.2fs)", c.escape(s.command), s.duration)
+  -- what the source could not know, by id: said instead of a wrong figure
+  local unknown = {}
+  for _, u in ipairs(s.unknown) do unknown[u.id] = u.why end
+  c.print(" FINAL: %s (%s)", c.escape(s.command),
+          unknown.times and "time unknown" or format("%.2fs", s.duration))
   c.print(RULE)
   -- --pid: the totals count what the process had already; say how much
   local before = mem.at_attach
   local function at_attach(field)
     return before and " (at attach " .. c.bytes(before[field]) .. ")" or ""
   end
-  c.print(" Memory:")
-  c.print("   Heap:     %s%s", c.bytes(mem.heap_bytes), at_attach("heap_bytes"))
-  c.print("   Anon:     %s%s", c.bytes(mem.anon_bytes), at_attach("anon_bytes"))
-  c.print("   Total:    %s%s", c.bytes(mem.total_bytes), at_attach("total_bytes"))
-  if mem.touched_bytes then c.print("   Touched:  %s", c.bytes(mem.touched_bytes)) end
-  -- not memory used: a file's pages are the page cache's, a reservation
-  -- without access has none
-  local function mapped(m)
-    return format("files %s, reserved %s, %s", c.bytes(m.file_bytes), c.bytes(m.reserved_bytes),
-                  count(m.mmap_regions, "region", "regions"))
+  c.print(" Memory:%s", unknown.memory and " unknown: " .. unknown.memory or "")
+  if not unknown.memory then
+    c.print("   Heap:     %s%s", c.bytes(mem.heap_bytes), at_attach("heap_bytes"))
+    c.print("   Anon:     %s%s", c.bytes(mem.anon_bytes), at_attach("anon_bytes"))
+    c.print("   Total:    %s%s", c.bytes(mem.total_bytes), at_attach("total_bytes"))
+    if mem.touched_bytes then c.print("   Touched:  %s", c.bytes(mem.touched_bytes)) end
+    -- not memory used: a file's pages are the page cache's, a reservation
+    -- without access has none
+    local function mapped(m)
+      return format("files %s, reserved %s, %s", c.bytes(m.file_bytes), c.bytes(m.reserved_bytes),
+                    count(m.mmap_regions, "region", "regions"))
   end
   c.print("   Mapped:   %s%s", mapped(mem), before and "; at attach " .. mapped(before) or "")
-  c.print(" I/O:")
+  end
+  c.print(" I/O:%s", unknown.io and " unknown: " .. unknown.io or "")
   local io = s.shown.io
-  for _, f in ipairs(summary.io_figures(io)) do
+  for _, f in ipairs(unknown.io and {} or summary.io_figures(io)) do
     if not f.loopback then
       c.print("   %-14s%10s", f.label .. ":", c.bytes(f.bytes))
     elseif f.id == "loopback-sent" then
@@ -443,8 +452,9 @@ c.on("end", function(run)
   end
   local spawned = s.spawned
   if spawned.processes + spawned.threads > 0 then
-    c.print(" Subprocesses: %s, %s", count(spawned.processes, "process", "processes"),
-            count(spawned.threads, "thread", "threads"))
+    c.print(" Subprocesses: %s, %s%s", count(spawned.processes, "process", "processes"),
+            count(spawned.threads, "thread", "threads"),
+            unknown.spawns and " (which of them are threads is unknown)" or "")
   end
   local faults = s.page_faults
   if faults then
@@ -470,6 +480,11 @@ c.on("end", function(run)
     c.print(" Undecoded: %s that compendium could not decode (%s)",
             count(s.undecoded_syscalls, "32-bit syscall", "32-bit syscalls"),
             describe.undecoded(s.undecoded_by_name))
+  end
+  -- the rest of what could not be known, each in its words
+  local said = { io = true, memory = true }
+  for _, u in ipairs(s.unknown) do
+    if not said[u.id] then c.print(" Unknown: %s", u.why) end
   end
   c.print(" Exit: %s", describe.ended(s))
   c.print(RULE)

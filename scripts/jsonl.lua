@@ -66,6 +66,9 @@ c.on("end", function(run)
     dropped_ebpf = s.dropped_ebpf,
     undecoded_syscalls = s.undecoded_syscalls,
     undecoded_by_name = s.undecoded_syscalls > 0 and s.undecoded_by_name or nil,
+    -- what the source could not know ({id, why}): the figures it concerns
+    -- are not facts (an strace log without -yy, filtered by -e, ...)
+    unknown = #s.unknown > 0 and json.array(s.unknown) or nil,
     failures = s.failures,
   }, "\n")
   out:close()

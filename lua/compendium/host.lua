@@ -88,6 +88,16 @@ function M.source_table(s)
   return { name = str(s.name) or "?", live = s.live ~= 0, can_stop = s.can_stop ~= 0 }
 end
 
+-- "ID\tWHY\n..." (cmp_run_info.unknown) as {{id = ID, why = WHY}, ...}, in
+-- the source's order: what a source (an strace log) could not tell.
+function M.unknown_list(text)
+  local list = {}
+  for id, why in (text or ""):gmatch("([^\t\n]+)\t([^\n]*)\n") do
+    list[#list + 1] = { id = id, why = why }
+  end
+  return list
+end
+
 -- The run object hooks get (start and end), minus `failures`, which the
 -- runtime adds.
 function M.run_table(r, signame)
@@ -124,6 +134,7 @@ function M.run_table(r, signame)
     undecoded_syscalls = tonumber(r.undecoded),
     undecoded_by_name = M.undecoded_names(str(r.undecoded_names)),
     io_urings = tonumber(r.io_urings), -- io_uring instances: the I/O through them is not seen
+    unknown = M.unknown_list(str(r.unknown)), -- what the source could not know
     memory = {
       heap_bytes = tonumber(r.heap_bytes),
       mmap_bytes = tonumber(r.mmap_bytes),

@@ -299,6 +299,7 @@ local REGIONS = { "heap", "anon", "stack", "file", "other" }
 --               order} with --ebpf, else nil
 --   io_urings   rings seen: the I/O through them is in none of the totals
 --   dropped, dropped_faults, dropped_ebpf, undecoded_syscalls, undecoded_by_name
+--   unknown     {{id, why}, ...}: what the source could not know (run.unknown)
 --   failures    how many (c.fail and check violations)
 function Acc:result(run)
   local mem = run.memory
@@ -314,6 +315,7 @@ function Acc:result(run)
     io_urings = self.io_urings,
     dropped = run.dropped, dropped_faults = run.dropped_faults, dropped_ebpf = run.dropped_ebpf,
     undecoded_syscalls = run.undecoded_syscalls, undecoded_by_name = run.undecoded_by_name,
+    unknown = run.unknown or {},
     failures = #(run.failures or {}),
   }
   if mem.at_attach then s.memory.at_attach = memory(mem.at_attach) end

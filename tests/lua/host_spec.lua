@@ -47,7 +47,7 @@ describe("host conversions", function()
       processes = 2, threads = 1, syscalls = 12345, dropped = 0,
       faults_traced = true, ebpf_traced = false, page_size = 4096,
       dropped_faults = 7, dropped_ebpf = 0, undecoded_syscalls = 0, undecoded_by_name = {},
-      io_urings = 2,
+      io_urings = 2, unknown = {},
       memory = { heap_bytes = 135168, mmap_bytes = 8912896, mmap_regions = 24,
                  anon_bytes = 4194304, file_bytes = 4194304, reserved_bytes = 524288,
                  at_attach = { heap_bytes = 131072, mmap_bytes = 4194304, mmap_regions = 20,
@@ -55,6 +55,14 @@ describe("host conversions", function()
       io = { file_read_bytes = 10, file_written_bytes = 20 },
       net = { bytes_sent = 30, bytes_received = 40 },
     }, host.run_table(r, signame))
+  end)
+
+  it("lists what the source could not know, in its order", function()
+    local r = ffi.new("cmp_run_info")
+    str(r.unknown, "times\tno timestamps\nfd_names\tno -yy: fds have no names\n")
+    assert.are.same({ { id = "times", why = "no timestamps" },
+                      { id = "fd_names", why = "no -yy: fds have no names" } },
+                    host.run_table(r, signame).unknown)
   end)
 
   it("keeps the clock anchor exact: uint64_t cdata, copied out of the struct", function()

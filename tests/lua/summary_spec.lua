@@ -233,7 +233,7 @@ describe("summary", function()
                    by_op = { read = { count = 1, bytes = 512 } }, ops = { { op = "read", count = 1, bytes = 512 } } },
       io_urings = 1,
       dropped = 0, dropped_faults = 0, dropped_ebpf = 0, undecoded_syscalls = 1,
-      undecoded_by_name = { signal = 1 }, failures = 2,
+      undecoded_by_name = { signal = 1 }, unknown = {}, failures = 2,
     }, acc:result(run))
   end)
 
