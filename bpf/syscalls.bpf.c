@@ -151,8 +151,12 @@ static __noinline void describe_fd(struct sys_payload *p, __s32 fd)
     unsigned long word = 0;
     bpf_probe_read_kernel(&word, sizeof(word), coe + fd / 64);
     d->cloexec = (word >> (fd % 64)) & 1;
-    const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
-    bpf_probe_read_kernel_str(d->name, sizeof(d->name), name);
+    /* Only an anonymous inode (no file type) is named by its dentry. */
+    d->name[0] = '\0';
+    if ((d->mode & 0170000) == 0) {
+        const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+        bpf_probe_read_kernel_str(d->name, sizeof(d->name), name);
+    }
 }
 
 static __noinline void read_addr(struct sys_payload *p, __u64 addr, __u32 len, __u32 bit)
@@ -257,7 +261,8 @@ static __always_inline struct sys_event *start_event(__u32 type, __u64 id)
     e->h.type = type;
     e->h.tid = (__u32)id;
     e->h.pid = (__u32)(id >> 32);
-    __builtin_memset(&e->p, 0, sizeof(e->p));
+    /* The address and the fds are read only as far as have and nfds say. */
+    __builtin_memset(&e->p, 0, __builtin_offsetof(struct sys_payload, addr));
     return e;
 }
 
@@ -266,12 +271,19 @@ static __always_inline void send_event(struct sys_event *e)
 {
     __u64 size = __builtin_offsetof(struct sys_event, paths);
     __u32 n = e->p.npaths;
-    if (n == 1)
+    __u32 nfds = e->p.nfds;
+    if (nfds > SYS_FDS)
+        nfds = SYS_FDS;
+    barrier_var(nfds);
+    if (n == 0) /* the fds it did not describe stay behind */
+        size = __builtin_offsetof(struct sys_event, p.fds) + nfds * sizeof(struct sys_fd);
+    else if (n == 1)
         size += (e->p.path_len[0] & (SYS_PATH_MAX - 1)) + 1;
     else if (n >= 2)
         size += SYS_PATH_MAX + (e->p.path_len[1] & (SYS_PATH_MAX - 1)) + 1;
     if (size > sizeof(*e))
         size = sizeof(*e);
+    barrier_var(size);
     e->h.ts_ns = bpf_ktime_get_ns();
     output(e, size);
 }

@@ -78,8 +78,9 @@ struct held {
     size_t size;
     void *data;
 };
+/* held[held_head .. held_len) wait; what is before held_head went out. */
 static struct held *held;
-static size_t held_len, held_cap;
+static size_t held_head, held_len, held_cap;
 static uint64_t last_record_ns;
 
 /* The ring is in the order records were queued, which is nearly their time
@@ -91,11 +92,17 @@ static int on_record(void *ctx, void *data, size_t size)
         return 0; /* a wakeup */
     const struct sys_hdr *h = data;
     if (held_len == held_cap) {
-        held_cap = held_cap ? held_cap * 2 : 1024;
-        held = xrealloc(held, held_cap * sizeof(*held));
+        /* Room again at the front, or a bigger array. */
+        memmove(held, held + held_head, (held_len - held_head) * sizeof(*held));
+        held_len -= held_head;
+        held_head = 0;
+        if (held_len * 2 >= held_cap) {
+            held_cap = held_cap ? held_cap * 2 : 1024;
+            held = xrealloc(held, held_cap * sizeof(*held));
+        }
     }
     size_t i = held_len++;
-    while (i > 0 && held[i - 1].ts > h->ts_ns) {
+    while (i > held_head && held[i - 1].ts > h->ts_ns) {
         held[i] = held[i - 1];
         i--;
     }
@@ -350,10 +357,11 @@ static void apply_out(struct task *t, const struct sys_event *e)
     int dirfd;
     const char *opened = opened_path(c, &dirfd);
     bool new_fds = s && (s->flags & SYS_SPEC_NEW_FD) && e->h.ret >= 0;
-    size_t args = p->nfds;
-    if (new_fds)
-        args -= (p->have & SYS_HAVE_FD_PAIR) ? 2 : 1;
-    for (size_t i = 0; i < p->nfds && i < SYS_FDS; i++) {
+    size_t described = p->nfds < SYS_FDS ? p->nfds : SYS_FDS;
+    size_t args = described;
+    size_t made = new_fds ? ((p->have & SYS_HAVE_FD_PAIR) ? 2 : 1) : 0;
+    args = described > made ? described - made : 0;
+    for (size_t i = 0; i < described; i++) {
         const struct sys_fd *d = &p->fds[i];
         if (i < args) { /* an argument: described when the state has not met it */
             if (t->fds && !fdtable_get(t->fds, d->fd))
@@ -634,16 +642,16 @@ static void apply(const void *data, size_t size)
 static size_t deliver(uint64_t until)
 {
     size_t n = 0;
-    while (n < held_len && held[n].ts <= until)
+    /* apply may drain the ring (through the stream's companions): take
+     * one record at a time from the front. */
+    while (held_head < held_len && held[held_head].ts <= until) {
+        struct held r = held[held_head++];
+        apply(r.data, r.size);
+        free(r.data);
         n++;
-    if (n == 0)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        apply(held[i].data, held[i].size);
-        free(held[i].data);
     }
-    memmove(held, held + n, (held_len - n) * sizeof(*held));
-    held_len -= n;
+    if (held_head == held_len)
+        held_head = held_len = 0;
     return n;
 }
 
@@ -967,7 +975,7 @@ static void reap_root(void)
 
 static bool bpf_tracing(void)
 {
-    return proctable_count() > 0 || held_len > 0 || (spawned && !root_reaped);
+    return proctable_count() > 0 || held_len > held_head || (spawned && !root_reaped);
 }
 
 /* Under a flood of records there is always a batch to hand on; a look
@@ -991,7 +999,7 @@ static enum source_step bpf_next(uint64_t deadline, bool block)
         uint64_t now = now_ns();
         if (deliver(now > REORDER_NS ? now - REORDER_NS : 0) > 0)
             return SOURCE_HANDLED;
-        if (held_len == 0 && now - last_record_ns > LIVENESS_NS && proctable_count() > 0) {
+        if (held_len == held_head && now - last_record_ns > LIVENESS_NS && proctable_count() > 0) {
             last_record_ns = now;
             if (end_vanished(now) > 0)
                 return SOURCE_HANDLED;
@@ -1001,8 +1009,11 @@ static enum source_step bpf_next(uint64_t deadline, bool block)
         if (!block || (deadline && now >= deadline))
             return SOURCE_IDLE;
         uint64_t wait = (uint64_t)POLL_MS * 1000000u;
-        if (held_len > 0 && held[0].ts + REORDER_NS > now && held[0].ts + REORDER_NS - now < wait)
-            wait = held[0].ts + REORDER_NS - now;
+        if (held_len > held_head) {
+            uint64_t due = held[held_head].ts + REORDER_NS;
+            if (due > now && due - now < wait)
+                wait = due - now;
+        }
         if (deadline && deadline - now < wait)
             wait = deadline - now;
         int ms = (int)((wait + 999999u) / 1000000u);
@@ -1056,11 +1067,11 @@ static void bpf_close(void)
     if (exec_error_fd >= 0)
         close(exec_error_fd);
     exec_error_fd = -1;
-    for (size_t i = 0; i < held_len; i++)
+    for (size_t i = held_head; i < held_len; i++)
         free(held[i].data);
     free(held);
     held = NULL;
-    held_len = held_cap = 0;
+    held_head = held_len = held_cap = 0;
     for (size_t i = 0; i < known_len; i++)
         snapshot_fd_free(&known[i].info);
     free(known);
