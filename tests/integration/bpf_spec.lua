@@ -168,6 +168,25 @@ describe("--bpf gives the facts ptrace gives", function()
   end)
 end)
 
+describe("--bpf reads user strings", function()
+  after_each(h.cleanup)
+
+  -- uffd_path passes open() a path in a userfaultfd page nobody touched:
+  -- unreadable until the kernel's own copy faults it in. At the exit it
+  -- is there, and names the file.
+  bpf_it("at the syscall's exit, where the kernel has faulted their pages in", function()
+    local file = h.tmpdir() .. "/target"
+    h.write_file(file, "x")
+    local untraced = h.run({ h.prog("uffd_path"), file })
+    if untraced.status == 77 then return pending(untraced.stderr:gsub("\n$", "")) end
+    local r = h.trace({ h.prog("uffd_path"), file }, { flags = { "--bpf" } })
+    assert.are.equal(7, r.status, r.stderr)
+    local open = h.one(r.events, "open", { path = file })
+    assert.are.equal(file, open.requested)
+    assert.is_nil(open.requested_error)
+  end)
+end)
+
 describe("--bpf refuses what needs a stopped task", function()
   after_each(h.cleanup)
 
