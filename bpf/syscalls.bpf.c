@@ -262,7 +262,7 @@ static __always_inline struct sys_event *start_event(__u32 type, __u64 id)
     e->h.tid = (__u32)id;
     e->h.pid = (__u32)(id >> 32);
     /* The address and the fds are read only as far as have and nfds say. */
-    __builtin_memset(&e->p, 0, __builtin_offsetof(struct sys_payload, addr));
+    __builtin_memset(&e->p, 0, __builtin_offsetof(struct sys_payload, fds));
     return e;
 }
 
@@ -275,7 +275,8 @@ static __always_inline void send_event(struct sys_event *e)
     if (nfds > SYS_FDS)
         nfds = SYS_FDS;
     barrier_var(nfds);
-    if (n == 0) /* the fds it did not describe stay behind */
+    if (n == 0 && !(e->p.have & (SYS_HAVE_ADDR | SYS_HAVE_PEER)))
+        /* the fds it did not describe stay behind, and the address room */
         size = __builtin_offsetof(struct sys_event, p.fds) + nfds * sizeof(struct sys_fd);
     else if (n == 1)
         size += (e->p.path_len[0] & (SYS_PATH_MAX - 1)) + 1;

@@ -89,8 +89,9 @@ struct sys_payload {
     __u32 uring_flags;
     __u64 clone_flags;
     __u64 open_flags;
-    __u8 addr[SYS_ADDR_MAX];
+    /* Sent only as far as nfds says, unless an address follows them. */
     struct sys_fd fds[SYS_FDS];
+    __u8 addr[SYS_ADDR_MAX];
 };
 
 /* A syscall record: only as much of paths as was read is sent. */

@@ -49,7 +49,9 @@
 /* How long without records before the tasks are checked for ones whose end
  * the ring had no room for. */
 #define LIVENESS_NS 250000000u
-#define DEFAULT_RINGBUF (16u << 20)
+#define DEFAULT_RINGBUF (32u << 20)
+/* Records copied out of the ring at most, waiting to be handed on. */
+#define HELD_MAX 8192
 
 static struct syscalls_bpf *skel;
 static struct ring_buffer *ring;
@@ -81,7 +83,7 @@ struct held {
 /* held[held_head .. held_len) wait; what is before held_head went out. */
 static struct held *held;
 static size_t held_head, held_len, held_cap;
-static uint64_t last_record_ns;
+static uint64_t last_record_ns, records_seen, records_counted;
 
 /* The ring is in the order records were queued, which is nearly their time
  * order: a record goes in after the later ones it was made before. */
@@ -110,8 +112,9 @@ static int on_record(void *ctx, void *data, size_t size)
     held[i].size = size;
     held[i].data = xrealloc(NULL, size);
     memcpy(held[i].data, data, size);
-    last_record_ns = now_ns();
-    return 0;
+    records_seen++;
+    /* A backlog stays in the ring, not in copies of it here. */
+    return held_len - held_head >= HELD_MAX ? -E2BIG : 0;
 }
 
 /* ---- records to the state ---------------------------------------------------- */
@@ -997,6 +1000,10 @@ static enum source_step bpf_next(uint64_t deadline, bool block)
         reap_root();
         ring_buffer__consume(ring);
         uint64_t now = now_ns();
+        if (records_seen != records_counted) { /* here or in the last poll */
+            records_counted = records_seen;
+            last_record_ns = now;
+        }
         if (deliver(now > REORDER_NS ? now - REORDER_NS : 0) > 0)
             return SOURCE_HANDLED;
         if (held_len == held_head && now - last_record_ns > LIVENESS_NS && proctable_count() > 0) {
