@@ -95,9 +95,11 @@ static int on_record(void *ctx, void *data, size_t size)
     const struct sys_hdr *h = data;
     if (held_len == held_cap) {
         /* Room again at the front, or a bigger array. */
-        memmove(held, held + held_head, (held_len - held_head) * sizeof(*held));
-        held_len -= held_head;
-        held_head = 0;
+        if (held_head > 0) {
+            memmove(held, held + held_head, (held_len - held_head) * sizeof(*held));
+            held_len -= held_head;
+            held_head = 0;
+        }
         if (held_len * 2 >= held_cap) {
             held_cap = held_cap ? held_cap * 2 : 1024;
             held = xrealloc(held, held_cap * sizeof(*held));
