@@ -53,6 +53,12 @@ static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_lis
     return vfprintf(stderr, fmt, ap);
 }
 
+void bpf_libbpf_print_setup(void)
+{
+    const char *debug = getenv("COMPENDIUM_BPF_DEBUG");
+    libbpf_set_print(debug && *debug && strcmp(debug, "0") != 0 ? libbpf_verbose : libbpf_quiet);
+}
+
 static void explain(int err, const char *what, char *why, size_t cap)
 {
     if (err == EPERM || err == EACCES) {
@@ -115,8 +121,7 @@ bool bpf_source_open(uint64_t sched_threshold_ns, char *why, size_t cap)
 {
     if (skel)
         return true;
-    const char *debug = getenv("COMPENDIUM_BPF_DEBUG");
-    libbpf_set_print(debug && *debug && strcmp(debug, "0") != 0 ? libbpf_verbose : libbpf_quiet);
+    bpf_libbpf_print_setup();
 
     if (access(KERNEL_BTF, R_OK) != 0) {
         if (errno == ENOENT)

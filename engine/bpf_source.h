@@ -31,5 +31,8 @@ void bpf_source_drain(struct native_buf *out);
  * bios still in flight count as lost. */
 uint64_t bpf_source_dropped(void);
 void bpf_source_close(void);
+/* libbpf's own messages only with COMPENDIUM_BPF_DEBUG=1 (every BPF part of
+ * compendium says what failed in one line of its own). */
+void bpf_libbpf_print_setup(void);
 
 #endif

@@ -35,17 +35,6 @@ static int read_path(pid_t tid, uint64_t addr, char *buf, size_t cap, int *err)
     return (int)n;
 }
 
-static void mark(struct syscall_payloads *p, uint32_t bit, int32_t *err_field, int err)
-{
-    if (err) {
-        p->missing |= bit;
-        if (err_field)
-            *err_field = err;
-    } else {
-        p->have |= bit;
-    }
-}
-
 /* Exactly len bytes at addr, or the errno saying why not. */
 static int read_whole(pid_t tid, uint64_t addr, void *buf, size_t len)
 {
@@ -67,7 +56,7 @@ static void capture_sockaddr(struct task *t, uint64_t addr, uint64_t len)
         len = sizeof(p->sockaddr);
     ssize_t n = tracee_read(t->tid, addr, p->sockaddr, (size_t)len);
     p->sockaddr_len = n > 0 ? (uint32_t)n : 0;
-    mark(p, PAYLOAD_SOCKADDR, &p->sockaddr_err, n > 0 ? 0 : (n < 0 ? (int)-n : EFAULT));
+    payload_mark(p, PAYLOAD_SOCKADDR, &p->sockaddr_err, n > 0 ? 0 : (n < 0 ? (int)-n : EFAULT));
 }
 
 /* The address accept wrote out: its length is in *len_ptr. */
@@ -85,7 +74,7 @@ static void capture_peer(struct task *t, uint64_t addr, uint64_t len_ptr)
         err = read_whole(t->tid, addr, p->peer, len);
         p->peer_len = err ? 0 : (uint32_t)len;
     }
-    mark(p, PAYLOAD_PEER, &p->peer_err, err);
+    payload_mark(p, PAYLOAD_PEER, &p->peer_err, err);
 }
 
 /* recvmmsg/sendmmsg return a message count; the bytes are in msg_len. */
@@ -104,7 +93,7 @@ static void capture_mmsg(struct task *t, uint64_t vec, int64_t count)
         count -= (int64_t)n;
     }
     t->call.cap.mmsg_bytes = total;
-    mark(&t->call.cap, PAYLOAD_MMSG, NULL, count > 0 ? EFAULT : 0);
+    payload_mark(&t->call.cap, PAYLOAD_MMSG, NULL, count > 0 ? EFAULT : 0);
 }
 
 #define IO_URING_LINK "anon_inode:[io_uring]"
@@ -456,11 +445,11 @@ void capture_entry(struct task *t, unsigned want_bits)
             show_struct(t, i, size);
         if (want == SYSCALL_CAPTURE_CLONE_ARGS) {
             int err = read_whole(t->tid, a[i], &c->cap.clone_flags, sizeof(c->cap.clone_flags));
-            mark(&c->cap, PAYLOAD_CLONE_ARGS, &c->cap.clone_args_err, err);
+            payload_mark(&c->cap, PAYLOAD_CLONE_ARGS, &c->cap.clone_args_err, err);
         }
         if (want == SYSCALL_CAPTURE_OPEN_HOW) {
             int err = read_whole(t->tid, a[i], &c->cap.open_flags, sizeof(c->cap.open_flags));
-            mark(&c->cap, PAYLOAD_OPEN_HOW, &c->cap.open_how_err, err);
+            payload_mark(&c->cap, PAYLOAD_OPEN_HOW, &c->cap.open_how_err, err);
         }
     }
 }
@@ -492,8 +481,8 @@ static void capture_exit_args(struct task *t, const struct syscall_desc *desc, i
                 capture_peer(t, a[i], a[i + 1]);
             break;
         case SYSCALL_CAPTURE_FD_PAIR:
-            mark(p, PAYLOAD_FD_PAIR, &p->fd_pair_err,
-                 read_whole(t->tid, a[i], p->fd_pair, sizeof(p->fd_pair)));
+            payload_mark(p, PAYLOAD_FD_PAIR, &p->fd_pair_err,
+                         read_whole(t->tid, a[i], p->fd_pair, sizeof(p->fd_pair)));
             break;
         case SYSCALL_CAPTURE_MMSG_VEC:
             if (ret > 0)
@@ -504,7 +493,7 @@ static void capture_exit_args(struct task *t, const struct syscall_desc *desc, i
             int err = read_whole(t->tid, a[i], &params, sizeof(params));
             p->uring_sq_entries = err ? 0 : params.sq_entries;
             p->uring_flags = err ? 0 : params.flags;
-            mark(p, PAYLOAD_URING, &p->uring_err, err);
+            payload_mark(p, PAYLOAD_URING, &p->uring_err, err);
             break;
         }
         default:

@@ -41,6 +41,8 @@ static const char usage_text[] =
     "      --faults           show page faults and the memory they touched\n"
     "                         (perf_event_open)\n"
     "      --ebpf             show scheduler delays and block I/O latency (BPF)\n"
+    "      --bpf              trace the syscalls with BPF: nothing stops the program\n"
+    "                         (no enter hooks, c.inject or c.delay)\n"
     "      --record FILE      also keep the record stream in FILE, to replay later\n"
     "      --record-all       with --record: stop every syscall and capture every\n"
     "                         argument, so that any script can replay it (-v too)\n"
@@ -204,7 +206,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         OPT_RECORD_ALL,
         OPT_PERFETTO,
         OPT_STRING_LIMIT,
-        OPT_DIFF
+        OPT_DIFF,
+        OPT_BPF
     };
     static const struct option longopts[] = {
         {"pid", required_argument, NULL, 'p'},
@@ -217,6 +220,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         {"junit", required_argument, NULL, OPT_JUNIT},
         {"faults", no_argument, NULL, OPT_FAULTS},
         {"ebpf", no_argument, NULL, OPT_EBPF},
+        {"bpf", no_argument, NULL, OPT_BPF},
         {"otel", optional_argument, NULL, OPT_OTEL},
         {"record", required_argument, NULL, OPT_RECORD},
         {"record-all", no_argument, NULL, OPT_RECORD_ALL},
@@ -285,6 +289,9 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
             break;
         case OPT_EBPF:
             out->ebpf = true;
+            break;
+        case OPT_BPF:
+            out->bpf = true;
             break;
         case OPT_OTEL:
             /* The URL is optional, so only a word that is one is taken
@@ -387,6 +394,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
                             : out->nscripts      ? "-s"
                             : out->faults        ? "--faults"
                             : out->ebpf          ? "--ebpf"
+                            : out->bpf           ? "--bpf"
                             : out->report_path   ? "--report"
                             : out->otel          ? "--otel"
                             : out->perfetto_path ? "--perfetto"
@@ -406,6 +414,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         return usage_error("%s watches running tasks, and a replay has none (the recording's own "
                            "page faults, scheduler and block I/O records replay anyway)",
                            out->faults ? "--faults" : "--ebpf");
+    if (out->replay_path && out->bpf)
+        return usage_error("--bpf traces running tasks, and a replay has none");
     if (out->record_all && !out->record_path)
         return usage_error("--record-all needs --record FILE");
     if (out->attach_pid && out->command)

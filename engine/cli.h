@@ -28,6 +28,7 @@ struct cli_options {
     const char *otel_endpoint;     /* --otel URL: its otel.endpoint, NULL for the default */
     bool faults;                   /* --faults: page faults via perf */
     bool ebpf;                     /* --ebpf: scheduler and block I/O via BPF */
+    bool bpf;                      /* --bpf: the syscalls from BPF, no task ever stopped */
     const char *record_path;       /* --record: keep the record stream in this file */
     bool record_all;               /* --record-all: stop every syscall, capture every argument */
     const char *replay_path;       /* --replay, -r: the records come from this recording */

@@ -103,7 +103,7 @@ static bool has_cap(int cap)
 static sigset_t inherited_mask;
 static bool inherited_ignored[NSIG];
 
-static void ptrace_inherit_signals(void)
+void ptrace_inherit_signals(void)
 {
     sigprocmask(SIG_BLOCK, NULL, &inherited_mask);
     for (int sig = 1; sig < NSIG; sig++) {
@@ -127,18 +127,8 @@ static void report_child_error(int fd, int err)
     (void)unused;
 }
 
-/* The child: wait to be seized, let seccomp pick the stops, then exec. */
-static void run_child(const char *path, char *const argv[], int error_fd, bool nnp)
+void source_exec_command(const char *path, char *const argv[], int error_fd)
 {
-    restore_dispositions();
-    kill(getpid(), SIGSTOP);
-    if (use_seccomp) {
-        int rc = interest_install_seccomp(nnp);
-        if (rc != 0) {
-            report_child_error(error_fd, -rc);
-            _exit(126);
-        }
-    }
     sigprocmask(SIG_SETMASK, &inherited_mask, NULL);
     execv(path, argv);
     if (errno == ENOEXEC) {
@@ -159,6 +149,26 @@ static void run_child(const char *path, char *const argv[], int error_fd, bool n
     int err = errno;
     report_child_error(error_fd, err);
     _exit(err == ENOENT ? 127 : 126);
+}
+
+void source_child_dispositions(void)
+{
+    restore_dispositions();
+}
+
+/* The child: wait to be seized, let seccomp pick the stops, then exec. */
+static void run_child(const char *path, char *const argv[], int error_fd, bool nnp)
+{
+    restore_dispositions();
+    kill(getpid(), SIGSTOP);
+    if (use_seccomp) {
+        int rc = interest_install_seccomp(nnp);
+        if (rc != 0) {
+            report_child_error(error_fd, -rc);
+            _exit(126);
+        }
+    }
+    source_exec_command(path, argv, error_fd);
 }
 
 static pid_t ptrace_spawn(const char *path, char *const argv[], uint64_t now)

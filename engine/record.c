@@ -16,3 +16,14 @@ const struct captured_fd *payload_fd(const struct syscall_payloads *p, int fd)
             return &p->fds[i];
     return NULL;
 }
+
+void payload_mark(struct syscall_payloads *p, uint32_t bit, int32_t *err_field, int err)
+{
+    if (err) {
+        p->missing |= bit;
+        if (err_field)
+            *err_field = err;
+    } else {
+        p->have |= bit;
+    }
+}

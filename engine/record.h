@@ -126,6 +126,9 @@ struct program_record {
 
 /* Empties p, freeing what a previous record left. */
 void payloads_reset(struct syscall_payloads *p);
+/* A payload captured (err 0) or missing: its bit in have or missing, and
+ * the errno in *err_field (when the payload has one). */
+void payload_mark(struct syscall_payloads *p, uint32_t bit, int32_t *err_field, int err);
 
 /* The record's fd description of fd, NULL when it has none. */
 const struct captured_fd *payload_fd(const struct syscall_payloads *p, int fd);

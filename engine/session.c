@@ -18,6 +18,7 @@
 #include "output.h"
 #include "own_fds.h"
 #include "proctable.h"
+#include "bpf_syscall_source.h"
 #include "ptrace_source.h"
 #include "record_file.h"
 #include "replay_source.h"
@@ -572,7 +573,9 @@ static const struct source *replay_kind(const char *path)
 /* The source the options ask for: a recording, an strace log, or ptrace. */
 static const struct source *choose_source(const struct cli_options *opts)
 {
-    const struct source *s = opts->replay_path ? replay_kind(opts->replay_path) : &ptrace_source;
+    const struct source *s = opts->replay_path ? replay_kind(opts->replay_path)
+                             : opts->bpf       ? &bpf_syscall_source
+                                               : &ptrace_source;
     if (!s)
         return NULL;
     if (!opts->command && !opts->replay_path && !s->caps.can_attach) {

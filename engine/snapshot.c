@@ -107,6 +107,11 @@ static int classify(pid_t pid, const char *entry, char *target)
         drop_deleted_mark(pid, entry, target, deleted_suffix);
         return path_kind(pid, entry);
     }
+    return snapshot_kind_of_name(target);
+}
+
+int snapshot_kind_of_name(const char *target)
+{
     if (has_prefix(target, "pipe:"))
         return CMP_FD_PIPE;
     if (has_prefix(target, "socket:"))

@@ -64,6 +64,9 @@ struct snapshot {
 void snapshot_read(struct snapshot *out, pid_t pid, const pid_t *tids, size_t tid_count);
 void snapshot_free(struct snapshot *s);
 
+/* What an fd whose kernel name is no path is, by that name ("pipe:[12]",
+ * "socket:[34]", "anon_inode:[eventfd]"): an enum cmp_fd_kind. */
+int snapshot_kind_of_name(const char *target);
 /* What /proc/PID/fd/FD is: 0, or the errno saying why not (ENOENT: not
  * open). The caller frees out with snapshot_fd_free. */
 int snapshot_read_fd(pid_t pid, int fd, struct snapshot_fd *out);

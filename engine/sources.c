@@ -120,6 +120,8 @@ void sources_dispatch(const struct native_record *r, const struct fault_class *f
     if (!script_host_wants(type))
         return;
     struct task *t = proctable_find(r->tid);
+    if (t && t->before_exec)
+        return; /* the command's own setup is not its program's */
     cmp_event *e = &script_event;
     memset(e, 0, sizeof(*e));
     e->type = type;

@@ -102,6 +102,7 @@ function M.need_stop(what, level)
   if not source or source.can_stop then return end
   local message = what .. " needs a source that stops the traced task, and this run's source (" ..
                   source.name .. ") cannot"
+  if source.name == "bpf" then message = message .. "; drop --bpf to trace with ptrace, which can" end
   for l = level + 1, level + 20 do
     local info = debug.getinfo(l, "Sl")
     if not info then break end

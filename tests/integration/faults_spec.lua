@@ -62,6 +62,16 @@ describe("--faults", function()
     assert.truthy(where.heap and where["thread-anon"] and where["child-anon"], r.stdout)
   end)
 
+  it("reports none of compendium's own setup of the command before its exec", function()
+    if not needs_perf() then return end
+    local exec_seen = false
+    for _, e in ipairs(r.events) do
+      if e.type == "exec" and e.pid == r.events[1].pid then exec_seen = true end
+      if e.type == "fault" then assert.is_true(exec_seen, "a fault before the command's exec") end
+    end
+    assert.is_true(exec_seen)
+  end)
+
   it("reports every fresh heap page the main thread touched, as heap", function()
     if not needs_perf() then return end
     local distinct, regions, prots = faults_in(r.events, where.heap)

@@ -1,0 +1,463 @@
+/* The syscalls of the traced thread groups (--bpf), without stopping them.
+ *
+ * `traced` holds the thread groups the engine traces; the programs add a
+ * traced process's children at fork, before they run, and drop a group when
+ * its last thread exits, so children and threads are followed from their
+ * first syscall. `specs` says, per syscall number, whether records leave the
+ * kernel at all and what to capture of each argument (the engine fills it
+ * from the syscall table and the scripts' interest, as it builds the seccomp
+ * filter of the ptrace source).
+ *
+ * A syscall makes one record, at its exit: its arguments and entry time
+ * (kept in `inflight` meanwhile), its return value, and what its arguments
+ * point to. Paths and addresses passed in are read at the exit too: the
+ * kernel has faulted their pages in by then (a page not yet faulted in
+ * cannot be read from a BPF program), and the caller's memory still holds
+ * them. Only exec (whose memory is gone at its exit), the clone family
+ * (whose children the fork record names between entry and exit) and exit
+ * (which never returns) make a record at entry as well. */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "syscalls.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define EBADF 9
+#define EINVAL 22
+#define SIGKILL 9
+#define TS_COMPAT 0x0002 /* thread_info.status: in a 32-bit syscall */
+/* Past this much unread data the consumer is woken; below, it drains on its
+ * own short timer, so a busy task does not pay a wakeup per syscall. */
+#define WAKEUP_BYTES (256 << 10)
+
+/* Records the ring buffer had no room for. */
+__u64 dropped = 0;
+/* Syscalls made through the 32-bit entry, which have no decoding here. */
+__u64 compat_calls = 0;
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 8192);
+    __type(key, __u32); /* tgid */
+    __type(value, __u8);
+} traced SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, SYS_SPEC_SIZE);
+    __type(key, __u32);
+    __type(value, struct sys_spec);
+} specs SEC(".maps");
+
+struct inflight {
+    __u64 entry_ns;
+    __u64 args[6];
+    __s32 nr;
+    __u32 pad;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 16384);
+    __type(key, __u32); /* tid */
+    __type(value, struct inflight);
+} inflight SEC(".maps");
+
+/* The engine sets the size before load. */
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct sys_event);
+} scratch SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct sys_exec_event);
+} exec_scratch SEC(".maps");
+
+static __always_inline bool group_traced(__u32 tgid)
+{
+    return bpf_map_lookup_elem(&traced, &tgid) != NULL;
+}
+
+static __always_inline void output(void *data, __u64 size)
+{
+    if (bpf_ringbuf_output(&events, data, size, BPF_RB_NO_WAKEUP) != 0) {
+        __sync_fetch_and_add(&dropped, 1);
+        return;
+    }
+    if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > WAKEUP_BYTES)
+        bpf_ringbuf_output(&events, data, 0, BPF_RB_FORCE_WAKEUP);
+}
+
+static __noinline void read_path(struct sys_event *e, __u64 addr)
+{
+    __u32 k = e->p.npaths;
+    if (k >= 2)
+        return;
+    e->p.npaths = k + 1;
+    long n = bpf_probe_read_user_str(e->paths[k], SYS_PATH_MAX, (const void *)addr);
+    if (n <= 0) {
+        e->p.path_err[k] = n < 0 ? (__s32)-n : EINVAL;
+        e->p.path_len[k] = 0;
+        e->paths[k][0] = '\0';
+    } else {
+        e->p.path_err[k] = 0;
+        e->p.path_len[k] = (__u32)(n - 1);
+    }
+}
+
+/* What fd of the calling task is: its inode, flags and dentry name. */
+static __noinline void describe_fd(struct sys_payload *p, __s32 fd)
+{
+    __u32 n = p->nfds;
+    if (n >= SYS_FDS)
+        return;
+    p->nfds = n + 1;
+    struct sys_fd *d = &p->fds[n];
+    d->fd = fd;
+    d->err = EBADF;
+    struct task_struct *task = bpf_get_current_task_btf();
+    struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+    if (!fdt || fd < 0)
+        return;
+    unsigned int max = BPF_CORE_READ(fdt, max_fds);
+    if ((unsigned int)fd >= max)
+        return;
+    struct file **arr = BPF_CORE_READ(fdt, fd);
+    struct file *f = NULL;
+    bpf_probe_read_kernel(&f, sizeof(f), arr + fd);
+    if (!f)
+        return;
+    d->err = 0;
+    struct inode *inode = BPF_CORE_READ(f, f_inode);
+    d->ino = BPF_CORE_READ(inode, i_ino);
+    d->mode = BPF_CORE_READ(inode, i_mode);
+    d->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+    d->flags = BPF_CORE_READ(f, f_flags);
+    unsigned long *coe = BPF_CORE_READ(fdt, close_on_exec);
+    unsigned long word = 0;
+    bpf_probe_read_kernel(&word, sizeof(word), coe + fd / 64);
+    d->cloexec = (word >> (fd % 64)) & 1;
+    /* Only an anonymous inode (no file type) is named by its dentry. */
+    d->name[0] = '\0';
+    if ((d->mode & 0170000) == 0) {
+        const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+        bpf_probe_read_kernel_str(d->name, sizeof(d->name), name);
+    }
+}
+
+static __noinline void read_addr(struct sys_payload *p, __u64 addr, __u32 len, __u32 bit)
+{
+    if (len > SYS_ADDR_MAX)
+        len = SYS_ADDR_MAX;
+    barrier_var(len); /* the bounded copy is the one passed on */
+    long rc = bpf_probe_read_user(p->addr, len & (2 * SYS_ADDR_MAX - 1), (const void *)addr);
+    if (rc == 0) {
+        p->addr_len = len;
+        p->have |= bit;
+    } else {
+        p->addr_err = (__s32)-rc;
+    }
+}
+
+static __always_inline __s32 read_u64(__u64 *out, __u64 addr)
+{
+    long rc = bpf_probe_read_user(out, sizeof(*out), (const void *)addr);
+    return rc ? (__s32)-rc : 0;
+}
+
+/* What the caller passed in: paths, socket addresses, clone and open
+ * structs. */
+static __noinline void capture_in(struct sys_event *e, const struct sys_spec *s)
+{
+    for (int i = 0; i < 6; i++) {
+        __u8 c = s->cap[i];
+        __u64 a = e->h.args[i];
+        __u64 next = i < 5 ? e->h.args[i + 1] : 0;
+        if (c == 'p') {
+            read_path(e, a);
+        } else if (c == 'a') {
+            if (a && next)
+                read_addr(&e->p, a, (__u32)(next > SYS_ADDR_MAX ? SYS_ADDR_MAX : next),
+                          SYS_HAVE_ADDR);
+        } else if (c == 'C') {
+            e->p.clone_err = read_u64(&e->p.clone_flags, a);
+            if (!e->p.clone_err)
+                e->p.have |= SYS_HAVE_CLONE;
+        } else if (c == 'H') {
+            e->p.open_how_err = read_u64(&e->p.open_flags, a);
+            if (!e->p.open_how_err)
+                e->p.have |= SYS_HAVE_OPEN_HOW;
+        }
+    }
+}
+
+/* What the kernel wrote out, and what the fds named are. */
+static __noinline void capture_out(struct sys_event *e, const struct sys_spec *s)
+{
+    __s64 ret = e->h.ret;
+    for (int i = 0; i < 6; i++) {
+        __u8 c = s->cap[i];
+        __u64 a = e->h.args[i];
+        __u64 next = i < 5 ? e->h.args[i + 1] : 0;
+        if (c == 'A' && ret >= 0 && a && next) {
+            __s32 len = 0;
+            long rc = bpf_probe_read_user(&len, sizeof(len), (const void *)next);
+            if (rc)
+                e->p.addr_err = (__s32)-rc;
+            else if (len <= 0)
+                e->p.addr_err = EINVAL;
+            else
+                read_addr(&e->p, a, (__u32)len, SYS_HAVE_PEER);
+        } else if (c == 'F' && ret >= 0) {
+            long rc = bpf_probe_read_user(e->p.fd_pair, sizeof(e->p.fd_pair), (const void *)a);
+            e->p.fd_pair_err = (__s32)-rc;
+            if (!rc)
+                e->p.have |= SYS_HAVE_FD_PAIR;
+        } else if (c == 'U' && ret >= 0) {
+            __u32 params[3] = {};
+            long rc = bpf_probe_read_user(params, sizeof(params), (const void *)a);
+            e->p.uring_err = (__s32)-rc;
+            if (!rc) {
+                e->p.uring_sq_entries = params[0];
+                e->p.uring_flags = params[2];
+                e->p.have |= SYS_HAVE_URING;
+            }
+        } else if (c == 'M') {
+            e->p.have |= SYS_MISSING_MMSG;
+        } else if (c == 'd' || c == 'R') {
+            describe_fd(&e->p, (__s32)a);
+        }
+    }
+    if ((s->flags & SYS_SPEC_NEW_FD) && ret >= 0) {
+        if (e->p.have & SYS_HAVE_FD_PAIR) {
+            describe_fd(&e->p, e->p.fd_pair[0]);
+            describe_fd(&e->p, e->p.fd_pair[1]);
+        } else {
+            describe_fd(&e->p, (__s32)ret);
+        }
+    }
+}
+
+static __always_inline struct sys_event *start_event(__u32 type, __u64 id)
+{
+    __u32 zero = 0;
+    struct sys_event *e = bpf_map_lookup_elem(&scratch, &zero);
+    if (!e)
+        return NULL;
+    e->h.type = type;
+    e->h.tid = (__u32)id;
+    e->h.pid = (__u32)(id >> 32);
+    /* The address and the fds are read only as far as have and nfds say. */
+    __builtin_memset(&e->p, 0, __builtin_offsetof(struct sys_payload, fds));
+    return e;
+}
+
+/* Only as much of the paths as was read leaves the kernel. */
+static __always_inline void send_event(struct sys_event *e)
+{
+    __u64 size = __builtin_offsetof(struct sys_event, paths);
+    __u32 n = e->p.npaths;
+    __u32 nfds = e->p.nfds;
+    if (nfds > SYS_FDS)
+        nfds = SYS_FDS;
+    barrier_var(nfds);
+    if (n == 0 && !(e->p.have & (SYS_HAVE_ADDR | SYS_HAVE_PEER)))
+        /* the fds it did not describe stay behind, and the address room */
+        size = __builtin_offsetof(struct sys_event, p.fds) + nfds * sizeof(struct sys_fd);
+    else if (n == 1)
+        size += (e->p.path_len[0] & (SYS_PATH_MAX - 1)) + 1;
+    else if (n >= 2)
+        size += SYS_PATH_MAX + (e->p.path_len[1] & (SYS_PATH_MAX - 1)) + 1;
+    if (size > sizeof(*e))
+        size = sizeof(*e);
+    barrier_var(size);
+    e->h.ts_ns = bpf_ktime_get_ns();
+    output(e, size);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
+    if (!group_traced((__u32)(pid_tgid >> 32)))
+        return 0;
+    struct task_struct *task = bpf_get_current_task_btf();
+    if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT) {
+        __sync_fetch_and_add(&compat_calls, 1);
+        return 0;
+    }
+    __u32 nr = (__u32)id;
+    if (nr >= SYS_SPEC_SIZE)
+        return 0;
+    struct sys_spec *s = bpf_map_lookup_elem(&specs, &nr);
+    if (!s || !(s->flags & SYS_SPEC_TRACE))
+        return 0;
+    struct inflight in = {.entry_ns = bpf_ktime_get_ns(), .nr = (__s32)nr};
+    in.args[0] = BPF_CORE_READ(regs, di);
+    in.args[1] = BPF_CORE_READ(regs, si);
+    in.args[2] = BPF_CORE_READ(regs, dx);
+    in.args[3] = BPF_CORE_READ(regs, r10);
+    in.args[4] = BPF_CORE_READ(regs, r8);
+    in.args[5] = BPF_CORE_READ(regs, r9);
+    __u32 tid = (__u32)pid_tgid;
+    if (!(s->flags & SYS_SPEC_NO_EXIT))
+        bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+    if (!(s->flags & SYS_SPEC_AT_ENTRY))
+        return 0;
+    struct sys_event *e = start_event(SYS_REC_ENTER, pid_tgid);
+    if (!e)
+        return 0;
+    e->h.entry_ns = in.entry_ns;
+    e->h.nr = in.nr;
+    e->h.ret = 0;
+    __builtin_memcpy(e->h.args, in.args, sizeof(in.args));
+    capture_in(e, s);
+    send_event(e);
+    return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
+    __u32 tid = (__u32)pid_tgid;
+    struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
+    if (!in)
+        return 0;
+    struct inflight call = *in;
+    bpf_map_delete_elem(&inflight, &tid);
+    __u32 nr = (__u32)call.nr;
+    if (nr >= SYS_SPEC_SIZE)
+        return 0;
+    struct sys_spec *s = bpf_map_lookup_elem(&specs, &nr);
+    if (!s)
+        return 0;
+    struct sys_event *e = start_event(SYS_REC_EXIT, pid_tgid);
+    if (!e)
+        return 0;
+    e->h.entry_ns = call.entry_ns;
+    e->h.nr = call.nr;
+    e->h.ret = ret;
+    __builtin_memcpy(e->h.args, call.args, sizeof(call.args));
+    if (!(s->flags & SYS_SPEC_AT_ENTRY))
+        capture_in(e, s);
+    capture_out(e, s);
+    send_event(e);
+    return 0;
+}
+
+/* ---- following the traced tasks ----------------------------------------- */
+
+static __always_inline void task_record(__u32 type, __u32 tid, __u32 pid, __u64 arg, __s64 ret)
+{
+    struct {
+        struct sys_hdr h;
+    } r = {};
+    r.h.type = type;
+    r.h.tid = tid;
+    r.h.pid = pid;
+    r.h.nr = -1;
+    r.h.args[0] = arg;
+    r.h.ret = ret;
+    r.h.ts_ns = bpf_ktime_get_ns();
+    r.h.entry_ns = r.h.ts_ns;
+    output(&r, sizeof(r));
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+    __u32 ptgid = BPF_CORE_READ(parent, tgid);
+    if (!group_traced(ptgid))
+        return 0;
+    __u32 ctgid = BPF_CORE_READ(child, tgid);
+    if (ctgid != ptgid) {
+        __u8 one = 1;
+        bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+    }
+    task_record(SYS_REC_FORK, BPF_CORE_READ(child, pid), ctgid, BPF_CORE_READ(parent, pid), 0);
+    return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_task_exit, struct task_struct *p)
+{
+    __u32 tgid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
+    if (!group_traced(tgid))
+        return 0;
+    bpf_map_delete_elem(&inflight, &tid);
+    task_record(SYS_REC_TASK_EXIT, tid, tgid, 0, BPF_CORE_READ(p, exit_code));
+    if (BPF_CORE_READ(p, signal, live.counter) == 0)
+        bpf_map_delete_elem(&traced, &tgid);
+    return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+    __u32 tgid = BPF_CORE_READ(p, tgid);
+    if (!group_traced(tgid))
+        return 0;
+    __u32 zero = 0;
+    struct sys_exec_event *e = bpf_map_lookup_elem(&exec_scratch, &zero);
+    if (!e)
+        return 0;
+    __builtin_memset(&e->h, 0, sizeof(e->h));
+    e->h.type = SYS_REC_EXEC;
+    e->h.tid = BPF_CORE_READ(p, pid);
+    e->h.pid = tgid;
+    e->h.nr = -1;
+    e->h.args[0] = (__u32)old_pid;
+    const char *filename = BPF_CORE_READ(bprm, filename);
+    e->script = filename != BPF_CORE_READ(bprm, interp);
+    if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename) < 0)
+        e->filename[0] = '\0';
+    struct file *exe = BPF_CORE_READ(p, mm, exe_file);
+    e->exe_ino = BPF_CORE_READ(exe, f_inode, i_ino);
+    e->exe_dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+    __u64 start = BPF_CORE_READ(p, mm, arg_start), end = BPF_CORE_READ(p, mm, arg_end);
+    __u64 len = end > start ? end - start : 0;
+    e->argv_truncated = len > SYS_ARGV_MAX;
+    if (len > SYS_ARGV_MAX)
+        len = SYS_ARGV_MAX;
+    if (bpf_probe_read_user(e->argv, len, (const void *)start) != 0)
+        len = 0;
+    e->argv_len = (__u32)len;
+    e->h.ts_ns = bpf_ktime_get_ns();
+    e->h.entry_ns = e->h.ts_ns;
+    output(e, sizeof(*e));
+    return 0;
+}
+
+/* A signal sent to a traced task, as it is queued (or dropped at once because
+ * the task ignores it: a tracer that stops the task sees those too). At
+ * delivery a fatal signal would already be SIGKILL, which never stops a
+ * task for its tracer either: its end tells. */
+#define TRACE_SIGNAL_DELIVERED 0
+#define TRACE_SIGNAL_IGNORED 1
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
+             int group, int result)
+{
+    if (sig == SIGKILL || (result != TRACE_SIGNAL_DELIVERED && result != TRACE_SIGNAL_IGNORED))
+        return 0;
+    __u32 tgid = BPF_CORE_READ(task, tgid);
+    if (group_traced(tgid))
+        task_record(SYS_REC_SIGNAL, BPF_CORE_READ(task, pid), tgid, (__u64)sig, 0);
+    return 0;
+}

@@ -1,0 +1,272 @@
+-- --bpf: the syscall source that never stops a task. The facts the ptrace
+-- source is tested for (bytes per file, peers, processes, threads, exec,
+-- exit status) must come out the same from both sources on the same
+-- programs: each case runs once under ptrace and once under --bpf, and the
+-- two --json files, read back by a JSON parser, must say the same. Needs
+-- root (CAP_BPF and CAP_PERFMON) and kernel BTF; without them the tests say
+-- SKIP and why.
+local h = require "helpers"
+
+local function missing_privilege()
+  if not h.exists("/sys/kernel/btf/vmlinux") then
+    return "no kernel BTF (/sys/kernel/btf/vmlinux)"
+  end
+  local r = h.run({ h.bin(), "--bpf", "-o", "/dev/null", "--", "true" })
+  -- only the refusals --bpf says it makes: anything else is a failure
+  local refused = r.stderr:find("--bpf needs", 1, true) or r.stderr:find("--bpf is not available", 1, true)
+  if r.status ~= 0 and refused then return "--bpf is not permitted: " .. r.stderr:gsub("\n$", "") end
+  return nil
+end
+
+local missing = missing_privilege()
+
+-- it(), but a visible SKIP where --bpf cannot run.
+local function bpf_it(name, fn)
+  it(name, function()
+    if missing then
+      print("SKIP: " .. missing)
+      pending(missing)
+      return
+    end
+    fn()
+  end)
+end
+
+local function sorted(list)
+  table.sort(list)
+  return list
+end
+
+-- What a run says, without what differs from run to run (pids, times,
+-- ports the kernel chose).
+local function facts(r)
+  local f = { bytes = {}, opens = {}, failed_opens = {}, execs = {}, exits = {}, spawns = {},
+              signals = {} }
+  local function add(t, k, n) t[k] = (t[k] or 0) + n end
+  local own_out = 0
+  for _, e in ipairs(r.events) do
+    if e.bytes and (e.type == "read" or e.type == "write" or e.type == "send" or
+                    e.type == "recv") then
+      -- each run has stdout and stderr of its own: files in its own
+      -- directory, or pipe:[N]
+      local name = tostring(e.filename or e.peer or ""):gsub(":%d+$", ":PORT")
+      name = name:gsub("^/.*/(std%a+)$", "%1")
+      if name == "stdout" then
+        -- what the programs print holds pids, whose digits vary
+        own_out = own_out + e.bytes
+      else
+        add(f.bytes, e.type .. " " .. tostring(e.target) .. " " .. name:gsub("%[%d+%]", "[N]"), e.bytes)
+      end
+    elseif e.type == "open" then
+      f.opens[#f.opens + 1] = e.path .. (e.writable and " w" or " r")
+    elseif e.type == "open_failed" then
+      f.failed_opens[#f.failed_opens + 1] = tostring(e.path) .. " " .. tostring(e.errno)
+    elseif e.type == "exec" then
+      f.execs[#f.execs + 1] = e.program .. " " .. tostring(e.path) .. " " ..
+                              table.concat(e.argv or {}, " ")
+    elseif e.type == "exit" then
+      f.exits[#f.exits + 1] = (e.is_thread and "thread " or "process ") ..
+                              tostring(e.code) .. " " .. tostring(e.signal)
+    elseif e.type == "spawn_process" or e.type == "spawn_thread" then
+      add(f.spawns, e.type, 1)
+    elseif e.type == "signal" and e.signal ~= "SIGCHLD" then
+      -- SIGCHLDs of children that end close together merge, or not, as
+      -- the program runs: their count is no fact
+      add(f.signals, e.signal, 1)
+    end
+  end
+  sorted(f.opens)
+  sorted(f.failed_opens)
+  sorted(f.execs)
+  sorted(f.exits)
+  local s = r.summary
+  f.io, f.processes, f.threads, f.exit = {}, s.processes, s.threads, s.exit
+  for k, v in pairs(s.io) do f.io[k] = v end
+  f.io.files_written = f.io.files_written - own_out
+  f.connections = {}
+  for _, c in ipairs(s.connections or {}) do
+    local parts = {}
+    for k, v in pairs(c) do
+      if type(v) ~= "table" then
+        parts[#parts + 1] = k .. "=" .. tostring(v):gsub(":%d+$", ":PORT")
+      end
+    end
+    f.connections[#f.connections + 1] = table.concat(sorted(parts), ",")
+  end
+  sorted(f.connections)
+  return f
+end
+
+local function both(argv, opts)
+  local ptrace = h.trace(argv, opts)
+  local bpf_opts = {}
+  for k, v in pairs(opts or {}) do bpf_opts[k] = v end
+  bpf_opts.flags = { "--bpf" }
+  local bpf = h.trace(argv, bpf_opts)
+  assert.are.equal(ptrace.status, bpf.status, bpf.stderr)
+  assert.are.equal("bpf", bpf.summary.source.name)
+  assert.are.equal(0, bpf.summary.dropped)
+  return facts(ptrace), facts(bpf), ptrace, bpf
+end
+
+local function same(argv, opts)
+  local p, b = both(argv, opts)
+  assert.are.same(p, b)
+  return p, b
+end
+
+describe("--bpf gives the facts ptrace gives", function()
+  after_each(h.cleanup)
+
+  bpf_it("for every way of reading and writing a file (fileio)", function()
+    local dir = h.tmpdir()
+    local p = same({ h.prog("fileio"), dir })
+    assert.is_true(p.bytes["write file " .. h.realpath(dir) .. "/out.bin"] >= 1550)
+  end)
+
+  bpf_it("for a known number of calls (counts)", function()
+    local p = same({ h.prog("counts"), "5", "7" })
+    assert.are.equal(7, p.bytes["write other /dev/null"])
+  end)
+
+  bpf_it("for a tree of processes, their execs and exit statuses (proc_tree)", function()
+    local p = same({ h.prog("proc_tree") })
+    assert.are.equal(3, p.spawns.spawn_process)
+  end)
+
+  bpf_it("for a child process and a thread (spawn)", function()
+    local p = same({ h.prog("spawn") })
+    assert.are.equal(1, p.spawns.spawn_thread)
+  end)
+
+  bpf_it("for an exec from a thread that is not the leader (thread_exec)", function()
+    same({ h.prog("thread_exec") })
+  end)
+
+  bpf_it("for a TCP conversation between two threads, and its peers (tcp_loopback)", function()
+    local p = same({ h.prog("tcp_loopback") })
+    assert.is_true(#p.connections > 0)
+  end)
+
+  bpf_it("for one fd of each kind (fd_kinds)", function()
+    same({ h.prog("fd_kinds"), h.tmpdir() })
+  end)
+
+  bpf_it("for deaths by signal (killed_child)", function()
+    same({ h.prog("killed_child") })
+    same({ h.prog("killed_child"), "self" })
+  end)
+
+  bpf_it("for a pipeline", function()
+    local p = same({ "sh", "-c", "seq 1 2000 | sort -rn | wc -l > /dev/null; exit 4" })
+    assert.are.equal(4, p.exit.code)
+  end)
+
+  bpf_it("for tar", function()
+    local dir = h.tmpdir()
+    h.write_file(dir .. "/a.txt", string.rep("a", 5000))
+    h.write_file(dir .. "/b.txt", string.rep("b", 300))
+    same({ "tar", "-cf", dir .. "/out.tar", "-C", dir, "a.txt", "b.txt" })
+  end)
+end)
+
+describe("--bpf reads user strings", function()
+  after_each(h.cleanup)
+
+  -- uffd_path passes open() a path in a userfaultfd page nobody touched:
+  -- unreadable until the kernel's own copy faults it in. At the exit it
+  -- is there, and names the file.
+  bpf_it("at the syscall's exit, where the kernel has faulted their pages in", function()
+    local file = h.tmpdir() .. "/target"
+    h.write_file(file, "x")
+    local untraced = h.run({ h.prog("uffd_path"), file })
+    if untraced.status == 77 then return pending(untraced.stderr:gsub("\n$", "")) end
+    local r = h.trace({ h.prog("uffd_path"), file }, { flags = { "--bpf" } })
+    assert.are.equal(7, r.status, r.stderr)
+    local open = h.one(r.events, "open", { path = file })
+    assert.are.equal(file, open.requested)
+    assert.is_nil(open.requested_error)
+  end)
+end)
+
+describe("--bpf refuses what needs a stopped task", function()
+  after_each(h.cleanup)
+
+  bpf_it("an enter: hook, before anything runs, saying to drop --bpf", function()
+    local dir = h.tmpdir()
+    local script = dir .. "/enter.lua"
+    h.write_file(script, 'local c = require "compendium"\n' ..
+                         'c.on("enter:openat", function(e) end)\n')
+    local marker = dir .. "/ran"
+    local r = h.run({ h.bin(), "--bpf", "-s", script, "--", "touch", marker })
+    assert.are.equal(2, r.status)
+    assert.is_truthy(r.stderr:find("drop --bpf", 1, true), r.stderr)
+    assert.is_false(h.exists(marker))
+  end)
+
+  bpf_it("c.inject, saying to drop --bpf", function()
+    local dir = h.tmpdir()
+    local script = dir .. "/inject.lua"
+    h.write_file(script, 'local c = require "compendium"\n' ..
+                         'local deny = c.inject("EACCES")\n')
+    local r = h.run({ h.bin(), "--bpf", "-s", script, "--", "true" })
+    assert.are.equal(2, r.status, r.stderr)
+    assert.is_truthy(r.stderr:find("drop --bpf", 1, true), r.stderr)
+  end)
+end)
+
+describe("--bpf --pid", function()
+  after_each(h.cleanup)
+
+  local function state_of(pid)
+    local stat = h.read_file("/proc/" .. pid .. "/stat")
+    return stat and stat:match("%) (%a)")
+  end
+
+  bpf_it("never stops a process in a tight syscall loop, and leaves it running", function()
+    local target = h.spawn({ h.prog("syscall_loop") })
+    assert.is_truthy(h.wait_for(function() return target:stdout():find("ready") end, 10))
+    local tracer = h.spawn({ h.bin(), "--bpf", "--pid", tostring(target.pid), "--json",
+                             h.tmpdir() .. "/attach.jsonl" })
+    -- Sampled while it is traced: a ptrace attach would show 't' here.
+    local states = {}
+    assert.is_truthy(h.wait_for(function() return tracer:stderr():find("attached") end, 10),
+                     tracer:stderr())
+    for _ = 1, 50 do
+      states[#states + 1] = state_of(target.pid)
+      h.sleep(0.01)
+    end
+    h.kill(tracer.pid, h.SIGINT)
+    local t = tracer:wait()
+    assert.are.equal(0, t.status, t.stderr)
+    for _, s in ipairs(states) do assert.are_not.equal("t", s) end
+    for _, s in ipairs(states) do assert.are_not.equal("T", s) end
+    -- Detached: it runs on, and ends as it would have.
+    assert.is_truthy(state_of(target.pid))
+    h.sleep(0.1)
+    assert.are_not.equal("t", state_of(target.pid))
+    h.kill(target.pid, h.SIGTERM)
+    local r = target:wait()
+    assert.are.equal(0, r.status)
+    assert.is_truthy(r.stdout:match("writes (%d+)"))
+  end)
+end)
+
+describe("--bpf ring buffer overflow", function()
+  after_each(h.cleanup)
+
+  bpf_it("is counted in the JSON and said in the summary", function()
+    local r = h.trace({ h.prog("counts"), "2000", "20000" },
+                      { flags = { "--bpf" }, env = { COMPENDIUM_BPF_RINGBUF = "4096" } })
+    assert.are.equal(0, r.status, r.stderr)
+    assert.is_true(r.summary.dropped > 0)
+    assert.is_true(r.summary.dropped_ebpf > 0)
+    assert.is_truthy(r.stderr:find("Dropped: " .. r.summary.dropped, 1, true), r.stderr)
+  end)
+
+  bpf_it("has a size that must be a power of two", function()
+    local r = h.run({ h.bin(), "--bpf", "--", "true" }, { env = { COMPENDIUM_BPF_RINGBUF = "5000" } })
+    assert.are_not.equal(0, r.status)
+    assert.is_truthy(h.one_line_error(r.stderr))
+  end)
+end)
