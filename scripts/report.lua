@@ -221,7 +221,7 @@ local function cards(s)
                         note = describe.latency(s.scheduler) }
     list[#list + 1] = { id = "block-io", label = "Block I/O", value = count(b.count, "request", "requests"),
                         note = format("%s read, %s written", bytes(b.bytes_read), bytes(b.bytes_written)),
-                        list = json.array { describe.latency(b) } }
+                        list = json.array { describe.latency(b), unpack(describe.block_ops(b)) } }
   end
   return list
 end

@@ -507,3 +507,57 @@ test("category and type chips agree both ways", async () => {
   await page.close();
   assert.deepEqual(problems, []);
 });
+
+// The terminal's byte format ("1.7 KB"), 1024-based, as an independent
+// reader of the JSON events writes it.
+function byteText(n) {
+  if (n < 1024) return n + " B";
+  if (n < 1048576) return (n / 1024).toFixed(1) + " KB";
+  if (n < 1073741824) return (n / 1048576).toFixed(1) + " MB";
+  return (n / 1073741824).toFixed(1) + " GB";
+}
+
+// kernel_books writes and reads back a file with O_DIRECT, fsyncs (a cache
+// flush) and removes it (discards, on a file system mounted with discard).
+test("--ebpf: the Block I/O card names each kind of request the events hold", async (t) => {
+  // O_DIRECT and the block layer need a block device: the build tree's
+  const dir = fs.mkdtempSync(path.join(PROGS, "compendium-browser-bdev-"));
+  try {
+    const fsType = execFileSync("stat", ["-f", "-c", "%T", dir], { encoding: "utf8" }).trim();
+    if (fsType === "tmpfs" || fsType === "ramfs") return t.skip(`the build tree is on ${fsType}`);
+    let probe;
+    try {
+      probe = execFileSync(COMPENDIUM, ["--ebpf", "-o", "/dev/null", "--", "true"],
+        { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] });
+    } catch (err) {
+      return t.skip(`--ebpf is not permitted: ${String(err.stderr).trim()}`);
+    }
+    if (/going on without/.test(probe)) return t.skip("--ebpf is not permitted");
+    const report = path.join(work, "block.html"), jsonPath = path.join(work, "block.jsonl");
+    execFileSync(COMPENDIUM, ["--ebpf", "--report", report, "--json", jsonPath, "--",
+      path.join(PROGS, "kernel_books"), dir, "10", "3"], { stdio: ["ignore", "ignore", "pipe"], timeout: 60000 });
+    const byOp = {};
+    for (const line of fs.readFileSync(jsonPath, "utf8").trim().split("\n")) {
+      const e = JSON.parse(line);
+      if (e.type !== "block_io") continue;
+      const k = byOp[e.op] || (byOp[e.op] = { count: 0, bytes: 0 });
+      k.count++;
+      k.bytes += e.bytes;
+    }
+    assert.ok(byOp.read && byOp.write, JSON.stringify(byOp));
+    const page = await open(report);
+    assert.equal(await page.textContent("#card-block-io .note"),
+      `${byteText(byOp.read.bytes)} read, ${byteText(byOp.write.bytes)} written`);
+    // the requests that moved no data, each named, with its bytes and count
+    const want = Object.entries(byOp).filter(([op]) => !["read", "write", "zone-append"].includes(op))
+      .map(([op, k]) => (k.bytes > 0 ? `${op} ${byteText(k.bytes)} (${k.count})` : `${op} ${k.count}`));
+    const items = await page.$$eval("#card-block-io li", (lis) => lis.map((li) => li.textContent));
+    assert.match(items[0], /^total /); // the latencies
+    assert.deepEqual(items.slice(1).sort(), want.sort());
+    await page.close();
+    assert.deepEqual(problems, []);
+    if (want.length === 0) t.skip("the device took no flush and the file system issued no discards");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
