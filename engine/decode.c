@@ -60,7 +60,7 @@ static void put_flags(struct text *t, uint64_t flags, const struct xlat *set)
     size_t count = set->count;
     int first = t->len == 0;
     for (size_t i = 0; i < count; i++) {
-        if ((flags & names[i].value) != names[i].value)
+        if (names[i].value == 0 || (flags & names[i].value) != names[i].value)
             continue;
         if (!first)
             text_put(t, "|", 1);
@@ -75,25 +75,17 @@ static void put_flags(struct text *t, uint64_t flags, const struct xlat *set)
     }
 }
 
-#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
-
 size_t decode_open_flags(uint64_t flags, char *buf, size_t cap)
 {
-    static const char *const access_names[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
     struct text t = text_start(buf, cap);
-    text_str(&t, access_names[flags & 3]);
+    text_str(&t, xlat_name(&xlat_open_access, flags & 3));
     put_flags(&t, flags & ~(uint64_t)3, &xlat_open_flags);
     return t.len;
 }
 
 size_t decode_mmap_prot(uint64_t prot, char *buf, size_t cap)
 {
-    struct text t = text_start(buf, cap);
-    if (prot == 0)
-        text_str(&t, "PROT_NONE");
-    else
-        put_flags(&t, prot, &xlat_mmap_prot);
-    return t.len;
+    return xlat_format_flags(&xlat_mmap_prot, prot, buf, cap);
 }
 
 /* The low bits hold the mapping type, a value rather than flags. */
@@ -112,14 +104,11 @@ static void put_huge_size(struct text *t, unsigned shift)
 
 size_t decode_mmap_flags(uint64_t flags, char *buf, size_t cap)
 {
-    static const char *const type_names[] = {[0x1] = "MAP_SHARED",
-                                             [0x2] = "MAP_PRIVATE",
-                                             [0x3] = "MAP_SHARED_VALIDATE",
-                                             [0x8] = "MAP_DROPPABLE"};
     struct text t = text_start(buf, cap);
     uint64_t type = flags & MAP_TYPE_BITS;
-    if (type < COUNT(type_names) && type_names[type])
-        text_str(&t, type_names[type]);
+    const char *type_name = xlat_name(&xlat_mmap_types, type);
+    if (type_name)
+        text_str(&t, type_name);
     else
         text_printf(&t, "%#llx", (unsigned long long)type);
     uint64_t rest = flags & ~(uint64_t)MAP_TYPE_BITS;

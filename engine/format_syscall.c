@@ -43,7 +43,6 @@
 #define NR_EPOLL_CTL 233
 #define NR_MAP_SHADOW_STACK 453
 
-#define AT_FDCWD_VALUE (-100)
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 /* Kinds whose memory the i386 ABI lays out otherwise. */
 #define I386_LAYOUT_DIFFERS "TGH1EVj89@&%"
@@ -1040,12 +1039,14 @@ static void put_arg(struct line *l, const cmp_event *ev, int i, char kind, struc
     case 'd':
         line_printf(l, "%d", (int)(int32_t)v);
         break;
-    case 'D':
-        if ((int32_t)v == AT_FDCWD_VALUE)
-            line_str(l, "AT_FDCWD");
+    case 'D': {
+        const char *special = xlat_name(&xlat_dirfds, (uint64_t)(int64_t)(int32_t)v);
+        if (special)
+            line_str(l, special);
         else
             line_printf(l, "%d", (int)(int32_t)v);
         break;
+    }
     case 'p': {
         const cmp_str *known = st->paths_seen == 0   ? &ev->path
                                : st->paths_seen == 1 ? &ev->path2

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +29,7 @@
 #include "syscall_table.h"
 #include "tracee_mem.h"
 #include "xalloc.h"
+#include "xlat.h"
 
 #define BATCH 1024
 #define BAD_SHOWN 5
@@ -392,126 +392,12 @@ bool strace_log_looks(const char *bytes, size_t len)
 
 /* ---- arguments ---------------------------------------------------------------- */
 
-struct sym {
-    const char *name;
-    uint64_t value;
-};
-
-#define SYM(x)                                                                                     \
-    {                                                                                              \
-#x, (uint64_t)(x)                                                                          \
-    }
-static const struct sym flag_syms[] = {
-    SYM(O_RDONLY),
-    SYM(O_WRONLY),
-    SYM(O_RDWR),
-    SYM(O_CREAT),
-    SYM(O_EXCL),
-    SYM(O_NOCTTY),
-    SYM(O_TRUNC),
-    SYM(O_APPEND),
-    SYM(O_NONBLOCK),
-    SYM(O_DSYNC),
-    SYM(O_SYNC),
-    SYM(O_DIRECTORY),
-    SYM(O_NOFOLLOW),
-    SYM(O_CLOEXEC),
-    SYM(O_PATH),
-    SYM(O_TMPFILE),
-    SYM(O_NOATIME),
-    SYM(O_DIRECT),
-    {"O_LARGEFILE", 0},
-    SYM(CLONE_VM),
-    SYM(CLONE_FS),
-    SYM(CLONE_FILES),
-    SYM(CLONE_SIGHAND),
-    SYM(CLONE_PIDFD),
-    SYM(CLONE_PTRACE),
-    SYM(CLONE_VFORK),
-    SYM(CLONE_PARENT),
-    SYM(CLONE_THREAD),
-    SYM(CLONE_NEWNS),
-    SYM(CLONE_SYSVSEM),
-    SYM(CLONE_SETTLS),
-    SYM(CLONE_PARENT_SETTID),
-    SYM(CLONE_CHILD_CLEARTID),
-    SYM(CLONE_DETACHED),
-    SYM(CLONE_UNTRACED),
-    SYM(CLONE_CHILD_SETTID),
-    SYM(CLONE_NEWCGROUP),
-    SYM(CLONE_NEWUTS),
-    SYM(CLONE_NEWIPC),
-    SYM(CLONE_NEWUSER),
-    SYM(CLONE_NEWPID),
-    SYM(CLONE_NEWNET),
-    SYM(CLONE_IO),
-    SYM(CLONE_CLEAR_SIGHAND),
-    SYM(CLONE_INTO_CGROUP),
-    SYM(PROT_NONE),
-    SYM(PROT_READ),
-    SYM(PROT_WRITE),
-    SYM(PROT_EXEC),
-    SYM(MAP_SHARED),
-    SYM(MAP_PRIVATE),
-    SYM(MAP_FIXED),
-    SYM(MAP_ANONYMOUS),
-    SYM(MAP_DENYWRITE),
-    SYM(MAP_NORESERVE),
-    SYM(MAP_STACK),
-    SYM(MAP_GROWSDOWN),
-    SYM(MAP_POPULATE),
-    SYM(MAP_FIXED_NOREPLACE),
-    SYM(MAP_SHARED_VALIDATE),
-    SYM(AF_UNIX),
-    SYM(AF_INET),
-    SYM(AF_INET6),
-    SYM(AF_NETLINK),
-    SYM(AF_PACKET),
-    SYM(AF_UNSPEC),
-    SYM(SOCK_STREAM),
-    SYM(SOCK_DGRAM),
-    SYM(SOCK_RAW),
-    SYM(SOCK_SEQPACKET),
-    SYM(SOCK_CLOEXEC),
-    SYM(SOCK_NONBLOCK),
-    SYM(IPPROTO_IP),
-    SYM(IPPROTO_TCP),
-    SYM(IPPROTO_UDP),
-    SYM(MSG_OOB),
-    SYM(MSG_PEEK),
-    SYM(MSG_DONTROUTE),
-    SYM(MSG_TRUNC),
-    SYM(MSG_DONTWAIT),
-    SYM(MSG_EOR),
-    SYM(MSG_WAITALL),
-    SYM(MSG_CONFIRM),
-    SYM(MSG_NOSIGNAL),
-    SYM(MSG_MORE),
-    SYM(MSG_WAITFORONE),
-    SYM(MSG_FASTOPEN),
-    SYM(MSG_CMSG_CLOEXEC),
-    {"AT_FDCWD", (uint64_t)(int64_t)AT_FDCWD},
-    /* fcntl's commands: F_DUPFD is 0, so a command not read as a number
-     * would be taken for a dup (see apply_call) */
-    SYM(F_DUPFD),
-    SYM(F_DUPFD_CLOEXEC),
-    SYM(F_GETFD),
-    SYM(F_SETFD),
-    SYM(F_GETFL),
-    SYM(F_SETFL),
-    SYM(F_GETLK),
-    SYM(F_SETLK),
-    SYM(F_SETLKW),
-    SYM(F_GETOWN),
-    SYM(F_SETOWN),
-    SYM(FD_CLOEXEC),
-    SYM(CLOSE_RANGE_UNSHARE),
-    SYM(CLOSE_RANGE_CLOEXEC),
-};
-
 /* A number or an OR of names (strace's FLAG|FLAG|0x4, SIGCHLD too); false
- * when a part is neither. */
-static bool parse_value(const char *p, size_t len, uint64_t *out)
+ * when a part is neither. The names are the raw-line formatter's own (xlat),
+ * so what compendium prints reads back, and their values are the kernel's:
+ * O_LARGEFILE is 0100000 as in the register, not glibc's 0 for x86-64, so a
+ * record made from a log holds what a live trace of the call would. */
+bool strace_parse_value(const char *p, size_t len, uint64_t *out)
 {
     uint64_t v = 0;
     const char *end = p + len;
@@ -530,16 +416,13 @@ static bool parse_value(const char *p, size_t len, uint64_t *out)
             buf[0] == '-' ? (unsigned long long)strtoll(buf, &stop, 0) : strtoull(buf, &stop, 0);
         if (stop != buf && *stop == '\0' && errno == 0) {
             v |= num;
-        } else if (!isupper((unsigned char)buf[0])) {
+        } else if (!isupper((unsigned char)buf[0]) && buf[0] != '_') { /* __WALL is a name */
             return false; /* a string, a struct, a pointer's text: no name */
         } else {
-            bool found = false;
-            for (size_t i = 0; i < sizeof(flag_syms) / sizeof(flag_syms[0]); i++)
-                if (strcmp(flag_syms[i].name, buf) == 0) {
-                    v |= flag_syms[i].value;
-                    found = true;
-                    break;
-                }
+            uint64_t named;
+            bool found = xlat_value_any(buf, n, &named);
+            if (found)
+                v |= named;
             int sig = found || n < 4 || memcmp(buf, "SIG", 3) ? 0 : signal_number(buf, n);
             if (sig)
                 v |= (uint64_t)sig;
@@ -759,7 +642,7 @@ static uint64_t spawn_flags(int32_t nr, const char *args, size_t len)
         p = next_arg(p, end, &a, &n);
         if (starts(s, end, "flags=") || starts(s, end, "{flags=")) {
             uint64_t v;
-            if (parse_value(a, n, &v))
+            if (strace_parse_value(a, n, &v))
                 return v;
         }
         if (nr == 435)
@@ -876,7 +759,7 @@ static bool wrapped_number(const char *a, size_t n, const char *fn, uint64_t *v)
     size_t fl = strlen(fn);
     if (n < fl + 3 || memcmp(a, fn, fl) != 0 || a[fl] != '(' || a[n - 1] != ')')
         return false;
-    return parse_value(a + fl + 1, n - fl - 2, v);
+    return strace_parse_value(a + fl + 1, n - fl - 2, v);
 }
 
 /* strace's decoded socket address ({sa_family=AF_INET, sin_port=htons(80),
@@ -892,7 +775,7 @@ uint32_t strace_parse_sockaddr(const char *a, size_t n, uint8_t *out)
     const char *fam = field(p, end, "sa_family", &fl);
     uint64_t family, port;
     char text[INET6_ADDRSTRLEN + 1];
-    if (!fam || !parse_value(fam, fl, &family))
+    if (!fam || !strace_parse_value(fam, fl, &family))
         return 0;
     if (family == AF_INET) {
         struct sockaddr_in sin = {.sin_family = AF_INET};
@@ -920,7 +803,7 @@ uint32_t strace_parse_sockaddr(const char *a, size_t n, uint8_t *out)
         sin6.sin6_port = htons((uint16_t)port);
         uint64_t scope;
         const char *sc = field(p, end, "sin6_scope_id", &pl);
-        if (sc && parse_value(sc, pl, &scope))
+        if (sc && strace_parse_value(sc, pl, &scope))
             sin6.sin6_scope_id = (uint32_t)scope;
         memcpy(out, &sin6, sizeof(sin6));
         return sizeof(sin6);
@@ -950,7 +833,7 @@ uint32_t strace_parse_sockaddr(const char *a, size_t n, uint8_t *out)
 static bool parse_fd(const char *a, size_t n, struct syscall_payloads *cap, uint64_t *out)
 {
     const char *lt = memchr(a, '<', n);
-    if (!parse_value(a, lt ? (size_t)(lt - a) : n, out))
+    if (!strace_parse_value(a, lt ? (size_t)(lt - a) : n, out))
         return false;
     if (lt && a[n - 1] == '>')
         sl.annotated = true;
@@ -1049,7 +932,7 @@ static void mmsg_bytes(struct syscall_payloads *cap, const char *a, size_t n, in
         p = next_arg(p, end, &m, &ml);
         uint64_t v;
         const char *len = ml > 2 && *m == '{' ? field(m + 1, m + ml - 1, "msg_len", &vl) : NULL;
-        if (!len || !parse_value(len, vl, &v))
+        if (!len || !strace_parse_value(len, vl, &v))
             break;
         total += v;
         seen++;
@@ -1186,7 +1069,7 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
             }
         } else if (kind == 's' || kind == 'b' || kind == 'B') {
             /* a string or buffer: what it held is not a fact the state uses */
-        } else if (parse_value(a, n, &v)) {
+        } else if (strace_parse_value(a, n, &v)) {
             c->args[i] = v;
         } else if (kind == 'f') {
             c->args[i] = (uint64_t)-1; /* no command the state acts on */
@@ -1201,7 +1084,7 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
     if (known && l->ret_len) {
         const char *lt = memchr(l->ret, '<', l->ret_len);
         uint64_t v;
-        if (!parse_value(l->ret, lt ? (size_t)(lt - l->ret) : l->ret_len, &v)) {
+        if (!strace_parse_value(l->ret, lt ? (size_t)(lt - l->ret) : l->ret_len, &v)) {
             free(prog.argv);
             return false;
         }

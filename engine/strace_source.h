@@ -66,4 +66,9 @@ void strace_parse_line(const char *line, size_t len, struct strace_line *out);
  * sockaddr bytes into out (128 bytes); their length, 0 for anything else. */
 uint32_t strace_parse_sockaddr(const char *text, size_t len, uint8_t *out);
 
+/* An argument as a number: decimal, hex, octal, or names and numbers
+ * joined by '|' (O_RDONLY|O_CLOEXEC, CLONE_VM|SIGCHLD); false for other
+ * text. */
+bool strace_parse_value(const char *text, size_t len, uint64_t *out);
+
 #endif

@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/futex.h>
 #include <linux/stat.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "event.h"
+#include "xalloc.h"
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 #define SET(id, table) const struct xlat id = {#table, table, COUNT(table)}
@@ -38,6 +43,7 @@ static const struct xlat_entry open_flags[] = {
 SET(xlat_open_flags, open_flags);
 
 static const struct xlat_entry mmap_prot[] = {
+    {0, "PROT_NONE"},
     {0x1, "PROT_READ"},
     {0x2, "PROT_WRITE"},
     {0x4, "PROT_EXEC"},
@@ -205,6 +211,12 @@ static const struct xlat_entry fd_flags[] = {
     X(FD_CLOEXEC),
 };
 SET(xlat_fd_flags, fd_flags);
+
+static const struct xlat_entry close_range_flags[] = {
+    X(CLOSE_RANGE_UNSHARE),
+    X(CLOSE_RANGE_CLOEXEC),
+};
+SET(xlat_close_range_flags, close_range_flags);
 
 static const struct xlat_entry whence[] = {
     X(SEEK_SET), X(SEEK_CUR), X(SEEK_END), X(SEEK_DATA), X(SEEK_HOLE),
@@ -401,6 +413,42 @@ static const struct xlat_entry prctl_options[] = {
 };
 SET(xlat_prctl_options, prctl_options);
 
+static const struct xlat_entry open_access[] = {
+    X(O_RDONLY),
+    X(O_WRONLY),
+    X(O_RDWR),
+    X(O_ACCMODE),
+};
+SET(xlat_open_access, open_access);
+
+static const struct xlat_entry mmap_types[] = {
+    X(MAP_SHARED),
+    X(MAP_PRIVATE),
+    X(MAP_SHARED_VALIDATE),
+    {0x08, "MAP_DROPPABLE"},
+};
+SET(xlat_mmap_types, mmap_types);
+
+/* As the 64-bit register holds the int: sign-extended. */
+static const struct xlat_entry dirfds[] = {
+    X(AT_FDCWD),
+};
+SET(xlat_dirfds, dirfds);
+
+const struct xlat *const xlat_sets[] = {
+    &xlat_open_flags,        &xlat_mmap_prot,       &xlat_mmap_flags,      &xlat_clone_flags,
+    &xlat_at_flags,          &xlat_faccessat_flags, &xlat_statx_mask,      &xlat_statx_attrs,
+    &xlat_access_modes,      &xlat_sock_type_flags, &xlat_sigaction_flags, &xlat_wait_options,
+    &xlat_getrandom_flags,   &xlat_poll_events,     &xlat_msg_flags,       &xlat_fd_flags,
+    &xlat_close_range_flags, &xlat_whence,          &xlat_fcntl_cmds,      &xlat_ioctl_cmds,
+    &xlat_address_families,  &xlat_socket_types,    &xlat_futex_ops,       &xlat_sigprocmask_how,
+    &xlat_rlimit_resources,  &xlat_clock_ids,       &xlat_fadvise_advice,  &xlat_ip_protocols,
+    &xlat_netlink_protocols, &xlat_socket_levels,   &xlat_sockopt_names,   &xlat_tcp_options,
+    &xlat_arch_prctl_cmds,   &xlat_epoll_ctl_cmds,  &xlat_madvise_advice,  &xlat_prctl_options,
+    &xlat_open_access,       &xlat_mmap_types,      &xlat_dirfds,
+};
+const size_t xlat_set_count = COUNT(xlat_sets);
+
 /* ---- lookups ----------------------------------------------------------------- */
 
 const char *xlat_name(const struct xlat *x, uint64_t v)
@@ -421,6 +469,68 @@ bool xlat_value(const struct xlat *x, const char *name, size_t len, uint64_t *v)
         }
     }
     return false;
+}
+
+/* Every name of every set, sorted, for xlat_value_any: a log's reader
+ * looks a name up for each argument it reads. */
+struct indexed {
+    const char *name;
+    size_t len;
+    size_t order; /* where it comes in xlat_sets: of equal names, the first wins */
+    uint64_t value;
+};
+static struct indexed *index_of;
+static size_t index_count;
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+
+static int compare_names(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c)
+        return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+static int compare_indexed(const void *pa, const void *pb)
+{
+    const struct indexed *a = pa, *b = pb;
+    int c = compare_names(a->name, a->len, b->name, b->len);
+    if (c)
+        return c;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static void index_make(void)
+{
+    size_t total = 0;
+    for (size_t s = 0; s < xlat_set_count; s++)
+        total += xlat_sets[s]->count;
+    index_of = xcalloc(total, sizeof(*index_of));
+    for (size_t s = 0; s < xlat_set_count; s++)
+        for (size_t i = 0; i < xlat_sets[s]->count; i++) {
+            const struct xlat_entry *e = &xlat_sets[s]->entries[i];
+            index_of[index_count] =
+                (struct indexed){e->name, strlen(e->name), index_count, e->value};
+            index_count++;
+        }
+    qsort(index_of, index_count, sizeof(*index_of), compare_indexed);
+}
+
+bool xlat_value_any(const char *name, size_t len, uint64_t *v)
+{
+    pthread_once(&index_once, index_make);
+    size_t lo = 0, hi = index_count;
+    while (lo < hi) { /* the first entry not below name */
+        size_t mid = lo + (hi - lo) / 2;
+        if (compare_names(index_of[mid].name, index_of[mid].len, name, len) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == index_count || compare_names(index_of[lo].name, index_of[lo].len, name, len))
+        return false;
+    *v = index_of[lo].value;
+    return true;
 }
 
 static void put(char *buf, size_t cap, size_t *len, const char *s, size_t n)
@@ -664,11 +774,6 @@ int32_t xlat_errno_by_text(const char *text, size_t len)
 
 /* ---- signal sets --------------------------------------------------------------- */
 
-static const char *const sigset_names[] = {
-    NULL,   "HUP",  "INT",  "QUIT", "ILL",    "TRAP",   "ABRT",  "BUS",  "FPE",  "KILL", "USR1",
-    "SEGV", "USR2", "PIPE", "ALRM", "TERM",   "STKFLT", "CHLD",  "CONT", "STOP", "TSTP", "TTIN",
-    "TTOU", "URG",  "XCPU", "XFSZ", "VTALRM", "PROF",   "WINCH", "IO",   "PWR",  "SYS",
-};
 /* strace counts the realtime signals from the kernel's first, 32. */
 #define SIGRT_FIRST 32
 #define SIGSET_LAST 64
@@ -677,8 +782,8 @@ const char *xlat_sigset_name(int sig, char *buf, size_t cap)
 {
     if (sig <= 0 || sig > SIGSET_LAST)
         return NULL;
-    if (sig < SIGRT_FIRST)
-        return sigset_names[sig];
+    if (sig < SIGRT_FIRST) /* the signal's own name, without its SIG */
+        return cmp_signal_name(sig) + 3;
     if (sig == SIGRT_FIRST)
         return "RTMIN";
     snprintf(buf, cap, "RT_%d", sig - SIGRT_FIRST);

@@ -39,6 +39,8 @@ extern const struct xlat xlat_poll_events;     /* POLLIN|POLLOUT|... */
 extern const struct xlat xlat_msg_flags;       /* MSG_NOSIGNAL|MSG_DONTWAIT|... */
 extern const struct xlat xlat_fd_flags;        /* FD_CLOEXEC */
 
+extern const struct xlat xlat_close_range_flags; /* CLOSE_RANGE_UNSHARE|... */
+
 /* Value sets: one name per value. */
 extern const struct xlat xlat_whence;            /* SEEK_SET, ... */
 extern const struct xlat xlat_fcntl_cmds;        /* F_GETFD, ... */
@@ -59,12 +61,22 @@ extern const struct xlat xlat_arch_prctl_cmds;   /* ARCH_SET_FS, ... */
 extern const struct xlat xlat_epoll_ctl_cmds;    /* EPOLL_CTL_ADD, ... */
 extern const struct xlat xlat_madvise_advice;    /* MADV_* */
 extern const struct xlat xlat_prctl_options;     /* PR_* */
+extern const struct xlat xlat_open_access;       /* O_RDONLY, ...: open's low two bits */
+extern const struct xlat xlat_mmap_types;        /* MAP_PRIVATE, ...: mmap's low four bits */
+extern const struct xlat xlat_dirfds;            /* AT_FDCWD: the dirfd that is no fd */
+
+/* Every set above, for a reader that does not know which set a name
+ * comes from. A name means the same value in every set it is in. */
+extern const struct xlat *const xlat_sets[];
+extern const size_t xlat_set_count;
 
 /* The name of value v in a value set, NULL when it has none. */
 const char *xlat_name(const struct xlat *x, uint64_t v);
 /* The value of the first len bytes of name; false when the set has no
  * such name. */
 bool xlat_value(const struct xlat *x, const char *name, size_t len, uint64_t *v);
+/* The same in every set at once (a sorted index, made on first use). */
+bool xlat_value_any(const char *name, size_t len, uint64_t *v);
 
 /* v as flags: the names that apply joined by '|', then what is left in hex;
  * 0 as the set's name for 0 if it has one, else "0". snprintf-style: the
