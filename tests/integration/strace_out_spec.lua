@@ -64,7 +64,7 @@ local WORKLOADS = {
   { name = "tests/progs/fileio", argv = function(dir) return { h.prog("fileio"), dir } end },
   { name = "tests/progs/spawn (a child and a thread)", argv = function() return { h.prog("spawn") } end },
   { name = "tests/progs/threads_loop (two threads)",
-    argv = function(dir) return { h.prog("threads_loop"), dir .. "/ticks", "0.3" } end },
+    argv = function(dir) return { h.prog("threads_loop"), dir .. "/ticks", "0" } end },
   { name = "tests/progs/tcp_loopback", argv = function() return { h.prog("tcp_loopback") } end },
   { name = "tests/progs/killed_child", argv = function() return { h.prog("killed_child") } end },
   { name = "tests/progs/killed_child self", status = 143,
@@ -150,6 +150,21 @@ describe("--strace-out lines", function()
     assert.is_truthy(fd, r.log)
     assert.is_truthy(r.log:find("write(" .. fd .. "<" .. real .. "/out.bin>, ", 1, true), r.log)
     assert.is_truthy(r.log:find("\nexit_group(0)", 1, true) or r.log:find(" exit_group%(0%) += %?\n"), r.log)
+  end)
+
+  it("name pipe2's fds as -yy does, in the log and on -v -yy lines", function()
+    local dir = h.tmpdir()
+    local r = round_trip({ h.prog("spawn") }, dir)
+    local pat = "pipe2%(%[(%d+)<pipe:%[(%d+)%]>, (%d+)<pipe:%[(%d+)%]>%], O_CLOEXEC%) += 0"
+    local a, ia, b, ib = r.log:match(pat)
+    assert.is_truthy(a, r.log)
+    assert.are.equal(ia, ib)
+    assert.are_not.equal(a, b)
+    -- the pipe's write end, named the same where the thread writes "hello"
+    assert.is_truthy(r.log:find("write(" .. b .. "<pipe:[" .. ia .. "]>, \"hello\", 5)", 1, true), r.log)
+    local v = h.run({ h.bin(), "-v", "-yy", "--", h.prog("spawn") })
+    assert.are.equal(0, v.status, v.stderr)
+    assert.is_truthy(v.stderr:find(pat), v.stderr)
   end)
 
   -- Every split pair in order, each with another task's line between its
