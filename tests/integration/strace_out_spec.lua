@@ -105,9 +105,11 @@ describe("--strace-out read back with --replay", function()
         local list = {}
         for _, e in ipairs(events) do
           if e.dur_ns and (e.type == "read" or e.type == "write" or e.type == "open") then
-            list[#list + 1] = { e.tid, e.type, s.wall_start_ns + (e.ts_ns - s.start_ns), e.dur_ns }
+            list[#list + 1] = { e.tid, e.type, s.wall_start_ns + (e.ts_ns - s.start_ns), e.dur_ns, #list }
           end
         end
+        -- by task, in each its own order (tasks' events a microsecond apart may swap)
+        table.sort(list, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[5] < y[5]) end)
         return list
       end
       local a, b = io(r.live_events, ls), io(r.replay_events, rs)
@@ -161,7 +163,8 @@ describe("--strace-out lines", function()
     assert.are.equal(ia, ib)
     assert.are_not.equal(a, b)
     -- the pipe's write end, named the same where the thread writes "hello"
-    assert.is_truthy(r.log:find("write(" .. b .. "<pipe:[" .. ia .. "]>, \"hello\", 5)", 1, true), r.log)
+    -- (the call whole or its first half)
+    assert.is_truthy(r.log:find("write(" .. b .. "<pipe:[" .. ia .. "]>, \"hello\", 5", 1, true), r.log)
     local v = h.run({ h.bin(), "-v", "-yy", "--", h.prog("spawn") })
     assert.are.equal(0, v.status, v.stderr)
     assert.is_truthy(v.stderr:find(pat), v.stderr)
