@@ -34,6 +34,8 @@ static const char usage_text[] =
     "      --max-report-events N  keep at most N events in the report (75000)\n"
     "      --perfetto FILE    write a Perfetto trace (.pftrace) to FILE, for\n"
     "                         ui.perfetto.dev\n"
+    "      --strace-out FILE  write the syscalls to FILE as strace -f -ttt -T -yy\n"
+    "                         would (stops at every syscall, as -v does)\n"
     "      --junit FILE       write the scripts' checks as JUnit XML to FILE\n"
     "      --otel [URL]       send a span per process to an OpenTelemetry collector\n"
     "                         (OTLP/HTTP; URL: http://... or https://..., else\n"
@@ -162,10 +164,15 @@ static enum cli_result check_outputs_differ(const struct cli_options *o)
 {
     const struct {
         const char *flag, *path;
-    } outs[] = {{"-o", o->output_path},       {"--json", o->json_path},
-                {"--report", o->report_path}, {"--perfetto", o->perfetto_path},
-                {"--junit", o->junit_path},   {"--record", o->record_path},
-                {"--replay", o->replay_path}, {"--diff", o->diff_paths[0]},
+    } outs[] = {{"-o", o->output_path},
+                {"--json", o->json_path},
+                {"--report", o->report_path},
+                {"--perfetto", o->perfetto_path},
+                {"--strace-out", o->strace_out_path},
+                {"--junit", o->junit_path},
+                {"--record", o->record_path},
+                {"--replay", o->replay_path},
+                {"--diff", o->diff_paths[0]},
                 {"--diff", o->diff_paths[1]}};
     size_t n = sizeof(outs) / sizeof(outs[0]);
     for (size_t i = 0; i < n; i++)
@@ -207,7 +214,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         OPT_PERFETTO,
         OPT_STRING_LIMIT,
         OPT_DIFF,
-        OPT_BPF
+        OPT_BPF,
+        OPT_STRACE_OUT
     };
     static const struct option longopts[] = {
         {"pid", required_argument, NULL, 'p'},
@@ -217,6 +225,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
         {"report", required_argument, NULL, OPT_REPORT},
         {"max-report-events", required_argument, NULL, OPT_MAX_REPORT_EVENTS},
         {"perfetto", required_argument, NULL, OPT_PERFETTO},
+        {"strace-out", required_argument, NULL, OPT_STRACE_OUT},
         {"junit", required_argument, NULL, OPT_JUNIT},
         {"faults", no_argument, NULL, OPT_FAULTS},
         {"ebpf", no_argument, NULL, OPT_EBPF},
@@ -269,6 +278,10 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
             break;
         case OPT_PERFETTO:
             if (!file_arg("--perfetto", &out->perfetto_path))
+                return CLI_USAGE_ERROR;
+            break;
+        case OPT_STRACE_OUT:
+            if (!file_arg("--strace-out", &out->strace_out_path))
                 return CLI_USAGE_ERROR;
             break;
         case OPT_MAX_REPORT_EVENTS: {
@@ -387,19 +400,20 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *out)
     if (out->count && out->count_and_show)
         return usage_error("-c and -C: -c shows only the table, -C the table after the view");
     if (out->diff_paths[0]) {
-        const char *other = out->command         ? "command"
-                            : out->attach_pid    ? "--pid"
-                            : out->replay_path   ? "--replay"
-                            : out->record_path   ? "--record"
-                            : out->nscripts      ? "-s"
-                            : out->faults        ? "--faults"
-                            : out->ebpf          ? "--ebpf"
-                            : out->bpf           ? "--bpf"
-                            : out->report_path   ? "--report"
-                            : out->otel          ? "--otel"
-                            : out->perfetto_path ? "--perfetto"
-                            : out->output_path   ? "-o"
-                                                 : NULL;
+        const char *other = out->command           ? "command"
+                            : out->attach_pid      ? "--pid"
+                            : out->replay_path     ? "--replay"
+                            : out->record_path     ? "--record"
+                            : out->nscripts        ? "-s"
+                            : out->faults          ? "--faults"
+                            : out->ebpf            ? "--ebpf"
+                            : out->bpf             ? "--bpf"
+                            : out->report_path     ? "--report"
+                            : out->otel            ? "--otel"
+                            : out->perfetto_path   ? "--perfetto"
+                            : out->strace_out_path ? "--strace-out"
+                            : out->output_path     ? "-o"
+                                                   : NULL;
         if (other)
             return usage_error("--diff compares two recordings with its own script: give it no %s",
                                other);

@@ -23,6 +23,7 @@ struct cli_options {
     const char *report_path;       /* --report: the bundled report script's out */
     const char *max_report_events; /* --max-report-events, as given */
     const char *perfetto_path;     /* --perfetto: the bundled perfetto script's out */
+    const char *strace_out_path;   /* --strace-out: the strace-out script's out */
     const char *junit_path;        /* --junit: one testcase per script */
     bool otel;                     /* --otel: the bundled otel script */
     const char *otel_endpoint;     /* --otel URL: its otel.endpoint, NULL for the default */

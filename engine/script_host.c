@@ -467,6 +467,8 @@ static void set_options(const struct cli_options *opts, const char *command)
         push_option(&n, "otel.endpoint", opts->otel_endpoint);
     if (opts->perfetto_path)
         push_option(&n, "perfetto.out", opts->perfetto_path);
+    if (opts->strace_out_path)
+        push_option(&n, "strace-out.out", opts->strace_out_path);
     lua_setfield(L, -2, "options");
     if (opts->junit_path) {
         lua_pushstring(L, opts->junit_path);
@@ -704,6 +706,8 @@ bool script_host_init(const char *data_dir, const struct cli_options *opts, cons
     if (opts->otel && !load_script(data_dir, "otel"))
         return false;
     if (opts->perfetto_path && !load_script(data_dir, "perfetto"))
+        return false;
+    if (opts->strace_out_path && !load_script(data_dir, "strace-out"))
         return false;
 
     if (!push_runtime_function("check_options") || !call_runtime(0, 1))

@@ -102,8 +102,25 @@ local function arg_spans(text)
   return nil
 end
 
+-- Where the call's closing parenthesis is in "name(a, b) = r" (nil when
+-- the text is no call): strace splits an unfinished call before it.
+function M.call_end(text)
+  local _, close = arg_spans(text)
+  return close
+end
+
 -- text with each fd argument (and a returned fd) followed by <what it is>.
+-- pipe, pipe2 and socketpair return their fds in an array: [3<pipe:[1]>, 4<pipe:[1]>]
+local FD_PAIR = { pipe = true, pipe2 = true, socketpair = true }
+
 function M:annotate(e, text)
+  if FD_PAIR[e.name] and e.ret == 0 then
+    return (text:gsub("^([%w_]+%(.-)%[(%d+), (%d+)%]", function(head, a, b)
+      local ta, tb = self:fd_text(e, tonumber(a), false), self:fd_text(e, tonumber(b), false)
+      return format("%s[%s%s, %s%s]", head, a, ta and "<" .. ta .. ">" or "", b,
+                    tb and "<" .. tb .. ">" or "")
+    end, 1))
+  end
   local kinds = host.syscall_fd_args(e.nr)
   if not kinds then return text end
   local spans, close = arg_spans(text)

@@ -3,39 +3,11 @@
 -- syscall lines identically, once what differs from run to run is
 -- normalised: pointers, pids, times, random bytes and the machine's load.
 local h = require "helpers"
+local st = require "strace_text"
 
 local TARGET = 0.90
 
-local function normalise(text, pids)
-  text = text:gsub("%)%s+= ", ") = ")
-  text = text:gsub("0x%x+", "0xP")
-  text = text:gsub("tv_sec=%d+", "tv_sec=N"):gsub("tv_nsec=%d+", "tv_nsec=N")
-  text = text:gsub('^getrandom%(".-", ', 'getrandom("R", ')
-  text = text:gsub("^sysinfo%(%b{}%)", "sysinfo({...})")
-  text = text:gsub("^getppid%(%) = %d+", "getppid() = PID") -- strace's own pid, or the harness's
-  text = text:gsub("htons%(%d+%)", "htons(PORT)"):gsub("PORT %d+", "PORT N") -- ephemeral ports
-  return (text:gsub("%f[%w]%d+%f[^%w]", function(n) return pids[n] and "PID" or n end))
-end
-
--- strace's syscall lines, unfinished/resumed pairs joined, and its pids.
-local function strace_lines(log)
-  local pids, lines, pending = {}, {}, {}
-  for line in log:gmatch("[^\n]+") do
-    local pid, text = line:match("^(%d+)%s+(.*)$")
-    if pid then
-      pids[pid] = true
-      local head = text:match("^(.-) <unfinished %.%.%.>$")
-      if head then
-        pending[pid] = head
-      else
-        local tail = text:match("^<%.%.%. [%w_]+ resumed>(.*)$")
-        if tail then text, pending[pid] = (pending[pid] or "") .. tail, nil end
-        if not text:find("^%-%-%- ") and not text:find("^%+%+%+ ") then lines[#lines + 1] = text end
-      end
-    end
-  end
-  return lines, pids
-end
+local strace_lines = st.lines
 
 local function compendium_lines(text)
   local pids, lines = {}, {}
@@ -49,32 +21,12 @@ local function compendium_lines(text)
   return lines, pids
 end
 
--- The share of strace's lines that compendium printed too (as a multiset:
--- the order of lines of different processes differs from run to run), and
--- strace's lines it did not print.
+-- The share of strace's lines that compendium printed too, and strace's
+-- lines it did not print.
 local function compare(slog, ctext)
   local s, spids = strace_lines(slog)
   local c, cpids = compendium_lines(ctext)
-  local have = {}
-  for _, l in ipairs(c) do
-    local n = normalise(l, cpids)
-    have[n] = (have[n] or 0) + 1
-  end
-  local same, missing = 0, {}
-  for _, l in ipairs(s) do
-    local n = normalise(l, spids)
-    if (have[n] or 0) > 0 then
-      have[n], same = have[n] - 1, same + 1
-    else
-      missing[#missing + 1] = n
-    end
-  end
-  local extra = {}
-  for n, k in pairs(have) do
-    if k > 0 then extra[#extra + 1] = n end
-  end
-  table.sort(extra)
-  return #s > 0 and same / #s or 0, #s, missing, extra
+  return st.share(s, spids, c, cpids)
 end
 
 local GIT_ENV = { GIT_CONFIG_NOSYSTEM = "1", GIT_AUTHOR_NAME = "a", GIT_AUTHOR_EMAIL = "a@b",
