@@ -47,8 +47,10 @@ const volatile __u64 sched_threshold_ns = 0;
 /* Records the ring buffer had no room for. */
 __u64 dropped = 0;
 /* Bios of traced tasks that ended without a request completion that
- * carried them (seen when their memory is reused): their records are lost.
- * Rare, and only while other tasks do block I/O at the same time. */
+ * carried them being seen (found when their memory is reused): the kernel
+ * runs no BPF program for some completions (block_rq_complete in a softirq
+ * that interrupted certain tasks). Their records are still made, from the
+ * map entry, marked unseen: bytes and kind known, latency not. */
 __u64 lost_bios = 0;
 
 struct {
@@ -58,13 +60,6 @@ struct {
     __type(value, struct latency_task);
 } traced SEC(".maps");
 
-struct bio_info {
-    __u64 submit_ns;
-    __u64 issue_ns; /* the last issue of a request carrying it; 0: not yet */
-    __u32 pid;
-    __u32 tid;
-};
-
 /* Bios submitted by traced tasks, by address, until a request completes
  * them. LRU: bios that never reach a request (those a device mapper
  * replaces by clones) must not fill the map. */
@@ -72,7 +67,7 @@ struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
     __uint(max_entries, 8192);
     __type(key, __u64);
-    __type(value, struct bio_info);
+    __type(value, struct latency_bio);
 } bios SEC(".maps");
 
 /* How many entries `bios` holds, roughly (an entry the LRU drops is not
@@ -111,7 +106,7 @@ static __always_inline long task_state(struct task_struct *t)
 }
 
 static __always_inline void emit(__u8 kind, __u64 ts, __u64 value, __u64 bytes, __u32 pid,
-                                 __u32 tid, __u8 op)
+                                 __u32 tid, __u8 op, __u8 unseen)
 {
     struct latency_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
     if (!e) {
@@ -125,6 +120,7 @@ static __always_inline void emit(__u8 kind, __u64 ts, __u64 value, __u64 bytes, 
     e->tid = tid;
     e->kind = kind;
     e->op = op;
+    e->unseen = unseen;
     __builtin_memset(e->pad, 0, sizeof(e->pad));
     /* The engine drains after every tracee stop and on a timer; it never
      * sleeps on the ring, so a wakeup would be wasted work. */
@@ -206,7 +202,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
         t->runnable_ns = 0;
     }
     if (delay && delay >= sched_threshold_ns)
-        emit(LATENCY_SCHED_DELAY, now, delay, 0, next->tgid, tid, 0);
+        emit(LATENCY_SCHED_DELAY, now, delay, 0, next->tgid, tid, 0, 0);
     return 0;
 }
 
@@ -274,58 +270,11 @@ static __always_inline void forget_bio(__u64 key)
         __sync_fetch_and_add(&bios_in_flight, -1);
 }
 
-/* The current task submits bio. */
-static __always_inline void bio_submitted(struct bio *bio)
-{
-    __u64 key = (__u64)bio;
-    __u64 id = bpf_get_current_pid_tgid();
-    __u32 tid = (__u32)id;
-    if (bpf_map_lookup_elem(&traced, &tid)) {
-        struct bio_info info = {
-            .submit_ns = bpf_ktime_get_ns(), .pid = (__u32)(id >> 32), .tid = tid};
-        if (bpf_map_update_elem(&bios, &key, &info, BPF_NOEXIST) == 0) {
-            __sync_fetch_and_add(&bios_in_flight, 1);
-        } else {
-            /* A traced bio ended unseen and its memory was reused. */
-            __sync_fetch_and_add(&lost_bios, 1);
-            bpf_map_update_elem(&bios, &key, &info, BPF_ANY);
-        }
-    } else if (bios_in_flight > 0 && bpf_map_lookup_elem(&bios, &key)) {
-        __sync_fetch_and_add(&lost_bios, 1);
-        forget_bio(key);
-    }
-}
-
-SEC("tp_btf/block_bio_queue")
-int BPF_PROG(on_bio_queue, struct bio *bio)
-{
-    bio_submitted(bio);
-    return 0;
-}
-
-/* Splitting to the device's limits makes a new bio for the front part. */
-SEC("tp_btf/block_split")
-int BPF_PROG(on_bio_split, struct bio *split)
-{
-    bio_submitted(split);
-    return 0;
-}
-
-/* Bio-based devices (device mapper, md) end their bios without requests. */
-SEC("tp_btf/block_bio_complete")
-int BPF_PROG(on_bio_complete, struct request_queue *q, struct bio *bio)
-{
-    if (bios_in_flight > 0)
-        forget_bio((__u64)bio);
-    return 0;
-}
-
 /* The block layer's request kind; an empty write is a cache flush (the
  * run's bytes say, see end_run). */
-static __always_inline __u8 request_op(struct request *rq)
+static __always_inline __u8 op_of(__u32 opf)
 {
-    __u32 op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_BITS_MASK;
-    switch (op) {
+    switch (opf & REQ_OP_BITS_MASK) {
     case REQ_OP_READ:
         return LATENCY_OP_READ;
     case REQ_OP_WRITE:
@@ -354,6 +303,87 @@ static __always_inline __u8 request_op(struct request *rq)
     }
 }
 
+static __always_inline __u8 request_op(struct request *rq)
+{
+    return op_of(BPF_CORE_READ(rq, cmd_flags));
+}
+
+/* A write of no bytes is a cache flush (an empty REQ_PREFLUSH write). */
+static __always_inline __u8 op_for(__u8 op, __u64 bytes)
+{
+    return bytes || op != LATENCY_OP_WRITE ? op : LATENCY_OP_FLUSH;
+}
+
+/* A traced bio ended unseen and its memory is being reused: its record,
+ * from what the map kept, at its issue (its completion's time is unknown). */
+static __always_inline void report_unseen(__u64 key)
+{
+    struct latency_bio *b = bpf_map_lookup_elem(&bios, &key);
+    if (!b)
+        return;
+    struct latency_bio old = *b;
+    __sync_fetch_and_add(&lost_bios, 1);
+    emit(LATENCY_BLOCK_IO, old.issue_ns ? old.issue_ns : old.submit_ns, 0, old.size, old.pid,
+         old.tid, op_for(old.op, old.size), 1);
+}
+
+/* The current task submits bio. */
+static __always_inline void bio_submitted(struct bio *bio)
+{
+    __u64 key = (__u64)bio;
+    __u64 id = bpf_get_current_pid_tgid();
+    __u32 tid = (__u32)id;
+    if (bpf_map_lookup_elem(&traced, &tid)) {
+        __u64 now = bpf_ktime_get_ns();
+        struct latency_bio info = {.submit_ns = now,
+                                   .pid = (__u32)(id >> 32),
+                                   .tid = tid,
+                                   .size = BPF_CORE_READ(bio, bi_iter.bi_size),
+                                   .op = op_of(BPF_CORE_READ(bio, bi_opf))};
+        if (bpf_map_update_elem(&bios, &key, &info, BPF_NOEXIST) == 0) {
+            __sync_fetch_and_add(&bios_in_flight, 1);
+        } else {
+            report_unseen(key);
+            bpf_map_update_elem(&bios, &key, &info, BPF_ANY);
+        }
+    } else if (bios_in_flight > 0 && bpf_map_lookup_elem(&bios, &key)) {
+        report_unseen(key);
+        forget_bio(key);
+    }
+}
+
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(on_bio_queue, struct bio *bio)
+{
+    bio_submitted(bio);
+    return 0;
+}
+
+/* Splitting to the device's limits makes a new bio for the front part. */
+SEC("tp_btf/block_split")
+int BPF_PROG(on_bio_split, struct bio *split)
+{
+    bio_submitted(split);
+    /* The tracepoint comes after bio_chain: the split's bi_private is the
+     * bio it was cut from, which now holds only the rest. */
+    if (bios_in_flight > 0) {
+        __u64 parent = (__u64)BPF_CORE_READ(split, bi_private);
+        struct latency_bio *p = bpf_map_lookup_elem(&bios, &parent);
+        if (p)
+            p->size = BPF_CORE_READ((struct bio *)parent, bi_iter.bi_size);
+    }
+    return 0;
+}
+
+/* Bio-based devices (device mapper, md) end their bios without requests. */
+SEC("tp_btf/block_bio_complete")
+int BPF_PROG(on_bio_complete, struct request_queue *q, struct bio *bio)
+{
+    if (bios_in_flight > 0)
+        forget_bio((__u64)bio);
+    return 0;
+}
+
 /* A walk along the bios of a request, one bio a step: by bpf_loop (5.17 and
  * later; verified once), or by a short bounded loop on older kernels. */
 #define OLD_KERNEL_MAX_BIOS 32
@@ -377,25 +407,25 @@ static long issue_step(__u32 i, void *ctx)
     if (!bio || w->done)
         return 1;
     __u64 key = (__u64)bio;
-    struct bio_info *b = bpf_map_lookup_elem(&bios, &key);
+    __u32 size = BPF_CORE_READ(bio, bi_iter.bi_size);
+    struct latency_bio *b = bpf_map_lookup_elem(&bios, &key);
     if (b) {
         if (!w->now)
             w->now = bpf_ktime_get_ns();
         b->issue_ns = w->now;
+        b->size = size;
     }
-    __u32 size = BPF_CORE_READ(bio, bi_iter.bi_size);
     w->left = size < w->left ? w->left - size : 0;
     w->done = !w->left;
     w->bio = BPF_CORE_READ(bio, bi_next);
     return 0;
 }
 
-/* A write of no bytes is a cache flush (an empty REQ_PREFLUSH write). */
 static __always_inline void end_run(struct walk *w)
 {
     if (w->tid)
         emit(LATENCY_BLOCK_IO, w->now, w->now - w->since, w->bytes, w->pid, w->tid,
-             w->bytes || w->op != LATENCY_OP_WRITE ? w->op : LATENCY_OP_FLUSH);
+             op_for(w->op, w->bytes), 0);
 }
 
 /* Completion: reports the traced bios, one record for each run of bios of
@@ -413,14 +443,16 @@ static long complete_step(__u32 i, void *ctx)
     __u64 key = (__u64)bio;
     __u32 size = BPF_CORE_READ(bio, bi_iter.bi_size);
     __u32 take = size < w->left ? size : w->left;
-    struct bio_info owner = {};
-    struct bio_info *b = bpf_map_lookup_elem(&bios, &key);
+    struct latency_bio owner = {};
+    struct latency_bio *b = bpf_map_lookup_elem(&bios, &key);
     if (b) {
         owner = *b;
         if (!owner.issue_ns)
             owner.issue_ns = owner.submit_ns; /* never seen issued */
         if (take == size)
             forget_bio(key);
+        else
+            b->size = size - take;
     }
     if (owner.tid != w->tid || owner.pid != w->pid || owner.issue_ns != w->since) {
         end_run(w);
@@ -462,8 +494,8 @@ static __always_inline void passthrough_completed(struct request *rq, unsigned i
     if (!r)
         return;
     __u64 now = bpf_ktime_get_ns();
-    emit(LATENCY_BLOCK_IO, now, now - r->issue_ns, nr_bytes, r->pid, r->tid,
-         LATENCY_OP_PASSTHROUGH);
+    emit(LATENCY_BLOCK_IO, now, now - r->issue_ns, nr_bytes, r->pid, r->tid, LATENCY_OP_PASSTHROUGH,
+         0);
     if (nr_bytes >= BPF_CORE_READ(rq, __data_len))
         bpf_map_delete_elem(&passthrough, &key);
 }

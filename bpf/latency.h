@@ -1,6 +1,6 @@
 /* What bpf/latency.bpf.c and engine/bpf_source.c share: the ring buffer
- * record and the traced-task map's value. Both sides must define __u8/__u32/__u64 before including
- * it (the BPF side through vmlinux.h, the engine through <linux/types.h>). */
+ * record, the traced-task map's value and the bio map's. Both sides must define __u8/__u32/__u64
+ * before including it (the BPF side through vmlinux.h, the engine through <linux/types.h>). */
 #ifndef COMPENDIUM_BPF_LATENCY_H
 #define COMPENDIUM_BPF_LATENCY_H
 
@@ -33,6 +33,20 @@ struct latency_task {
     __u8 pad[6];
 };
 
+/* The value of the `bios` map, keyed by the bio's address: a bio a traced
+ * task submitted, until a completion of a request carrying it is seen. What
+ * is left at the end of a run was never seen to complete; the engine reports
+ * it from this (bpf_source_report_unfinished). */
+struct latency_bio {
+    __u64 submit_ns;
+    __u64 issue_ns; /* the last issue of a request carrying it; 0: not yet */
+    __u32 pid;
+    __u32 tid;
+    __u32 size; /* bytes not yet reported: kept as splits and partial completions shrink it */
+    __u8 op;    /* enum latency_op of the bio */
+    __u8 pad[3];
+};
+
 struct latency_event {
     __u64 ts_ns;    /* bpf_ktime_get_ns (CLOCK_MONOTONIC) when the wait ended:
                      * switch-in, or the request's completion */
@@ -40,9 +54,10 @@ struct latency_event {
     __u64 bytes;    /* block: bytes this completion finished */
     __u32 pid;      /* thread group id */
     __u32 tid;
-    __u8 kind; /* enum latency_kind */
-    __u8 op;   /* enum latency_op */
-    __u8 pad[6];
+    __u8 kind;   /* enum latency_kind */
+    __u8 op;     /* enum latency_op */
+    __u8 unseen; /* block: its completion was not seen (value_ns 0, ts_ns its issue) */
+    __u8 pad[5];
 };
 
 #endif

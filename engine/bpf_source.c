@@ -114,7 +114,40 @@ static int on_sample(void *ctx, void *data, size_t size)
     r->tid = (int32_t)e->tid;
     r->kind = e->kind == LATENCY_SCHED_DELAY ? NATIVE_SCHED_DELAY : NATIVE_BLOCK_IO;
     r->op = e->op < sizeof(native_op) ? native_op[e->op] : NATIVE_OP_OTHER;
+    r->unseen = e->unseen != 0;
     return 0;
+}
+
+/* A traced bio whose completion was never seen: what it did is known, how
+ * long it took is not. It is placed at its issue (or submission). */
+static void push_unseen(struct native_buf *out, const struct latency_bio *b)
+{
+    struct native_record *r = native_buf_push(out);
+    r->ts_ns = b->issue_ns ? b->issue_ns : b->submit_ns;
+    r->bytes = b->size;
+    r->pid = (int32_t)b->pid;
+    r->tid = (int32_t)b->tid;
+    r->kind = NATIVE_BLOCK_IO;
+    uint8_t op = b->op < sizeof(native_op) ? native_op[b->op] : NATIVE_OP_OTHER;
+    r->op = op == NATIVE_OP_WRITE && b->size == 0 ? NATIVE_OP_FLUSH : op;
+    r->unseen = 1;
+}
+
+size_t bpf_source_report_unfinished(int bios_fd, struct native_buf *out)
+{
+    size_t n = 0;
+    __u64 key;
+    struct latency_bio b;
+    /* Deleting as it goes, the walk always starts from the first key left. */
+    while (bpf_map_get_next_key(bios_fd, NULL, &key) == 0) {
+        if (bpf_map_lookup_elem(bios_fd, &key, &b) == 0 && b.tid != 0) {
+            push_unseen(out, &b);
+            n++;
+        }
+        if (bpf_map_delete_elem(bios_fd, &key) != 0)
+            break;
+    }
+    return n;
 }
 
 bool bpf_source_open(uint64_t sched_threshold_ns, char *why, size_t cap)
@@ -185,27 +218,18 @@ void bpf_source_drain(struct native_buf *out)
     drain_into = NULL;
 }
 
-/* Traced bios still waiting for a completion: once the traced tasks are
- * gone, their records are lost too. */
-static uint64_t bios_unfinished(void)
+void bpf_source_finish(struct native_buf *out)
 {
-    int fd = bpf_map__fd(skel->maps.bios);
-    __u64 key, next;
-    uint64_t n = 0;
-    for (int err = bpf_map_get_next_key(fd, NULL, &next); err == 0;
-         err = bpf_map_get_next_key(fd, &key, &next)) {
-        key = next;
-        n++;
-    }
-    return n;
+    bpf_source_drain(out);
+    if (skel)
+        bpf_source_report_unfinished(bpf_map__fd(skel->maps.bios), out);
 }
 
 uint64_t bpf_source_dropped(void)
 {
     if (!skel || !skel->bss)
         return 0;
-    return __atomic_load_n(&skel->bss->dropped, __ATOMIC_RELAXED) +
-           __atomic_load_n(&skel->bss->lost_bios, __ATOMIC_RELAXED) + bios_unfinished();
+    return __atomic_load_n(&skel->bss->dropped, __ATOMIC_RELAXED);
 }
 
 void bpf_source_close(void)

@@ -25,10 +25,17 @@ void bpf_source_track(pid_t tid, bool from_exec);
 void bpf_source_untrack(pid_t tid);
 /* Appends every record the ring buffer holds now; no syscall when empty. */
 void bpf_source_drain(struct native_buf *out);
-/* Records lost: the ring buffer had no room for them, or a traced bio
- * ended without the programs seeing the request that carried it complete
- * (rare, under concurrent block I/O). Call once the traced tasks are gone:
- * bios still in flight count as lost. */
+/* The last drain, once the traced tasks are gone: the ring buffer, then
+ * the traced bios whose completion was never seen (see below). */
+void bpf_source_finish(struct native_buf *out);
+/* Appends a block_io record marked unseen (bytes and kind, no latency; at
+ * its issue, or its submission) for each bio left in the programs' `bios` map (bios_fd: keys are
+ * addresses, values struct latency_bio), and empties the map. The kernel
+ * runs no BPF program for some request completions (in a softirq that
+ * interrupted certain tasks), so a bio can end without the programs
+ * knowing. Returns how many records it made. */
+size_t bpf_source_report_unfinished(int bios_fd, struct native_buf *out);
+/* Records lost: the ring buffer had no room for them. */
 uint64_t bpf_source_dropped(void);
 void bpf_source_close(void);
 /* libbpf's own messages only with COMPENDIUM_BPF_DEBUG=1 (every BPF part of

@@ -113,6 +113,7 @@ typedef struct cmp_event {
     int32_t signal;       /* exit: fatal signal; signal: the signal number */
     int32_t is_thread;    /* exit: the task was a thread, not a process */
     int32_t core_dumped;  /* exit */
+    int32_t unseen;       /* block_io: its completion was not seen, latency_ns unknown */
     int32_t abi;          /* syscall-derived events: enum cmp_abi */
     int32_t entries;      /* io_uring: submission queue entries, 0 if unknown */
     int32_t sqpoll;       /* io_uring: a kernel thread submits (IORING_SETUP_SQPOLL) */

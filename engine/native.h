@@ -31,9 +31,10 @@ struct native_record {
     uint64_t bytes;    /* block_io */
     int32_t pid;       /* thread group id, 0 if the source does not know it */
     int32_t tid;
-    uint8_t kind; /* enum native_kind */
-    uint8_t op;   /* block_io: enum native_op */
-    uint32_t seq; /* order of arrival, so equal times keep it */
+    uint8_t kind;   /* enum native_kind */
+    uint8_t op;     /* block_io: enum native_op */
+    uint8_t unseen; /* block_io: its completion was not seen: value_ns unknown (0) */
+    uint32_t seq;   /* order of arrival, so equal times keep it */
 };
 
 struct native_buf {

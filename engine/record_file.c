@@ -531,7 +531,7 @@ void rf_write_native(struct rf_writer *w, const struct native_record *r, const s
 {
     struct buf *b = rec_begin(w, RF_NATIVE, r->tid, r->ts_ns);
     put_var(b, r->kind);
-    put_var(b, r->op);
+    put_var(b, r->op | (r->unseen ? RF_NATIVE_UNSEEN : 0));
     put_svar(b, r->pid);
     put_var(b, r->addr);
     put_var(b, r->value_ns);
@@ -1218,7 +1218,10 @@ bool rf_read_native(struct rf_reader *r, struct native_record *rec, struct rf_cl
     rec->tid = r->last_tid;
     rec->ts_ns = r->last_ts;
     uint32_t kind = get_u32(c), op = get_u32(c);
-    if (kind < NATIVE_FAULT || kind > NATIVE_BLOCK_IO || op > NATIVE_OP_LAST)
+    rec->unseen = (op & RF_NATIVE_UNSEEN) != 0;
+    op &= ~(uint32_t)RF_NATIVE_UNSEEN;
+    if (kind < NATIVE_FAULT || kind > NATIVE_BLOCK_IO || op > NATIVE_OP_LAST ||
+        (rec->unseen && kind != NATIVE_BLOCK_IO))
         c->bad = true;
     rec->kind = (uint8_t)kind;
     rec->op = (uint8_t)op;

@@ -37,6 +37,10 @@ enum rf_kind {
 /* ROOT flags */
 enum { RF_ROOT_BEFORE_EXEC = 1, RF_ROOT_ADOPTED = 2 };
 
+/* NATIVE: added to a block I/O record's op when its completion was not seen
+ * (its latency unknown); recordings made before it never set it. */
+enum { RF_NATIVE_UNSEEN = 256 };
+
 /* HEADER flags: how the run was captured */
 enum {
     RF_ATTACHED = 1,   /* --pid */

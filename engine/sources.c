@@ -147,7 +147,8 @@ void sources_dispatch(const struct native_record *r, const struct fault_class *f
         e->delay_ns = r->value_ns;
         break;
     case NATIVE_BLOCK_IO:
-        e->latency_ns = r->value_ns;
+        e->latency_ns = r->unseen ? 0 : r->value_ns;
+        e->unseen = r->unseen;
         e->bytes = r->bytes;
         e->op = text(op_name(r->op));
         break;
@@ -163,7 +164,10 @@ void sources_pump(uint64_t until)
         return;
     if (faults_on)
         perf_source_drain(&pending);
-    if (ebpf_on)
+    /* The end of the run: what never completes now is reported unseen. */
+    if (ebpf_on && until == UINT64_MAX)
+        bpf_source_finish(&pending);
+    else if (ebpf_on)
         bpf_source_drain(&pending);
     if (pending.len == 0)
         return;

@@ -299,18 +299,30 @@ local RANGE_OPS = { discard = true, ["write-zeroes"] = true, ["secure-erase"] = 
 
 -- --ebpf: block device requests; outside -v a run of same-size requests of
 -- one kind is one line, and a run of discards (of any sizes) one line too.
+-- A request whose completion was not seen has no latency: it counts in
+-- `unseen`, not in the latencies.
+local function add_latency(r, e)
+  local ns = e.latency_ns
+  if not ns then
+    r.unseen = (r.unseen or 0) + 1
+    return
+  end
+  r.latency_ns = r.latency_ns + ns
+  if ns > r.max_latency_ns then r.max_latency_ns = ns end
+end
+
 c.on("block_io", function(e)
   local r = not c.verbose and find_run(e, "block_io")
   if r and r.op == e.op and (RANGE_OPS[e.op] or r.bytes == e.bytes) then
     r.calls = r.calls + 1
-    r.latency_ns = r.latency_ns + e.latency_ns
-    if e.latency_ns > r.max_latency_ns then r.max_latency_ns = e.latency_ns end
+    add_latency(r, e)
     if RANGE_OPS[e.op] then r.total_bytes = (r.total_bytes or r.bytes) + e.bytes end
     return
   end
   if r or c.verbose then flush(e.tid) end
   r = new_run(e, "block_io")
-  r.op, r.bytes, r.latency_ns, r.max_latency_ns = e.op, e.bytes, e.latency_ns, e.latency_ns
+  r.op, r.bytes, r.latency_ns, r.max_latency_ns = e.op, e.bytes, 0, 0
+  add_latency(r, e)
 end)
 
 -- Lines of their own; exec, brk, signal and the rest are never noise.
@@ -467,8 +479,10 @@ c.on("end", function(run)
     c.print(" Scheduler: %s ≥ %s%s", count(s.scheduler.count, "wait", "waits"), c.duration(threshold_ns),
             latency_text(s.scheduler))
     local b = s.block_io
-    c.print(" Block I/O: %s, %s read, %s written%s", count(b.count, "request", "requests"),
-            c.bytes(b.bytes_read), c.bytes(b.bytes_written), latency_text(b))
+    c.print(" Block I/O: %s, %s read, %s written%s%s", count(b.count, "request", "requests"),
+            c.bytes(b.bytes_read), c.bytes(b.bytes_written),
+            latency_text(b.count > b.unseen and b or { count = 0 }),
+            b.unseen > 0 and string.format(" (%d requests' completion unseen)", b.unseen) or "")
     local others = describe.block_ops(b)
     if #others > 0 then c.print("   %s", table.concat(others, " · ")) end
   end

@@ -280,17 +280,32 @@ function kinds.sched_delay(e)
                 duration(e.max_delay_ns))
 end
 
+-- The latency of a run of block requests: over those whose completion was
+-- seen (unseen: how many were not, whose latency is unknown).
+local function block_latency(e, n)
+  local unseen = e.unseen or 0
+  if unseen == n then return "completion unseen" end
+  local s = format("latency avg %s, max %s", duration(e.latency_ns / (n - unseen)), duration(e.max_latency_ns))
+  if unseen > 0 then s = s .. format("; %d completion unseen", unseen) end
+  return s
+end
+
 -- a run of one size: latency_ns summed, max_latency_ns the longest; a run
--- of discards (or other ranges) of any sizes: total_bytes their sum
+-- of discards (or other ranges) of any sizes: total_bytes their sum. A
+-- request whose completion was not seen (completion_unseen, or counted in
+-- a run's unseen) has no latency.
 function kinds.block_io(e)
   local n = e.calls or 1
-  if n == 1 then return format("%s %s in %s", e.op or "?", bytes(e.bytes), duration(e.latency_ns)) end
-  if e.total_bytes then
-    return format("%s %s in %d requests (latency avg %s, max %s)", e.op or "?", bytes(e.total_bytes), n,
-                  duration(e.latency_ns / n), duration(e.max_latency_ns))
+  if n == 1 then
+    if e.completion_unseen or (e.unseen or 0) > 0 or not e.latency_ns then
+      return format("%s %s (completion unseen)", e.op or "?", bytes(e.bytes))
+    end
+    return format("%s %s in %s", e.op or "?", bytes(e.bytes), duration(e.latency_ns))
   end
-  return format("%s %s × %d (latency avg %s, max %s)", e.op or "?", bytes(e.bytes), n,
-                duration(e.latency_ns / n), duration(e.max_latency_ns))
+  if e.total_bytes then
+    return format("%s %s in %d requests (%s)", e.op or "?", bytes(e.total_bytes), n, block_latency(e, n))
+  end
+  return format("%s %s × %d (%s)", e.op or "?", bytes(e.bytes), n, block_latency(e, n))
 end
 
 -- What a script injected (c.inject, c.inject_return, c.delay), said

@@ -51,7 +51,9 @@ local ABIS = { [0] = nil, "i386" }
 -- (`_bytes_lo`, `_bytes_hi`): the interpreter boxes every 64-bit value it
 -- reads in a new cdata, while 32-bit fields read as plain numbers. Arrays of
 -- 64-bit values get halves per element (`_args1_lo`, `_args1_hi`, ...).
--- Signed fields, and syscall arguments, get a signed high half.
+-- Signed fields, and syscall arguments, get a signed high half. The low
+-- half is 8-aligned, where the C field is, whatever 32-bit fields come before.
+local LO = "uint32_t __attribute__((aligned(8)))"
 local function view_declaration(ctype, name, count)
   if ctype ~= "uint64_t" and ctype ~= "int64_t" then
     return string.format("%s _%s%s;", ctype, name, count and ("[" .. count .. "]") or "")
@@ -59,12 +61,12 @@ local function view_declaration(ctype, name, count)
   if count then
     local halves = {}
     for i = 1, tonumber(count) do
-      halves[i] = string.format("uint32_t _%s%d_lo; int32_t _%s%d_hi;", name, i, name, i)
+      halves[i] = string.format("%s _%s%d_lo; int32_t _%s%d_hi;", LO, name, i, name, i)
     end
     return table.concat(halves, " ")
   end
   local high = ctype == "int64_t" and "int32_t" or "uint32_t"
-  return string.format("uint32_t _%s_lo; %s _%s_hi;", name, high, name)
+  return string.format("%s _%s_lo; %s _%s_hi;", LO, name, high, name)
 end
 
 -- Declares cmp_event_view from the cmp_event declaration in the cdef text,
@@ -197,6 +199,7 @@ M.read_as = {
   arg_error = "requested_error", -- open: why the path argument could not be read
   child = "child_pid",           -- spawn_process (spawn_thread: child_tid)
   entry_ns = "dur_ns",           -- the syscall's entry, as the time it took
+  unseen = "completion_unseen",  -- block_io: its completion was not seen
 }
 for field, name in pairs(M.read_as) do
   getters[name], getters[field] = getters[field], nil
@@ -251,6 +254,13 @@ function getters.inherited(e) return e._inherited ~= 0 end
 function getters.is_thread(e) return e._is_thread ~= 0 end
 function getters.core_dumped(e) return e._core_dumped ~= 0 end
 function getters.exchange(e) return e._exchange ~= 0 end
+function getters.completion_unseen(e) return e._unseen ~= 0 end
+-- block_io: nil when the completion was not seen (no latency is guessed)
+local block_latency = getters.latency_ns
+function getters.latency_ns(e)
+  if e._unseen ~= 0 then return nil end
+  return block_latency(e)
+end
 
 function getters.target(e)
   local t = e._type
@@ -400,6 +410,7 @@ function tables.sched_delay(e, t) t.delay_ns = e.delay_ns end
 
 function tables.block_io(e, t)
   t.latency_ns, t.bytes, t.op = e.latency_ns, e.bytes, e.op
+  if e.completion_unseen then t.completion_unseen = true end
 end
 
 -- op: "error" (ret is -errno, error its name), "return" (ret is the value

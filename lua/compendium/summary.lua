@@ -51,7 +51,8 @@ function M.new(opts)
     faults = 0,         -- page faults (--faults)
     faults_by_region = {}, -- "heap" → count
     sched_delays = {},  -- ns each time a traced task waited for a CPU (--ebpf)
-    block_latencies = {}, -- ns per block I/O request (--ebpf)
+    block_latencies = {}, -- ns per block I/O request (--ebpf) whose completion was seen
+    block_unseen = 0,   -- requests whose completion was not seen: no latency
     block_read = 0,     -- bytes the block I/O requests read
     block_written = 0,  -- bytes of data they wrote (writes and zone appends)
     block_ops = {},     -- "discard" → {count =, bytes =}: the requests of each kind
@@ -159,7 +160,11 @@ end
 local DATA_WRITTEN = { write = true, ["zone-append"] = true }
 
 function add.block_io(acc, e)
-  acc.block_latencies[#acc.block_latencies + 1] = e.latency_ns
+  if e.completion_unseen then
+    acc.block_unseen = acc.block_unseen + 1
+  else
+    acc.block_latencies[#acc.block_latencies + 1] = e.latency_ns
+  end
   local op = e.op or "other"
   if op == "read" then
     acc.block_read = acc.block_read + e.bytes
@@ -294,7 +299,9 @@ local REGIONS = { "heap", "anon", "stack", "file", "other" }
 --   page_faults {count, page_size, bytes, by_region = {heap = n}, regions = {{region, count}}
 --               in listing order} with --faults, else nil
 --   scheduler   {count, total_ns, p50_ns, p99_ns, max_ns} with --ebpf, else nil
---   block_io    the same and {bytes_read, bytes_written (data only: not discards, write-zeroes),
+--   block_io    the same (count: every request; the latencies: of those whose completion was
+--               seen) and {unseen (requests whose completion was not seen),
+--               bytes_read, bytes_written (data only: not discards, write-zeroes),
 --               by_op = {discard = {count, bytes}}, ops = {{op, count, bytes}} in listing
 --               order} with --ebpf, else nil
 --   io_urings   rings seen: the I/O through them is in none of the totals
@@ -341,6 +348,7 @@ function Acc:result(run)
   if run.ebpf_traced then
     s.scheduler = latency(self.sched_delays)
     s.block_io = latency(self.block_latencies)
+    s.block_io.count, s.block_io.unseen = s.block_io.count + self.block_unseen, self.block_unseen
     s.block_io.bytes_read, s.block_io.bytes_written = self.block_read, self.block_written
     s.block_io.ops = block_ops(self.block_ops)
     s.block_io.by_op = {}

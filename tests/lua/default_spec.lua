@@ -493,6 +493,28 @@ describe("the default script with --faults and --ebpf", function()
     }, live_lines(h))
   end)
 
+  -- The kernel runs no BPF program for some completions: such a request
+  -- has its bytes and no latency.
+  it("counts block requests whose completion was not seen, with their bytes and no latency", function()
+    local h, rt = default()
+    h.run_info.ebpf_traced = true
+    rt.start()
+    h:emit("block_io", { ts = 0.1, bytes = 4096, op = "write", latency_ns = 100000 })
+    h:emit("block_io", { ts = 0.101, bytes = 4096, op = "write", completion_unseen = true })
+    h:emit("block_io", { ts = 0.102, bytes = 4096, op = "write", latency_ns = 300000 })
+    h:emit("block_io", { ts = 0.2, bytes = 8192, op = "read", completion_unseen = true })
+    rt.finish()
+    local lines = live_lines(h)
+    assert.are.same({
+      "[+0.100s] block write 4.0 KB × 3 (latency avg 200.0 µs, max 300.0 µs; 1 completion unseen)",
+      "[+0.200s] block read 8.0 KB (completion unseen)",
+    }, { lines[1], lines[2] })
+    local summary
+    for _, l in ipairs(box(h)) do if l:find("^ Block I/O:") then summary = l end end
+    assert.are.equal(" Block I/O: 4 requests, 8.0 KB read, 12.0 KB written: total 400.0 µs, p50 100.0 µs, "
+                     .. "p99 300.0 µs, max 300.0 µs (2 requests' completion unseen)", summary)
+  end)
+
   -- A file system discards a file's extents in requests of many sizes.
   it("makes one line of a run of discards of any sizes, with their sum", function()
     local h, rt = default()

@@ -74,6 +74,8 @@ describe("describe", function()
     { "sched_delay", { delay_ns = 1500000 }, "waited 1.50 ms for a CPU", "waited 1.50 ms for a CPU" },
     { "block_io", { op = "write", bytes = 8192, latency_ns = 50000 }, "write 8.0 KB in 50.0 µs",
       "block write 8.0 KB in 50.0 µs" },
+    { "block_io", { op = "write", bytes = 8192, completion_unseen = true }, "write 8.0 KB (completion unseen)",
+      "block write 8.0 KB (completion unseen)" },
     { "inject", { nr = 1, op = "error", ret = -28, error = "ENOSPC", path = "/tmp/x" },
       "write /tmp/x → ENOSPC (injected)", "inject write /tmp/x → ENOSPC (injected)" },
     { "inject", { nr = 42, op = "return", ret = 0, sockaddr = "10.0.0.5:5432" },

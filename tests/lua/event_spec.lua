@@ -188,7 +188,10 @@ describe("event", function()
       set("sched_delay", { delay_ns = 25000 })
       assert.are.equal(25000, e.delay_ns)
       set("block_io", { latency_ns = 800000, bytes = 4096, op = "write" })
-      assert.are.same({ 800000, 4096, "write" }, { e.latency_ns, e.bytes, e.op })
+      assert.are.same({ 800000, 4096, "write", false }, { e.latency_ns, e.bytes, e.op, e.completion_unseen })
+      set("block_io", { bytes = 8192, op = "read", completion_unseen = true })
+      assert.are.same({ 8192, "read", true }, { e.bytes, e.op, e.completion_unseen })
+      assert.is_nil(e.latency_ns)
     end)
 
     it("read strings with their length, NULs and all", function()
@@ -334,6 +337,8 @@ describe("event", function()
       assert.are.same(common("sched_delay", { delay_ns = 15000 }), tbl("sched_delay", { delay_ns = 15000 }))
       assert.are.same(common("block_io", { latency_ns = 900, bytes = 4096, op = "read" }),
                       tbl("block_io", { latency_ns = 900, bytes = 4096, op = "read" }))
+      assert.are.same(common("block_io", { bytes = 4096, op = "write", completion_unseen = true }),
+                      tbl("block_io", { bytes = 4096, op = "write", completion_unseen = true }))
     end)
 
     it("syscall and enter events", function()

@@ -237,6 +237,7 @@ function Host:set(type_name, f)
   ev.sqpoll = f.sqpoll and 1 or 0
   ev.inherited = f.inherited and 1 or 0
   ev.exchange = f.exchange and 1 or 0
+  ev.unseen = f.completion_unseen and 1 or 0
   ev.target = TARGETS[f.target or "file"]
   return ev.type
 end

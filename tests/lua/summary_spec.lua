@@ -155,12 +155,14 @@ describe("summary", function()
     add("block_io", { op = "write", bytes = 4096, latency_ns = 7 })
     add("block_io", { op = "read", bytes = 512, latency_ns = 9 })
     add("block_io", { op = "other", bytes = 100, latency_ns = 1 })
+    add("block_io", { op = "write", bytes = 8192, completion_unseen = true })
     assert.are.equal(4, acc.faults)
     assert.are.same({ heap = 3, anon = 1 }, acc.faults_by_region)
     assert.are.same({ 15000 }, acc.sched_delays)
     assert.are.same({ 7, 9, 1 }, acc.block_latencies)
+    assert.are.equal(1, acc.block_unseen)
     assert.are.equal(512, acc.block_read)
-    assert.are.equal(4096, acc.block_written)
+    assert.are.equal(4096 + 8192, acc.block_written)
   end)
 
   -- A discard, a secure erase or a write-zeroes request covers a range of
@@ -202,6 +204,7 @@ describe("summary", function()
       { "fault", { region = "file", count = 5 } }, { "fault", { region = "heap", count = 2 } },
       { "sched_delay", { delay_ns = 30000 } }, { "sched_delay", { delay_ns = 10000 } },
       { "block_io", { op = "read", bytes = 512, latency_ns = 9 } },
+      { "block_io", { op = "write", bytes = 4096, completion_unseen = true } },
       { "io_uring", { fd = 7 } },
     })
     local run = fake.default_run()
@@ -229,8 +232,11 @@ describe("summary", function()
       page_faults = { count = 7, page_size = 4096, bytes = 7 * 4096, by_region = { heap = 2, file = 5 },
                       regions = { { region = "heap", count = 2 }, { region = "file", count = 5 } } },
       scheduler = { count = 2, total_ns = 40000, p50_ns = 10000, p99_ns = 30000, max_ns = 30000 },
-      block_io = { count = 1, total_ns = 9, p50_ns = 9, p99_ns = 9, max_ns = 9, bytes_read = 512, bytes_written = 0,
-                   by_op = { read = { count = 1, bytes = 512 } }, ops = { { op = "read", count = 1, bytes = 512 } } },
+      -- the latencies are those of the requests whose completion was seen
+      block_io = { count = 2, unseen = 1, total_ns = 9, p50_ns = 9, p99_ns = 9, max_ns = 9, bytes_read = 512,
+                   bytes_written = 4096,
+                   by_op = { read = { count = 1, bytes = 512 }, write = { count = 1, bytes = 4096 } },
+                   ops = { { op = "read", count = 1, bytes = 512 }, { op = "write", count = 1, bytes = 4096 } } },
       io_urings = 1,
       dropped = 0, dropped_faults = 0, dropped_ebpf = 0, undecoded_syscalls = 1,
       undecoded_by_name = { signal = 1 }, unknown = {}, failures = 2,

@@ -257,6 +257,23 @@ int main(void)
                                 .kind = NATIVE_FAULT};
     struct rf_class cls = {.region = "heap", .prot = "rw-", .has_file = false};
     rf_write_native(w, &nat, &cls);
+    /* block I/O, one whose completion was seen and one whose was not */
+    struct native_record seen = {.ts_ns = 1000000360,
+                                 .value_ns = 5000,
+                                 .bytes = 4096,
+                                 .pid = 4000,
+                                 .tid = 4001,
+                                 .kind = NATIVE_BLOCK_IO,
+                                 .op = NATIVE_OP_READ};
+    rf_write_native(w, &seen, NULL);
+    struct native_record unseen = {.ts_ns = 1000000370,
+                                   .bytes = 65536,
+                                   .pid = 4000,
+                                   .tid = 4001,
+                                   .kind = NATIVE_BLOCK_IO,
+                                   .op = NATIVE_OP_PASSTHROUGH,
+                                   .unseen = 1};
+    rf_write_native(w, &unseen, NULL);
     struct snapshot_fd sfd = {.fd = 7, .kind = CMP_FD_PIPE, .path = "pipe:[9]", .flags = 0};
     rf_write_fd(w, 4001, 7, 0, &sfd);
     rf_write_fd(w, 4001, 8, 2, NULL);
@@ -368,6 +385,16 @@ int main(void)
     CHECK_STR(gc.region, "heap");
     CHECK_STR(gc.prot, "rw-");
     CHECK(!gc.has_file);
+    for (int i = 0; i < 2; i++) {
+        CHECK_INT(rf_next(r, &n), 1);
+        CHECK_INT(n.kind, RF_NATIVE);
+        CHECK(rf_read_native(r, &gn, &gc));
+        CHECK_INT(gn.kind, NATIVE_BLOCK_IO);
+        CHECK_INT(gn.op, i ? NATIVE_OP_PASSTHROUGH : NATIVE_OP_READ);
+        CHECK_INT(gn.bytes, i ? 65536 : 4096);
+        CHECK_INT(gn.value_ns, i ? 0 : 5000);
+        CHECK_INT(gn.unseen, i);
+    }
 
     /* the replay reads the fd answers ahead, then comes back */
     CHECK_INT(rf_peek_kind(r), RF_FD);
