@@ -120,8 +120,11 @@ void sources_dispatch(const struct native_record *r, const struct fault_class *f
     if (!script_host_wants(type))
         return;
     struct task *t = proctable_find(r->tid);
-    if (t && t->before_exec)
-        return; /* the command's own setup is not its program's */
+    /* The command's own setup is not its program's. Run-queue waits are
+     * measured from the kernel's exec on the BPF side (sched_process_exec),
+     * which comes before the exec stop this flag waits for. */
+    if (t && t->before_exec && r->kind != NATIVE_SCHED_DELAY)
+        return;
     cmp_event *e = &script_event;
     memset(e, 0, sizeof(*e));
     e->type = type;
