@@ -9,8 +9,8 @@
  * filter of the ptrace source).
  *
  * A syscall makes one record, at its exit: its arguments and entry time
- * (kept in `inflight` meanwhile), its return value, and what its arguments
- * point to. Paths and addresses passed in are read at the exit too: the
+ * (kept in the task's `inflight` storage meanwhile), its return value, and
+ * what its arguments point to. Paths and addresses passed in are read at the exit too: the
  * kernel has faulted their pages in by then (a page not yet faulted in
  * cannot be read from a BPF program), and the caller's memory still holds
  * them. Only exec (whose memory is gone at its exit), the clone family
@@ -57,13 +57,15 @@ struct inflight {
     __u64 entry_ns;
     __u64 args[6];
     __s32 nr;
-    __u32 pad;
+    __u32 valid; /* a call of a traced task is under way */
 };
 
+/* In the task itself: a task that has none (every untraced one) costs its
+ * syscall exits one pointer test, not a hash lookup. */
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 16384);
-    __type(key, __u32); /* tid */
+    __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
     __type(value, struct inflight);
 } inflight SEC(".maps");
 
@@ -424,16 +426,19 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
     struct sys_spec *s = bpf_map_lookup_elem(&specs, &nr);
     if (!s || !(s->flags & SYS_SPEC_TRACE))
         return 0;
-    struct inflight in = {.entry_ns = bpf_ktime_get_ns(), .nr = (__s32)nr};
+    struct inflight in = {.entry_ns = bpf_ktime_get_ns(), .nr = (__s32)nr, .valid = 1};
     in.args[0] = BPF_CORE_READ(regs, di);
     in.args[1] = BPF_CORE_READ(regs, si);
     in.args[2] = BPF_CORE_READ(regs, dx);
     in.args[3] = BPF_CORE_READ(regs, r10);
     in.args[4] = BPF_CORE_READ(regs, r8);
     in.args[5] = BPF_CORE_READ(regs, r9);
-    __u32 tid = (__u32)pid_tgid;
-    if (!(s->flags & SYS_SPEC_NO_EXIT))
-        bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+    if (!(s->flags & SYS_SPEC_NO_EXIT)) {
+        struct inflight *slot =
+            bpf_task_storage_get(&inflight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (slot)
+            *slot = in;
+    }
     if (!(s->flags & SYS_SPEC_AT_ENTRY))
         return 0;
     end_runs(pid_tgid);
@@ -452,13 +457,12 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-    __u64 pid_tgid = bpf_get_current_pid_tgid();
-    __u32 tid = (__u32)pid_tgid;
-    struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
-    if (!in)
+    struct inflight *in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+    if (!in || !in->valid)
         return 0;
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
     struct inflight call = *in;
-    bpf_map_delete_elem(&inflight, &tid);
+    in->valid = 0;
     __u32 nr = (__u32)call.nr;
     if (nr >= SYS_SPEC_SIZE)
         return 0;
@@ -524,7 +528,7 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
     __u32 tgid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
     if (!group_traced(tgid))
         return 0;
-    bpf_map_delete_elem(&inflight, &tid);
+    bpf_task_storage_delete(&inflight, p);
     end_runs(((__u64)tgid << 32) | tid);
     bpf_map_delete_elem(&runs, &tid);
     task_record(SYS_REC_TASK_EXIT, tid, tgid, 0, BPF_CORE_READ(p, exit_code));
