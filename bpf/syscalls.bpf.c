@@ -416,7 +416,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
     if (!group_traced((__u32)(pid_tgid >> 32)))
         return 0;
     struct task_struct *task = bpf_get_current_task_btf();
-    if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT) {
+    if (task->thread_info.status & TS_COMPAT) {
         __sync_fetch_and_add(&compat_calls, 1);
         return 0;
     }
@@ -427,12 +427,13 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
     if (!s || !(s->flags & SYS_SPEC_TRACE))
         return 0;
     struct inflight in = {.entry_ns = bpf_ktime_get_ns(), .nr = (__s32)nr, .valid = 1};
-    in.args[0] = BPF_CORE_READ(regs, di);
-    in.args[1] = BPF_CORE_READ(regs, si);
-    in.args[2] = BPF_CORE_READ(regs, dx);
-    in.args[3] = BPF_CORE_READ(regs, r10);
-    in.args[4] = BPF_CORE_READ(regs, r8);
-    in.args[5] = BPF_CORE_READ(regs, r9);
+    /* tp_btf: regs is the kernel's own, read directly (no helper call). */
+    in.args[0] = regs->di;
+    in.args[1] = regs->si;
+    in.args[2] = regs->dx;
+    in.args[3] = regs->r10;
+    in.args[4] = regs->r8;
+    in.args[5] = regs->r9;
     if (!(s->flags & SYS_SPEC_NO_EXIT)) {
         struct inflight *slot =
             bpf_task_storage_get(&inflight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
