@@ -346,10 +346,15 @@ static __always_inline void end_runs(__u64 pid_tgid)
     }
 }
 
-/* The open file fd names in the calling task, 0 for none. */
+/* The open file fd names in the calling task, 0 for none, nor for an fd
+ * table the task shares (with its threads): another task could close and
+ * reuse the fd while a run of this one waits, and the run, coming later,
+ * would count for the new file. */
 static __always_inline __u64 file_of(__s32 fd)
 {
     struct task_struct *task = bpf_get_current_task_btf();
+    if (BPF_CORE_READ(task, files, count.counter) != 1)
+        return 0;
     struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
     if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
         return 0;

@@ -349,6 +349,19 @@ end)
     end
   end)
 
+  bpf_it("are not made where threads share the fd table (one could reuse an fd under a run)", function()
+    local dir, args = setup()
+    args[#args + 1] = "thread"
+    local script = counter(dir, true)
+    local ptrace = counted({}, script, args)
+    local bpf = counted({ "--bpf" }, script, args)
+    local calls = SIZE / CHUNK
+    for _, k in ipairs { "read data.in", "write data.out", "read data.out" } do
+      assert.are.same({ calls, calls, SIZE }, { ptrace[k].events, ptrace[k].calls, ptrace[k].bytes }, k)
+      assert.are.same({ calls, calls, SIZE }, { bpf[k].events, bpf[k].calls, bpf[k].bytes }, k)
+    end
+  end)
+
   bpf_it("are not made when one of the scripts does not take them (--json)", function()
     local dir, args = setup()
     local script = counter(dir, true)
