@@ -9,8 +9,8 @@
  * filter of the ptrace source).
  *
  * A syscall makes one record, at its exit: its arguments and entry time
- * (kept in `inflight` meanwhile), its return value, and what its arguments
- * point to. Paths and addresses passed in are read at the exit too: the
+ * (kept in the task's `inflight` storage meanwhile), its return value, and
+ * what its arguments point to. Paths and addresses passed in are read at the exit too: the
  * kernel has faulted their pages in by then (a page not yet faulted in
  * cannot be read from a BPF program), and the caller's memory still holds
  * them. Only exec (whose memory is gone at its exit), the clone family
@@ -57,13 +57,15 @@ struct inflight {
     __u64 entry_ns;
     __u64 args[6];
     __s32 nr;
-    __u32 pad;
+    __u32 valid; /* a call of a traced task is under way */
 };
 
+/* In the task itself: a task that has none (every untraced one) costs its
+ * syscall exits one pointer test, not a hash lookup. */
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 16384);
-    __type(key, __u32); /* tid */
+    __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
     __type(value, struct inflight);
 } inflight SEC(".maps");
 
@@ -87,19 +89,40 @@ struct {
     __type(value, struct sys_exec_event);
 } exec_scratch SEC(".maps");
 
+/* Runs of like calls (SYS_SPEC_MERGE) a task has made since its last record:
+ * two at once, for a copy loop's reads of one fd and writes of another. A
+ * run's first call leaves as a record of its own (so the state meets its fd
+ * described); the calls after it are counted here, and leave as one record
+ * when the task makes any other call, ends, or the run grows old. */
+#define RUN_MAX_NS 20000000
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 16384);
+    __type(key, __u32); /* tid */
+    __type(value, struct sys_runs);
+} runs SEC(".maps");
+
 static __always_inline bool group_traced(__u32 tgid)
 {
     return bpf_map_lookup_elem(&traced, &tgid) != NULL;
 }
 
-static __always_inline void output(void *data, __u64 size)
+/* When the consumer was last woken: under a backlog a wakeup per record
+ * would cost the traced task an interrupt per syscall. */
+__u64 woken_ns = 0;
+#define WAKEUP_EVERY_NS 1000000
+
+static __always_inline void output(void *data, __u64 size, __u64 now)
 {
-    if (bpf_ringbuf_output(&events, data, size, BPF_RB_NO_WAKEUP) != 0) {
-        __sync_fetch_and_add(&dropped, 1);
-        return;
+    __u64 flags = BPF_RB_NO_WAKEUP;
+    if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > WAKEUP_BYTES &&
+        now - woken_ns > WAKEUP_EVERY_NS) {
+        woken_ns = now;
+        flags = BPF_RB_FORCE_WAKEUP;
     }
-    if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > WAKEUP_BYTES)
-        bpf_ringbuf_output(&events, data, 0, BPF_RB_FORCE_WAKEUP);
+    if (bpf_ringbuf_output(&events, data, size, flags) != 0)
+        __sync_fetch_and_add(&dropped, 1);
 }
 
 static __noinline void read_path(struct sys_event *e, __u64 addr)
@@ -286,7 +309,109 @@ static __always_inline void send_event(struct sys_event *e)
         size = sizeof(*e);
     barrier_var(size);
     e->h.ts_ns = bpf_ktime_get_ns();
-    output(e, size);
+    output(e, size, e->h.ts_ns);
+}
+
+/* ---- runs of like calls ------------------------------------------------- */
+
+static __always_inline void send_run(struct sys_run *r, __u64 pid_tgid)
+{
+    if (r->calls == 0)
+        return;
+    struct sys_hdr h = {};
+    h.type = SYS_REC_IO_RUN;
+    h.tid = (__u32)pid_tgid;
+    h.pid = (__u32)(pid_tgid >> 32);
+    h.nr = r->nr;
+    h.args[0] = (__u64)(__s64)r->fd;
+    h.args[1] = r->calls;
+    h.ret = (__s64)r->bytes;
+    h.entry_ns = r->first_ns;
+    h.ts_ns = r->last_ns;
+    output(&h, sizeof(h), h.ts_ns);
+    r->calls = 0;
+    r->bytes = 0;
+}
+
+/* The task's runs leave before its next record: they came first. */
+static __always_inline void end_runs(__u64 pid_tgid)
+{
+    __u32 tid = (__u32)pid_tgid;
+    struct sys_runs *rs = bpf_map_lookup_elem(&runs, &tid);
+    if (!rs)
+        return;
+    for (int i = 0; i < SYS_RUN_SLOTS; i++) {
+        send_run(&rs->slot[i], pid_tgid);
+        rs->slot[i].nr = -1;
+    }
+}
+
+/* The open file fd names in the calling task, 0 for none, nor for an fd
+ * table the task shares (with its threads): another task could close and
+ * reuse the fd while a run of this one waits, and the run, coming later,
+ * would count for the new file. */
+static __always_inline __u64 file_of(__s32 fd)
+{
+    struct task_struct *task = bpf_get_current_task_btf();
+    if (BPF_CORE_READ(task, files, count.counter) != 1)
+        return 0;
+    struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+    if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+        return 0;
+    struct file **arr = BPF_CORE_READ(fdt, fd);
+    struct file *f = NULL;
+    bpf_probe_read_kernel(&f, sizeof(f), arr + fd);
+    return (__u64)f;
+}
+
+/* Counts a call that returned ret > 0 into the task's run of its kind on
+ * its fd: true when it was, and makes no record of its own. Otherwise it
+ * starts a run in the older slot (the one there leaves first) and makes its
+ * record as any call does. */
+static __always_inline bool into_run(__u64 pid_tgid, __s32 nr, __s32 fd, __s64 ret, __u64 entry_ns)
+{
+    __u32 tid = (__u32)pid_tgid;
+    __u64 now = bpf_ktime_get_ns();
+    __u64 file = file_of(fd);
+    if (!file)
+        return false;
+    struct sys_runs *rs = bpf_map_lookup_elem(&runs, &tid);
+    if (!rs) {
+        struct sys_runs fresh = {};
+        for (int i = 0; i < SYS_RUN_SLOTS; i++)
+            fresh.slot[i].nr = -1;
+        bpf_map_update_elem(&runs, &tid, &fresh, BPF_NOEXIST);
+        rs = bpf_map_lookup_elem(&runs, &tid);
+        if (!rs)
+            return false;
+    }
+    int victim = 0;
+    for (int i = 0; i < SYS_RUN_SLOTS; i++) {
+        struct sys_run *r = &rs->slot[i];
+        if (r->nr == nr && r->fd == fd && r->file == file) {
+            if (now - r->start_ns > RUN_MAX_NS) {
+                /* An old run leaves, and a new one starts with this call. */
+                send_run(r, pid_tgid);
+                r->start_ns = now;
+            }
+            if (r->calls == 0)
+                r->first_ns = entry_ns;
+            r->calls++;
+            r->bytes += (__u64)ret;
+            r->last_ns = now;
+            return true;
+        }
+        if (r->last_ns < rs->slot[victim].last_ns || r->nr < 0)
+            victim = i;
+    }
+    struct sys_run *r = &rs->slot[victim & (SYS_RUN_SLOTS - 1)];
+    send_run(r, pid_tgid);
+    r->nr = nr;
+    r->fd = fd;
+    r->file = file;
+    r->start_ns = now;
+    r->last_ns = now;
+    return false;
 }
 
 SEC("tp_btf/sys_enter")
@@ -296,7 +421,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
     if (!group_traced((__u32)(pid_tgid >> 32)))
         return 0;
     struct task_struct *task = bpf_get_current_task_btf();
-    if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT) {
+    if (task->thread_info.status & TS_COMPAT) {
         __sync_fetch_and_add(&compat_calls, 1);
         return 0;
     }
@@ -306,18 +431,23 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
     struct sys_spec *s = bpf_map_lookup_elem(&specs, &nr);
     if (!s || !(s->flags & SYS_SPEC_TRACE))
         return 0;
-    struct inflight in = {.entry_ns = bpf_ktime_get_ns(), .nr = (__s32)nr};
-    in.args[0] = BPF_CORE_READ(regs, di);
-    in.args[1] = BPF_CORE_READ(regs, si);
-    in.args[2] = BPF_CORE_READ(regs, dx);
-    in.args[3] = BPF_CORE_READ(regs, r10);
-    in.args[4] = BPF_CORE_READ(regs, r8);
-    in.args[5] = BPF_CORE_READ(regs, r9);
-    __u32 tid = (__u32)pid_tgid;
-    if (!(s->flags & SYS_SPEC_NO_EXIT))
-        bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+    struct inflight in = {.entry_ns = bpf_ktime_get_ns(), .nr = (__s32)nr, .valid = 1};
+    /* tp_btf: regs is the kernel's own, read directly (no helper call). */
+    in.args[0] = regs->di;
+    in.args[1] = regs->si;
+    in.args[2] = regs->dx;
+    in.args[3] = regs->r10;
+    in.args[4] = regs->r8;
+    in.args[5] = regs->r9;
+    if (!(s->flags & SYS_SPEC_NO_EXIT)) {
+        struct inflight *slot =
+            bpf_task_storage_get(&inflight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (slot)
+            *slot = in;
+    }
     if (!(s->flags & SYS_SPEC_AT_ENTRY))
         return 0;
+    end_runs(pid_tgid);
     struct sys_event *e = start_event(SYS_REC_ENTER, pid_tgid);
     if (!e)
         return 0;
@@ -333,19 +463,24 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-    __u64 pid_tgid = bpf_get_current_pid_tgid();
-    __u32 tid = (__u32)pid_tgid;
-    struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
-    if (!in)
+    struct inflight *in = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+    if (!in || !in->valid)
         return 0;
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
     struct inflight call = *in;
-    bpf_map_delete_elem(&inflight, &tid);
+    in->valid = 0;
     __u32 nr = (__u32)call.nr;
     if (nr >= SYS_SPEC_SIZE)
         return 0;
     struct sys_spec *s = bpf_map_lookup_elem(&specs, &nr);
     if (!s)
         return 0;
+    if ((s->flags & SYS_SPEC_MERGE) && ret > 0) {
+        if (into_run(pid_tgid, call.nr, (__s32)call.args[0], ret, call.entry_ns))
+            return 0;
+    } else {
+        end_runs(pid_tgid);
+    }
     struct sys_event *e = start_event(SYS_REC_EXIT, pid_tgid);
     if (!e)
         return 0;
@@ -375,7 +510,7 @@ static __always_inline void task_record(__u32 type, __u32 tid, __u32 pid, __u64 
     r.h.ret = ret;
     r.h.ts_ns = bpf_ktime_get_ns();
     r.h.entry_ns = r.h.ts_ns;
-    output(&r, sizeof(r));
+    output(&r, sizeof(r), r.h.ts_ns);
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -399,7 +534,9 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
     __u32 tgid = BPF_CORE_READ(p, tgid), tid = BPF_CORE_READ(p, pid);
     if (!group_traced(tgid))
         return 0;
-    bpf_map_delete_elem(&inflight, &tid);
+    bpf_task_storage_delete(&inflight, p);
+    end_runs(((__u64)tgid << 32) | tid);
+    bpf_map_delete_elem(&runs, &tid);
     task_record(SYS_REC_TASK_EXIT, tid, tgid, 0, BPF_CORE_READ(p, exit_code));
     if (BPF_CORE_READ(p, signal, live.counter) == 0)
         bpf_map_delete_elem(&traced, &tgid);
@@ -439,7 +576,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
     e->argv_len = (__u32)len;
     e->h.ts_ns = bpf_ktime_get_ns();
     e->h.entry_ns = e->h.ts_ns;
-    output(e, sizeof(*e));
+    output(e, sizeof(*e), e->h.ts_ns);
     return 0;
 }
 

@@ -19,6 +19,7 @@ enum {
     SYS_SPEC_AT_ENTRY = 2, /* a record at entry too: exec and clone (ordering), exit (no return) */
     SYS_SPEC_NEW_FD = 4,   /* describe the fds it returns (ret, or the pair it wrote) */
     SYS_SPEC_NO_EXIT = 8,  /* it never returns */
+    SYS_SPEC_MERGE = 16,   /* like calls back to back (one fd) may leave as one run record */
 };
 
 /* What to capture of each argument: the syscall table's capture letters,
@@ -36,6 +37,8 @@ enum sys_rec_type {
     SYS_REC_EXEC = 4,      /* args[0] the tid it had before */
     SYS_REC_TASK_EXIT = 5, /* ret: the wait status the task ends with */
     SYS_REC_SIGNAL = 6,    /* args[0]: a signal the task is given */
+    SYS_REC_IO_RUN = 7,    /* nr, args[0] the fd, args[1] the calls, ret their bytes; entry_ns
+                              the first call's entry, ts_ns the last one's exit */
 };
 
 /* sys_payload.have: what was captured. Errors are in the *_err fields. */
@@ -99,6 +102,24 @@ struct sys_event {
     struct sys_hdr h;
     struct sys_payload p;
     char paths[2][SYS_PATH_MAX];
+};
+
+/* The runs of like calls a task has made since its last record (the runs
+ * map, by tid): two at once, for a copy loop's reads of one fd and writes
+ * of another. */
+#define SYS_RUN_SLOTS 2
+struct sys_run {
+    __s32 nr; /* -1: a free slot */
+    __s32 fd;
+    __u64 file; /* the open file the fd named: a run never spans a close and reopen */
+    __u64 calls;
+    __u64 bytes;
+    __u64 first_ns; /* entry of the first call counted */
+    __u64 start_ns; /* the run's first call (its age) */
+    __u64 last_ns;  /* exit of the last call counted */
+};
+struct sys_runs {
+    struct sys_run slot[SYS_RUN_SLOTS];
 };
 
 struct sys_exec_event {

@@ -446,6 +446,31 @@ static void on_syscall_exit(const struct sys_event *e, size_t size)
     stream_syscall_exit(t, e->h.ret, e->h.ts_ns);
 }
 
+/* A run of reads (or writes) of one fd the kernel counted: one call to the
+ * state, standing for h->args[1] calls that moved h->ret bytes. Its first
+ * call came as a record of its own, so the fd is known. */
+static void on_io_run(const struct sys_hdr *h)
+{
+    struct task *t = proctable_find((pid_t)h->tid);
+    if (!t || t->before_exec)
+        return;
+    struct syscall_call *c = &t->call;
+    c->nr = h->nr;
+    c->abi = CMP_ABI_X86_64;
+    memset(c->args, 0, sizeof(c->args));
+    c->args[0] = h->args[0];
+    c->args[2] = (uint64_t)h->ret;
+    c->path_len = c->path2_len = -1;
+    c->path_err = 0;
+    payloads_reset(&c->cap);
+    c->calls = (uint32_t)h->args[1];
+    stream_syscall_entry(t, h->entry_ns);
+    if (t->call.want_exit)
+        stream_syscall_exit(t, h->ret, h->ts_ns);
+    c->calls = 0;
+    c->active = false;
+}
+
 static void on_fork(const struct sys_hdr *h)
 {
     struct task *parent = proctable_find((pid_t)h->args[0]);
@@ -624,6 +649,9 @@ static void apply(const void *data, size_t size)
         break;
     case SYS_REC_FORK:
         on_fork(h);
+        break;
+    case SYS_REC_IO_RUN:
+        on_io_run(h);
         break;
     case SYS_REC_EXEC:
         if (size >= sizeof(struct sys_exec_event))
@@ -831,6 +859,14 @@ static bool wants_decoded(int32_t nr)
     return script_host_wants_entry(nr) || script_host_wants_exit(nr) || stream_record_all();
 }
 
+/* Reads and writes may leave the kernel as runs when every script takes
+ * runs, none hooks the syscall itself, and no recording keeps each call. */
+static bool mergeable(int32_t nr)
+{
+    return (nr == SYS_read || nr == SYS_write) && script_host_io_runs() && !stream_recording() &&
+           !wants_decoded(nr) && !getenv("COMPENDIUM_BPF_NO_RUNS");
+}
+
 /* What leaves the kernel, per syscall: those the interest holds (the ones
  * the ptrace source's seccomp filter stops), with the table's captures and
  * the decoded arguments a script hooking the syscall reads. */
@@ -851,6 +887,8 @@ static void bpf_set_interest(void)
             if (is_exec(nr) || nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork ||
                 nr == SYS_vfork)
                 s->flags |= SYS_SPEC_AT_ENTRY;
+            if (mergeable(nr))
+                s->flags |= SYS_SPEC_MERGE;
             const char *cap = desc->capture ? desc->capture : "";
             const char *kinds = desc->args ? desc->args : "";
             bool decoded = wants_decoded(nr), first_fd = decoded;
@@ -1056,6 +1094,30 @@ static void forget_all(void)
         }
 }
 
+/* The runs a task still holds in the kernel when the tracing stops, as the
+ * records they would have been. */
+static void take_runs(struct task *t, void *arg)
+{
+    (void)arg;
+    __u32 key = (__u32)t->tid;
+    struct sys_runs v;
+    if (bpf_map_lookup_and_delete_elem(bpf_map__fd(skel->maps.runs), &key, &v) != 0)
+        return;
+    for (int i = 0; i < SYS_RUN_SLOTS; i++) {
+        if (v.slot[i].calls == 0)
+            continue;
+        struct sys_hdr h = {.ts_ns = v.slot[i].last_ns,
+                            .entry_ns = v.slot[i].first_ns,
+                            .args = {(__u64)(__s64)v.slot[i].fd, v.slot[i].calls},
+                            .ret = (__s64)v.slot[i].bytes,
+                            .type = SYS_REC_IO_RUN,
+                            .tid = (__u32)t->tid,
+                            .pid = (__u32)t->pid,
+                            .nr = v.slot[i].nr};
+        on_record(NULL, &h, sizeof(h));
+    }
+}
+
 /* Nothing to release: the tasks never stopped. What they did up to now
  * still reaches the state. */
 static void bpf_stop(enum source_stop_how how)
@@ -1066,6 +1128,7 @@ static void bpf_stop(enum source_stop_how how)
     }
     proctable_each(untrace_group, NULL);
     ring_buffer__consume(ring);
+    proctable_each(take_runs, NULL);
     deliver(UINT64_MAX);
     forget_all();
 }

@@ -105,6 +105,8 @@ typedef struct cmp_event {
     uint64_t delay_ns;    /* sched_delay: run-queue wait; inject: the delay */
     uint64_t latency_ns;  /* block_io */
     uint64_t count;       /* fault: faults grouped in this event */
+    uint64_t calls;       /* read/write/send/recv: the calls this event stands for (1, or
+                             more for a merged run: see c.accept_io_runs) */
     int32_t fd;           /* open: new fd; read/write/send/recv: the fd */
     int32_t writable;     /* open: opened for writing */
     int32_t target;       /* read/write: enum cmp_io_target */

@@ -43,6 +43,7 @@ struct syscall_call {
     int sockaddr_len;
     int sock_family;
     uint64_t clone_flags;        /* for clone/clone3/fork/vfork */
+    uint32_t calls;              /* a run of this many like calls merged by the source; 0: one */
     struct syscall_payloads cap; /* what the source captured of the memory args point to */
     /* What hooks injected (the state decides, the ptrace source acts): */
     bool skip;         /* an enter hook failed the call: the kernel must skip it */

@@ -34,6 +34,8 @@ static bool wanted_types[CMP_EV_COUNT];
 static uint8_t wanted_entry[SYSCALL_TABLE_SIZE];
 static uint8_t wanted_exit[SYSCALL_TABLE_SIZE];
 static bool wanted_exit_all;
+/* Every script loaded said c.accept_io_runs(). */
+static bool io_runs;
 /* What scripts read of a syscall's record beyond the state: its formatted
  * line (the memory its arguments point to), its resolved paths. */
 static uint8_t wanted_format[SYSCALL_TABLE_SIZE];
@@ -324,6 +326,11 @@ void cmp_host_print(const char *text, size_t len)
 void cmp_host_fail(void)
 {
     failures++;
+}
+
+bool script_host_io_runs(void)
+{
+    return io_runs;
 }
 
 void cmp_host_want_event(int32_t type)
@@ -717,6 +724,10 @@ bool script_host_init(const char *data_dir, const struct cli_options *opts, cons
         lua_pop(L, 1);
         return false;
     }
+    lua_pop(L, 1);
+    if (!push_runtime_function("io_runs") || !call_runtime(0, 1))
+        return false;
+    io_runs = lua_toboolean(L, -1);
     lua_pop(L, 1);
 
     lua_getglobal(L, "require");

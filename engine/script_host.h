@@ -22,6 +22,9 @@ bool script_host_wants(int type);
 bool script_host_wants_entry(int32_t nr);
 /* Whether any script hooks this syscall at exit (syscall / syscall:NAME). */
 bool script_host_wants_exit(int32_t nr);
+/* Every loaded script accepts a read/write/send/recv event standing for a
+ * run of calls (c.accept_io_runs): a source may merge them. */
+bool script_host_io_runs(void);
 /* Whether any script formats this syscall's events (c.want_format) or asks
  * for its paths as resolved at its exit (c.want_resolved). */
 bool script_host_wants_format(int32_t nr);

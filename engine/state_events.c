@@ -177,6 +177,7 @@ void state_emit_io(struct task *t, int type, int fd, const struct ofd *d, uint64
     e->ret = (int64_t)bytes;
     e->fd = fd;
     e->bytes = bytes;
+    e->calls = t->call.calls ? t->call.calls : 1;
     if (d && d->kind == CMP_FD_SOCKET) {
         e->sock_type = state_cstr(d->sock_type);
         e->remote_addr = state_cstr(peer && *peer ? peer : d->remote);
@@ -360,7 +361,7 @@ static void syscall_returned(struct task *t, int64_t ret, uint64_t now)
 {
     struct syscall_call *c = &t->call;
     c->active = false;
-    state_counts.syscalls++;
+    state_counts.syscalls += c->calls ? c->calls : 1;
     ret = state_inject_result(c, ret);
     if (script_host_wants_exit(c->nr)) {
         state_inject_before_hooks();

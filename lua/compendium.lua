@@ -375,6 +375,17 @@ function c.want_resolved(name)
   host.want_resolved(want_nr("c.want_resolved", name))
 end
 
+-- c.accept_io_runs(): this script takes a read, write, send or recv event
+-- for a run of like calls (one task, one fd, one kind, back to back) as
+-- well as for one call: e.calls says how many, e.bytes is their sum. Only
+-- when every loaded script says so may the source merge them (--bpf does,
+-- in the kernel, so that a flood of small reads costs a record per run);
+-- the totals stay exact either way. Made only while scripts load.
+function c.accept_io_runs()
+  if not registry.loading then error("c.accept_io_runs: only while scripts load", 2) end
+  registry.loading.io_runs = true
+end
+
 -- One JSON document (one line) for a Lua value; always valid JSON.
 function c.json(value)
   return require("compendium.json").encode(value)

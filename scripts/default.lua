@@ -172,17 +172,20 @@ local function on_io(e)
   local r = find_run(e, kind, e.fd)
   if r then
     r.bytes = r.bytes + e.bytes
-    r.calls = r.calls + 1
+    r.calls = r.calls + (e.calls or 1)
     return
   end
   r = new_run(e, kind, e.fd)
-  r.fd, r.bytes = e.fd, e.bytes
+  r.fd, r.bytes, r.calls = e.fd, e.bytes, e.calls or 1
   r.filename, r.remote_addr, r.sock_type = e.filename, e.remote_addr, e.sock_type
 end
 
 for _, kind in ipairs { "read", "write", "send", "recv" } do
   c.on(kind, on_io)
 end
+-- Runs are what this view shows of I/O: a source may merge the calls of one
+-- (--bpf does, in the kernel). -v shows each call, so it takes them one by one.
+if not c.verbose then c.accept_io_runs() end
 
 -- Anonymous mappings up to this size (malloc's arenas and large blocks, a
 -- JIT's pages) come in floods: a run of them is one line. Larger ones

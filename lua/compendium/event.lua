@@ -206,6 +206,16 @@ for field, name in pairs(M.read_as) do
 end
 
 function getters.type(e) return type_names[e._type] end
+
+-- read/write/send/recv: the calls the event stands for, 1 unless a source
+-- merged a run of them (c.accept_io_runs); nil for the other kinds, whose
+-- runs scripts count themselves
+local all_calls = getters.calls
+function getters.calls(e)
+  local n = all_calls(e)
+  if n == 0 then return nil end
+  return n
+end
 -- the raw uint64_t[6], 0-based; e:arg(i) gives numbers
 function getters.args(e) return ffi_cast("const cmp_event *", e).args end
 

@@ -288,6 +288,16 @@ end
 -- After every script loaded: nil, or a message about the first -X no
 -- script read while loading and none has a c.opt for in a hook (most
 -- likely a typo).
+-- True when every loaded script said c.accept_io_runs(): the source may
+-- then merge a task's like reads or writes into one event with `calls`.
+function M.io_runs()
+  if #registry.order == 0 then return false end
+  for _, script in ipairs(registry.order) do
+    if not script.io_runs then return false end
+  end
+  return true
+end
+
 function M.check_options()
   for _, o in ipairs(registry.options) do
     if not registry.known[o.key] and not named_by_a_script(o.key) then

@@ -3,8 +3,9 @@
 #
 # 1. dd if=/dev/zero of=/dev/null bs=1 count=200000 (400 000 syscalls), REPS
 #    times each way, interleaved: untraced, compendium --bpf (default
-#    script), a bpftrace one-liner printing every syscall, perf trace,
-#    strace -f, and compendium with ptrace. Median wall time, its ratio to
+#    script), the same with COMPENDIUM_BPF_NO_RUNS=1 (a record per call, not
+#    per run of reads or writes), a bpftrace one-liner printing every
+#    syscall, perf trace, strace -f, and compendium with ptrace. Median wall time, its ratio to
 #    the untraced run, the CPU time of the whole run (tracer and dd) and the
 #    peak RSS of the tracer; for --bpf, the records dropped.
 # 2. A loopback server under a bounded load (tests/progs/loop_server, and
@@ -80,6 +81,7 @@ BT
 declare -A how
 how[untraced]="$dd_cmd"
 how[compendium --bpf]="$(printf '%q' "$compendium") --bpf -o /dev/null -- $dd_cmd"
+how[--bpf, no runs]="COMPENDIUM_BPF_NO_RUNS=1 $(printf '%q' "$compendium") --bpf -o /dev/null -- $dd_cmd"
 if command -v bpftrace >/dev/null 2>&1 &&
     bpftrace -q -o /dev/null -c /bin/true "$work/every-syscall.bt" >/dev/null 2>&1; then
     how[bpftrace]="bpftrace -q -o /dev/null -c '/bin/bash $work/dd.sh' $work/every-syscall.bt"
@@ -91,7 +93,7 @@ if command -v strace >/dev/null 2>&1; then
     how[strace -f]="strace -f -o /dev/null $dd_cmd"
 fi
 how[compendium ptrace]="$(printf '%q' "$compendium") -o /dev/null -- $dd_cmd"
-order=("untraced" "compendium --bpf" "bpftrace" "perf trace" "strace -f" "compendium ptrace")
+order=("untraced" "compendium --bpf" "--bpf, no runs" "bpftrace" "perf trace" "strace -f" "compendium ptrace")
 
 echo "compendium: $compendium"
 echo "1. $dd_cmd, $reps runs each (median, interleaved)"
@@ -111,7 +113,7 @@ for k in "${order[@]}"; do
     cpu=$(awk '{ print $2 }' "$work/dd-$k" | median)
     rss=$(awk '{ print $3 }' "$work/dd-$k" | median)
     dropped="-"
-    if [[ $k == "compendium --bpf" ]]; then
+    if [[ $k == "compendium --bpf" || $k == "--bpf, no runs" ]]; then
         dropped=$(cat "$work/dd-$k.dropped" 2>/dev/null | median || true)
         dropped=${dropped:-0}
     fi

@@ -270,3 +270,134 @@ describe("--bpf ring buffer overflow", function()
     assert.is_truthy(h.one_line_error(r.stderr))
   end)
 end)
+
+-- c.accept_io_runs: a script that takes runs lets --bpf merge a task's like
+-- reads or writes of one fd in the kernel; the bytes and the calls stay
+-- exact, and a script that does not take runs sees every call.
+describe("--bpf runs of reads and writes", function()
+  after_each(h.cleanup)
+
+  -- A script printing, per kind and file, its events, calls and bytes.
+  local function counter(dir, accepts)
+    local path = dir .. "/count.lua"
+    h.write_file(path, 'local c = require "compendium"\n' .. (accepts and "c.accept_io_runs()\n" or "") .. [[
+local seen = {}
+local function add(e)
+  if not e.filename or not e.filename:find("/data", 1, true) then return end
+  local k = e.type .. " " .. e.filename:match("[^/]*$")
+  local s = seen[k] or { events = 0, calls = 0, bytes = 0 }
+  s.events, s.calls, s.bytes = s.events + 1, s.calls + e.calls, s.bytes + e.bytes
+  seen[k] = s
+end
+c.on("read", add)
+c.on("write", add)
+c.on("end", function()
+  for k, s in pairs(seen) do c.print("%s %d %d %d", k, s.events, s.calls, s.bytes) end
+end)
+]])
+    return path
+  end
+
+  -- "kind file" → {events, calls, bytes} of a run of the counter script.
+  local function counted(flags, script, args)
+    local argv = { h.bin() }
+    for _, f in ipairs(flags) do argv[#argv + 1] = f end
+    for _, a in ipairs { "-s", script, "--" } do argv[#argv + 1] = a end
+    for _, a in ipairs(args) do argv[#argv + 1] = a end
+    local r = h.run(argv)
+    assert.are.equal(0, r.status, r.stderr)
+    local t = {}
+    for _, l in ipairs(h.lines(r.stderr .. r.stdout)) do
+      local k, ev, calls, bytes = l:match("^(%a+ [%w.]+) (%d+) (%d+) (%d+)$")
+      if k then t[k] = { events = tonumber(ev), calls = tonumber(calls), bytes = tonumber(bytes) } end
+    end
+    return t
+  end
+
+  local SIZE, CHUNK = 30000, 3 -- 10000 reads and writes each way
+
+  local function setup()
+    local dir = h.tmpdir()
+    local data = {}
+    for i = 1, SIZE do data[i] = string.char(65 + i % 26) end
+    h.write_file(dir .. "/data.in", table.concat(data))
+    return dir, { h.prog("small_copy"), dir .. "/data.in", dir .. "/data.out", tostring(CHUNK) }
+  end
+
+  bpf_it("are merged for a script that takes them, with the calls and bytes ptrace counts", function()
+    local dir, args = setup()
+    local script = counter(dir, true)
+    local ptrace = counted({}, script, args)
+    local bpf = counted({ "--bpf" }, script, args)
+    local calls = SIZE / CHUNK
+    for _, k in ipairs { "read data.in", "write data.out", "read data.out" } do
+      assert.is_table(ptrace[k], k)
+      assert.are.same({ calls, SIZE }, { ptrace[k].calls, ptrace[k].bytes }, k)
+      assert.are.equal(calls, ptrace[k].events, k) -- ptrace makes an event per call
+      assert.are.same({ calls, SIZE }, { bpf[k].calls, bpf[k].bytes }, k)
+      -- merged in the kernel: far fewer events than calls
+      assert.is_true(bpf[k].events < calls / 10, k .. ": " .. bpf[k].events .. " events")
+    end
+  end)
+
+  bpf_it("are not made for a script that does not take them: it sees every call", function()
+    local dir, args = setup()
+    local bpf = counted({ "--bpf" }, counter(dir, false), args)
+    local calls = SIZE / CHUNK
+    for _, k in ipairs { "read data.in", "write data.out", "read data.out" } do
+      assert.are.same({ calls, calls, SIZE }, { bpf[k].events, bpf[k].calls, bpf[k].bytes }, k)
+    end
+  end)
+
+  bpf_it("are not made where threads share the fd table (one could reuse an fd under a run)", function()
+    local dir, args = setup()
+    args[#args + 1] = "thread"
+    local script = counter(dir, true)
+    local ptrace = counted({}, script, args)
+    local bpf = counted({ "--bpf" }, script, args)
+    local calls = SIZE / CHUNK
+    for _, k in ipairs { "read data.in", "write data.out", "read data.out" } do
+      assert.are.same({ calls, calls, SIZE }, { ptrace[k].events, ptrace[k].calls, ptrace[k].bytes }, k)
+      assert.are.same({ calls, calls, SIZE }, { bpf[k].events, bpf[k].calls, bpf[k].bytes }, k)
+    end
+  end)
+
+  bpf_it("are not made when one of the scripts does not take them (--json)", function()
+    local dir, args = setup()
+    local script = counter(dir, true)
+    local argv = { "--bpf", "--json", dir .. "/events.jsonl" }
+    local bpf = counted(argv, script, args)
+    local calls = SIZE / CHUNK
+    assert.are.same({ calls, calls, SIZE }, { bpf["read data.in"].events, bpf["read data.in"].calls,
+                                             bpf["read data.in"].bytes })
+    local events = h.read_jsonl(dir .. "/events.jsonl")
+    local writes = 0
+    for _, e in ipairs(events) do
+      if e.type == "write" and tostring(e.filename):find("data.out", 1, true) then writes = writes + 1 end
+    end
+    assert.are.equal(calls, writes)
+  end)
+
+  bpf_it("show in the default view as the runs ptrace shows", function()
+    local dir, args = setup()
+    local function view(flags)
+      local argv = { h.bin() }
+      for _, f in ipairs(flags) do argv[#argv + 1] = f end
+      argv[#argv + 1] = "--"
+      for _, a in ipairs(args) do argv[#argv + 1] = a end
+      local r = h.run(argv)
+      assert.are.equal(0, r.status, r.stderr)
+      local lines = {}
+      for _, l in ipairs(h.lines(r.stderr)) do
+        if l:find("data%.") and (l:find("] read ") or l:find("] write ")) then
+          lines[#lines + 1] = l:gsub("^%[[^]]*%] ", "")
+        end
+      end
+      return lines
+    end
+    local p = view({})
+    assert.are.same(p, view({ "--bpf" }))
+    assert.are.equal(3, #p)
+    assert.is_truthy(p[1]:find("(10000 calls)", 1, true), p[1])
+  end)
+end)

@@ -599,4 +599,30 @@ describe("the default script with --faults and --ebpf", function()
     assert.is_false(ok)
     assert.truthy(err:find("-X sched_threshold needs a duration such as 10us or 2ms, not 'soon'", 1, true), err)
   end)
+
+  it("takes runs of I/O merged by the source, adding up their calls", function()
+    local h, rt = default()
+    assert.is_true(rt.io_runs())
+    rt.start()
+    h:emit("read", { ts = 0.1, fd = 3, filename = "/tmp/in", bytes = 7 })
+    h:emit("read", { ts = 0.2, fd = 3, filename = "/tmp/in", bytes = 700, calls = 100 })
+    h:emit("write", { ts = 0.3, fd = 4, filename = "/tmp/out", bytes = 707, calls = 101 })
+    h:emit("open", { ts = 0.4, path = "/etc/hosts" })
+    rt.finish()
+    assert.are.same({
+      "[+0.100s] read /tmp/in 707 B (101 calls)",
+      "[+0.300s] write /tmp/out 707 B (101 calls)",
+      "[+0.400s] open /etc/hosts (read)",
+    }, live_lines(h))
+  end)
+
+  it("takes runs only without -v, and only when every script does", function()
+    local _, rt = default { verbose = true }
+    assert.is_false(rt.io_runs())
+    _, rt = default()
+    assert.is_true(rt.io_runs())
+    local ok, err = fake.load_script(rt, "mine", 'local c = require "compendium"\nc.on("read", function() end)')
+    assert(ok, err)
+    assert.is_false(rt.io_runs())
+  end)
 end)

@@ -73,7 +73,7 @@ local STRING_FIELDS = { "path", "path2", "fd_path", "sockaddr", "filename", "req
                         "path_error", "arg_error", "sock_type", "remote_addr", "prot", "map_type",
                         "program", "region", "op", "error", "new_path", "link_target" }
 local NUMBER_FIELDS = { "addr", "end_addr", "size", "bytes", "growth_bytes", "delay_ns", "latency_ns",
-                        "count", "child", "code", "signal", "entries", "mode", "uid", "gid" }
+                        "count", "calls", "child", "code", "signal", "entries", "mode", "uid", "gid" }
 local TARGETS = { file = 0, pipe = 1, other = 2 }
 
 -- Every module of lua/ that holds state: forgotten so that each setup
