@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,31 +67,64 @@ static pid_t gettid_(void)
 
 struct waker_arg {
     int fd;
+    int cpu;
     pid_t tid;
 };
 
-/* Blocks on a pipe a few times, woken each time by another thread. */
+/* Both tasks on one CPU: the waker's wakeups then always wait for it. */
+static bool pin_to(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set) == 0;
+}
+
+static void spin_us(uint64_t us)
+{
+    uint64_t end = now_ns() + us * 1000;
+    while (now_ns() < end)
+        ;
+}
+
+/* Wakes the reader on its CPU, then keeps that CPU for half a millisecond
+ * before sleeping: a reader that may not preempt it waits all that time.
+ * (A wakeup that preempts at once can wait 0 ns in the kernel's books,
+ * which then makes no record.) */
 static void *waker(void *arg)
 {
     struct waker_arg *w = arg;
     w->tid = gettid_();
     int fd = w->fd;
+    if (!pin_to(w->cpu))
+        return NULL;
     for (int i = 0; i < 20; i++) {
         usleep(200);
         if (write(fd, "w", 1) != 1)
             break;
+        spin_us(500);
     }
     return NULL;
 }
 
+/* Blocks on a pipe 20 times, woken each time by another thread on the same
+ * CPU; as SCHED_IDLE it never preempts that thread, so each wakeup waits on
+ * the run queue. */
 static bool be_woken(pid_t *waker_tid)
 {
     int p[2];
+    int cpu = sched_getcpu();
+    struct sched_param idle = {0};
+    if (cpu < 0 || !pin_to(cpu))
+        return false;
     if (pipe(p) != 0)
         return false;
     pthread_t t;
-    struct waker_arg w = {.fd = p[1]};
+    struct waker_arg w = {.fd = p[1], .cpu = cpu};
     if (pthread_create(&t, NULL, waker, &w) != 0)
+        return false;
+    /* after the waker is made, which would inherit the policy */
+    if (sched_setscheduler(0, SCHED_IDLE, &idle) != 0)
         return false;
     char c;
     bool ok = true;
