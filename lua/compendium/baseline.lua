@@ -146,7 +146,7 @@ function M.counts_failure(name, err)
   return err ~= nil and not M.TRANSIENT[err] and not (err == "ENOENT" and ABSENT_OK[name])
 end
 
--- A baseline glob with its place made this machine's: "$CWD/x" → "/work/x".
+-- A baseline glob with its place made this machine's: "$CWD/x" → "/src/x".
 function M.expand(g)
   local var, rest = g:match("^(%$%u+)(.*)$")
   if not var and (g == "~" or g:sub(1, 2) == "~/") then var, rest = "~", g:sub(2) end
