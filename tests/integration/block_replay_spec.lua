@@ -6,15 +6,6 @@
 -- and a directory on a block device; without them the tests say SKIP and why.
 local h = require "helpers"
 
-local function missing_privilege()
-  if not h.exists("/sys/kernel/btf/vmlinux") then return "no kernel BTF (/sys/kernel/btf/vmlinux)" end
-  local r = h.run({ h.bin(), "--ebpf", "-o", "/dev/null", "--", "true" })
-  if r.status ~= 0 or r.stderr:find("going on without", 1, true) then
-    return "--ebpf is not permitted: " .. r.stderr:gsub("\n$", "")
-  end
-  return nil
-end
-
 -- The block_io events, each as the fields that say what the request was.
 local function requests(events)
   local out = {}
@@ -29,7 +20,7 @@ end
 describe("a recording of block I/O", function()
   local why, dir, live, replay, live_text, replay_text
   setup(function()
-    why = missing_privilege()
+    why = h.companions_missing({ "--ebpf" })
     if why then return end
     dir = h.block_device_dir()
     if not dir then
@@ -50,12 +41,7 @@ describe("a recording of block I/O", function()
     h.cleanup()
   end)
 
-  local function ready()
-    if not why then return true end
-    print("SKIP: " .. why)
-    pending(why)
-    return false
-  end
+  local function ready() return h.ready(why) end
 
   it("replays each request with its kind, bytes, task, time and latency", function()
     if not ready() then return end

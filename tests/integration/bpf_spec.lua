@@ -23,12 +23,7 @@ local missing = missing_privilege()
 -- it(), but a visible SKIP where --bpf cannot run.
 local function bpf_it(name, fn)
   it(name, function()
-    if missing then
-      print("SKIP: " .. missing)
-      pending(missing)
-      return
-    end
-    fn()
+    if h.ready(missing) then fn() end
   end)
 end
 

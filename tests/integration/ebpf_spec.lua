@@ -36,12 +36,7 @@ describe("--ebpf", function()
   setup(function() missing = missing_privilege() end)
   teardown(h.cleanup)
 
-  local function needs_ebpf()
-    if not missing then return true end
-    print("SKIP: " .. missing)
-    pending(missing)
-    return false
-  end
+  local function needs_ebpf() return h.ready(missing) end
 
   describe("block I/O", function()
     local dir, r, written, pid

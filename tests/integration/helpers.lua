@@ -106,6 +106,32 @@ function M.tmpdir()
   return dir
 end
 
+-- Marks the running test pending with a visible "SKIP: why" on stdout: a
+-- test the machine cannot run is reported, never passed in silence.
+-- True when why is nil (the test can run).
+function M.ready(why)
+  if not why then return true end
+  print("SKIP: " .. why)
+  pending(why)
+  return false
+end
+
+-- Why the BPF and perf companions named in flags ({"--ebpf"}, {"--faults",
+-- "--ebpf"}) cannot run here, or nil: no kernel BTF, or compendium refuses
+-- them or goes on without one of them.
+function M.companions_missing(flags)
+  if not M.exists("/sys/kernel/btf/vmlinux") then return "no kernel BTF (/sys/kernel/btf/vmlinux)" end
+  local argv = { M.bin() }
+  for _, f in ipairs(flags) do argv[#argv + 1] = f end
+  for _, a in ipairs({ "-o", "/dev/null", "--", "true" }) do argv[#argv + 1] = a end
+  local r = M.run(argv)
+  if r.status ~= 0 or r.stderr:find("going on without", 1, true) then
+    return table.concat(flags, " and ") .. (#flags > 1 and " are not both permitted: " or " is not permitted: ") ..
+           r.stderr:gsub("\n$", "")
+  end
+  return nil
+end
+
 -- A fresh directory on a block device (not tmpfs: O_DIRECT and the block
 -- layer need one): beside the built programs, else /var/tmp; nil when
 -- neither is one. The caller removes it.

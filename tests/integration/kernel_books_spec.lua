@@ -20,16 +20,6 @@ local function capture(argv)
   return (h.run(argv).stdout:gsub("\n$", ""))
 end
 
--- Why the books cannot be compared here, or nil.
-local function missing_privilege()
-  if not h.exists("/sys/kernel/btf/vmlinux") then return "no kernel BTF (/sys/kernel/btf/vmlinux)" end
-  local r = h.run({ h.bin(), "--faults", "--ebpf", "-o", "/dev/null", "--", "true" })
-  if r.status ~= 0 or r.stderr:find("going on without", 1, true) then
-    return "--faults and --ebpf are not both permitted: " .. r.stderr:gsub("\n$", "")
-  end
-  return nil
-end
-
 -- bpftrace printing, for every exec on the machine, the pid and the books
 -- of the task as the exec ends (where compendium starts counting the
 -- command). Returns the process handle once the probe fires, or nil.
@@ -108,7 +98,7 @@ end
 describe("--faults and --ebpf against the kernel's books", function()
   local missing, dir, r, tasks, main, window, exec_books
   setup(function()
-    missing = missing_privilege()
+    missing = h.companions_missing({ "--faults", "--ebpf" })
     if missing then return end
     dir = h.block_device_dir()
     -- Under concurrent block I/O the kernel runs no BPF program for some
@@ -134,12 +124,7 @@ describe("--faults and --ebpf against the kernel's books", function()
     h.cleanup()
   end)
 
-  local function ready()
-    if not missing then return true end
-    print("SKIP: " .. missing)
-    pending(missing)
-    return false
-  end
+  local function ready() return h.ready(missing) end
 
   it("runs the program to completion, losing nothing", function()
     if not ready() then return end
@@ -178,8 +163,7 @@ describe("--faults and --ebpf against the kernel's books", function()
     local before = exec_books and exec_books[main.tid]
     if before then return before end
     local why = exec_books and "bpftrace did not see the command's exec" or "no bpftrace"
-    print("SKIP: " .. why .. ": the command's figures before its execve are not known")
-    pending(why)
+    h.ready(why .. ": the command's figures before its execve are not known")
     return nil
   end
 
@@ -205,11 +189,8 @@ describe("--faults and --ebpf against the kernel's books", function()
     local function has_dir()
       if not ready() then return false end
       if window then return true end
-      local why = dir and "the file system refuses O_DIRECT" or
-                  "no directory on a block device (the build tree and /var/tmp are tmpfs)"
-      print("SKIP: " .. why)
-      pending(why)
-      return false
+      return h.ready(dir and "the file system refuses O_DIRECT" or
+                     "no directory on a block device (the build tree and /var/tmp are tmpfs)")
     end
 
     -- The events between the program's "window start" and "window end"
