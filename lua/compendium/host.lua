@@ -313,10 +313,10 @@ function M.syscall_number(name)
   return nr >= 0 and nr or nil
 end
 
--- {"fd", "file"}: the classes of syscall nr, in the engine's order
 -- false for exit and exit_group, which never return
 function M.syscall_returns(nr) return C.cmp_syscall_returns(nr) ~= 0 end
 
+-- {"fd", "file"}: the classes of syscall nr, in the engine's order
 function M.syscall_classes(nr)
   local bits, list = C.cmp_syscall_classes(nr), {}
   for i = 0, 31 do
