@@ -43,8 +43,7 @@ end
 -- bash, without the user's or the system's rc files, sourcing the
 -- completion and running script.
 local function bash(script)
-  local r = h.run({ "bash", "--norc", "--noprofile", "-c", "source " .. h.quote(COMPLETION) .. "\n" .. script },
-                  { env = { BASH_ENV = "" } })
+  local r = h.run({ "bash", "--norc", "--noprofile", "-c", "source " .. h.quote(COMPLETION) .. "\n" .. script })
   assert.are.equal(0, r.status, r.stderr)
   return r.stdout
 end

@@ -160,7 +160,9 @@ end
 
 -- Runs argv (a list of words, or a shell command string) and waits for it.
 --   opts.cwd     directory to run in
---   opts.env     { NAME = value } added to the environment
+--   opts.env     { NAME = value } added to the environment; BASH_ENV and ENV
+--                are always removed, so no shell a test runs sources the
+--                caller's startup file (its reads would count as the test's)
 --   opts.stdin   text fed on standard input (default: empty)
 -- Returns { status = exit code (128+N when killed by signal N),
 --           stdout =, stderr = }. Fails the test if the timeout fires.
@@ -171,7 +173,7 @@ function M.run(argv, opts)
   M.write_file(inp, opts.stdin or "")
   local parts = {}
   if opts.cwd then parts[#parts + 1] = "cd " .. M.quote(opts.cwd) .. " &&" end
-  parts[#parts + 1] = "env"
+  parts[#parts + 1] = "env -u BASH_ENV -u ENV"
   for k, v in pairs(opts.env or {}) do parts[#parts + 1] = M.quote(k .. "=" .. v) end
   parts[#parts + 1] = "timeout -k 5 " .. M.TIMEOUT
   parts[#parts + 1] = command_line(argv)
@@ -208,7 +210,7 @@ function M.spawn(argv, opts)
   local words = type(argv) == "string" and { "sh", "-c", argv } or argv
   local cmd = {}
   if opts.cwd then cmd[#cmd + 1] = "cd " .. M.quote(opts.cwd) .. " &&" end
-  cmd[#cmd + 1] = "timeout -k 5 " .. M.TIMEOUT .. " sh -c " .. M.quote(inner) .. " sh"
+  cmd[#cmd + 1] = "env -u BASH_ENV -u ENV timeout -k 5 " .. M.TIMEOUT .. " sh -c " .. M.quote(inner) .. " sh"
   cmd[#cmd + 1] = command_line(words)
   cmd[#cmd + 1] = ">" .. M.quote(p.out) .. " 2>" .. M.quote(p.err) .. " </dev/null"
   cmd[#cmd + 1] = "; echo $? >" .. M.quote(p.rcfile .. ".tmp") .. "; mv " ..
