@@ -202,29 +202,36 @@ static __always_inline __s32 read_u64(__u64 *out, __u64 addr)
     return rc ? (__s32)-rc : 0;
 }
 
+/* An argument the spec names (an index below 6). */
+#define ARG(e, i) ((e)->h.args[(i) < 6 ? (i) : 0])
+
 /* What the caller passed in: paths, socket addresses, clone and open
  * structs. */
 static __noinline void capture_in(struct sys_event *e, const struct sys_spec *s)
 {
-    for (int i = 0; i < 6; i++) {
-        __u8 c = s->cap[i];
-        __u64 a = e->h.args[i];
-        __u64 next = i < 5 ? e->h.args[i + 1] : 0;
-        if (c == 'p') {
-            read_path(e, a);
-        } else if (c == 'a') {
-            if (a && next)
-                read_addr(&e->p, a, (__u32)(next > SYS_ADDR_MAX ? SYS_ADDR_MAX : next),
-                          SYS_HAVE_ADDR);
-        } else if (c == 'C') {
-            e->p.clone_err = read_u64(&e->p.clone_flags, a);
-            if (!e->p.clone_err)
-                e->p.have |= SYS_HAVE_CLONE;
-        } else if (c == 'H') {
-            e->p.open_how_err = read_u64(&e->p.open_flags, a);
-            if (!e->p.open_how_err)
-                e->p.have |= SYS_HAVE_OPEN_HOW;
-        }
+    __u8 i = s->path[0];
+    if (i < 6)
+        read_path(e, ARG(e, i));
+    i = s->path[1];
+    if (i < 6)
+        read_path(e, ARG(e, i));
+    i = s->addr_in;
+    if (i < 5) {
+        __u64 a = ARG(e, i), len = ARG(e, i + 1);
+        if (a && len)
+            read_addr(&e->p, a, (__u32)(len > SYS_ADDR_MAX ? SYS_ADDR_MAX : len), SYS_HAVE_ADDR);
+    }
+    i = s->clone;
+    if (i < 6) {
+        e->p.clone_err = read_u64(&e->p.clone_flags, ARG(e, i));
+        if (!e->p.clone_err)
+            e->p.have |= SYS_HAVE_CLONE;
+    }
+    i = s->open_how;
+    if (i < 6) {
+        e->p.open_how_err = read_u64(&e->p.open_flags, ARG(e, i));
+        if (!e->p.open_how_err)
+            e->p.have |= SYS_HAVE_OPEN_HOW;
     }
 }
 
@@ -232,39 +239,46 @@ static __noinline void capture_in(struct sys_event *e, const struct sys_spec *s)
 static __noinline void capture_out(struct sys_event *e, const struct sys_spec *s)
 {
     __s64 ret = e->h.ret;
-    for (int i = 0; i < 6; i++) {
-        __u8 c = s->cap[i];
-        __u64 a = e->h.args[i];
-        __u64 next = i < 5 ? e->h.args[i + 1] : 0;
-        if (c == 'A' && ret >= 0 && a && next) {
+    __u8 i = s->addr_out;
+    if (i < 5 && ret >= 0) {
+        __u64 a = ARG(e, i), lenp = ARG(e, i + 1);
+        if (a && lenp) {
             __s32 len = 0;
-            long rc = bpf_probe_read_user(&len, sizeof(len), (const void *)next);
+            long rc = bpf_probe_read_user(&len, sizeof(len), (const void *)lenp);
             if (rc)
                 e->p.addr_err = (__s32)-rc;
             else if (len <= 0)
                 e->p.addr_err = EINVAL;
             else
                 read_addr(&e->p, a, (__u32)len, SYS_HAVE_PEER);
-        } else if (c == 'F' && ret >= 0) {
-            long rc = bpf_probe_read_user(e->p.fd_pair, sizeof(e->p.fd_pair), (const void *)a);
-            e->p.fd_pair_err = (__s32)-rc;
-            if (!rc)
-                e->p.have |= SYS_HAVE_FD_PAIR;
-        } else if (c == 'U' && ret >= 0) {
-            __u32 params[3] = {};
-            long rc = bpf_probe_read_user(params, sizeof(params), (const void *)a);
-            e->p.uring_err = (__s32)-rc;
-            if (!rc) {
-                e->p.uring_sq_entries = params[0];
-                e->p.uring_flags = params[2];
-                e->p.have |= SYS_HAVE_URING;
-            }
-        } else if (c == 'M') {
-            e->p.have |= SYS_MISSING_MMSG;
-        } else if (c == 'd' || c == 'R') {
-            describe_fd(&e->p, (__s32)a);
         }
     }
+    i = s->fd_pair;
+    if (i < 6 && ret >= 0) {
+        long rc = bpf_probe_read_user(e->p.fd_pair, sizeof(e->p.fd_pair), (const void *)ARG(e, i));
+        e->p.fd_pair_err = (__s32)-rc;
+        if (!rc)
+            e->p.have |= SYS_HAVE_FD_PAIR;
+    }
+    i = s->uring;
+    if (i < 6 && ret >= 0) {
+        __u32 params[3] = {};
+        long rc = bpf_probe_read_user(params, sizeof(params), (const void *)ARG(e, i));
+        e->p.uring_err = (__s32)-rc;
+        if (!rc) {
+            e->p.uring_sq_entries = params[0];
+            e->p.uring_flags = params[2];
+            e->p.have |= SYS_HAVE_URING;
+        }
+    }
+    if (s->mmsg)
+        e->p.have |= SYS_MISSING_MMSG;
+    i = s->fd[0];
+    if (i < 6)
+        describe_fd(&e->p, (__s32)ARG(e, i));
+    i = s->fd[1];
+    if (i < 6)
+        describe_fd(&e->p, (__s32)ARG(e, i));
     if ((s->flags & SYS_SPEC_NEW_FD) && ret >= 0) {
         if (e->p.have & SYS_HAVE_FD_PAIR) {
             describe_fd(&e->p, e->p.fd_pair[0]);

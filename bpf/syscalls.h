@@ -22,12 +22,24 @@ enum {
     SYS_SPEC_MERGE = 16,   /* like calls back to back (one fd) may leave as one run record */
 };
 
-/* What to capture of each argument: the syscall table's capture letters,
- * with 'p' 'a' 'd' where a script wants decoded arguments. */
+/* What to capture, as the argument (0-5) each capture takes, or SYS_ARG_NONE:
+ * the syscall table's capture letters, with paths, addresses and the first fd
+ * added where a script wants decoded arguments. One field per kind of
+ * capture, not a letter per argument: the programs then make no loop over
+ * the arguments, which the verifier would walk once per letter each. */
+#define SYS_ARG_NONE 0xff
 struct sys_spec {
     __u8 flags;
-    __u8 cap[6];
-    __u8 pad;
+    __u8 path[2];  /* 'p': paths passed in */
+    __u8 addr_in;  /* 'a': a sockaddr passed in, its length the next argument */
+    __u8 addr_out; /* 'A': a sockaddr written out, its length's address next */
+    __u8 fd_pair;  /* 'F': the int[2] of new fds written out */
+    __u8 clone;    /* 'C': struct clone_args passed in (its flags) */
+    __u8 open_how; /* 'H': struct open_how passed in (its flags) */
+    __u8 uring;    /* 'U': struct io_uring_params written out */
+    __u8 fd[2];    /* 'd', 'R': fds to describe */
+    __u8 mmsg;     /* 'M': 1, the byte counts a call wrote out, which are not read here */
+    __u8 pad[4];
 };
 
 enum sys_rec_type {

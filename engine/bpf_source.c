@@ -53,10 +53,15 @@ static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_lis
     return vfprintf(stderr, fmt, ap);
 }
 
-void bpf_libbpf_print_setup(void)
+bool bpf_debugging(void)
 {
     const char *debug = getenv("COMPENDIUM_BPF_DEBUG");
-    libbpf_set_print(debug && *debug && strcmp(debug, "0") != 0 ? libbpf_verbose : libbpf_quiet);
+    return debug && *debug && strcmp(debug, "0") != 0;
+}
+
+void bpf_libbpf_print_setup(void)
+{
+    libbpf_set_print(bpf_debugging() ? libbpf_verbose : libbpf_quiet);
 }
 
 static void explain(int err, const char *what, char *why, size_t cap)

@@ -41,5 +41,7 @@ void bpf_source_close(void);
 /* libbpf's own messages only with COMPENDIUM_BPF_DEBUG=1 (every BPF part of
  * compendium says what failed in one line of its own). */
 void bpf_libbpf_print_setup(void);
+/* COMPENDIUM_BPF_DEBUG is set: say why a load failed at length. */
+bool bpf_debugging(void);
 
 #endif

@@ -37,7 +37,7 @@
 #include "xalloc.h"
 
 #include "syscalls.h"
-#include "syscalls.skel.h"
+#include "syscalls.lskel.h"
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 /* Records are held this long before the state sees them, so that a record
@@ -49,7 +49,8 @@
 /* How long without records before the tasks are checked for ones whose end
  * the ring had no room for. */
 #define LIVENESS_NS 250000000u
-#define DEFAULT_RINGBUF (32u << 20)
+#define DEFAULT_RINGBUF (8u << 20)
+#define VERIFIER_LOG_SIZE (16u << 20)
 /* Records copied out of the ring at most, waiting to be handed on. */
 #define HELD_MAX 8192
 
@@ -789,8 +790,20 @@ static bool load(void)
         say_why(errno ? errno : EINVAL, "open");
         return false;
     }
-    bpf_map__set_max_entries(skel->maps.events, size);
+    skel->maps.events.max_entries = size;
+    /* The kernel's loader program loads the programs: their verifier logs
+     * come back through its context. */
+    char *log = NULL;
+    if (bpf_debugging()) {
+        log = xcalloc(1, VERIFIER_LOG_SIZE);
+        skel->ctx.log_level = 1;
+        skel->ctx.log_size = VERIFIER_LOG_SIZE;
+        skel->ctx.log_buf = (__u64)(uintptr_t)log;
+    }
     int err = syscalls_bpf__load(skel);
+    if (log && err)
+        fprintf(stderr, "%s\n", log);
+    free(log);
     if (err) {
         say_why(-err, "load");
         unload();
@@ -802,13 +815,13 @@ static bool load(void)
         unload();
         return false;
     }
-    ring = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, NULL, NULL);
+    ring = ring_buffer__new(skel->maps.events.map_fd, on_record, NULL, NULL);
     if (!ring) {
         say_why(errno, "read the ring buffer of");
         unload();
         return false;
     }
-    traced_fd = bpf_map__fd(skel->maps.traced);
+    traced_fd = skel->maps.traced.map_fd;
     return true;
 }
 
@@ -867,15 +880,62 @@ static bool mergeable(int32_t nr)
            !wants_decoded(nr) && !getenv("COMPENDIUM_BPF_NO_RUNS");
 }
 
+static void spec_clear(struct sys_spec *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->path[0] = s->path[1] = s->addr_in = s->addr_out = s->fd_pair = SYS_ARG_NONE;
+    s->clone = s->open_how = s->uring = s->fd[0] = s->fd[1] = SYS_ARG_NONE;
+}
+
+/* Argument i takes capture letter c (a SYSCALL_CAPTURE_*). */
+static void spec_capture(struct sys_spec *s, char c, __u8 i)
+{
+    __u8 *slot = NULL;
+    switch (c) {
+    case SYSCALL_CAPTURE_PATH:
+        slot = s->path[0] == SYS_ARG_NONE ? &s->path[0] : &s->path[1];
+        break;
+    case SYSCALL_CAPTURE_SOCKADDR_IN:
+        slot = &s->addr_in;
+        break;
+    case SYSCALL_CAPTURE_SOCKADDR_OUT:
+        slot = &s->addr_out;
+        break;
+    case SYSCALL_CAPTURE_FD_PAIR:
+        slot = &s->fd_pair;
+        break;
+    case SYSCALL_CAPTURE_CLONE_ARGS:
+        slot = &s->clone;
+        break;
+    case SYSCALL_CAPTURE_OPEN_HOW:
+        slot = &s->open_how;
+        break;
+    case SYSCALL_CAPTURE_URING_PARAMS:
+        slot = &s->uring;
+        break;
+    case SYSCALL_CAPTURE_MMSG_VEC:
+        s->mmsg = 1;
+        return;
+    case SYSCALL_CAPTURE_FD:
+    case SYSCALL_CAPTURE_RING_FD:
+        slot = s->fd[0] == SYS_ARG_NONE ? &s->fd[0] : &s->fd[1];
+        break;
+    default:
+        return;
+    }
+    if (*slot == SYS_ARG_NONE)
+        *slot = i;
+}
+
 /* What leaves the kernel, per syscall: those the interest holds (the ones
  * the ptrace source's seccomp filter stops), with the table's captures and
  * the decoded arguments a script hooking the syscall reads. */
 static void bpf_set_interest(void)
 {
-    int fd = bpf_map__fd(skel->maps.specs);
+    int fd = skel->maps.specs.map_fd;
     for (int32_t nr = 0; nr < SYS_SPEC_SIZE; nr++) {
         struct sys_spec *s = &spec_table[nr];
-        memset(s, 0, sizeof(*s));
+        spec_clear(s);
         const struct syscall_desc *desc = syscall_desc(nr);
         if (desc && interest_has(nr)) {
             unsigned needs = desc->needs;
@@ -901,7 +961,7 @@ static void bpf_set_interest(void)
                     c = 'd';
                 if (k == 'd')
                     first_fd = false;
-                s->cap[i] = (__u8)c;
+                spec_capture(s, c, (__u8)i);
             }
         }
         __u32 key = (__u32)nr;
@@ -1101,7 +1161,7 @@ static void take_runs(struct task *t, void *arg)
     (void)arg;
     __u32 key = (__u32)t->tid;
     struct sys_runs v;
-    if (bpf_map_lookup_and_delete_elem(bpf_map__fd(skel->maps.runs), &key, &v) != 0)
+    if (bpf_map_lookup_and_delete_elem(skel->maps.runs.map_fd, &key, &v) != 0)
         return;
     for (int i = 0; i < SYS_RUN_SLOTS; i++) {
         if (v.slot[i].calls == 0)

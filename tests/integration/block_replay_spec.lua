@@ -11,7 +11,9 @@ local function requests(events)
   local out = {}
   for _, e in ipairs(events) do
     if e.type == "block_io" then
-      out[#out + 1] = string.format("%d %d %d %s %d %d", e.ts_ns, e.pid, e.tid, e.op, e.bytes, e.latency_ns)
+      -- a request whose completion the kernel showed no program has no latency
+      out[#out + 1] = string.format("%d %d %d %s %d %s", e.ts_ns, e.pid, e.tid, e.op, e.bytes,
+                                    tostring(e.latency_ns))
     end
   end
   return out
