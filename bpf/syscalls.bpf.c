@@ -58,10 +58,16 @@ struct inflight {
     __u64 args[6];
     __s32 nr;
     __u32 valid; /* a call of a traced task is under way */
+    __u64 epoch; /* the `epoch` its group was found traced in */
 };
 
+/* The engine adds one each time it stops following thread groups: a task's
+ * storage made before then is looked up in `traced` again. */
+__u64 epoch = 0;
+
 /* In the task itself: a task that has none (every untraced one) costs its
- * syscall exits one pointer test, not a hash lookup. */
+ * syscall exits one pointer test, not a hash lookup, and a traced task's
+ * entries find it traced without one. */
 struct {
     __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
     __uint(map_flags, BPF_F_NO_PREALLOC);
@@ -328,23 +334,49 @@ static __always_inline void send_event(struct sys_event *e)
 
 /* ---- runs of like calls ------------------------------------------------- */
 
-static __always_inline void send_run(struct sys_run *r, __u64 pid_tgid)
+/* Which task holds a run on an fd of an fd table. Threads share their fd
+ * table: when one closes an fd another holds a run on, the run leaves first
+ * (the state would count it for whatever the fd names next). One holder per
+ * fd: a second thread's calls on it leave as records. */
+struct run_key {
+    __u64 files;
+    __s32 fd;
+    __u32 pad;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 16384);
+    __type(key, struct run_key);
+    __type(value, __u32); /* tid */
+} run_owners SEC(".maps");
+
+/* The counts are taken with an exchange: the holder may be adding to them
+ * on another CPU while a closing thread sends the run. */
+static __always_inline void send_run(struct sys_run *r, __u32 tid, __u32 tgid)
 {
     if (r->calls == 0)
         return;
     struct sys_hdr h = {};
     h.type = SYS_REC_IO_RUN;
-    h.tid = (__u32)pid_tgid;
-    h.pid = (__u32)(pid_tgid >> 32);
+    h.tid = tid;
+    h.pid = tgid;
     h.nr = r->nr;
     h.args[0] = (__u64)(__s64)r->fd;
-    h.args[1] = r->calls;
-    h.ret = (__s64)r->bytes;
+    h.args[1] = __sync_lock_test_and_set(&r->calls, 0);
+    h.ret = (__s64)__sync_lock_test_and_set(&r->bytes, 0);
     h.entry_ns = r->first_ns;
     h.ts_ns = r->last_ns;
-    output(&h, sizeof(h), h.ts_ns);
-    r->calls = 0;
-    r->bytes = 0;
+    if (h.args[1])
+        output(&h, sizeof(h), h.ts_ns);
+}
+
+static __always_inline void disown(struct sys_run *r, __u32 tid)
+{
+    struct run_key k = {.files = r->files, .fd = r->fd};
+    __u32 *owner = bpf_map_lookup_elem(&run_owners, &k);
+    if (owner && *owner == tid)
+        bpf_map_delete_elem(&run_owners, &k);
 }
 
 /* The task's runs leave before its next record: they came first. */
@@ -354,28 +386,77 @@ static __always_inline void end_runs(__u64 pid_tgid)
     struct sys_runs *rs = bpf_map_lookup_elem(&runs, &tid);
     if (!rs)
         return;
+    for (int i = 0; i < SYS_RUN_SLOTS; i++)
+        send_run(&rs->slot[i], tid, (__u32)(pid_tgid >> 32));
+}
+
+/* A task's slots holding a run on fd of the fd table files. */
+static __always_inline bool holds(struct sys_runs *rs, __u64 files, __s32 fd)
+{
+    for (int i = 0; i < SYS_RUN_SLOTS; i++)
+        if (rs->slot[i].nr >= 0 && rs->slot[i].files == files && rs->slot[i].fd == fd)
+            return true;
+    return false;
+}
+
+/* Before fd is closed: the runs on it leave, whichever task of the fd
+ * table holds them, and the slots are free. */
+static __always_inline void end_runs_on(__u64 files, __s32 fd)
+{
+    struct run_key k = {.files = files, .fd = fd};
+    __u32 *owner = bpf_map_lookup_elem(&run_owners, &k);
+    if (!owner)
+        return;
+    __u32 holder = *owner;
+    bpf_map_delete_elem(&run_owners, &k);
+    struct sys_runs *rs = bpf_map_lookup_elem(&runs, &holder);
+    if (!rs)
+        return;
     for (int i = 0; i < SYS_RUN_SLOTS; i++) {
-        send_run(&rs->slot[i], pid_tgid);
-        rs->slot[i].nr = -1;
+        struct sys_run *r = &rs->slot[i];
+        /* The holder's group is the caller's: an fd table is one group's
+         * (a CLONE_FILES child of another group is not followed here). */
+        if (r->nr >= 0 && r->files == files && r->fd == fd) {
+            send_run(r, holder, (__u32)(bpf_get_current_pid_tgid() >> 32));
+            r->nr = -1;
+        }
     }
 }
 
-/* The open file fd names in the calling task, 0 for none, nor for an fd
- * table the task shares (with its threads): another task could close and
- * reuse the fd while a run of this one waits, and the run, coming later,
- * would count for the new file. */
-static __always_inline __u64 file_of(__s32 fd)
+struct range_ctx {
+    __u64 files;
+    __u32 first, last;
+};
+
+static long end_range_run(struct bpf_map *map, struct run_key *k, __u32 *owner, struct range_ctx *c)
+{
+    if (k->files == c->files && (__u32)k->fd >= c->first && (__u32)k->fd <= c->last)
+        end_runs_on(c->files, k->fd);
+    return 0;
+}
+
+/* The fd table of the calling task, whether other tasks share it, and the
+ * open file fd names in it (0: none). */
+static __always_inline __u64 file_of(__s32 fd, __u64 *files_out, bool *shared)
 {
     struct task_struct *task = bpf_get_current_task_btf();
-    if (BPF_CORE_READ(task, files, count.counter) != 1)
+    struct files_struct *files = task->files;
+    *files_out = (__u64)files;
+    if (!files || fd < 0)
         return 0;
-    struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-    if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+    *shared = files->count.counter != 1;
+    struct fdtable *fdt = files->fdt;
+    if (!fdt || (unsigned int)fd >= fdt->max_fds)
         return 0;
-    struct file **arr = BPF_CORE_READ(fdt, fd);
+    struct file **arr = fdt->fd;
     struct file *f = NULL;
     bpf_probe_read_kernel(&f, sizeof(f), arr + fd);
     return (__u64)f;
+}
+
+static __always_inline __u64 files_of_current(void)
+{
+    return (__u64)bpf_get_current_task_btf()->files;
 }
 
 /* Counts a call that returned ret > 0 into the task's run of its kind on
@@ -384,9 +465,11 @@ static __always_inline __u64 file_of(__s32 fd)
  * record as any call does. */
 static __always_inline bool into_run(__u64 pid_tgid, __s32 nr, __s32 fd, __s64 ret, __u64 entry_ns)
 {
-    __u32 tid = (__u32)pid_tgid;
+    __u32 tid = (__u32)pid_tgid, tgid = (__u32)(pid_tgid >> 32);
     __u64 now = bpf_ktime_get_ns();
-    __u64 file = file_of(fd);
+    __u64 files = 0;
+    bool shared = true;
+    __u64 file = file_of(fd, &files, &shared);
     if (!file)
         return false;
     struct sys_runs *rs = bpf_map_lookup_elem(&runs, &tid);
@@ -402,16 +485,22 @@ static __always_inline bool into_run(__u64 pid_tgid, __s32 nr, __s32 fd, __s64 r
     int victim = 0;
     for (int i = 0; i < SYS_RUN_SLOTS; i++) {
         struct sys_run *r = &rs->slot[i];
-        if (r->nr == nr && r->fd == fd && r->file == file) {
+        if (r->nr == nr && r->fd == fd && r->file == file && r->files == files) {
             if (now - r->start_ns > RUN_MAX_NS) {
                 /* An old run leaves, and a new one starts with this call. */
-                send_run(r, pid_tgid);
+                send_run(r, tid, tgid);
                 r->start_ns = now;
             }
             if (r->calls == 0)
                 r->first_ns = entry_ns;
-            r->calls++;
-            r->bytes += (__u64)ret;
+            if (shared) {
+                /* another thread closing the fd may be sending the run */
+                __sync_fetch_and_add(&r->calls, 1);
+                __sync_fetch_and_add(&r->bytes, (__u64)ret);
+            } else {
+                r->calls++;
+                r->bytes += (__u64)ret;
+            }
             r->last_ns = now;
             return true;
         }
@@ -419,22 +508,67 @@ static __always_inline bool into_run(__u64 pid_tgid, __s32 nr, __s32 fd, __s64 r
             victim = i;
     }
     struct sys_run *r = &rs->slot[victim & (SYS_RUN_SLOTS - 1)];
-    send_run(r, pid_tgid);
+    send_run(r, tid, tgid);
+    /* The slot's fd is another now, unless the other slot holds it too. */
+    struct sys_run *other = &rs->slot[(victim + 1) & (SYS_RUN_SLOTS - 1)];
+    if (r->nr >= 0 && !(other->nr >= 0 && other->fd == r->fd && other->files == r->files))
+        disown(r, tid);
+    r->nr = -1;
+    struct run_key k = {.files = files, .fd = fd};
+    if (bpf_map_update_elem(&run_owners, &k, &tid, BPF_NOEXIST) != 0) {
+        __u32 *owner = bpf_map_lookup_elem(&run_owners, &k);
+        if (!owner)
+            return false;
+        __u32 holder = *owner;
+        if (holder != tid) {
+            struct sys_runs *theirs = bpf_map_lookup_elem(&runs, &holder);
+            if (theirs && holds(theirs, files, fd))
+                return false; /* another thread's run: this call leaves as a record */
+            *owner = tid;
+        }
+    }
     r->nr = nr;
     r->fd = fd;
     r->file = file;
+    r->files = files;
     r->start_ns = now;
     r->last_ns = now;
     return false;
 }
 
+/* Before a call that closes fds: the runs on them leave (the caller's own
+ * would at its exit, but those of other threads only at their next call). */
+static __always_inline void before_close(const struct sys_spec *s, const __u64 *args)
+{
+    __u64 files = files_of_current();
+    if (s->flags & SYS_SPEC_CLOSES) {
+        __u8 i = s->closes;
+        if (i < 6)
+            end_runs_on(files, (__s32)args[i]);
+    } else {
+        struct range_ctx c = {.files = files, .first = (__u32)args[0], .last = (__u32)args[1]};
+        bpf_for_each_map_elem(&run_owners, end_range_run, &c, 0);
+    }
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
-    __u64 pid_tgid = bpf_get_current_pid_tgid();
-    if (!group_traced((__u32)(pid_tgid >> 32)))
-        return 0;
     struct task_struct *task = bpf_get_current_task_btf();
+    struct inflight *slot = bpf_task_storage_get(&inflight, task, 0, 0);
+    if (!slot || slot->epoch != epoch) {
+        /* First syscall of the task, or the engine stopped following some. */
+        __u64 current_epoch = epoch;
+        if (!group_traced((__u32)(bpf_get_current_pid_tgid() >> 32))) {
+            if (slot)
+                bpf_task_storage_delete(&inflight, task);
+            return 0;
+        }
+        slot = bpf_task_storage_get(&inflight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+        if (!slot)
+            return 0;
+        slot->epoch = current_epoch;
+    }
     if (task->thread_info.status & TS_COMPAT) {
         __sync_fetch_and_add(&compat_calls, 1);
         return 0;
@@ -445,7 +579,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
     struct sys_spec *s = bpf_map_lookup_elem(&specs, &nr);
     if (!s || !(s->flags & SYS_SPEC_TRACE))
         return 0;
-    struct inflight in = {.entry_ns = bpf_ktime_get_ns(), .nr = (__s32)nr, .valid = 1};
+    struct inflight in = {
+        .entry_ns = bpf_ktime_get_ns(), .nr = (__s32)nr, .valid = 1, .epoch = slot->epoch};
     /* tp_btf: regs is the kernel's own, read directly (no helper call). */
     in.args[0] = regs->di;
     in.args[1] = regs->si;
@@ -453,14 +588,13 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
     in.args[3] = regs->r10;
     in.args[4] = regs->r8;
     in.args[5] = regs->r9;
-    if (!(s->flags & SYS_SPEC_NO_EXIT)) {
-        struct inflight *slot =
-            bpf_task_storage_get(&inflight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-        if (slot)
-            *slot = in;
-    }
+    if (!(s->flags & SYS_SPEC_NO_EXIT))
+        *slot = in;
+    if (s->flags & (SYS_SPEC_CLOSES | SYS_SPEC_CLOSES_RANGE))
+        before_close(s, in.args);
     if (!(s->flags & SYS_SPEC_AT_ENTRY))
         return 0;
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
     end_runs(pid_tgid);
     struct sys_event *e = start_event(SYS_REC_ENTER, pid_tgid);
     if (!e)
@@ -550,6 +684,12 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
         return 0;
     bpf_task_storage_delete(&inflight, p);
     end_runs(((__u64)tgid << 32) | tid);
+    struct sys_runs *rs = bpf_map_lookup_elem(&runs, &tid);
+    if (rs) {
+        for (int i = 0; i < SYS_RUN_SLOTS; i++)
+            if (rs->slot[i].nr >= 0)
+                disown(&rs->slot[i], tid);
+    }
     bpf_map_delete_elem(&runs, &tid);
     task_record(SYS_REC_TASK_EXIT, tid, tgid, 0, BPF_CORE_READ(p, exit_code));
     if (BPF_CORE_READ(p, signal, live.counter) == 0)

@@ -20,6 +20,8 @@ enum {
     SYS_SPEC_NEW_FD = 4,   /* describe the fds it returns (ret, or the pair it wrote) */
     SYS_SPEC_NO_EXIT = 8,  /* it never returns */
     SYS_SPEC_MERGE = 16,   /* like calls back to back (one fd) may leave as one run record */
+    SYS_SPEC_CLOSES = 32,  /* it closes the fd in argument sys_spec.closes: runs on it end first */
+    SYS_SPEC_CLOSES_RANGE = 64, /* it closes the fds from argument 0 to argument 1 */
 };
 
 /* What to capture, as the argument (0-5) each capture takes, or SYS_ARG_NONE:
@@ -39,7 +41,8 @@ struct sys_spec {
     __u8 uring;    /* 'U': struct io_uring_params written out */
     __u8 fd[2];    /* 'd', 'R': fds to describe */
     __u8 mmsg;     /* 'M': 1, the byte counts a call wrote out, which are not read here */
-    __u8 pad[4];
+    __u8 closes;   /* SYS_SPEC_CLOSES: the argument that is the fd it closes */
+    __u8 pad[3];
 };
 
 enum sys_rec_type {
@@ -123,7 +126,8 @@ struct sys_event {
 struct sys_run {
     __s32 nr; /* -1: a free slot */
     __s32 fd;
-    __u64 file; /* the open file the fd named: a run never spans a close and reopen */
+    __u64 file;  /* the open file the fd named: a run never spans a close and reopen */
+    __u64 files; /* the fd table it is in (the key of its entry in run_owners) */
     __u64 calls;
     __u64 bytes;
     __u64 first_ns; /* entry of the first call counted */

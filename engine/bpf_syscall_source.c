@@ -49,7 +49,10 @@
 /* How long without records before the tasks are checked for ones whose end
  * the ring had no room for. */
 #define LIVENESS_NS 250000000u
-#define DEFAULT_RINGBUF (8u << 20)
+/* The ring: most records are runs where reads and writes may be merged
+ * (and a smaller ring starts faster); else a record per call. */
+#define DEFAULT_RINGBUF (32u << 20)
+#define RUNS_RINGBUF (8u << 20)
 #define VERIFIER_LOG_SIZE (16u << 20)
 /* Records copied out of the ring at most, waiting to be handed on. */
 #define HELD_MAX 8192
@@ -725,10 +728,10 @@ static size_t end_vanished(uint64_t now)
 
 /* COMPENDIUM_BPF_RINGBUF: the ring buffer's size in bytes (a power of two,
  * at least a page), to see what happens when it overflows. */
-static bool ringbuf_size(uint32_t *out)
+static bool ringbuf_size(uint32_t *out, uint32_t fallback)
 {
     const char *v = getenv("COMPENDIUM_BPF_RINGBUF");
-    *out = DEFAULT_RINGBUF;
+    *out = fallback;
     if (!v || !*v)
         return true;
     char *end;
@@ -772,9 +775,9 @@ static void unload(void)
     traced_fd = -1;
 }
 
-static bool load(void)
+/* What --bpf needs before anything runs: kernel BTF, and a valid ring size. */
+static bool usable(void)
 {
-    bpf_libbpf_print_setup();
     if (access(KERNEL_BTF, R_OK) != 0) {
         fprintf(stderr,
                 "compendium: --bpf needs kernel BTF, and " KERNEL_BTF " is %s (the kernel must "
@@ -783,8 +786,13 @@ static bool load(void)
         return false;
     }
     uint32_t size;
-    if (!ringbuf_size(&size))
-        return false;
+    return ringbuf_size(&size, DEFAULT_RINGBUF);
+}
+
+/* Loads and attaches the programs, with a ring of `size` bytes. */
+static bool load(uint32_t size)
+{
+    bpf_libbpf_print_setup();
     skel = syscalls_bpf__open();
     if (!skel) {
         say_why(errno ? errno : EINVAL, "open");
@@ -847,7 +855,7 @@ static enum source_open_result bpf_open(const struct source_target *target, char
         fprintf(stderr, "compendium: no process with PID %d\n", (int)target->pid);
         return SOURCE_FAILED;
     }
-    if (!load())
+    if (!usable())
         return SOURCE_FAILED;
     if (target->argv) {
         spawn_argv = target->argv;
@@ -878,6 +886,28 @@ static bool mergeable(int32_t nr)
 {
     return (nr == SYS_read || nr == SYS_write) && script_host_io_runs() && !stream_recording() &&
            !wants_decoded(nr) && !getenv("COMPENDIUM_BPF_NO_RUNS");
+}
+
+/* A call that closes an fd another thread may hold a run on (in the
+ * kernel) makes the run leave first. */
+static void closes_fds(struct sys_spec *s, int32_t nr)
+{
+    switch (nr) {
+    case SYS_close:
+        s->flags |= SYS_SPEC_CLOSES;
+        s->closes = 0;
+        break;
+    case SYS_dup2:
+    case SYS_dup3:
+        s->flags |= SYS_SPEC_CLOSES;
+        s->closes = 1;
+        break;
+    case SYS_close_range:
+        s->flags |= SYS_SPEC_CLOSES_RANGE;
+        break;
+    default:
+        break;
+    }
 }
 
 static void spec_clear(struct sys_spec *s)
@@ -932,7 +962,7 @@ static void spec_capture(struct sys_spec *s, char c, __u8 i)
  * the decoded arguments a script hooking the syscall reads. */
 static void bpf_set_interest(void)
 {
-    int fd = skel->maps.specs.map_fd;
+    bool runs = false;
     for (int32_t nr = 0; nr < SYS_SPEC_SIZE; nr++) {
         struct sys_spec *s = &spec_table[nr];
         spec_clear(s);
@@ -947,8 +977,11 @@ static void bpf_set_interest(void)
             if (is_exec(nr) || nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork ||
                 nr == SYS_vfork)
                 s->flags |= SYS_SPEC_AT_ENTRY;
-            if (mergeable(nr))
+            if (mergeable(nr)) {
                 s->flags |= SYS_SPEC_MERGE;
+                runs = true;
+            }
+            closes_fds(s, nr);
             const char *cap = desc->capture ? desc->capture : "";
             const char *kinds = desc->args ? desc->args : "";
             bool decoded = wants_decoded(nr), first_fd = decoded;
@@ -964,8 +997,15 @@ static void bpf_set_interest(void)
                 spec_capture(s, c, (__u8)i);
             }
         }
+    }
+    /* Loaded only now that the scripts say what leaves the kernel: a ring
+     * that takes a record per read and write must be bigger. */
+    uint32_t size;
+    if (!skel && (!ringbuf_size(&size, runs ? RUNS_RINGBUF : DEFAULT_RINGBUF) || !load(size)))
+        return;
+    for (int32_t nr = 0; nr < SYS_SPEC_SIZE; nr++) {
         __u32 key = (__u32)nr;
-        bpf_map_update_elem(fd, &key, s, BPF_ANY);
+        bpf_map_update_elem(skel->maps.specs.map_fd, &key, &spec_table[nr], BPF_ANY);
     }
 }
 
@@ -1056,6 +1096,8 @@ static bool attach(pid_t pid, uint64_t now)
 
 static bool bpf_start(uint64_t now)
 {
+    if (!ring)
+        return false; /* the load failed, and said why */
     return spawn_argv ? spawn(now) : attach(attach_pid, now);
 }
 
@@ -1187,6 +1229,8 @@ static void bpf_stop(enum source_stop_how how)
         return;
     }
     proctable_each(untrace_group, NULL);
+    /* Tasks that found their group traced look it up again. */
+    __atomic_fetch_add(&skel->bss->epoch, 1, __ATOMIC_SEQ_CST);
     ring_buffer__consume(ring);
     proctable_each(take_runs, NULL);
     deliver(UINT64_MAX);
