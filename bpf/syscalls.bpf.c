@@ -54,11 +54,17 @@ struct {
 } specs SEC(".maps");
 
 struct inflight {
-    __u64 entry_ns;
+    __u64 entry_ns; /* 0: not read (a call that continues a run) */
     __u64 args[6];
     __s32 nr;
     __u32 valid; /* a call of a traced task is under way */
     __u64 epoch; /* the `epoch` its group was found traced in */
+    /* What the task's run slots hold, as far as it knows (another thread
+     * closing an fd may have ended a run since): a call that continues
+     * one needs no clock read at its entry. */
+    __s32 run_nr[SYS_RUN_SLOTS];
+    __s32 run_fd[SYS_RUN_SLOTS];
+    __u64 last_exit_ns; /* the exit of its last call that read the clock */
 };
 
 /* The engine adds one each time it stops following thread groups: a task's
@@ -149,11 +155,13 @@ static __noinline void read_path(struct sys_event *e, __u64 addr)
 }
 
 /* What fd of the calling task is: its inode, flags and dentry name. */
-static __noinline void describe_fd(struct sys_payload *p, __s32 fd)
+__noinline int describe_fd(struct sys_payload *p, __s32 fd)
 {
+    if (!p)
+        return 0;
     __u32 n = p->nfds;
     if (n >= SYS_FDS)
-        return;
+        return 0;
     p->nfds = n + 1;
     struct sys_fd *d = &p->fds[n];
     d->fd = fd;
@@ -161,15 +169,15 @@ static __noinline void describe_fd(struct sys_payload *p, __s32 fd)
     struct task_struct *task = bpf_get_current_task_btf();
     struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
     if (!fdt || fd < 0)
-        return;
+        return 0;
     unsigned int max = BPF_CORE_READ(fdt, max_fds);
     if ((unsigned int)fd >= max)
-        return;
+        return 0;
     struct file **arr = BPF_CORE_READ(fdt, fd);
     struct file *f = NULL;
     bpf_probe_read_kernel(&f, sizeof(f), arr + fd);
     if (!f)
-        return;
+        return 0;
     d->err = 0;
     struct inode *inode = BPF_CORE_READ(f, f_inode);
     d->ino = BPF_CORE_READ(inode, i_ino);
@@ -186,6 +194,7 @@ static __noinline void describe_fd(struct sys_payload *p, __s32 fd)
         const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
         bpf_probe_read_kernel_str(d->name, sizeof(d->name), name);
     }
+    return 0;
 }
 
 static __noinline void read_addr(struct sys_payload *p, __u64 addr, __u32 len, __u32 bit)
@@ -380,14 +389,16 @@ static __always_inline void disown(struct sys_run *r, __u32 tid)
 }
 
 /* The task's runs leave before its next record: they came first. */
-static __always_inline void end_runs(__u64 pid_tgid)
+/* Global (verified once, not at each call). */
+__noinline int end_runs(__u64 pid_tgid)
 {
     __u32 tid = (__u32)pid_tgid;
     struct sys_runs *rs = bpf_map_lookup_elem(&runs, &tid);
     if (!rs)
-        return;
+        return 0;
     for (int i = 0; i < SYS_RUN_SLOTS; i++)
         send_run(&rs->slot[i], tid, (__u32)(pid_tgid >> 32));
+    return 0;
 }
 
 /* A task's slots holding a run on fd of the fd table files. */
@@ -401,17 +412,17 @@ static __always_inline bool holds(struct sys_runs *rs, __u64 files, __s32 fd)
 
 /* Before fd is closed: the runs on it leave, whichever task of the fd
  * table holds them, and the slots are free. */
-static __always_inline void end_runs_on(__u64 files, __s32 fd)
+__noinline int end_runs_on(__u64 files, __s32 fd)
 {
     struct run_key k = {.files = files, .fd = fd};
     __u32 *owner = bpf_map_lookup_elem(&run_owners, &k);
     if (!owner)
-        return;
+        return 0;
     __u32 holder = *owner;
     bpf_map_delete_elem(&run_owners, &k);
     struct sys_runs *rs = bpf_map_lookup_elem(&runs, &holder);
     if (!rs)
-        return;
+        return 0;
     for (int i = 0; i < SYS_RUN_SLOTS; i++) {
         struct sys_run *r = &rs->slot[i];
         /* The holder's group is the caller's: an fd table is one group's
@@ -421,6 +432,7 @@ static __always_inline void end_runs_on(__u64 files, __s32 fd)
             r->nr = -1;
         }
     }
+    return 0;
 }
 
 struct range_ctx {
@@ -454,19 +466,27 @@ static __always_inline __u64 file_of(__s32 fd, __u64 *files_out, bool *shared)
     return (__u64)f;
 }
 
+/* The calling task's fd table, as a plain number (a global function takes
+ * no kernel pointer). */
 static __always_inline __u64 files_of_current(void)
 {
-    return (__u64)bpf_get_current_task_btf()->files;
+    __u64 files = 0;
+    bpf_probe_read_kernel(&files, sizeof(files), &bpf_get_current_task_btf()->files);
+    return files;
 }
 
 /* Counts a call that returned ret > 0 into the task's run of its kind on
  * its fd: true when it was, and makes no record of its own. Otherwise it
  * starts a run in the older slot (the one there leaves first) and makes its
  * record as any call does. */
-static __always_inline bool into_run(__u64 pid_tgid, __s32 nr, __s32 fd, __s64 ret, __u64 entry_ns)
+__noinline int into_run(__u64 pid_tgid, __u64 nr_fd, __s64 ret, __u64 entry_ns, struct inflight *in)
 {
+    if (!in)
+        return false;
+    __s32 nr = (__s32)(nr_fd >> 32), fd = (__s32)nr_fd;
     __u32 tid = (__u32)pid_tgid, tgid = (__u32)(pid_tgid >> 32);
     __u64 now = bpf_ktime_get_ns();
+    in->last_exit_ns = now;
     __u64 files = 0;
     bool shared = true;
     __u64 file = file_of(fd, &files, &shared);
@@ -492,7 +512,7 @@ static __always_inline bool into_run(__u64 pid_tgid, __s32 nr, __s32 fd, __s64 r
                 r->start_ns = now;
             }
             if (r->calls == 0)
-                r->first_ns = entry_ns;
+                r->first_ns = entry_ns ? entry_ns : now;
             if (shared) {
                 /* another thread closing the fd may be sending the run */
                 __sync_fetch_and_add(&r->calls, 1);
@@ -507,13 +527,15 @@ static __always_inline bool into_run(__u64 pid_tgid, __s32 nr, __s32 fd, __s64 r
         if (r->last_ns < rs->slot[victim].last_ns || r->nr < 0)
             victim = i;
     }
-    struct sys_run *r = &rs->slot[victim & (SYS_RUN_SLOTS - 1)];
+    victim &= SYS_RUN_SLOTS - 1;
+    struct sys_run *r = &rs->slot[victim];
     send_run(r, tid, tgid);
     /* The slot's fd is another now, unless the other slot holds it too. */
     struct sys_run *other = &rs->slot[(victim + 1) & (SYS_RUN_SLOTS - 1)];
     if (r->nr >= 0 && !(other->nr >= 0 && other->fd == r->fd && other->files == r->files))
         disown(r, tid);
     r->nr = -1;
+    in->run_nr[victim] = -1;
     struct run_key k = {.files = files, .fd = fd};
     if (bpf_map_update_elem(&run_owners, &k, &tid, BPF_NOEXIST) != 0) {
         __u32 *owner = bpf_map_lookup_elem(&run_owners, &k);
@@ -533,6 +555,17 @@ static __always_inline bool into_run(__u64 pid_tgid, __s32 nr, __s32 fd, __s64 r
     r->files = files;
     r->start_ns = now;
     r->last_ns = now;
+    in->run_nr[victim] = nr;
+    in->run_fd[victim] = fd;
+    return false;
+}
+
+/* Whether a call of nr on fd continues one of the task's runs. */
+static __always_inline bool continues_run(const struct inflight *in, __s32 nr, __s32 fd)
+{
+    for (int i = 0; i < SYS_RUN_SLOTS; i++)
+        if (in->run_nr[i] == nr && in->run_fd[i] == fd)
+            return true;
     return false;
 }
 
@@ -568,6 +601,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
         if (!slot)
             return 0;
         slot->epoch = current_epoch;
+        for (int i = 0; i < SYS_RUN_SLOTS; i++)
+            slot->run_nr[i] = -1;
     }
     if (task->thread_info.status & TS_COMPAT) {
         __sync_fetch_and_add(&compat_calls, 1);
@@ -579,19 +614,27 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
     struct sys_spec *s = bpf_map_lookup_elem(&specs, &nr);
     if (!s || !(s->flags & SYS_SPEC_TRACE))
         return 0;
-    struct inflight in = {
-        .entry_ns = bpf_ktime_get_ns(), .nr = (__s32)nr, .valid = 1, .epoch = slot->epoch};
+    __u64 args[6];
     /* tp_btf: regs is the kernel's own, read directly (no helper call). */
-    in.args[0] = regs->di;
-    in.args[1] = regs->si;
-    in.args[2] = regs->dx;
-    in.args[3] = regs->r10;
-    in.args[4] = regs->r8;
-    in.args[5] = regs->r9;
-    if (!(s->flags & SYS_SPEC_NO_EXIT))
-        *slot = in;
+    args[0] = regs->di;
+    args[1] = regs->si;
+    args[2] = regs->dx;
+    args[3] = regs->r10;
+    args[4] = regs->r8;
+    args[5] = regs->r9;
+    /* A call that goes on with a run is counted at its exit, and its entry
+     * time is not needed: a clock read is a third of what a call costs. */
+    __u64 entry_ns = 0;
+    if (!(s->flags & SYS_SPEC_MERGE) || !continues_run(slot, (__s32)nr, (__s32)args[0]))
+        entry_ns = bpf_ktime_get_ns();
+    if (!(s->flags & SYS_SPEC_NO_EXIT)) {
+        slot->entry_ns = entry_ns;
+        __builtin_memcpy(slot->args, args, sizeof(args));
+        slot->nr = (__s32)nr;
+        slot->valid = 1;
+    }
     if (s->flags & (SYS_SPEC_CLOSES | SYS_SPEC_CLOSES_RANGE))
-        before_close(s, in.args);
+        before_close(s, args);
     if (!(s->flags & SYS_SPEC_AT_ENTRY))
         return 0;
     __u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -599,10 +642,10 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
     struct sys_event *e = start_event(SYS_REC_ENTER, pid_tgid);
     if (!e)
         return 0;
-    e->h.entry_ns = in.entry_ns;
-    e->h.nr = in.nr;
+    e->h.entry_ns = entry_ns;
+    e->h.nr = (__s32)nr;
     e->h.ret = 0;
-    __builtin_memcpy(e->h.args, in.args, sizeof(in.args));
+    __builtin_memcpy(e->h.args, args, sizeof(args));
     capture_in(e, s);
     send_event(e);
     return 0;
@@ -615,16 +658,18 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     if (!in || !in->valid)
         return 0;
     __u64 pid_tgid = bpf_get_current_pid_tgid();
-    struct inflight call = *in;
     in->valid = 0;
-    __u32 nr = (__u32)call.nr;
+    __u32 nr = (__u32)in->nr;
     if (nr >= SYS_SPEC_SIZE)
         return 0;
     struct sys_spec *s = bpf_map_lookup_elem(&specs, &nr);
     if (!s)
         return 0;
+    /* Its entry was not timed when it looked like more of a run: it began
+     * after the task's last call ended. */
+    __u64 entry_ns = in->entry_ns ? in->entry_ns : in->last_exit_ns;
     if ((s->flags & SYS_SPEC_MERGE) && ret > 0) {
-        if (into_run(pid_tgid, call.nr, (__s32)call.args[0], ret, call.entry_ns))
+        if (into_run(pid_tgid, ((__u64)nr << 32) | (__u32)in->args[0], ret, entry_ns, in))
             return 0;
     } else {
         end_runs(pid_tgid);
@@ -632,14 +677,15 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     struct sys_event *e = start_event(SYS_REC_EXIT, pid_tgid);
     if (!e)
         return 0;
-    e->h.entry_ns = call.entry_ns;
-    e->h.nr = call.nr;
+    e->h.entry_ns = entry_ns ? entry_ns : bpf_ktime_get_ns();
+    e->h.nr = (__s32)nr;
     e->h.ret = ret;
-    __builtin_memcpy(e->h.args, call.args, sizeof(call.args));
+    __builtin_memcpy(e->h.args, in->args, sizeof(in->args));
     if (!(s->flags & SYS_SPEC_AT_ENTRY))
         capture_in(e, s);
     capture_out(e, s);
     send_event(e);
+    in->last_exit_ns = e->h.ts_ns;
     return 0;
 }
 
