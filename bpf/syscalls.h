@@ -132,7 +132,8 @@ struct sys_run {
     __u64 bytes;
     __u64 first_ns; /* entry of the first call counted */
     __u64 start_ns; /* the run's first call (its age) */
-    __u64 last_ns;  /* exit of the last call counted */
+    __u64 last_ns;  /* exit of the last call counted (to within PRECISE_EVERY calls) */
+    __u64 ticks;    /* the kernel's tick count (jiffies) when last_ns was read */
 };
 struct sys_runs {
     struct sys_run slot[SYS_RUN_SLOTS];
