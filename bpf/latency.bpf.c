@@ -44,6 +44,10 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* Set before load: shorter run-queue delays are not reported. */
 const volatile __u64 sched_threshold_ns = 0;
+/* Set where the kernel lacks bpf_loop (before 5.17): the block request
+ * programs for it run, the others return at once. A loader that cannot
+ * leave programs out (the light skeleton) loads both kinds. */
+const volatile bool old_kernel = false;
 /* Records the ring buffer had no room for. */
 __u64 dropped = 0;
 /* Bios of traced tasks that ended without a request completion that
@@ -503,7 +507,7 @@ static __always_inline void passthrough_completed(struct request *rq, unsigned i
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(on_rq_issue, struct request *rq)
 {
-    if (passthrough_issued(rq) || bios_in_flight <= 0)
+    if (old_kernel || passthrough_issued(rq) || bios_in_flight <= 0)
         return 0;
     struct walk w = {.bio = BPF_CORE_READ(rq, bio), .left = BPF_CORE_READ(rq, __data_len)};
     bpf_loop(MAX_BIOS, issue_step, &w, 0);
@@ -513,6 +517,8 @@ int BPF_PROG(on_rq_issue, struct request *rq)
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(on_rq_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
+    if (old_kernel)
+        return 0;
     if (bios_in_flight > 0) {
         struct walk w = {.bio = BPF_CORE_READ(rq, bio), .left = nr_bytes, .op = request_op(rq)};
         bpf_loop(MAX_BIOS, complete_step, &w, 0);
@@ -523,11 +529,11 @@ int BPF_PROG(on_rq_complete, struct request *rq, blk_status_t error, unsigned in
 }
 
 /* The same for kernels without bpf_loop (before 5.17): the engine loads
- * these instead when the two above are refused. */
+ * these instead (with old_kernel set) when the two above are refused. */
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(on_rq_issue_old, struct request *rq)
 {
-    if (passthrough_issued(rq) || bios_in_flight <= 0)
+    if (!old_kernel || passthrough_issued(rq) || bios_in_flight <= 0)
         return 0;
     struct walk w = {.bio = BPF_CORE_READ(rq, bio), .left = BPF_CORE_READ(rq, __data_len)};
     for (__u32 i = 0; i < OLD_KERNEL_MAX_BIOS; i++)
@@ -539,6 +545,8 @@ int BPF_PROG(on_rq_issue_old, struct request *rq)
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(on_rq_complete_old, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
+    if (!old_kernel)
+        return 0;
     if (bios_in_flight > 0) {
         struct walk w = {.bio = BPF_CORE_READ(rq, bio), .left = nr_bytes, .op = request_op(rq)};
         for (__u32 i = 0; i < OLD_KERNEL_MAX_BIOS; i++)

@@ -13,6 +13,7 @@
 
 #include "latency.h"
 #include "procfs.h"
+#include "latency.lskel.h"
 #include "latency.skel.h"
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
@@ -31,6 +32,9 @@ static const uint8_t native_op[] = {
     [LATENCY_OP_PASSTHROUGH] = NATIVE_OP_PASSTHROUGH,
 };
 
+/* Loaded by the kernel's loader program (light: no BTF parsed here), or,
+ * where the kernel has none (before 5.17), by libbpf (skel). */
+static struct latency_light *light;
 static struct latency_bpf *skel;
 static struct ring_buffer *ring;
 static int traced_fd = -1;
@@ -83,6 +87,35 @@ static void explain(int err, const char *what, char *why, size_t cap)
              what, strerror(err));
 }
 
+/* Loads and attaches the light skeleton. Returns 0 or a positive errno. */
+static int load_light(uint64_t sched_threshold_ns)
+{
+    light = latency_light__open();
+    if (!light)
+        return errno ? errno : ENOMEM;
+    light->rodata->sched_threshold_ns = sched_threshold_ns;
+    int err = latency_light__load(light);
+    /* The programs for old kernels are loaded too but not attached: they
+     * would return at once, and a tracepoint with two programs waits for a
+     * grace period when it loses the first (about 10 ms each, at exit). */
+    int (*attach[])(struct latency_light *) = {
+        latency_light__on_wakeup__attach,       latency_light__on_wakeup_new__attach,
+        latency_light__on_switch__attach,       latency_light__on_fork__attach,
+        latency_light__on_exit__attach,         latency_light__on_exec__attach,
+        latency_light__on_bio_queue__attach,    latency_light__on_bio_split__attach,
+        latency_light__on_bio_complete__attach, latency_light__on_rq_issue__attach,
+        latency_light__on_rq_complete__attach,
+    };
+    for (size_t i = 0; !err && i < sizeof(attach) / sizeof(attach[0]); i++)
+        err = attach[i](light) < 0 ? -errno : 0;
+    if (err) {
+        latency_light__destroy(light);
+        light = NULL;
+        return -err;
+    }
+    return 0;
+}
+
 /* Opens and loads the object: the block programs that walk a request's
  * bios with bpf_loop, or (old_kernel) the ones for kernels before 5.17,
  * which lack it. Returns 0 or a positive errno. */
@@ -92,6 +125,7 @@ static int load(uint64_t sched_threshold_ns, bool old_kernel)
     if (!skel)
         return errno ? errno : EINVAL;
     skel->rodata->sched_threshold_ns = sched_threshold_ns;
+    skel->rodata->old_kernel = old_kernel;
     bpf_program__set_autoload(skel->progs.on_rq_issue, !old_kernel);
     bpf_program__set_autoload(skel->progs.on_rq_complete, !old_kernel);
     bpf_program__set_autoload(skel->progs.on_rq_issue_old, old_kernel);
@@ -103,6 +137,34 @@ static int load(uint64_t sched_threshold_ns, bool old_kernel)
         return -err;
     }
     return 0;
+}
+
+enum latency_map { EVENTS, TRACED, BIOS };
+
+/* A map of whichever skeleton is loaded. */
+static int map_fd(enum latency_map m)
+{
+    if (light) {
+        switch (m) {
+        case EVENTS:
+            return light->maps.events.map_fd;
+        case TRACED:
+            return light->maps.traced.map_fd;
+        case BIOS:
+            return light->maps.bios.map_fd;
+        }
+    }
+    if (skel) {
+        switch (m) {
+        case EVENTS:
+            return bpf_map__fd(skel->maps.events);
+        case TRACED:
+            return bpf_map__fd(skel->maps.traced);
+        case BIOS:
+            return bpf_map__fd(skel->maps.bios);
+        }
+    }
+    return -1;
 }
 
 static int on_sample(void *ctx, void *data, size_t size)
@@ -157,7 +219,7 @@ size_t bpf_source_report_unfinished(int bios_fd, struct native_buf *out)
 
 bool bpf_source_open(uint64_t sched_threshold_ns, char *why, size_t cap)
 {
-    if (skel)
+    if (light || skel)
         return true;
     bpf_libbpf_print_setup();
 
@@ -172,26 +234,36 @@ bool bpf_source_open(uint64_t sched_threshold_ns, char *why, size_t cap)
         return false;
     }
 
-    int err = load(sched_threshold_ns, false);
-    if (err && err != EPERM && err != EACCES)
-        err = load(sched_threshold_ns, true);
-    if (err) {
+    /* COMPENDIUM_BPF_LOADER=libbpf: the fallback, so that it is tested on
+     * kernels that do not need it. */
+    const char *loader = getenv("COMPENDIUM_BPF_LOADER");
+    bool use_libbpf = loader && strcmp(loader, "libbpf") == 0;
+    int err = use_libbpf ? EOPNOTSUPP : load_light(sched_threshold_ns);
+    if (err && err != EPERM && err != EACCES) {
+        err = load(sched_threshold_ns, false);
+        if (err && err != EPERM && err != EACCES)
+            err = load(sched_threshold_ns, true);
+        if (err) {
+            explain(err, "load", why, cap);
+            return false;
+        }
+        err = latency_bpf__attach(skel);
+        if (err) {
+            explain(-err, "attach", why, cap);
+            bpf_source_close();
+            return false;
+        }
+    } else if (err) {
         explain(err, "load", why, cap);
         return false;
     }
-    err = latency_bpf__attach(skel);
-    if (err) {
-        explain(-err, "attach", why, cap);
-        bpf_source_close();
-        return false;
-    }
-    ring = ring_buffer__new(bpf_map__fd(skel->maps.events), on_sample, NULL, NULL);
+    ring = ring_buffer__new(map_fd(EVENTS), on_sample, NULL, NULL);
     if (!ring) {
         explain(errno, "read the ring buffer of", why, cap);
         bpf_source_close();
         return false;
     }
-    traced_fd = bpf_map__fd(skel->maps.traced);
+    traced_fd = map_fd(TRACED);
     return true;
 }
 
@@ -226,21 +298,24 @@ void bpf_source_drain(struct native_buf *out)
 void bpf_source_finish(struct native_buf *out)
 {
     bpf_source_drain(out);
-    if (skel)
-        bpf_source_report_unfinished(bpf_map__fd(skel->maps.bios), out);
+    if (light || skel)
+        bpf_source_report_unfinished(map_fd(BIOS), out);
 }
 
 uint64_t bpf_source_dropped(void)
 {
-    if (!skel || !skel->bss)
-        return 0;
-    return __atomic_load_n(&skel->bss->dropped, __ATOMIC_RELAXED);
+    const __u64 *dropped = light && light->bss ? &light->bss->dropped
+                           : skel && skel->bss ? &skel->bss->dropped
+                                               : NULL;
+    return dropped ? __atomic_load_n(dropped, __ATOMIC_RELAXED) : 0;
 }
 
 void bpf_source_close(void)
 {
     ring_buffer__free(ring);
     ring = NULL;
+    latency_light__destroy(light);
+    light = NULL;
     latency_bpf__destroy(skel);
     skel = NULL;
     traced_fd = -1;

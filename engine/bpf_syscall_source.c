@@ -57,7 +57,7 @@
 /* Records copied out of the ring at most, waiting to be handed on. */
 #define HELD_MAX 8192
 
-static struct syscalls_bpf *skel;
+static struct syscalls_light *skel;
 static struct ring_buffer *ring;
 static int traced_fd = -1;
 
@@ -770,7 +770,7 @@ static void unload(void)
 {
     ring_buffer__free(ring);
     ring = NULL;
-    syscalls_bpf__destroy(skel);
+    syscalls_light__destroy(skel);
     skel = NULL;
     traced_fd = -1;
 }
@@ -793,7 +793,7 @@ static bool usable(void)
 static bool load(uint32_t size)
 {
     bpf_libbpf_print_setup();
-    skel = syscalls_bpf__open();
+    skel = syscalls_light__open();
     if (!skel) {
         say_why(errno ? errno : EINVAL, "open");
         return false;
@@ -808,7 +808,7 @@ static bool load(uint32_t size)
         skel->ctx.log_size = VERIFIER_LOG_SIZE;
         skel->ctx.log_buf = (__u64)(uintptr_t)log;
     }
-    int err = syscalls_bpf__load(skel);
+    int err = syscalls_light__load(skel);
     if (log && err)
         fprintf(stderr, "%s\n", log);
     free(log);
@@ -817,7 +817,7 @@ static bool load(uint32_t size)
         unload();
         return false;
     }
-    err = syscalls_bpf__attach(skel);
+    err = syscalls_light__attach(skel);
     if (err) {
         say_why(-err, "attach");
         unload();

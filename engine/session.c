@@ -644,8 +644,11 @@ int session_run(const struct cli_options *opts)
     state_init(run.start_ns);
     int status = trace(opts, data_dir);
     stream_record_close(NULL); /* when the trace ended early: what it has */
-    sources_close();
+    /* The source's BPF programs (--bpf) attached after the companions' to
+     * the tracepoints both use: they detach first, which costs no RCU grace
+     * period per shared tracepoint. */
     src->close();
+    sources_close();
     wakeup_close();
     output_close();
     script_host_close();

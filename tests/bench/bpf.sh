@@ -55,15 +55,22 @@ median() {
     sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# One run under GNU time: appends "wall cpu maxrss_kb" to $2.
+# One run under GNU time: appends "wall cpu maxrss_kb" to $2. The wall time
+# is the command's own, to the microsecond (bash's $EPOCHREALTIME around it;
+# GNU time's counts in hundredths and includes the shell's start).
 timed() {
     local out=$2
-    if ! /usr/bin/time -f '%e %U %S %M' -o "$work/time" bash -c "$1" >/dev/null 2>"$work/stderr"; then
+    # shellcheck disable=SC2016
+    local inner='s=$EPOCHREALTIME; '"$1"'; rc=$?; e=$EPOCHREALTIME; echo "$s $e" >"$WALL"; exit $rc'
+    if ! WALL="$work/wall" /usr/bin/time -f '%e %U %S %M' -o "$work/time" bash -c "$inner" \
+        >/dev/null 2>"$work/stderr"; then
         echo "bpf.sh: failed: $1" >&2
         cat "$work/stderr" >&2
         exit 1
     fi
-    awk '{ printf "%s %.3f %s\n", $1, $2 + $3, $4 }' "$work/time" >>"$out"
+    local wall
+    wall=$(awk '{ printf "%.6f", $2 - $1 }' "$work/wall")
+    awk -v w="$wall" '{ printf "%s %.3f %s\n", w, $2 + $3, $4 }' "$work/time" >>"$out"
     if grep -q 'Dropped:' "$work/stderr"; then
         sed -n 's/.*Dropped: \([0-9]*\) records.*/\1/p' "$work/stderr" >>"$out.dropped"
     fi
@@ -118,7 +125,7 @@ for k in "${order[@]}"; do
         dropped=${dropped:-0}
     fi
     awk -v k="$k" -v w="$wall" -v b="$base" -v c="$cpu" -v r="$rss" -v d="$dropped" \
-        'BEGIN { printf "   %-20s %8.3fs %8.1fx %9.3fs %9.1f MB %9s\n", k, w, w / b, c, r / 1024, d }'
+        'BEGIN { printf "   %-20s %8.4fs %8.2fx %9.3fs %9.1f MB %9s\n", k, w, w / b, c, r / 1024, d }'
 done
 
 echo
