@@ -38,6 +38,7 @@
 
 #include "syscalls.h"
 #include "syscalls.lskel.h"
+#include "syscalls.skel.h"
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 /* Records are held this long before the state sees them, so that a record
@@ -57,7 +58,15 @@
 /* Records copied out of the ring at most, waiting to be handed on. */
 #define HELD_MAX 8192
 
-static struct syscalls_light *skel;
+/* Loaded by the kernel's loader program (light: no BTF parsed here), or,
+ * where the kernel has none (before 5.17), by libbpf (skel); `loaded` holds
+ * what the engine uses of either. */
+static struct syscalls_light *light;
+static struct syscalls_bpf *skel;
+static struct {
+    int specs, runs, events;
+    __u64 *dropped, *compat_calls, *epoch;
+} loaded = {-1, -1, -1, NULL, NULL, NULL};
 static struct ring_buffer *ring;
 static int traced_fd = -1;
 
@@ -770,9 +779,12 @@ static void unload(void)
 {
     ring_buffer__free(ring);
     ring = NULL;
-    syscalls_light__destroy(skel);
+    syscalls_light__destroy(light);
+    light = NULL;
+    syscalls_bpf__destroy(skel);
     skel = NULL;
-    traced_fd = -1;
+    traced_fd = loaded.specs = loaded.runs = loaded.events = -1;
+    loaded.dropped = loaded.compat_calls = loaded.epoch = NULL;
 }
 
 /* What --bpf needs before anything runs: kernel BTF, and a valid ring size. */
@@ -789,47 +801,85 @@ static bool usable(void)
     return ringbuf_size(&size, DEFAULT_RINGBUF);
 }
 
-/* Loads and attaches the programs, with a ring of `size` bytes. */
-static bool load(uint32_t size)
+/* The light skeleton: 0 or a positive errno. */
+static int load_light(uint32_t size)
 {
-    bpf_libbpf_print_setup();
-    skel = syscalls_light__open();
-    if (!skel) {
-        say_why(errno ? errno : EINVAL, "open");
-        return false;
-    }
-    skel->maps.events.max_entries = size;
+    light = syscalls_light__open();
+    if (!light)
+        return errno ? errno : ENOMEM;
+    light->maps.events.max_entries = size;
     /* The kernel's loader program loads the programs: their verifier logs
      * come back through its context. */
     char *log = NULL;
     if (bpf_debugging()) {
         log = xcalloc(1, VERIFIER_LOG_SIZE);
-        skel->ctx.log_level = 1;
-        skel->ctx.log_size = VERIFIER_LOG_SIZE;
-        skel->ctx.log_buf = (__u64)(uintptr_t)log;
+        light->ctx.log_level = 1;
+        light->ctx.log_size = VERIFIER_LOG_SIZE;
+        light->ctx.log_buf = (__u64)(uintptr_t)log;
     }
-    int err = syscalls_light__load(skel);
+    int err = syscalls_light__load(light);
     if (log && err)
         fprintf(stderr, "%s\n", log);
     free(log);
+    if (!err)
+        err = syscalls_light__attach(light);
+    if (err)
+        return -err;
+    traced_fd = light->maps.traced.map_fd;
+    loaded.specs = light->maps.specs.map_fd;
+    loaded.runs = light->maps.runs.map_fd;
+    loaded.events = light->maps.events.map_fd;
+    loaded.dropped = &light->bss->dropped;
+    loaded.compat_calls = &light->bss->compat_calls;
+    loaded.epoch = &light->bss->epoch;
+    return 0;
+}
+
+/* libbpf's skeleton: 0 or a positive errno. */
+static int load_libbpf(uint32_t size)
+{
+    skel = syscalls_bpf__open();
+    if (!skel)
+        return errno ? errno : ENOMEM;
+    bpf_map__set_max_entries(skel->maps.events, size);
+    int err = syscalls_bpf__load(skel);
+    if (!err)
+        err = syscalls_bpf__attach(skel);
+    if (err)
+        return -err;
+    traced_fd = bpf_map__fd(skel->maps.traced);
+    loaded.specs = bpf_map__fd(skel->maps.specs);
+    loaded.runs = bpf_map__fd(skel->maps.runs);
+    loaded.events = bpf_map__fd(skel->maps.events);
+    loaded.dropped = &skel->bss->dropped;
+    loaded.compat_calls = &skel->bss->compat_calls;
+    loaded.epoch = &skel->bss->epoch;
+    return 0;
+}
+
+/* Loads and attaches the programs, with a ring of `size` bytes: through
+ * the kernel's loader where it has one, else (or with
+ * COMPENDIUM_BPF_LOADER=libbpf) through libbpf. */
+static bool load(uint32_t size)
+{
+    bpf_libbpf_print_setup();
+    const char *loader = getenv("COMPENDIUM_BPF_LOADER");
+    int err = loader && strcmp(loader, "libbpf") == 0 ? EOPNOTSUPP : load_light(size);
+    if (err && err != EPERM && err != EACCES) {
+        unload();
+        err = load_libbpf(size);
+    }
     if (err) {
-        say_why(-err, "load");
+        say_why(err, "load");
         unload();
         return false;
     }
-    err = syscalls_light__attach(skel);
-    if (err) {
-        say_why(-err, "attach");
-        unload();
-        return false;
-    }
-    ring = ring_buffer__new(skel->maps.events.map_fd, on_record, NULL, NULL);
+    ring = ring_buffer__new(loaded.events, on_record, NULL, NULL);
     if (!ring) {
         say_why(errno, "read the ring buffer of");
         unload();
         return false;
     }
-    traced_fd = skel->maps.traced.map_fd;
     return true;
 }
 
@@ -1001,11 +1051,11 @@ static void bpf_set_interest(void)
     /* Loaded only now that the scripts say what leaves the kernel: a ring
      * that takes a record per read and write must be bigger. */
     uint32_t size;
-    if (!skel && (!ringbuf_size(&size, runs ? RUNS_RINGBUF : DEFAULT_RINGBUF) || !load(size)))
+    if (!ring && (!ringbuf_size(&size, runs ? RUNS_RINGBUF : DEFAULT_RINGBUF) || !load(size)))
         return;
     for (int32_t nr = 0; nr < SYS_SPEC_SIZE; nr++) {
         __u32 key = (__u32)nr;
-        bpf_map_update_elem(skel->maps.specs.map_fd, &key, &spec_table[nr], BPF_ANY);
+        bpf_map_update_elem(loaded.specs, &key, &spec_table[nr], BPF_ANY);
     }
 }
 
@@ -1203,7 +1253,7 @@ static void take_runs(struct task *t, void *arg)
     (void)arg;
     __u32 key = (__u32)t->tid;
     struct sys_runs v;
-    if (bpf_map_lookup_and_delete_elem(skel->maps.runs.map_fd, &key, &v) != 0)
+    if (bpf_map_lookup_and_delete_elem(loaded.runs, &key, &v) != 0)
         return;
     for (int i = 0; i < SYS_RUN_SLOTS; i++) {
         if (v.slot[i].calls == 0)
@@ -1230,7 +1280,7 @@ static void bpf_stop(enum source_stop_how how)
     }
     proctable_each(untrace_group, NULL);
     /* Tasks that found their group traced look it up again. */
-    __atomic_fetch_add(&skel->bss->epoch, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(loaded.epoch, 1, __ATOMIC_SEQ_CST);
     ring_buffer__consume(ring);
     proctable_each(take_runs, NULL);
     deliver(UINT64_MAX);
@@ -1280,12 +1330,12 @@ static uint64_t bss_value(const __u64 *v)
  * companions; 32-bit syscalls, which have no decoding here, as undecoded. */
 static void bpf_totals(cmp_run_info *out)
 {
-    if (!skel || !skel->bss)
+    if (!loaded.dropped)
         return;
-    uint64_t dropped = bss_value(&skel->bss->dropped);
+    uint64_t dropped = bss_value(loaded.dropped);
     out->ebpf_dropped += dropped;
     out->dropped += dropped;
-    uint64_t compat = bss_value(&skel->bss->compat_calls);
+    uint64_t compat = bss_value(loaded.compat_calls);
     int n = compat ? snprintf(undecoded_text, sizeof(undecoded_text), "i386=%llu",
                               (unsigned long long)compat)
                    : 0;

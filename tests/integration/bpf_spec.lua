@@ -124,6 +124,15 @@ describe("--bpf gives the facts ptrace gives", function()
     assert.are.equal(7, p.bytes["write other /dev/null"])
   end)
 
+  -- libbpf loads the programs where the kernel has no loader program
+  -- (before 5.17); forced here, it must give the same facts
+  bpf_it("for a tree of processes and a file, loaded by libbpf", function()
+    local dir = h.tmpdir()
+    local p = same({ h.prog("fileio"), dir }, { env = { COMPENDIUM_BPF_LOADER = "libbpf" } })
+    assert.is_true(p.bytes["write file " .. h.realpath(dir) .. "/out.bin"] >= 1550)
+    same({ h.prog("proc_tree") }, { env = { COMPENDIUM_BPF_LOADER = "libbpf" } })
+  end)
+
   bpf_it("for a tree of processes, their execs and exit statuses (proc_tree)", function()
     local p = same({ h.prog("proc_tree") })
     assert.are.equal(3, p.spawns.spawn_process)
