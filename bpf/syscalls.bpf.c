@@ -1,6 +1,7 @@
 /* The syscalls of the traced thread groups (--bpf), without stopping them.
  *
- * `traced` holds the thread groups the engine traces; the programs add a
+ * `traced` holds the thread groups the engine traces (a bit per tgid, so
+ * that every other task's syscall costs one load); the programs add a
  * traced process's children at fork, before they run, and drop a group when
  * its last thread exits, so children and threads are followed from their
  * first syscall. `specs` says, per syscall number, whether records leave the
@@ -39,12 +40,14 @@ __u64 dropped = 0;
 /* Syscalls made through the 32-bit entry, which have no decoding here. */
 __u64 compat_calls = 0;
 
+/* Bit tgid % 64 of word tgid / 64. The engine sizes it from pid_max, and
+ * sets and clears bits through its own mapping, atomically as here. */
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(map_flags, BPF_F_NO_PREALLOC); /* hash maps fill as used: no preallocation at load */
-    __uint(max_entries, 8192);
-    __type(key, __u32); /* tgid */
-    __type(value, __u8);
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(map_flags, BPF_F_MMAPABLE);
+    __uint(max_entries, 65536); /* PID_MAX_LIMIT / 64 */
+    __type(key, __u32);
+    __type(value, __u64);
 } traced SEC(".maps");
 
 struct {
@@ -59,7 +62,6 @@ struct inflight {
     __u64 args[6];
     __s32 nr;
     __u32 valid; /* a call of a traced task is under way */
-    __u64 epoch; /* the `epoch` its group was found traced in */
     /* What the task's run slots hold, as far as it knows (another thread
      * closing an fd may have ended a run since): a call that continues
      * one needs no clock read at its entry. */
@@ -68,13 +70,8 @@ struct inflight {
     __u64 last_exit_ns; /* the exit of its last call that read the clock */
 };
 
-/* The engine adds one each time it stops following thread groups: a task's
- * storage made before then is looked up in `traced` again. */
-__u64 epoch = 0;
-
 /* In the task itself: a task that has none (every untraced one) costs its
- * syscall exits one pointer test, not a hash lookup, and a traced task's
- * entries find it traced without one. */
+ * syscall exits one pointer test, not a hash lookup. */
 struct {
     __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
     __uint(map_flags, BPF_F_NO_PREALLOC);
@@ -120,7 +117,21 @@ struct {
 
 static __always_inline bool group_traced(__u32 tgid)
 {
-    return bpf_map_lookup_elem(&traced, &tgid) != NULL;
+    __u32 word = tgid / 64;
+    __u64 *bits = bpf_map_lookup_elem(&traced, &word);
+    return bits && (*bits >> (tgid % 64)) & 1;
+}
+
+static __always_inline void trace_group(__u32 tgid, bool on)
+{
+    __u32 word = tgid / 64;
+    __u64 *bits = bpf_map_lookup_elem(&traced, &word);
+    if (!bits)
+        return;
+    if (on)
+        __sync_fetch_and_or(bits, 1ull << (tgid % 64));
+    else
+        __sync_fetch_and_and(bits, ~(1ull << (tgid % 64)));
 }
 
 /* When the consumer was last woken: under a backlog a wakeup per record
@@ -602,20 +613,15 @@ static __always_inline void before_close(const struct sys_spec *s, const __u64 *
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
+    if (!group_traced((__u32)(bpf_get_current_pid_tgid() >> 32)))
+        return 0;
     struct task_struct *task = bpf_get_current_task_btf();
     struct inflight *slot = bpf_task_storage_get(&inflight, task, 0, 0);
-    if (!slot || slot->epoch != epoch) {
-        /* First syscall of the task, or the engine stopped following some. */
-        __u64 current_epoch = epoch;
-        if (!group_traced((__u32)(bpf_get_current_pid_tgid() >> 32))) {
-            if (slot)
-                bpf_task_storage_delete(&inflight, task);
-            return 0;
-        }
+    if (!slot) {
+        /* The task's first syscall. */
         slot = bpf_task_storage_get(&inflight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
         if (!slot)
             return 0;
-        slot->epoch = current_epoch;
         for (int i = 0; i < SYS_RUN_SLOTS; i++)
             slot->run_nr[i] = -1;
     }
@@ -729,10 +735,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
     if (!group_traced(ptgid))
         return 0;
     __u32 ctgid = BPF_CORE_READ(child, tgid);
-    if (ctgid != ptgid) {
-        __u8 one = 1;
-        bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
-    }
+    if (ctgid != ptgid)
+        trace_group(ctgid, true);
     task_record(SYS_REC_FORK, BPF_CORE_READ(child, pid), ctgid, BPF_CORE_READ(parent, pid), 0);
     return 0;
 }
@@ -754,7 +758,7 @@ int BPF_PROG(on_task_exit, struct task_struct *p)
     bpf_map_delete_elem(&runs, &tid);
     task_record(SYS_REC_TASK_EXIT, tid, tgid, 0, BPF_CORE_READ(p, exit_code));
     if (BPF_CORE_READ(p, signal, live.counter) == 0)
-        bpf_map_delete_elem(&traced, &tgid);
+        trace_group(tgid, false);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -65,10 +66,13 @@ static struct syscalls_light *light;
 static struct syscalls_bpf *skel;
 static struct {
     int specs, runs, events;
-    __u64 *dropped, *compat_calls, *epoch;
-} loaded = {-1, -1, -1, NULL, NULL, NULL};
+    __u64 *dropped, *compat_calls;
+} loaded = {-1, -1, -1, NULL, NULL};
+/* The traced thread groups, a bit per tgid: the programs' map, mapped here
+ * (sized from pid_max: traced_words of 64 bits). */
+static uint64_t *traced_bits;
+static size_t traced_words, traced_mapped;
 static struct ring_buffer *ring;
-static int traced_fd = -1;
 
 static pid_t root_pid;
 static struct root_status root;
@@ -783,8 +787,32 @@ static void unload(void)
     light = NULL;
     syscalls_bpf__destroy(skel);
     skel = NULL;
-    traced_fd = loaded.specs = loaded.runs = loaded.events = -1;
-    loaded.dropped = loaded.compat_calls = loaded.epoch = NULL;
+    if (traced_bits)
+        munmap(traced_bits, traced_mapped);
+    traced_bits = NULL;
+    loaded.specs = loaded.runs = loaded.events = -1;
+    loaded.dropped = loaded.compat_calls = NULL;
+}
+
+/* Words of the traced bitmap for every pid the kernel may hand out. */
+static size_t words_for_pids(void)
+{
+    long pid_max = procfs_sysctl_int("kernel/pid_max", 4194304);
+    if (pid_max <= 0 || pid_max > 4194304)
+        pid_max = 4194304; /* PID_MAX_LIMIT */
+    return (size_t)(pid_max + 63) / 64;
+}
+
+static bool map_traced(int fd)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    traced_mapped =
+        (traced_words * sizeof(uint64_t) + (size_t)page - 1) / (size_t)page * (size_t)page;
+    void *p = mmap(NULL, traced_mapped, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        return false;
+    traced_bits = p;
+    return true;
 }
 
 /* What --bpf needs before anything runs: kernel BTF, and a valid ring size. */
@@ -808,6 +836,7 @@ static int load_light(uint32_t size)
     if (!light)
         return errno ? errno : ENOMEM;
     light->maps.events.max_entries = size;
+    light->maps.traced.max_entries = (__u32)traced_words;
     /* The kernel's loader program loads the programs: their verifier logs
      * come back through its context. */
     char *log = NULL;
@@ -825,13 +854,13 @@ static int load_light(uint32_t size)
         err = syscalls_light__attach(light);
     if (err)
         return -err;
-    traced_fd = light->maps.traced.map_fd;
+    if (!map_traced(light->maps.traced.map_fd))
+        return errno;
     loaded.specs = light->maps.specs.map_fd;
     loaded.runs = light->maps.runs.map_fd;
     loaded.events = light->maps.events.map_fd;
     loaded.dropped = &light->bss->dropped;
     loaded.compat_calls = &light->bss->compat_calls;
-    loaded.epoch = &light->bss->epoch;
     return 0;
 }
 
@@ -842,18 +871,19 @@ static int load_libbpf(uint32_t size)
     if (!skel)
         return errno ? errno : ENOMEM;
     bpf_map__set_max_entries(skel->maps.events, size);
+    bpf_map__set_max_entries(skel->maps.traced, (__u32)traced_words);
     int err = syscalls_bpf__load(skel);
     if (!err)
         err = syscalls_bpf__attach(skel);
     if (err)
         return -err;
-    traced_fd = bpf_map__fd(skel->maps.traced);
+    if (!map_traced(bpf_map__fd(skel->maps.traced)))
+        return errno;
     loaded.specs = bpf_map__fd(skel->maps.specs);
     loaded.runs = bpf_map__fd(skel->maps.runs);
     loaded.events = bpf_map__fd(skel->maps.events);
     loaded.dropped = &skel->bss->dropped;
     loaded.compat_calls = &skel->bss->compat_calls;
-    loaded.epoch = &skel->bss->epoch;
     return 0;
 }
 
@@ -863,6 +893,7 @@ static int load_libbpf(uint32_t size)
 static bool load(uint32_t size)
 {
     bpf_libbpf_print_setup();
+    traced_words = words_for_pids();
     const char *loader = getenv("COMPENDIUM_BPF_LOADER");
     int err = loader && strcmp(loader, "libbpf") == 0 ? EOPNOTSUPP : load_light(size);
     if (err && err != EPERM && err != EACCES) {
@@ -883,11 +914,15 @@ static bool load(uint32_t size)
     return true;
 }
 
+/* The same atomic operations as the programs' on the same words. */
 static bool trace_group(pid_t pid)
 {
-    __u32 key = (__u32)pid;
-    __u8 one = 1;
-    return bpf_map_update_elem(traced_fd, &key, &one, BPF_ANY) == 0;
+    if (!traced_bits || pid <= 0 || (size_t)pid / 64 >= traced_words) {
+        errno = ERANGE;
+        return false;
+    }
+    __atomic_fetch_or(&traced_bits[pid / 64], 1ull << (pid % 64), __ATOMIC_SEQ_CST);
+    return true;
 }
 
 /* ---- the source interface ------------------------------------------------------- */
@@ -1224,8 +1259,9 @@ static enum source_step bpf_next(uint64_t deadline, bool block)
 static void untrace_group(struct task *t, void *arg)
 {
     (void)arg;
-    __u32 key = (__u32)t->pid;
-    bpf_map_delete_elem(traced_fd, &key);
+    pid_t pid = t->pid;
+    if (traced_bits && pid > 0 && (size_t)pid / 64 < traced_words)
+        __atomic_fetch_and(&traced_bits[pid / 64], ~(1ull << (pid % 64)), __ATOMIC_SEQ_CST);
 }
 
 static void kill_group(struct task *t, void *arg)
@@ -1279,8 +1315,6 @@ static void bpf_stop(enum source_stop_how how)
         return;
     }
     proctable_each(untrace_group, NULL);
-    /* Tasks that found their group traced look it up again. */
-    __atomic_fetch_add(loaded.epoch, 1, __ATOMIC_SEQ_CST);
     ring_buffer__consume(ring);
     proctable_each(take_runs, NULL);
     deliver(UINT64_MAX);
