@@ -16,6 +16,7 @@
 #
 #   tests/bench/bpf.sh                 compendium from $COMPENDIUM or build/bin/compendium
 #   REPS=9 SECONDS_PER_RUN=5 CONNS=4 tests/bench/bpf.sh
+#   ONLY=server REPS=9 tests/bench/bpf.sh   one part alone (dd or server)
 #
 # Needs root (CAP_BPF, CAP_PERFMON) for --bpf; bpftrace, perf and strace
 # for their rows (n/a where missing). Not a ctest test: read the figures
@@ -29,6 +30,7 @@ progs=${COMPENDIUM_PROGS:-$root/build/tests/progs}
 reps=${REPS:-5}
 run_seconds=${SECONDS_PER_RUN:-3}
 conns=${CONNS:-2}
+only=${ONLY:-} # dd or server: that part alone
 
 for f in "$compendium" "$progs/loop_server" "$progs/loop_client"; do
     if [[ ! -x $f ]]; then
@@ -103,86 +105,98 @@ how[compendium ptrace]="$(printf '%q' "$compendium") -o /dev/null -- $dd_cmd"
 order=("untraced" "compendium --bpf" "--bpf, no runs" "bpftrace" "perf trace" "strace -f" "compendium ptrace")
 
 echo "compendium: $compendium"
-echo "1. $dd_cmd, $reps runs each (median, interleaved)"
-for _ in $(seq "$reps"); do
-    for k in "${order[@]}"; do
-        if [[ -n ${how[$k]:-} ]]; then timed "${how[$k]}" "$work/dd-$k"; fi
+if [[ $only != server ]]; then
+    echo "1. $dd_cmd, $reps runs each (median, interleaved)"
+    for _ in $(seq "$reps"); do
+        for k in "${order[@]}"; do
+            if [[ -n ${how[$k]:-} ]]; then timed "${how[$k]}" "$work/dd-$k"; fi
+        done
     done
-done
-base=$(awk '{ print $1 }' "$work/dd-untraced" | median)
-printf '   %-20s %9s %9s %10s %12s %9s\n' "" "wall" "ratio" "cpu" "peak RSS" "dropped"
-for k in "${order[@]}"; do
-    if [[ ! -s $work/dd-$k ]]; then
-        printf '   %-20s %9s\n' "$k" "n/a"
-        continue
-    fi
-    wall=$(awk '{ print $1 }' "$work/dd-$k" | median)
-    cpu=$(awk '{ print $2 }' "$work/dd-$k" | median)
-    rss=$(awk '{ print $3 }' "$work/dd-$k" | median)
-    dropped="-"
-    if [[ $k == "compendium --bpf" || $k == "--bpf, no runs" ]]; then
-        dropped=$(cat "$work/dd-$k.dropped" 2>/dev/null | median || true)
-        dropped=${dropped:-0}
-    fi
-    awk -v k="$k" -v w="$wall" -v b="$base" -v c="$cpu" -v r="$rss" -v d="$dropped" \
-        'BEGIN { printf "   %-20s %8.4fs %8.2fx %9.3fs %9.1f MB %9s\n", k, w, w / b, c, r / 1024, d }'
-done
+    base=$(awk '{ print $1 }' "$work/dd-untraced" | median)
+    printf '   %-20s %9s %9s %10s %12s %9s\n' "" "wall" "ratio" "cpu" "peak RSS" "dropped"
+    for k in "${order[@]}"; do
+        if [[ ! -s $work/dd-$k ]]; then
+            printf '   %-20s %9s\n' "$k" "n/a"
+            continue
+        fi
+        wall=$(awk '{ print $1 }' "$work/dd-$k" | median)
+        cpu=$(awk '{ print $2 }' "$work/dd-$k" | median)
+        rss=$(awk '{ print $3 }' "$work/dd-$k" | median)
+        dropped="-"
+        if [[ $k == "compendium --bpf" || $k == "--bpf, no runs" ]]; then
+            dropped=$(median 2>/dev/null <"$work/dd-$k.dropped" || true)
+            dropped=${dropped:-0}
+        fi
+        awk -v k="$k" -v w="$wall" -v b="$base" -v c="$cpu" -v r="$rss" -v d="$dropped" \
+            'BEGIN { printf "   %-20s %8.4fs %8.2fx %9.3fs %9.1f MB %9s\n", k, w, w / b, c, r / 1024, d }'
+    done
 
-echo
-echo "2. loop_server under loop_client $conns connections x ${run_seconds}s"
-"$progs/loop_server" >"$work/server.out" &
-server_pid=$!
-for _ in $(seq 100); do
-    if grep -q PORT "$work/server.out"; then break; fi
-    sleep 0.05
-done
-port=$(sed -n 's/^PORT //p' "$work/server.out")
+fi
 
-rate() {
-    "$progs/loop_client" "$port" "$conns" "$run_seconds" |
-        awk -v s="$run_seconds" '/^requests/ { printf "%.0f", $2 / s }'
-}
-
-# Attaches a tracer (its flags in $1) to the server, loads it, detaches:
-# prints "rate tracer_cpu tracer_rss_kb".
-attached_rate() {
-    # shellcheck disable=SC2086
-    /usr/bin/time -f '%U %S %M' -o "$work/tracer-time" \
-        "$compendium" $1 --pid "$server_pid" -o /dev/null 2>"$work/tracer.err" &
-    local tracer=$!
-    for _ in $(seq 200); do
-        if grep -q 'attached' "$work/tracer.err"; then break; fi
+if [[ $only != dd ]]; then
+    echo "2. loop_server under loop_client $conns connections x ${run_seconds}s"
+    "$progs/loop_server" >"$work/server.out" &
+    server_pid=$!
+    for _ in $(seq 100); do
+        if grep -q PORT "$work/server.out"; then break; fi
         sleep 0.05
     done
-    local r
-    r=$(rate)
-    # GNU time ignores SIGINT: the tracer itself gets it, and detaches.
-    kill -INT "$(ps -o pid= --ppid "$tracer")"
-    wait "$tracer" || true
-    awk -v r="$r" '{ printf "%s %.3f %s\n", r, $1 + $2, $3 }' "$work/tracer-time"
-}
+    port=$(sed -n 's/^PORT //p' "$work/server.out")
 
-: >"$work/rates-untraced"
-: >"$work/rates-bpf"
-: >"$work/rates-ptrace"
-for _ in $(seq "$reps"); do
-    rate >>"$work/rates-untraced"
-    echo >>"$work/rates-untraced"
-    attached_rate "--bpf" >>"$work/rates-bpf"
-    attached_rate "" >>"$work/rates-ptrace"
-done
-untraced=$(grep . "$work/rates-untraced" | median)
-printf '   %-26s %12s %8s %12s %12s\n' "" "requests/s" "cost" "tracer cpu" "tracer RSS"
-printf '   %-26s %12.0f\n' "untraced" "$untraced"
-for k in bpf ptrace; do
-    label="compendium --bpf --pid"
-    if [[ $k == ptrace ]]; then label="compendium --pid (ptrace)"; fi
-    r=$(awk '{ print $1 }' "$work/rates-$k" | median)
-    c=$(awk '{ print $2 }' "$work/rates-$k" | median)
-    m=$(awk '{ print $3 }' "$work/rates-$k" | median)
-    awk -v l="$label" -v r="$r" -v u="$untraced" -v c="$c" -v m="$m" -v s="$run_seconds" \
-        'BEGIN { printf "   %-26s %12.0f %7.1f%% %11.3fs %9.1f MB\n", l, r, (u - r) * 100 / u, c, m / 1024 }'
-done
-kill -TERM "$server_pid"
-wait "$server_pid" || true
-server_pid=
+    rate() {
+        "$progs/loop_client" "$port" "$conns" "$run_seconds" |
+            awk -v s="$run_seconds" '/^requests/ { printf "%.0f", $2 / s }'
+    }
+
+    # Attaches a tracer (its flags in $1) to the server, loads it, detaches:
+    # prints "rate tracer_cpu tracer_rss_kb".
+    attached_rate() {
+        # shellcheck disable=SC2086
+        /usr/bin/time -f '%U %S %M' -o "$work/tracer-time" \
+            "$compendium" $1 --pid "$server_pid" -o /dev/null 2>"$work/tracer.err" &
+        local tracer=$!
+        for _ in $(seq 200); do
+            if grep -q 'attached' "$work/tracer.err"; then break; fi
+            sleep 0.05
+        done
+        local r
+        r=$(rate)
+        # GNU time ignores SIGINT: the tracer itself gets it, and detaches.
+        kill -INT "$(ps -o pid= --ppid "$tracer")"
+        wait "$tracer" || true
+        awk -v r="$r" '{ printf "%s %.3f %s\n", r, $1 + $2, $3 }' "$work/tracer-time"
+    }
+
+    : >"$work/rates-untraced"
+    : >"$work/rates-bpf"
+    : >"$work/rates-ptrace"
+    for _ in $(seq "$reps"); do
+        rate >>"$work/rates-untraced"
+        echo >>"$work/rates-untraced"
+        attached_rate "--bpf" >>"$work/rates-bpf"
+        attached_rate "" >>"$work/rates-ptrace"
+    done
+    # The cost of each rep is against the untraced run just before it (the
+    # machine's own speed drifts between reps): its median, and the range.
+    untraced=$(grep . "$work/rates-untraced" | median)
+    printf '   %-26s %12s %8s %16s %12s %12s\n' "" "requests/s" "cost" "cost range" "tracer cpu" \
+        "tracer RSS"
+    printf '   %-26s %12.0f\n' "untraced" "$untraced"
+    for k in bpf ptrace; do
+        label="compendium --bpf --pid"
+        if [[ $k == ptrace ]]; then label="compendium --pid (ptrace)"; fi
+        r=$(awk '{ print $1 }' "$work/rates-$k" | median)
+        c=$(awk '{ print $2 }' "$work/rates-$k" | median)
+        m=$(awk '{ print $3 }' "$work/rates-$k" | median)
+        paste <(grep . "$work/rates-untraced") "$work/rates-$k" |
+            awk '{ print (1 - $2 / $1) * 100 }' >"$work/costs-$k"
+        cost=$(median <"$work/costs-$k")
+        lo=$(sort -n "$work/costs-$k" | head -1)
+        hi=$(sort -n "$work/costs-$k" | tail -1)
+        awk -v l="$label" -v r="$r" -v cost="$cost" -v lo="$lo" -v hi="$hi" -v c="$c" -v m="$m" \
+            'BEGIN { printf "   %-26s %12.0f %7.1f%% %7.1f..%5.1f%% %11.3fs %9.1f MB\n", l, r, cost, lo, hi, c, m / 1024 }'
+    done
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+    server_pid=
+fi
