@@ -367,27 +367,30 @@ end)
     end
   end)
 
-  bpf_it("leave before another thread closes their fd, which then names another file", function()
-    -- a thread's run on fd N is still in the kernel when the main thread
-    -- closes N and opens data.y as N: the run counts for data.x
-    local dir = h.tmpdir()
-    local N = 5000
-    h.write_file(dir .. "/data.x", string.rep("x", N))
-    h.write_file(dir .. "/data.y", string.rep("y", N))
-    local args = { h.prog("thread_fd_reuse"), dir .. "/data.x", dir .. "/data.y", tostring(N) }
-    local script = counter(dir, true)
-    for _, flags in ipairs { {}, { "--bpf" } } do
-      local t = counted(flags, script, args)
-      local how = flags[1] or "ptrace"
-      for _, k in ipairs { "read data.x", "read data.y" } do
-        assert.is_table(t[k], how .. ": " .. k)
-        assert.are.same({ N, N }, { t[k].calls, t[k].bytes }, how .. ": " .. k)
+  -- a thread's run on fd F is still in the kernel when the main thread
+  -- makes F name data.y (close and open, close_range and open, dup2): the
+  -- run counts for data.x
+  for _, change in ipairs { "close", "close_range", "dup2" } do
+    bpf_it("leave before another thread's " .. change .. " makes their fd name another file", function()
+      local dir = h.tmpdir()
+      local N = 5000
+      h.write_file(dir .. "/data.x", string.rep("x", N))
+      h.write_file(dir .. "/data.y", string.rep("y", N))
+      local args = { h.prog("thread_fd_reuse"), dir .. "/data.x", dir .. "/data.y", tostring(N), change }
+      local script = counter(dir, true)
+      for _, flags in ipairs { {}, { "--bpf" } } do
+        local t = counted(flags, script, args)
+        local how = flags[1] or "ptrace"
+        for _, k in ipairs { "read data.x", "read data.y" } do
+          assert.is_table(t[k], how .. ": " .. k)
+          assert.are.same({ N, N }, { t[k].calls, t[k].bytes }, how .. ": " .. k)
+        end
+        if how == "--bpf" then
+          assert.is_true(t["read data.x"].events < N / 10, t["read data.x"].events .. " events")
+        end
       end
-      if how == "--bpf" then
-        assert.is_true(t["read data.x"].events < N / 10, t["read data.x"].events .. " events")
-      end
-    end
-  end)
+    end)
+  end
 
   bpf_it("are not made when one of the scripts does not take them (--json)", function()
     local dir, args = setup()
