@@ -12,6 +12,7 @@
 #define SYS_FD_NAME_MAX 64 /* a dentry name: "[eventfd]", "pipe:[...]" is built from the inode */
 #define SYS_ARGV_MAX 4096  /* exec records: the first bytes of the arguments */
 #define SYS_FDS 3          /* fd descriptions per record: an argument, and up to two new ones */
+#define SYS_MMSG_MAX 64    /* the messages of a sendmmsg/recvmmsg whose lengths are read */
 
 /* sys_spec.flags */
 enum {
@@ -40,7 +41,7 @@ struct sys_spec {
     __u8 open_how; /* 'H': struct open_how passed in (its flags) */
     __u8 uring;    /* 'U': struct io_uring_params written out */
     __u8 fd[2];    /* 'd', 'R': fds to describe */
-    __u8 mmsg;     /* 'M': 1, the byte counts a call wrote out, which are not read here */
+    __u8 mmsg;     /* 'M': struct mmsghdr[ret], whose msg_lens are the bytes moved */
     __u8 closes;   /* SYS_SPEC_CLOSES: the argument that is the fd it closes */
     __u8 pad[3];
 };
@@ -64,7 +65,7 @@ enum {
     SYS_HAVE_CLONE = 1u << 3,    /* 'C' */
     SYS_HAVE_OPEN_HOW = 1u << 4, /* 'H' */
     SYS_HAVE_URING = 1u << 5,    /* 'U' */
-    SYS_MISSING_MMSG = 1u << 6,  /* 'M': not captured here */
+    SYS_HAVE_MMSG = 1u << 6,     /* 'M': mmsg_bytes, over the first mmsg_read messages */
     SYS_HAVE_COMPAT = 1u << 7,   /* a 32-bit syscall (int $0x80): nr is i386's */
 };
 
@@ -107,6 +108,9 @@ struct sys_payload {
     __u32 uring_flags;
     __u64 clone_flags;
     __u64 open_flags;
+    __u64 mmsg_bytes;
+    __u32 mmsg_read;
+    __s32 mmsg_err;
     /* Sent only as far as nfds says, unless an address follows them. */
     struct sys_fd fds[SYS_FDS];
     __u8 addr[SYS_ADDR_MAX];

@@ -373,8 +373,12 @@ static void apply_out(struct task *t, const struct sys_event *e)
     }
     if (p->have & SYS_HAVE_URING || p->uring_err)
         payload_mark(cap, PAYLOAD_URING, &cap->uring_err, p->uring_err);
-    if (p->have & SYS_MISSING_MMSG)
-        cap->missing |= PAYLOAD_MMSG;
+    if (p->have & SYS_HAVE_MMSG) {
+        /* As the ptrace source: the bytes of the messages read, an error
+         * when not all could be */
+        cap->mmsg_bytes = p->mmsg_bytes;
+        payload_mark(cap, PAYLOAD_MMSG, NULL, p->mmsg_err);
+    }
     const struct sys_spec *s = spec_of(c->nr);
     int dirfd;
     const char *opened = opened_path(c, &dirfd);
@@ -999,7 +1003,7 @@ static void spec_clear(struct sys_spec *s)
 {
     memset(s, 0, sizeof(*s));
     s->path[0] = s->path[1] = s->addr_in = s->addr_out = s->fd_pair = SYS_ARG_NONE;
-    s->clone = s->open_how = s->uring = s->fd[0] = s->fd[1] = SYS_ARG_NONE;
+    s->clone = s->open_how = s->uring = s->fd[0] = s->fd[1] = s->mmsg = SYS_ARG_NONE;
 }
 
 /* Argument i takes capture letter c (a SYSCALL_CAPTURE_*). */
@@ -1029,8 +1033,8 @@ static void spec_capture(struct sys_spec *s, char c, __u8 i)
         slot = &s->uring;
         break;
     case SYSCALL_CAPTURE_MMSG_VEC:
-        s->mmsg = 1;
-        return;
+        slot = &s->mmsg;
+        break;
     case SYSCALL_CAPTURE_FD:
     case SYSCALL_CAPTURE_RING_FD:
         slot = s->fd[0] == SYS_ARG_NONE ? &s->fd[0] : &s->fd[1];

@@ -119,6 +119,16 @@ describe("--bpf gives the facts ptrace gives", function()
     assert.is_true(p.bytes["write file " .. h.realpath(dir) .. "/out.bin"] >= 1550)
   end)
 
+  bpf_it("for sendmmsg and recvmmsg (their msg_lens), splice and tee (io_variants)", function()
+    local dir = h.tmpdir()
+    local _, _, ptrace, bpf = both({ h.prog("io_variants"), dir })
+    for _, r in ipairs { ptrace, bpf } do
+      assert.are.same({ 600 }, h.pluck(h.select(r.events, "send"), "bytes"))
+      assert.are.same({ 600 }, h.pluck(h.select(r.events, "recv"), "bytes"))
+    end
+    same({ h.prog("io_variants"), dir })
+  end)
+
   bpf_it("for a known number of calls (counts)", function()
     local p = same({ h.prog("counts"), "5", "7" })
     assert.are.equal(7, p.bytes["write other /dev/null"])
