@@ -433,8 +433,9 @@ static __always_inline void disown(struct sys_run *r, __u32 tid)
         bpf_map_delete_elem(&run_owners, &k);
 }
 
-/* The task's runs leave before its next record: they came first. */
-/* Global (verified once, not at each call). */
+/* The task's runs leave before its next record: they came first. Global,
+ * as the other helpers called from several places: verified once, not at
+ * each call. */
 __noinline int end_runs(__u64 pid_tgid)
 {
     __u32 tid = (__u32)pid_tgid;
