@@ -16,7 +16,8 @@ local cjson = require("cjson").new()
 local ffi = require "ffi"
 local text = require "compendium.text"
 
-local type, pairs, next, format, getmetatable = type, pairs, next, string.format, getmetatable
+local type, pairs, next, format, find, getmetatable, rawequal = type, pairs, next, string.format,
+                                                              string.find, getmetatable, rawequal
 local istype, tostring = ffi.istype, tostring
 local utf8_clean, escape_hidden = text.utf8_clean, text.escape_hidden
 
@@ -63,6 +64,9 @@ local function prepare(v)
     end
     return v
   elseif tv == "cdata" and (istype("uint64_t", v) or istype("int64_t", v)) then
+    -- a number this cjson writes with every digit goes as a number (no
+    -- placeholder, no pass over the text to swap it back)
+    if v < 1e14 and v > -1e14 then return tonumber(v) end
     needs_fixup = true
     return MARK .. (tostring(v):gsub("U?LL$", "")) -- "%d" would make a uint64 signed
   elseif tv == "table" then
@@ -77,7 +81,7 @@ local function prepare(v)
     for k, x in pairs(v) do
       local nk = type(k) == "string" and utf8_clean(k) or k
       local nx = prepare(x)
-      if nk ~= k or nx ~= x then
+      if nk ~= k or not rawequal(nx, x) then -- a number for a cdata is equal, not the same
         if not copy then
           copy = {}
           for k2, x2 in pairs(v) do copy[k2] = x2 end
@@ -91,9 +95,6 @@ local function prepare(v)
   return v
 end
 
-local function unescape_slash(lt)
-  return lt == "<" and "<\\/" or "/"
-end
 
 -- One line of JSON for a Lua value (tables, strings, numbers, booleans,
 -- nil / cjson.null).
@@ -103,7 +104,12 @@ function M.encode(value)
   -- better without it. Every "/" it writes is escaped, so "\/" can only be
   -- that escape. "<\/" stays, so the text can sit inside an HTML script
   -- element without "</script>" ending it.
-  local s = cjson.encode(prepare(value)):gsub("(<?)\\/", unescape_slash)
+  local s = cjson.encode(prepare(value))
+  if find(s, "\\/", 1, true) then
+    -- plain replacements, not a function per match: this runs per event
+    s = s:gsub("\\/", "/")
+    if find(s, "</", 1, true) then s = s:gsub("</", "<\\/") end
+  end
   if needs_fixup then
     s = s:gsub('"\255([^"]*)"', "%1")
   end

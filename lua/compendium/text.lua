@@ -1,6 +1,6 @@
 -- Text helpers shared by the API and the JSON encoder: byte counts, hex,
 -- terminal escaping and UTF-8 repair. Pure functions, no engine access.
-local byte, char, format, concat = string.byte, string.char, string.format, table.concat
+local byte, char, format, concat, find = string.byte, string.char, string.format, table.concat, string.find
 
 local M = {}
 
@@ -86,7 +86,10 @@ M.HIDDEN = HIDDEN
 -- none (the lead bytes C2, D8 and E2 are the quick test). A JSON encoder's
 -- output stays the same JSON: these occur only inside its strings.
 function M.escape_hidden(s)
-  if not s:find("[\194\216\226]") then return s end
+  -- three plain searches: far quicker than one with a class, on every line
+  if not (find(s, "\194", 1, true) or find(s, "\226", 1, true) or find(s, "\216", 1, true)) then
+    return s
+  end
   return (s:gsub("[\194\216][\128-\191]", function(seq)
     local cp = HIDDEN[seq]
     return cp and format("\\u%04x", cp) or seq
