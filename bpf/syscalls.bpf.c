@@ -101,10 +101,11 @@ struct {
 } exec_scratch SEC(".maps");
 
 /* Runs of like calls (SYS_SPEC_MERGE) a task has made since its last record:
- * two at once, for a copy loop's reads of one fd and writes of another. A
- * run's first call leaves as a record of its own (so the state meets its fd
- * described); the calls after it are counted here, and leave as one record
- * when the task makes any other call, ends, or the run grows old. */
+ * two at once, for a copy loop's reads of one fd and writes of another. The
+ * first call of a kind on an fd leaves as a record of its own (so the state
+ * meets its fd described); the calls after it are counted here, and leave as
+ * one record when the task makes any other call, ends, or the run grows old;
+ * the slot stays, and the calls after that are the next run. */
 #define RUN_MAX_NS 20000000
 #define PRECISE_EVERY 16
 

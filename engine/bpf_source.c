@@ -63,6 +63,17 @@ bool bpf_debugging(void)
     return debug && *debug && strcmp(debug, "0") != 0;
 }
 
+bool bpf_light_wanted(void)
+{
+    const char *loader = getenv("COMPENDIUM_BPF_LOADER");
+    return !(loader && strcmp(loader, "libbpf") == 0);
+}
+
+bool bpf_retry_with_libbpf(int err)
+{
+    return err && err != EPERM && err != EACCES;
+}
+
 void bpf_libbpf_print_setup(void)
 {
     libbpf_set_print(bpf_debugging() ? libbpf_verbose : libbpf_quiet);
@@ -234,14 +245,10 @@ bool bpf_source_open(uint64_t sched_threshold_ns, char *why, size_t cap)
         return false;
     }
 
-    /* COMPENDIUM_BPF_LOADER=libbpf: the fallback, so that it is tested on
-     * kernels that do not need it. */
-    const char *loader = getenv("COMPENDIUM_BPF_LOADER");
-    bool use_libbpf = loader && strcmp(loader, "libbpf") == 0;
-    int err = use_libbpf ? EOPNOTSUPP : load_light(sched_threshold_ns);
-    if (err && err != EPERM && err != EACCES) {
+    int err = bpf_light_wanted() ? load_light(sched_threshold_ns) : EOPNOTSUPP;
+    if (bpf_retry_with_libbpf(err)) {
         err = load(sched_threshold_ns, false);
-        if (err && err != EPERM && err != EACCES)
+        if (bpf_retry_with_libbpf(err))
             err = load(sched_threshold_ns, true);
         if (err) {
             explain(err, "load", why, cap);

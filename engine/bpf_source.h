@@ -43,5 +43,13 @@ void bpf_source_close(void);
 void bpf_libbpf_print_setup(void);
 /* COMPENDIUM_BPF_DEBUG is set: say why a load failed at length. */
 bool bpf_debugging(void);
+/* Whether to try the light skeleton (the kernel's loader program) first:
+ * not with COMPENDIUM_BPF_LOADER=libbpf, which takes libbpf's way, the
+ * fallback, so that it is tested on kernels that do not need it. */
+bool bpf_light_wanted(void);
+/* Whether a light load that failed with err (a positive errno) is worth
+ * retrying through libbpf: not when the kernel refused it for privileges,
+ * which libbpf cannot change. */
+bool bpf_retry_with_libbpf(int err);
 
 #endif

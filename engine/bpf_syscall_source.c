@@ -898,9 +898,8 @@ static bool load(uint32_t size)
 {
     bpf_libbpf_print_setup();
     traced_words = words_for_pids();
-    const char *loader = getenv("COMPENDIUM_BPF_LOADER");
-    int err = loader && strcmp(loader, "libbpf") == 0 ? EOPNOTSUPP : load_light(size);
-    if (err && err != EPERM && err != EACCES) {
+    int err = bpf_light_wanted() ? load_light(size) : EOPNOTSUPP;
+    if (bpf_retry_with_libbpf(err)) {
         unload();
         err = load_libbpf(size);
     }
@@ -918,14 +917,25 @@ static bool load(uint32_t size)
     return true;
 }
 
-/* The same atomic operations as the programs' on the same words. */
+/* The word of the traced bitmap that holds pid's bit, NULL beyond it. Set
+ * and cleared with the same atomic operations as the programs'. */
+static uint64_t *traced_word(pid_t pid, uint64_t *bit)
+{
+    if (!traced_bits || pid <= 0 || (size_t)pid / 64 >= traced_words)
+        return NULL;
+    *bit = 1ull << (pid % 64);
+    return &traced_bits[pid / 64];
+}
+
 static bool trace_group(pid_t pid)
 {
-    if (!traced_bits || pid <= 0 || (size_t)pid / 64 >= traced_words) {
+    uint64_t bit;
+    uint64_t *word = traced_word(pid, &bit);
+    if (!word) {
         errno = ERANGE;
         return false;
     }
-    __atomic_fetch_or(&traced_bits[pid / 64], 1ull << (pid % 64), __ATOMIC_SEQ_CST);
+    __atomic_fetch_or(word, bit, __ATOMIC_SEQ_CST);
     return true;
 }
 
@@ -1263,9 +1273,10 @@ static enum source_step bpf_next(uint64_t deadline, bool block)
 static void untrace_group(struct task *t, void *arg)
 {
     (void)arg;
-    pid_t pid = t->pid;
-    if (traced_bits && pid > 0 && (size_t)pid / 64 < traced_words)
-        __atomic_fetch_and(&traced_bits[pid / 64], ~(1ull << (pid % 64)), __ATOMIC_SEQ_CST);
+    uint64_t bit;
+    uint64_t *word = traced_word(t->pid, &bit);
+    if (word)
+        __atomic_fetch_and(word, ~bit, __ATOMIC_SEQ_CST);
 }
 
 static void kill_group(struct task *t, void *arg)

@@ -455,14 +455,8 @@ static void set_options(const struct cli_options *opts, const char *command)
     lua_newtable(L);
     lua_newtable(L);
     int n = 0;
-    for (int i = 0; i < opts->nxopts; i++) {
-        lua_newtable(L);
-        lua_pushstring(L, opts->xopts[i].key);
-        lua_setfield(L, -2, "key");
-        lua_pushstring(L, opts->xopts[i].value);
-        lua_setfield(L, -2, "value");
-        lua_rawseti(L, -2, ++n);
-    }
+    for (int i = 0; i < opts->nxopts; i++)
+        push_option(&n, opts->xopts[i].key, opts->xopts[i].value);
     /* The shorthand flags are options of the bundled scripts they load. */
     if (opts->json_path)
         push_option(&n, "jsonl.out", opts->json_path);

@@ -303,9 +303,13 @@ function M.start_ns()
   return C.cmp_host_start_ns()
 end
 
-function M.syscall_name(nr)
-  local p = C.cmp_syscall_name(nr)
+-- A C string from the engine's tables as a Lua string, nil for NULL.
+local function c_string(p)
   return p ~= nil and ffi.string(p) or nil
+end
+
+function M.syscall_name(nr)
+  return c_string(C.cmp_syscall_name(nr))
 end
 
 function M.syscall_number(name)
@@ -359,14 +363,12 @@ end
 -- "d--D": which arguments of syscall nr are fds (d) and dirfds (D), by
 -- position; nil when the table does not say. And whether it returns an fd.
 function M.syscall_fd_args(nr)
-  local p = C.cmp_syscall_fd_args(nr)
-  return p ~= nil and ffi.string(p) or nil
+  return c_string(C.cmp_syscall_fd_args(nr))
 end
 
 -- The table's argument kinds of nr ("dBu"), nil when it has none.
 function M.syscall_arg_kinds(nr)
-  local p = C.cmp_syscall_arg_kinds(nr)
-  return p ~= nil and ffi.string(p) or nil
+  return c_string(C.cmp_syscall_arg_kinds(nr))
 end
 
 function M.syscall_returns_fd(nr)
@@ -374,8 +376,7 @@ function M.syscall_returns_fd(nr)
 end
 
 function M.errno_name(n)
-  local p = C.cmp_errno_name(n)
-  return p ~= nil and ffi.string(p) or nil
+  return c_string(C.cmp_errno_name(n))
 end
 
 function M.errno_number(name)
