@@ -125,8 +125,10 @@ describe("I/O totals", function()
 
   it("count a process substitution as the pipe it is", function()
     local dir = h.tmpdir()
-    -- --norc: Debian's bash reads the bashrc files when it thinks sshd started it
-    local r = h.trace({ "bash", "--norc", "-c", "cat <(seq 3) > out" }, { cwd = dir, env = C })
+    -- --norc: Debian's bash reads the bashrc files when it thinks sshd started it;
+    -- SHELL: without it, bash reads /etc/passwd to learn the user's shell
+    local env = { LC_ALL = "C", SHELL = "/bin/sh" }
+    local r = h.trace({ "bash", "--norc", "-c", "cat <(seq 3) > out" }, { cwd = dir, env = env })
     assert.are.equal(0, r.status, r.stderr)
     assert.are.equal("1\n2\n3\n", h.read_file(dir .. "/out"))
     local reads = h.select(r.events, "read", { target = "pipe" })
