@@ -104,7 +104,9 @@ const eventSpot = (page, i) => page.evaluate((i) => {
 }, i);
 
 test.before(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  // Chromium writes caches and crash settings under $HOME: give it one of its own
+  const home = fs.mkdtempSync(path.join(work, "home-"));
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, env: { ...process.env, HOME: home } });
 });
 test.after(async () => {
   if (browser) await browser.close();

@@ -2,6 +2,7 @@
 -- (completions/compendium) say what --help says, render and complete, and
 -- `cmake --install` puts them where man and bash-completion look.
 local h = require "helpers"
+teardown(h.cleanup)
 
 local PAGE = h.source() .. "/docs/compendium.1"
 local COMPLETION = h.source() .. "/completions/compendium"

@@ -181,6 +181,11 @@ function M.run(argv, opts)
   local cmd = table.concat(parts, " ")
   local status = tonumber(capture(cmd .. "; echo $?"))
   local r = { status = status, stdout = M.read_file(out) or "", stderr = M.read_file(err) or "" }
+  -- the capture files are read: the directory goes now, not at teardown
+  os.execute("rm -rf " .. M.quote(dir))
+  for i = #made, 1, -1 do
+    if made[i] == dir then table.remove(made, i) break end
+  end
   if status == 124 then
     error("timed out after " .. M.TIMEOUT .. " s: " .. cmd .. "\nstderr:\n" .. r.stderr, 2)
   end

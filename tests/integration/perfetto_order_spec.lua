@@ -43,7 +43,7 @@ describe("perfetto on out-of-order events", function()
     host.procs[100] = { pid = 100, tid = 100, ppid = 1, comm = "app", argv = { "app" }, is_thread = false }
     rt.start()
   end)
-  teardown(fake.cleanup)
+  teardown(function() fake.cleanup() h.cleanup() end)
 
   it("counts a thread first seen in a page fault, before its spawn, for its process", function()
     -- the engine does not know 101 yet: c.proc(101) is nil

@@ -3,6 +3,7 @@
 -- itself prints for the same program with the same flags, or against the
 -- facts of the same run's --json.
 local h = require "helpers"
+teardown(h.cleanup)
 
 local function compendium(flags, command, opts)
   local argv = { h.bin() }

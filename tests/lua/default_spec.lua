@@ -1,5 +1,6 @@
 -- scripts/default.lua: exact output for synthetic traces.
 local fake = require "fake_host"
+teardown(fake.cleanup)
 
 local RULE = string.rep("━", 64)
 
