@@ -991,21 +991,12 @@ static bool mergeable(int32_t nr)
  * kernel) makes the run leave first. */
 static void closes_fds(struct sys_spec *s, int32_t nr)
 {
-    switch (nr) {
-    case SYS_close:
+    int arg = syscall_closed_fd_arg(nr);
+    if (arg >= 0) {
         s->flags |= SYS_SPEC_CLOSES;
-        s->closes = 0;
-        break;
-    case SYS_dup2:
-    case SYS_dup3:
-        s->flags |= SYS_SPEC_CLOSES;
-        s->closes = 1;
-        break;
-    case SYS_close_range:
+        s->closes = (__u8)arg;
+    } else if (arg == SYSCALL_CLOSES_RANGE) {
         s->flags |= SYS_SPEC_CLOSES_RANGE;
-        break;
-    default:
-        break;
     }
 }
 

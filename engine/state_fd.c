@@ -320,11 +320,11 @@ bool state_fd_at_exit(struct task *t, int64_t ret, uint64_t now)
         return true;
     }
     case SYS_close:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_CLOSES);
         fdtable_close(t->fds, (int)a[0]);
         return true;
     case 436: /* close_range */
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_CLOSES);
         if (a[2] & CLOSE_RANGE_UNSHARE) {
             struct fdtable *own = fdtable_clone(t->fds);
             fdtable_unref(t->fds);
@@ -337,8 +337,8 @@ bool state_fd_at_exit(struct task *t, int64_t ret, uint64_t now)
         handle_dup(t, (int)a[0], newfd, false);
         return true;
     case SYS_dup2:
-    case SYS_dup3:
-        STATE_NEEDS(SYSCALL_NEED_STOP);
+    case SYS_dup3: /* whatever newfd was is closed */
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_CLOSES);
         handle_dup(t, (int)a[0], newfd, t->call.nr == SYS_dup3 && (a[2] & O_CLOEXEC));
         return true;
     case SYS_fcntl:

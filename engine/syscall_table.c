@@ -19,7 +19,8 @@
  *            IO the state counts its bytes: it stops when I/O is wanted;
  *            ENTRY the state reads it at entry; NOEXIT it never returns;
  *            NEWFD the fds it makes are learnt as the kernel names them;
- *            CWD it changes the working directory, learnt at its exit.
+ *            CWD it changes the working directory, learnt at its exit;
+ *            CLOSES it closes fds (a source's pending work on them ends).
  *            They must be exactly what the state's own dispatch says
  *            (state_needs); a unit test holds the two together.
  *   capture  what the state takes from each argument's memory, by
@@ -39,12 +40,13 @@
 #define NOEXIT SYSCALL_NEED_NO_EXIT
 #define NEWFD SYSCALL_NEED_NEW_FD
 #define CWD SYSCALL_NEED_CWD
+#define CLOSES SYSCALL_NEED_CLOSES
 
 static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [0] = {"read", "dBu", TD, IO, "d"},
     [1] = {"write", "dbu", TD, IO, "d"},
     [2] = {"open", "pom", TD | TF, STOP | ENTRY | NEWFD, "p"},
-    [3] = {"close", "d", TD, STOP},
+    [3] = {"close", "d", TD, STOP | CLOSES},
     [4] = {"stat", "pT", TF},
     [5] = {"fstat", "dT", TD},
     [6] = {"lstat", "pT", TF},
@@ -74,7 +76,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [30] = {"shmat", NULL, TI | TM},
     [31] = {"shmctl", NULL, TI},
     [32] = {"dup", "d", TD, STOP, "d"},
-    [33] = {"dup2", "dd", TD, STOP, "d"},
+    [33] = {"dup2", "dd", TD, STOP | CLOSES, "d"},
     [34] = {"pause", "", TS},
     [35] = {"nanosleep", "1x", 0},
     [36] = {"getitimer", NULL, 0},
@@ -86,7 +88,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [42] = {"connect", "dau", TN, STOP | ENTRY, "da"},
     [43] = {"accept", "dAx", TN, STOP | NEWFD, "dA"},
     [44] = {"sendto", "dbuMau", TN, IO | ENTRY, "d---a"},
-    [45] = {"recvfrom", "dBuMAx", TN, IO, "d"},
+    [45] = {"recvfrom", "dBuMAx", TN, IO, "d---A"},
     [46] = {"sendmsg", "d@M", TN, IO, "d"},
     [47] = {"recvmsg", "d&M", TN, IO, "d"},
     [48] = {"shutdown", "di", TN},
@@ -333,7 +335,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [289] = {"signalfd4", "dxuu", TD | TS, STOP | NEWFD},
     [290] = {"eventfd2", "uu", TD, STOP | NEWFD},
     [291] = {"epoll_create1", "u", TD, STOP | NEWFD},
-    [292] = {"dup3", "dd6", TD, STOP, "d"},
+    [292] = {"dup3", "dd6", TD, STOP | CLOSES, "d"},
     [293] = {"pipe2", "Y6", TD, STOP | NEWFD, "F"},
     [294] = {"inotify_init1", "u", TD, STOP | NEWFD},
     [295] = {"preadv", "d9uu-", TD, IO, "d"},
@@ -388,7 +390,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [433] = {"fspick", NULL, TD | TF},
     [434] = {"pidfd_open", "iu", TD, STOP | NEWFD},
     [435] = {"clone3", ";u", TP, STOP | ENTRY, "C"},
-    [436] = {"close_range", "uuu", TD, STOP},
+    [436] = {"close_range", "uuu", TD, STOP | CLOSES},
     [437] = {"openat2", "Dpxu", TD | TF, STOP | ENTRY | NEWFD, "-pH"},
     [438] = {"pidfd_getfd", NULL, TD},
     [439] = {"faccessat2", "DpeJ", TD | TF},
@@ -441,6 +443,15 @@ unsigned syscall_needs(int32_t nr)
 {
     const struct syscall_desc *d = syscall_desc(nr);
     return d ? d->needs : 0;
+}
+
+int syscall_closed_fd_arg(int32_t nr)
+{
+    const struct syscall_desc *d = syscall_desc(nr);
+    if (!d || !(d->needs & SYSCALL_NEED_CLOSES))
+        return SYSCALL_CLOSES_NONE;
+    const char *last_fd = d->args ? strrchr(d->args, 'd') : NULL; /* the fd kind */
+    return last_fd ? (int)(last_fd - d->args) : SYSCALL_CLOSES_RANGE;
 }
 
 /* In bit order: the names scripts select classes by. */

@@ -85,6 +85,10 @@ enum {
     /* It changes the working directory: a source captures the new one, as
      * the kernel names it, at the exit of a call that succeeded. */
     SYSCALL_NEED_CWD = 1u << 5,
+    /* It closes fds: its last fd argument ('d'), or, with none, the range
+     * its first two arguments give. A source holding work on an fd (a run
+     * of calls it has not yet handed on) hands it on before the call runs. */
+    SYSCALL_NEED_CLOSES = 1u << 6,
 };
 
 /* What the state takes from the memory an argument points to, one letter
@@ -110,6 +114,11 @@ const struct syscall_desc *syscall_desc(int32_t nr);
 /* The SYSCALL_CLASS_* and SYSCALL_NEED_* bits of nr; 0 when unknown. */
 unsigned syscall_classes(int32_t nr);
 unsigned syscall_needs(int32_t nr);
+/* For a SYSCALL_NEED_CLOSES syscall, the argument holding the fd it closes;
+ * SYSCALL_CLOSES_RANGE when it closes the range its first two arguments
+ * give; SYSCALL_CLOSES_NONE for a syscall that closes nothing. */
+enum { SYSCALL_CLOSES_NONE = -2, SYSCALL_CLOSES_RANGE = -1 };
+int syscall_closed_fd_arg(int32_t nr);
 /* A class bit's name ("file", "network", ...), NULL for anything else; and
  * the bit of a name, 0 when there is no such class. */
 const char *syscall_class_name(unsigned bit);

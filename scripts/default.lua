@@ -105,13 +105,15 @@ local function flush(tid)
 end
 
 -- The pending run of e's thread of this kind and key, or nil.
-local function find_run(e, kind, key)
+-- peer: a send's or recv's address; a socket that never connected has one
+-- per datagram, and a run is of one peer.
+local function find_run(e, kind, key, peer)
   local list = pending[e.tid]
   if not list then return nil end
   local abi = e.abi
   for i = 1, #list do
     local r = list[i]
-    if r.type == kind and r.key == key and r.abi == abi then return r end
+    if r.type == kind and r.key == key and r.abi == abi and r.remote_addr == peer then return r end
   end
   return nil
 end
@@ -169,7 +171,8 @@ local function on_io(e)
   not_a_fault(e)
   if c.verbose then return line(e) end
   local kind = e.type
-  local r = find_run(e, kind, e.fd)
+  local peer = (kind == "send" or kind == "recv") and e.remote_addr or nil
+  local r = find_run(e, kind, e.fd, peer)
   if r then
     r.bytes = r.bytes + e.bytes
     r.calls = r.calls + (e.calls or 1)
@@ -177,7 +180,7 @@ local function on_io(e)
   end
   r = new_run(e, kind, e.fd)
   r.fd, r.bytes, r.calls = e.fd, e.bytes, e.calls or 1
-  r.filename, r.remote_addr, r.sock_type = e.filename, e.remote_addr, e.sock_type
+  r.filename, r.remote_addr, r.sock_type = e.filename, peer, e.sock_type
 end
 
 for _, kind in ipairs { "read", "write", "send", "recv" } do

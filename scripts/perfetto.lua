@@ -761,7 +761,9 @@ local function on_event(kind)
       if RUN[kind] then
         local fd = e._fd
         local bytes = e._bytes_hi * TWO32 + e._bytes_lo
-        if r and r.open and r.type == kind and r.fd == fd and r.t == t then
+        -- a socket that never connected has a peer per datagram: a run is of one
+        local peer = str(e._remote_addr)
+        if r and r.open and r.type == kind and r.fd == fd and r.t == t and r.remote_addr == peer then
           r.e, r.bytes, r.calls = rel, r.bytes + bytes, r.calls + 1
         else
           -- one run object per thread, reused: no table per event
@@ -772,7 +774,7 @@ local function on_event(kind)
             runs[tid] = r
           end
           r.open, r.t, r.type, r.fd, r.b, r.e, r.bytes, r.calls = true, t, kind, fd, b, rel, bytes, 1
-          r.filename, r.remote_addr = str(e._filename), str(e._remote_addr)
+          r.filename, r.remote_addr = str(e._filename), peer
           r.sock_type = str(e._sock_type)
         end
         count(t, rel, counted, bytes)

@@ -129,6 +129,12 @@ describe("--bpf gives the facts ptrace gives", function()
     same({ h.prog("io_variants"), dir })
   end)
 
+  bpf_it("for datagrams whose peers only recvfrom and sendto name (udp_peers)", function()
+    local p = same({ h.prog("udp_peers") })
+    assert.are.equal(160, p.io.loopback_received)
+    assert.are.equal(0, p.io.net_received)
+  end)
+
   bpf_it("for a known number of calls (counts)", function()
     local p = same({ h.prog("counts"), "5", "7" })
     assert.are.equal(7, p.bytes["write other /dev/null"])

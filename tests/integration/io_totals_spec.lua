@@ -155,12 +155,39 @@ describe("I/O totals", function()
     end
   end)
 
+  it("count datagrams on sockets that never connect as their peers' (recvfrom's address)", function()
+    local r = h.trace({ h.prog("udp_peers") })
+    assert.are.equal(0, r.status, r.stderr)
+    local rx, first, second = r.stdout:match("^(%d+) (%d+) (%d+)\n$")
+    local function at(port) return "127.0.0.1:" .. port end
+    local recvs = h.select(r.events, "recv")
+    assert.are.same({ 100, 10, 50 }, h.pluck(recvs, "bytes"))
+    assert.are.same({ at(first), at(second), at(rx) }, h.pluck(recvs, "remote_addr"))
+    assert.are.same({ at(rx), at(rx), at(first) }, h.pluck(h.select(r.events, "send"), "remote_addr"))
+    for _, figures in ipairs { r.summary.io, r.summary.shown.io } do
+      assert.are.equal(160, figures.loopback_received)
+      assert.are.equal(160, figures.loopback_sent)
+      assert.are.equal(0, figures.net_received)
+      assert.are.equal(0, figures.net_sent)
+    end
+    -- the view does not merge the receiver's two recvfroms: their peers differ
+    local view = h.run({ h.bin(), "--", h.prog("udp_peers") })
+    assert.are.equal(0, view.status, view.stderr)
+    local lines = {}
+    for l in view.stderr:gmatch("recv [^\n]*") do lines[#lines + 1] = l end
+    local ports = { view.stdout:match("^(%d+) (%d+) (%d+)\n$") }
+    assert.are.same({ "recv    100 B → " .. at(ports[2]) .. " (loopback)",
+                      "recv     10 B → " .. at(ports[3]) .. " (loopback)",
+                      "recv     50 B → " .. at(ports[1]) .. " (loopback)" }, lines)
+  end)
+
   it("in the JSON summary are the sums of the file's own events", function()
     local dir = h.tmpdir()
     big_file(dir)
     for _, argv in ipairs {
       { "sh", "-c", "cat big.txt | sort | uniq -c > out.txt; cat /proc/self/stat > /dev/null" },
       { h.prog("peek_recv") },
+      { h.prog("udp_peers") },
       { h.prog("fd_kinds"), dir },
     } do
       local r = h.trace(argv, { cwd = dir, env = C })

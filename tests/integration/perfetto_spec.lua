@@ -164,6 +164,21 @@ describe("--perfetto", function()
     assert.is_nil(none.trace.slices[none.tracks.thread[root]])
   end)
 
+  it("has a recv slice per peer of a socket that never connected (udp_peers)", function()
+    local r = perfetto_of({ h.prog("udp_peers") })
+    local root = h.one(r.events, "exec", { program = h.prog("udp_peers") }).pid
+    local got = {}
+    for _, s in ipairs(r.trace.slices[r.tracks.named["events " .. root]] or {}) do
+      if s.name == "recv" then
+        got[#got + 1] = s.args.bytes .. " " .. tostring(s.args.text:match("→ ([%d.:]+)"))
+      end
+    end
+    local want = {}
+    for _, e in ipairs(h.select(r.events, "recv")) do want[#want + 1] = e.bytes .. " " .. e.remote_addr end
+    assert.are.equal(3, #want)
+    assert.are.same(want, got)
+  end)
+
   describe("of tests/progs/spawn", function()
     local r, t, x, root, child, thread
     setup(function()

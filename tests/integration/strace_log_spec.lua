@@ -152,6 +152,7 @@ describe("--replay of an strace log", function()
       { { h.prog("counts"), "20", "5" }, true },
       { { h.prog("many_args"), "40" }, true },
       { { h.prog("peek_recv") } },
+      { { h.prog("udp_peers") } },
       { { h.prog("tcp_refused") }, true },
     } do
       compare(case[1], case[2], case[3])

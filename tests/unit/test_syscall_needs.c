@@ -14,7 +14,7 @@
 
 #define STATE_NEED_BITS                                                                            \
     (SYSCALL_NEED_STOP | SYSCALL_NEED_IO | SYSCALL_NEED_ENTRY | SYSCALL_NEED_NO_EXIT |             \
-     SYSCALL_NEED_NEW_FD | SYSCALL_NEED_CWD)
+     SYSCALL_NEED_NEW_FD | SYSCALL_NEED_CWD | SYSCALL_NEED_CLOSES)
 
 static const char *name_of(int32_t nr)
 {
@@ -49,13 +49,27 @@ static void test_table_matches_state(void)
     CHECK(handled > 60);
     CHECK(state_needs(SYS_openat) & SYSCALL_NEED_STOP);
     CHECK(state_needs(SYS_openat) & SYSCALL_NEED_ENTRY);
-    CHECK(state_needs(SYS_close) == SYSCALL_NEED_STOP);
+    CHECK(state_needs(SYS_close) == (SYSCALL_NEED_STOP | SYSCALL_NEED_CLOSES));
+    CHECK(state_needs(SYS_dup2) == (SYSCALL_NEED_STOP | SYSCALL_NEED_CLOSES));
+    CHECK(state_needs(SYS_dup) == SYSCALL_NEED_STOP);
     CHECK(state_needs(SYS_mmap) == SYSCALL_NEED_STOP);
     CHECK(state_needs(SYS_read) == SYSCALL_NEED_IO);
     CHECK(state_needs(SYS_sendto) == (SYSCALL_NEED_IO | SYSCALL_NEED_ENTRY));
     CHECK(state_needs(SYS_exit_group) == SYSCALL_NEED_NO_EXIT);
     CHECK(state_needs(SYS_getpid) == 0);
     CHECK(state_needs(SYS_newfstatat) == 0);
+}
+
+/* The fd a closing call closes comes from the table's argument kinds. */
+static void test_closed_fd_args(void)
+{
+    CHECK(syscall_closed_fd_arg(SYS_close) == 0);
+    CHECK(syscall_closed_fd_arg(SYS_dup2) == 1);
+    CHECK(syscall_closed_fd_arg(SYS_dup3) == 1);
+    CHECK(syscall_closed_fd_arg(436) == SYSCALL_CLOSES_RANGE); /* close_range */
+    CHECK(syscall_closed_fd_arg(SYS_dup) == SYSCALL_CLOSES_NONE);
+    CHECK(syscall_closed_fd_arg(SYS_read) == SYSCALL_CLOSES_NONE);
+    CHECK(syscall_closed_fd_arg(-1) == SYSCALL_CLOSES_NONE);
 }
 
 /* What stops is derived from the table: the state's syscalls always, the
@@ -180,6 +194,7 @@ static void test_classes(void)
 int main(void)
 {
     test_table_matches_state();
+    test_closed_fd_args();
     test_interest_is_derived();
     test_capture();
     test_classes();
