@@ -312,6 +312,21 @@ static __noinline void capture_out(struct sys_event *e, const struct sys_spec *s
                 read_addr(&e->p, a, (__u32)len, SYS_HAVE_PEER);
         }
     }
+    i = s->msg_name;
+    if (i < 6 && ret >= 0) {
+        /* struct msghdr begins with msg_name and msg_namelen, which the
+         * kernel set to the length it wrote (0: no address, as for TCP) */
+        struct {
+            __u64 name;
+            __u32 namelen;
+        } h = {};
+        long rc =
+            bpf_probe_read_user(&h, sizeof(h.name) + sizeof(h.namelen), (const void *)ARG(e, i));
+        if (rc)
+            e->p.addr_err = (__s32)-rc;
+        else if (h.name && h.namelen > 0)
+            read_addr(&e->p, h.name, h.namelen, SYS_HAVE_PEER);
+    }
     i = s->fd_pair;
     if (i < 6 && ret >= 0) {
         long rc = bpf_probe_read_user(e->p.fd_pair, sizeof(e->p.fd_pair), (const void *)ARG(e, i));

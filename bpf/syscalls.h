@@ -43,7 +43,8 @@ struct sys_spec {
     __u8 fd[2];    /* 'd', 'R': fds to describe */
     __u8 mmsg;     /* 'M': struct mmsghdr[ret], whose msg_lens are the bytes moved */
     __u8 closes;   /* SYS_SPEC_CLOSES: the argument that is the fd it closes */
-    __u8 pad[3];
+    __u8 msg_name; /* 'N': struct msghdr whose msg_name the kernel wrote out */
+    __u8 pad[2];
 };
 
 enum sys_rec_type {

@@ -1005,6 +1005,7 @@ static void spec_clear(struct sys_spec *s)
     memset(s, 0, sizeof(*s));
     s->path[0] = s->path[1] = s->addr_in = s->addr_out = s->fd_pair = SYS_ARG_NONE;
     s->clone = s->open_how = s->uring = s->fd[0] = s->fd[1] = s->mmsg = SYS_ARG_NONE;
+    s->msg_name = SYS_ARG_NONE;
 }
 
 /* Argument i takes capture letter c (a SYSCALL_CAPTURE_*). */
@@ -1035,6 +1036,9 @@ static void spec_capture(struct sys_spec *s, char c, __u8 i)
         break;
     case SYSCALL_CAPTURE_MMSG_VEC:
         slot = &s->mmsg;
+        break;
+    case SYSCALL_CAPTURE_MSG_NAME:
+        slot = &s->msg_name;
         break;
     case SYSCALL_CAPTURE_FD:
     case SYSCALL_CAPTURE_RING_FD:

@@ -77,6 +77,23 @@ static void capture_peer(struct task *t, uint64_t addr, uint64_t len_ptr)
     payload_mark(p, PAYLOAD_PEER, &p->peer_err, err);
 }
 
+/* Where a recvmsg's message came from: msg_name, msg_namelen long (the
+ * kernel sets the length; 0 when the socket has no addresses to give). */
+static void capture_msg_name(struct task *t, uint64_t msghdr)
+{
+    struct syscall_payloads *p = &t->call.cap;
+    struct msghdr m;
+    int err = read_whole(t->tid, msghdr, &m, sizeof(m));
+    if (!err && (!m.msg_name || m.msg_namelen == 0))
+        return; /* no address asked for, or none given */
+    if (!err) {
+        size_t len = m.msg_namelen < sizeof(p->peer) ? m.msg_namelen : sizeof(p->peer);
+        err = read_whole(t->tid, (uint64_t)(uintptr_t)m.msg_name, p->peer, len);
+        p->peer_len = err ? 0 : (uint32_t)len;
+    }
+    payload_mark(p, PAYLOAD_PEER, &p->peer_err, err);
+}
+
 /* recvmmsg/sendmmsg return a message count; the bytes are in msg_len. */
 static void capture_mmsg(struct task *t, uint64_t vec, int64_t count)
 {
@@ -487,6 +504,10 @@ static void capture_exit_args(struct task *t, const struct syscall_desc *desc, i
         case SYSCALL_CAPTURE_MMSG_VEC:
             if (ret > 0)
                 capture_mmsg(t, a[i], ret);
+            break;
+        case SYSCALL_CAPTURE_MSG_NAME:
+            if (ret >= 0)
+                capture_msg_name(t, a[i]);
             break;
         case SYSCALL_CAPTURE_URING_PARAMS: {
             struct io_uring_params params;

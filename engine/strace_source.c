@@ -1051,6 +1051,21 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
             for (int j = 0; j < k && nr != SYS_socketpair; j++)
                 if (!payload_fd(&c->cap, c->cap.fd_pair[j]))
                     describe_fd(&c->cap, c->cap.fd_pair[j], "pipe", 4, false);
+        } else if ((size_t)i < captures && d->capture[i] == SYSCALL_CAPTURE_MSG_NAME && n > 2 &&
+                   *a == '{') {
+            /* {msg_name={sa_family=AF_INET, …}, msg_namelen=16, msg_iov=…}:
+             * next_arg gives a field's value, its name before it */
+            static const char field[] = "msg_name=";
+            const size_t name_len = sizeof(field) - 1;
+            const char *f;
+            size_t fl;
+            next_arg(a + 1, a + n - 1, &f, &fl);
+            if (f >= a + 1 + name_len && !memcmp(f - name_len, field, name_len) && fl &&
+                *f == '{') {
+                c->cap.peer_len = strace_parse_sockaddr(f, fl, c->cap.peer);
+                if (c->cap.peer_len)
+                    c->cap.have |= PAYLOAD_PEER;
+            }
         } else if ((size_t)i < captures && d->capture[i] == SYSCALL_CAPTURE_MMSG_VEC && n &&
                    *a == '[') {
             mmsg_text = a;

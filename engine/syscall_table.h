@@ -102,12 +102,13 @@ enum {
 #define SYSCALL_CAPTURE_CLONE_ARGS 'C'   /* struct clone_args (its flags), at entry */
 #define SYSCALL_CAPTURE_OPEN_HOW 'H'     /* struct open_how (its flags) */
 #define SYSCALL_CAPTURE_MMSG_VEC 'M'     /* struct mmsghdr[ret]: the byte counts, at exit */
+#define SYSCALL_CAPTURE_MSG_NAME 'N'     /* struct msghdr: the msg_name written out, at exit */
 #define SYSCALL_CAPTURE_URING_PARAMS 'U' /* struct io_uring_params, at exit */
 /* What the fd is, when the state has not met it yet (at entry) */
 #define SYSCALL_CAPTURE_FD 'd'
 /* The same, and for an io_uring the state has not seen set up, its fdinfo */
 #define SYSCALL_CAPTURE_RING_FD 'R'
-#define SYSCALL_CAPTURE_LETTERS "-paAFCHMUdR"
+#define SYSCALL_CAPTURE_LETTERS "-paAFCHMNUdR"
 
 /* NULL for numbers outside the table or unassigned. */
 const struct syscall_desc *syscall_desc(int32_t nr);

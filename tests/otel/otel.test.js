@@ -55,6 +55,8 @@ async function receiver(answers = []) {
     });
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  // a test that fails before it closes its receiver must not keep the run alive
+  server.unref();
   const port = server.address().port;
   return {
     requests, port, url: `http://127.0.0.1:${port}`,
@@ -85,6 +87,8 @@ function run(args, { env = {}, cwd = work } = {}) {
     child.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => { child.kill("SIGKILL"); fail(new Error(`compendium hung: ${args.join(" ")}`)); }, 90000);
     child.on("close", (status) => { clearTimeout(timer); ok({ status, stdout, stderr }); });
+    // a binary that cannot be run fails its test now, not at the timeout
+    child.on("error", (err) => { clearTimeout(timer); fail(err); });
   });
 }
 

@@ -1,10 +1,12 @@
 /* Datagrams over 127.0.0.1 on sockets that never connect: a receiver bound
  * to 127.0.0.1 takes 100 bytes from one sender and 10 from another with
  * two recvfroms in a row, and answers the first with 50 bytes it receives with
- * recvfrom too. The peers are only in recvfrom's and sendto's addresses.
+ * recvmsg. The peers are only in the addresses of recvfrom, recvmsg and
+ * sendto.
  * Prints the receiver's port, then the two senders' ports. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "loopback.h"
 
@@ -21,6 +23,18 @@ static int received(int s, char *buf, size_t n, int from)
     struct sockaddr_in addr;
     socklen_t len = sizeof(addr);
     if (recvfrom(s, buf, 1000, 0, (struct sockaddr *)&addr, &len) != (ssize_t)n)
+        return -1;
+    return ntohs(addr.sin_port) == port_of(from) ? 0 : -1;
+}
+
+/* The same with recvmsg, whose msg_name says where the message came from. */
+static int received_msg(int s, char *buf, size_t n, int from)
+{
+    struct sockaddr_in addr;
+    struct iovec iov = {buf, 1000};
+    struct msghdr msg = {.msg_name = &addr, .msg_namelen = sizeof(addr), .msg_iov = &iov,
+                         .msg_iovlen = 1};
+    if (recvmsg(s, &msg, 0) != (ssize_t)n)
         return -1;
     return ntohs(addr.sin_port) == port_of(from) ? 0 : -1;
 }
@@ -49,7 +63,7 @@ int main(void)
         recvfrom(rx, buf, sizeof(buf), 0, (struct sockaddr *)&first_addr, &first_len) != 100 ||
         received(rx, buf, 10, second) != 0 ||
         sendto(rx, buf, 50, 0, (struct sockaddr *)&first_addr, first_len) != 50 ||
-        received(first, buf, 50, rx) != 0) {
+        received_msg(first, buf, 50, rx) != 0) {
         perror("datagrams");
         return 1;
     }
