@@ -1068,8 +1068,7 @@ static void bpf_set_interest(void)
                 s->flags |= SYS_SPEC_NO_EXIT | SYS_SPEC_AT_ENTRY;
             if (needs & SYSCALL_NEED_NEW_FD)
                 s->flags |= SYS_SPEC_NEW_FD;
-            if (is_exec(nr) || nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork ||
-                nr == SYS_vfork)
+            if (needs & SYSCALL_NEED_STARTS)
                 s->flags |= SYS_SPEC_AT_ENTRY;
             if (mergeable(nr)) {
                 s->flags |= SYS_SPEC_MERGE;

@@ -27,24 +27,24 @@ bool state_proc_at_entry(struct task *t, uint64_t now)
     switch (c->nr) {
     case SYS_execve:
     case SYS_execveat:
-        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY | SYSCALL_NEED_STARTS);
         return true; /* the path is in the record; state_exec takes it */
     /* The clone flags, for state_spawn: the source reports the child later. */
     case SYS_clone:
-        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY | SYSCALL_NEED_STARTS);
         c->clone_flags = a[0];
         return true;
     case 435: /* clone3: flags are the first field of struct clone_args */
-        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY | SYSCALL_NEED_STARTS);
         if (payload_has(&c->cap, PAYLOAD_CLONE_ARGS))
             c->clone_flags = c->cap.clone_flags;
         return true;
     case SYS_fork:
-        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY | SYSCALL_NEED_STARTS);
         c->clone_flags = SIGCHLD;
         return true;
     case SYS_vfork:
-        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY);
+        STATE_NEEDS(SYSCALL_NEED_STOP | SYSCALL_NEED_ENTRY | SYSCALL_NEED_STARTS);
         c->clone_flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
         return true;
     case SYS_exit:

@@ -20,7 +20,8 @@
  *            ENTRY the state reads it at entry; NOEXIT it never returns;
  *            NEWFD the fds it makes are learnt as the kernel names them;
  *            CWD it changes the working directory, learnt at its exit;
- *            CLOSES it closes fds (a source's pending work on them ends).
+ *            CLOSES it closes fds (a source's pending work on them ends);
+ *            STARTS it starts a task or a program (its entry is reported).
  *            They must be exactly what the state's own dispatch says
  *            (state_needs); a unit test holds the two together.
  *   capture  what the state takes from each argument's memory, by
@@ -41,6 +42,7 @@
 #define NEWFD SYSCALL_NEED_NEW_FD
 #define CWD SYSCALL_NEED_CWD
 #define CLOSES SYSCALL_NEED_CLOSES
+#define STARTS SYSCALL_NEED_STARTS
 
 static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [0] = {"read", "dBu", TD, IO, "d"},
@@ -99,10 +101,10 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [53] = {"socketpair", "vt0Y", TN, STOP, "---F"},
     [54] = {"setsockopt", "dlOzu", TN},
     [55] = {"getsockopt", "dlOUU", TN},
-    [56] = {"clone", "cxxxx", TP, STOP | ENTRY},
-    [57] = {"fork", "", TP, STOP | ENTRY},
-    [58] = {"vfork", "", TP, STOP | ENTRY},
-    [59] = {"execve", "pVj", TF | TP, STOP | ENTRY, "p"},
+    [56] = {"clone", "cxxxx", TP, STOP | ENTRY | STARTS},
+    [57] = {"fork", "", TP, STOP | ENTRY | STARTS},
+    [58] = {"vfork", "", TP, STOP | ENTRY | STARTS},
+    [59] = {"execve", "pVj", TF | TP, STOP | ENTRY | STARTS, "p"},
     [60] = {"exit", "i", TP, NOEXIT},
     [61] = {"wait4", "iZWx", TP},
     [62] = {"kill", "iS", TS | TP},
@@ -365,7 +367,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [319] = {"memfd_create", "su", TD, STOP | NEWFD},
     [320] = {"kexec_file_load", NULL, TD},
     [321] = {"bpf", NULL, TD},
-    [322] = {"execveat", "DpVjn", TD | TF | TP, STOP | ENTRY, "dp"},
+    [322] = {"execveat", "DpVjn", TD | TF | TP, STOP | ENTRY | STARTS, "dp"},
     [323] = {"userfaultfd", NULL, TD},
     [324] = {"membarrier", NULL, 0},
     [325] = {"mlock2", NULL, TM},
@@ -389,7 +391,7 @@ static const struct syscall_desc syscall_table[SYSCALL_TABLE_SIZE] = {
     [432] = {"fsmount", NULL, TD},
     [433] = {"fspick", NULL, TD | TF},
     [434] = {"pidfd_open", "iu", TD, STOP | NEWFD},
-    [435] = {"clone3", ";u", TP, STOP | ENTRY, "C"},
+    [435] = {"clone3", ";u", TP, STOP | ENTRY | STARTS, "C"},
     [436] = {"close_range", "uuu", TD, STOP | CLOSES},
     [437] = {"openat2", "Dpxu", TD | TF, STOP | ENTRY | NEWFD, "-pH"},
     [438] = {"pidfd_getfd", NULL, TD},

@@ -89,6 +89,10 @@ enum {
      * its first two arguments give. A source holding work on an fd (a run
      * of calls it has not yet handed on) hands it on before the call runs. */
     SYSCALL_NEED_CLOSES = 1u << 6,
+    /* It starts a task or a program (fork, clone, exec): what the new one
+     * does may come before the call returns, so a source that reports
+     * calls at their exit reports its entry too, before anything of it. */
+    SYSCALL_NEED_STARTS = 1u << 7,
 };
 
 /* What the state takes from the memory an argument points to, one letter

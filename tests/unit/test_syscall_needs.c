@@ -14,7 +14,7 @@
 
 #define STATE_NEED_BITS                                                                            \
     (SYSCALL_NEED_STOP | SYSCALL_NEED_IO | SYSCALL_NEED_ENTRY | SYSCALL_NEED_NO_EXIT |             \
-     SYSCALL_NEED_NEW_FD | SYSCALL_NEED_CWD | SYSCALL_NEED_CLOSES)
+     SYSCALL_NEED_NEW_FD | SYSCALL_NEED_CWD | SYSCALL_NEED_CLOSES | SYSCALL_NEED_STARTS)
 
 static const char *name_of(int32_t nr)
 {
@@ -52,6 +52,9 @@ static void test_table_matches_state(void)
     CHECK(state_needs(SYS_close) == (SYSCALL_NEED_STOP | SYSCALL_NEED_CLOSES));
     CHECK(state_needs(SYS_dup2) == (SYSCALL_NEED_STOP | SYSCALL_NEED_CLOSES));
     CHECK(state_needs(SYS_dup) == SYSCALL_NEED_STOP);
+    CHECK(state_needs(SYS_execve) & SYSCALL_NEED_STARTS);
+    CHECK(state_needs(SYS_clone) & SYSCALL_NEED_STARTS);
+    CHECK(!(state_needs(SYS_wait4) & SYSCALL_NEED_STARTS));
     CHECK(state_needs(SYS_mmap) == SYSCALL_NEED_STOP);
     CHECK(state_needs(SYS_read) == SYSCALL_NEED_IO);
     CHECK(state_needs(SYS_sendto) == (SYSCALL_NEED_IO | SYSCALL_NEED_ENTRY));
