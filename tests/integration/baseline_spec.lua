@@ -7,6 +7,18 @@ local h = require "helpers"
 local cjson = require "cjson"
 
 local BEHAVE = "behave"
+package.path = h.source() .. "/lua/?.lua;" .. package.path
+local glob = require "compendium.glob"
+
+-- Whether learn's entry for a program stands for that program alone: its
+-- path, or, for a build tree under /tmp (a temporary directory like any
+-- other), the path with one random-looking name made a *.
+local function stands_for(entry, path)
+  if entry == path then return true end
+  local stars = select(2, entry:gsub("%*", ""))
+  return path:sub(1, 5) == "/tmp/" and stars == 1 and assert(glob.compile(entry))(path) and
+         entry:gsub("^/tmp/[^/]*", "") == path:gsub("^/tmp/[^/]*", "")
+end
 
 -- A work directory with its own temporary directory, as a CI job has.
 local function workdir()
@@ -86,8 +98,11 @@ describe("-s learn", function()
     assert.are.same({}, b.created)
     assert.are.same({ "$CWD/out.txt" }, b.read)
     -- the files the kernel ran, as realpath names them
-    assert.are.same(sorted { h.realpath(h.prog(BEHAVE)), h.realpath("/bin/true"), h.realpath("/bin/false") },
-                    sorted(b.programs))
+    local programs, mine = sorted(b.programs), h.realpath(h.prog(BEHAVE))
+    for i, p in ipairs(programs) do
+      if stands_for(p, mine) then programs[i] = mine end
+    end
+    assert.are.same(sorted { mine, h.realpath("/bin/true"), h.realpath("/bin/false") }, sorted(programs))
     assert.are.same({}, b.peers)
     -- the listening port is the kernel's pick; the connection is loopback
     assert.are.same({ "127.0.0.1:*" }, b.loopback)

@@ -32,8 +32,8 @@ static int received_msg(int s, char *buf, size_t n, int from)
 {
     struct sockaddr_in addr;
     struct iovec iov = {buf, 1000};
-    struct msghdr msg = {.msg_name = &addr, .msg_namelen = sizeof(addr), .msg_iov = &iov,
-                         .msg_iovlen = 1};
+    struct msghdr msg = {
+        .msg_name = &addr, .msg_namelen = sizeof(addr), .msg_iov = &iov, .msg_iovlen = 1};
     if (recvmsg(s, &msg, 0) != (ssize_t)n)
         return -1;
     return ntohs(addr.sin_port) == port_of(from) ? 0 : -1;
