@@ -268,6 +268,23 @@ static void resolve_if_same(char *path, __u32 kdev, __u64 ino)
         snprintf(path, PATH_MAX, "%s", real);
 }
 
+/* Whether the name /proc gave for an fd that was the file `before` is that
+ * file's: the task runs on, and may close the fd and open another file at
+ * that number between the reads (ld.so does, in microseconds). */
+static bool still_named(pid_t tid, const char *entry, const struct stat *before,
+                        const struct snapshot_fd *info)
+{
+    struct stat st;
+    if (procfs_stat(tid, entry, &st) != 0 || st.st_ino != before->st_ino ||
+        st.st_dev != before->st_dev)
+        return false;
+    /* a path that now leads elsewhere was read while another file had the fd */
+    if ((info->kind == CMP_FD_FILE || info->kind == CMP_FD_DIR) && info->path[0] == '/' &&
+        stat(info->path, &st) == 0 && (st.st_ino != before->st_ino || st.st_dev != before->st_dev))
+        return false;
+    return true;
+}
+
 /* The fd's description: /proc's name for it when /proc still shows that very
  * file (the task runs on, and may have closed it since); else what the
  * record itself names: pipes, sockets and anonymous inodes by their inode,
@@ -289,7 +306,8 @@ static void describe_fd(struct task *t, const struct sys_fd *d, const char *open
     snprintf(entry, sizeof(entry), "fd/%d", d->fd);
     struct stat st;
     if (procfs_stat(t->tid, entry, &st) == 0 && st.st_ino == d->ino &&
-        snapshot_read_fd(t->tid, d->fd, &cf->info) == 0) {
+        snapshot_read_fd(t->tid, d->fd, &cf->info) == 0 &&
+        still_named(t->tid, entry, &st, &cf->info)) {
         remember_file(&st, &cf->info);
         return;
     }

@@ -129,6 +129,30 @@ describe("--bpf gives the facts ptrace gives", function()
     same({ h.prog("io_variants"), dir })
   end)
 
+  -- the source names a new fd after the fact, from /proc while the task
+  -- runs on: a name read after the fd went to another file is not taken
+  bpf_it("for opens whose fd number the next open takes at once (fd_reuse_opens)", function()
+    local dir = h.tmpdir()
+    -- ptrace stops each open, so a few show the facts; the race needs many
+    for _, case in ipairs { { flags = {}, n = 200 }, { flags = { "--bpf" }, n = 20000 } } do
+      local want = { dir .. "/a w", dir .. "/b w" }
+      for _ = 1, case.n do
+        want[#want + 1] = dir .. "/a r"
+        want[#want + 1] = dir .. "/b r"
+      end
+      local r = h.trace({ h.prog("fd_reuse_opens"), dir, tostring(case.n) }, { flags = case.flags })
+      assert.are.equal(0, r.status, r.stderr)
+      local got = {}
+      for _, e in ipairs(h.select(r.events, "open")) do
+        if e.path:sub(1, #dir) == dir then got[#got + 1] = e.path .. (e.writable and " w" or " r") end
+      end
+      -- the first difference, not a diff of 40000 lines
+      local i = 1
+      while i <= #want and want[i] == got[i] do i = i + 1 end
+      assert.are.same({ #want, want[i] }, { #got, got[i] }, "open " .. i .. " of " .. #got)
+    end
+  end)
+
   bpf_it("for datagrams whose peers only recvfrom and sendto name (udp_peers)", function()
     local p = same({ h.prog("udp_peers") })
     assert.are.equal(160, p.io.loopback_received)
