@@ -17,9 +17,6 @@
 #include "decode.h"
 #include "state_internal.h"
 
-/* Scratch text for an accepted socket's peer. */
-static char peer_text[160];
-
 /* What the record says fd is, installed in t's table; NULL, with *err
  * saying why, when the source could not tell. */
 static struct ofd *learn_captured(struct task *t, int fd, int *err)
@@ -202,6 +199,16 @@ static void install_socket_pair(struct task *t, const uint64_t *a)
         install_socket(t, p->fd_pair[i], a);
 }
 
+const char *state_peer_text(const struct syscall_payloads *p, char *out, size_t size)
+{
+    if (!payload_has(p, PAYLOAD_PEER) || p->peer_len == 0)
+        return NULL;
+    struct sockaddr_storage ss;
+    int family = 0;
+    memcpy(&ss, p->peer, p->peer_len);
+    return decode_sockaddr(&ss, p->peer_len, out, size, &family) > 0 ? out : NULL;
+}
+
 static void handle_accept(struct task *t, int64_t ret, bool cloexec)
 {
     const uint64_t *a = t->call.args;
@@ -212,15 +219,10 @@ static void handle_accept(struct task *t, int64_t ret, bool cloexec)
         snprintf(d->sock_type, sizeof(d->sock_type), "%s", listener->sock_type);
         d->sock_family = listener->sock_family;
     }
-    const struct syscall_payloads *p = &t->call.cap;
-    if (payload_has(p, PAYLOAD_PEER)) {
-        struct sockaddr_storage ss;
-        memcpy(&ss, p->peer, p->peer_len);
-        int family = 0;
-        if (decode_sockaddr(&ss, p->peer_len, peer_text, sizeof(peer_text), &family) > 0) {
-            ofd_set_remote(d, peer_text);
-            return;
-        }
+    char peer[160];
+    if (state_peer_text(&t->call.cap, peer, sizeof(peer))) {
+        ofd_set_remote(d, peer);
+        return;
     }
     /* No address asked for: the record describes the new socket. */
     fdtable_close(t->fds, (int)ret);

@@ -81,6 +81,9 @@ void state_fd_notice_ring(struct task *t, int fd, uint64_t now);
 void state_fd_spawn(struct task *parent, struct task *child, uint64_t clone_flags);
 /* exec: a table of its own, without the close-on-exec fds. */
 void state_fd_exec(struct task *t);
+/* The address the kernel wrote out (accept's, recvfrom's, recvmsg's), as
+ * text in out; NULL when the record has none that decodes. */
+const char *state_peer_text(const struct syscall_payloads *p, char *out, size_t size);
 
 /* ---- memory (state_mm.c) --------------------------------------------------- */
 

@@ -4,7 +4,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
-#include "decode.h"
 #include "state_internal.h"
 
 static bool is_inet(const struct ofd *d)
@@ -30,18 +29,6 @@ static void moved(struct task *t, int fd, uint64_t bytes, bool is_write, const c
     state_emit_io(t, type, fd, d, bytes, peer, now);
 }
 
-/* Where a recvfrom's datagram came from, when the program asked and the
- * source captured it: an unconnected socket has no other peer. */
-static const char *sender(const struct syscall_payloads *p, char *text, size_t size)
-{
-    if (!payload_has(p, PAYLOAD_PEER) || p->peer_len == 0)
-        return NULL;
-    struct sockaddr_storage ss;
-    int family = 0;
-    memcpy(&ss, p->peer, p->peer_len);
-    return decode_sockaddr(&ss, p->peer_len, text, size, &family) > 0 ? text : NULL;
-}
-
 bool state_io_at_exit(struct task *t, int64_t ret, uint64_t now)
 {
     const uint64_t *a = t->call.args;
@@ -63,8 +50,9 @@ bool state_io_at_exit(struct task *t, int64_t ret, uint64_t now)
         /* A peek leaves the bytes queued: they are received by the read
          * that takes them, and only then. */
         if (ret > 0 && !(a[t->call.nr == SYS_recvmsg ? 2 : 3] & MSG_PEEK)) {
+            /* a socket that never connected has no other peer */
             char from[160];
-            moved(t, fd, n, false, sender(&t->call.cap, from, sizeof(from)), now);
+            moved(t, fd, n, false, state_peer_text(&t->call.cap, from, sizeof(from)), now);
         }
         return true;
     case SYS_write:
