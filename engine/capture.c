@@ -59,39 +59,41 @@ static void capture_sockaddr(struct task *t, uint64_t addr, uint64_t len)
     payload_mark(p, PAYLOAD_SOCKADDR, &p->sockaddr_err, n > 0 ? 0 : (n < 0 ? (int)-n : EFAULT));
 }
 
-/* The address accept wrote out: its length is in *len_ptr. */
-static void capture_peer(struct task *t, uint64_t addr, uint64_t len_ptr)
+/* An address the kernel wrote out, len bytes at addr (as many as the
+ * payload holds); err: why its length could not be known. */
+static void capture_peer_at(struct task *t, uint64_t addr, size_t len, int err)
 {
     struct syscall_payloads *p = &t->call.cap;
-    if (!addr || !len_ptr)
-        return; /* the program asked for no address */
-    int addrlen = 0;
-    int err = read_whole(t->tid, len_ptr, &addrlen, sizeof(addrlen));
-    if (!err && addrlen <= 0)
-        err = EINVAL;
     if (!err) {
-        size_t len = (size_t)addrlen < sizeof(p->peer) ? (size_t)addrlen : sizeof(p->peer);
+        if (len > sizeof(p->peer))
+            len = sizeof(p->peer);
         err = read_whole(t->tid, addr, p->peer, len);
         p->peer_len = err ? 0 : (uint32_t)len;
     }
     payload_mark(p, PAYLOAD_PEER, &p->peer_err, err);
 }
 
+/* The address accept or recvfrom wrote out: its length is in *len_ptr. */
+static void capture_peer(struct task *t, uint64_t addr, uint64_t len_ptr)
+{
+    if (!addr || !len_ptr)
+        return; /* the program asked for no address */
+    int addrlen = 0;
+    int err = read_whole(t->tid, len_ptr, &addrlen, sizeof(addrlen));
+    if (!err && addrlen <= 0)
+        err = EINVAL;
+    capture_peer_at(t, addr, err ? 0 : (size_t)addrlen, err);
+}
+
 /* Where a recvmsg's message came from: msg_name, msg_namelen long (the
  * kernel sets the length; 0 when the socket has no addresses to give). */
 static void capture_msg_name(struct task *t, uint64_t msghdr)
 {
-    struct syscall_payloads *p = &t->call.cap;
-    struct msghdr m;
+    struct msghdr m = {0};
     int err = read_whole(t->tid, msghdr, &m, sizeof(m));
     if (!err && (!m.msg_name || m.msg_namelen == 0))
         return; /* no address asked for, or none given */
-    if (!err) {
-        size_t len = m.msg_namelen < sizeof(p->peer) ? m.msg_namelen : sizeof(p->peer);
-        err = read_whole(t->tid, (uint64_t)(uintptr_t)m.msg_name, p->peer, len);
-        p->peer_len = err ? 0 : (uint32_t)len;
-    }
-    payload_mark(p, PAYLOAD_PEER, &p->peer_err, err);
+    capture_peer_at(t, (uint64_t)(uintptr_t)m.msg_name, m.msg_namelen, err);
 }
 
 /* recvmmsg/sendmmsg return a message count; the bytes are in msg_len. */

@@ -651,6 +651,14 @@ static uint64_t spawn_flags(int32_t nr, const char *args, size_t len)
     return SIGCHLD;
 }
 
+/* An address the kernel wrote out, as strace decoded it ({sa_family=…}). */
+static void parse_peer(struct syscall_call *c, const char *text, size_t len)
+{
+    c->cap.peer_len = strace_parse_sockaddr(text, len, c->cap.peer);
+    if (c->cap.peer_len)
+        c->cap.have |= PAYLOAD_PEER;
+}
+
 static void no_path(struct syscall_call *c)
 {
     c->path_len = c->path2_len = -1;
@@ -1060,12 +1068,8 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
             const char *f;
             size_t fl;
             next_arg(a + 1, a + n - 1, &f, &fl);
-            if (f >= a + 1 + name_len && !memcmp(f - name_len, field, name_len) && fl &&
-                *f == '{') {
-                c->cap.peer_len = strace_parse_sockaddr(f, fl, c->cap.peer);
-                if (c->cap.peer_len)
-                    c->cap.have |= PAYLOAD_PEER;
-            }
+            if (f >= a + 1 + name_len && !memcmp(f - name_len, field, name_len) && fl && *f == '{')
+                parse_peer(c, f, fl);
         } else if ((size_t)i < captures && d->capture[i] == SYSCALL_CAPTURE_MMSG_VEC && n &&
                    *a == '[') {
             mmsg_text = a;
@@ -1078,9 +1082,7 @@ static bool apply_call(struct task *t, const char *name, size_t name_len, const 
                 if (c->cap.sockaddr_len)
                     c->cap.have |= PAYLOAD_SOCKADDR;
             } else if (want == SYSCALL_CAPTURE_SOCKADDR_OUT) {
-                c->cap.peer_len = strace_parse_sockaddr(a, n, c->cap.peer);
-                if (c->cap.peer_len)
-                    c->cap.have |= PAYLOAD_PEER;
+                parse_peer(c, a, n);
             }
         } else if (kind == 's' || kind == 'b' || kind == 'B') {
             /* a string or buffer: what it held is not a fact the state uses */
